@@ -1,0 +1,47 @@
+# Two commands set everything up on a fresh machine: `make demo` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+EXAMPLE := docs/examples/sochi-summit.jsonl
+# The example is shown as of a fixed day, so the demo reads the same on every machine.
+DEMO_NOW ?= 2022-06-15T12:00:00+00:00
+
+.PHONY: demo test lint typecheck unit example clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+demo: $(STAMP)
+	@echo "== tracker overview of the bundled example (forecasts.db), as of $(DEMO_NOW) =="
+	@TRACKER_NOW=$(DEMO_NOW) $(BIN)/tracker --db forecasts.db overview
+	@echo
+	@echo "== one question in full: tracker --db forecasts.db show border-demarcation-mechanism =="
+	@TRACKER_NOW=$(DEMO_NOW) $(BIN)/tracker --db forecasts.db show border-demarcation-mechanism
+	@echo
+	@echo "== what needs attention: tracker --db forecasts.db due =="
+	@TRACKER_NOW=$(DEMO_NOW) $(BIN)/tracker --db forecasts.db due
+
+test: lint typecheck unit
+
+lint: $(STAMP)
+	$(BIN)/ruff check tracker tests
+	$(BIN)/ruff format --check tracker tests
+
+typecheck: $(STAMP)
+	$(BIN)/mypy
+
+unit: $(STAMP)
+	$(BIN)/pytest
+
+# Rebuild the bundled example database from its JSON Lines source.
+example: $(STAMP)
+	rm -f forecasts.db.new
+	$(BIN)/tracker --db forecasts.db.new import $(EXAMPLE)
+	mv forecasts.db.new forecasts.db
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,111 @@
+"""The `tracker` command line: typer commands over the services, one error boundary."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import typer
+from typer.core import TyperGroup
+
+from tracker import __version__
+from tracker.cli import console
+from tracker.cli.context import Settings
+from tracker.errors import TrackerError
+
+# typer >= 0.29 vendors click; its usage errors are caught to print them on one line.
+from typer._click.exceptions import ClickException, UsageError
+
+
+def _debugging(ctx: typer.Context) -> bool:
+    root = ctx.find_root().obj
+    return isinstance(root, Settings) and root.debug
+
+
+class TrackerGroup(TyperGroup):
+    """The root group: turns every failure into one line on stderr and an exit status.
+
+    TrackerError -> exit 1; usage errors -> exit 2; Ctrl-C -> 130 (typer); anything unexpected
+    -> one line with a hint to rerun with --debug, which shows the traceback instead.
+    """
+
+    def invoke(self, ctx: typer.Context) -> Any:  # type: ignore[override]
+        try:
+            return super().invoke(ctx)
+        except TrackerError as exc:
+            if _debugging(ctx):
+                raise
+            console.error(str(exc))
+            raise typer.Exit(1) from None
+        except UsageError as exc:
+            command = exc.ctx.command_path if exc.ctx else "tracker"
+            console.error(f"{exc.format_message()} (see: {command} --help)")
+            raise typer.Exit(2) from None
+        except (typer.Exit, typer.Abort, ClickException, KeyboardInterrupt, EOFError):
+            raise
+        except Exception as exc:
+            if _debugging(ctx):
+                raise
+            detail = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+            console.error(
+                f"unexpected {type(exc).__name__}{': ' + detail if detail else ''}. "
+                "Rerun with --debug to see the traceback."
+            )
+            raise typer.Exit(1) from None
+
+
+app = typer.Typer(
+    cls=TrackerGroup,
+    help=(
+        "Track forecasts and expectations from reports: questions with deadlines and resolution "
+        "criteria, probabilities updated over time, outcomes with evidence."
+    ),
+    no_args_is_help=True,
+    add_completion=True,
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        console.say(f"tracker {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def root(
+    ctx: typer.Context,
+    db: str | None = typer.Option(
+        None,
+        "--db",
+        help="Database file or SQLAlchemy URL. Default: $TRACKER_DB, else ./forecasts.db.",
+        show_default=False,
+    ),
+    debug: bool = typer.Option(
+        False, "--debug", help="Show tracebacks instead of one-line errors."
+    ),
+    version: bool = typer.Option(
+        False, "--version", callback=_version, is_eager=True, help="Show the version and exit."
+    ),
+) -> None:
+    """Track forecasts and expectations from reports.
+
+    Example: tracker add "Nakhichevan road/rail agreement" -c "..." -d "+6m" -p likely
+    """
+    ctx.obj = Settings(db_option=db, debug=debug)
+
+
+from tracker.cli import db as _db  # noqa: E402
+from tracker.cli import interchange as _interchange  # noqa: E402
+from tracker.cli import questions as _questions  # noqa: E402
+from tracker.cli import source as _source  # noqa: E402
+
+_questions.register(app)
+_interchange.register(app)
+app.add_typer(_source.app, name="source")
+app.add_typer(_db.app, name="db")
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app(prog_name="tracker")

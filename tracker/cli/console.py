@@ -1,0 +1,39 @@
+"""The one place terminal output goes through: stdout for results, stderr for messages."""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Any
+
+from rich.console import Console, RenderableType
+
+# Rich honours NO_COLOR and turns colour off when output is not a terminal.
+out = Console(highlight=False, soft_wrap=False)
+err = Console(stderr=True, highlight=False)
+
+
+def show(renderable: RenderableType) -> None:
+    """Print a table, panel or text to stdout."""
+    out.print(renderable)
+
+
+def say(message: str) -> None:
+    """Print a confirmation to stdout (plain text, no markup)."""
+    out.print(message, markup=False, highlight=False, soft_wrap=True)
+
+
+def note(message: str) -> None:
+    """Print a side remark to stderr (warnings, hints)."""
+    err.print(message, markup=False, highlight=False, soft_wrap=True)
+
+
+def error(message: str) -> None:
+    """Print one error line to stderr."""
+    err.print(f"error: {message}", markup=False, highlight=False, soft_wrap=True, style="red")
+
+
+def emit_json(data: Any) -> None:
+    """Write JSON to stdout, unstyled, one document."""
+    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+    sys.stdout.flush()

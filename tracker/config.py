@@ -1,0 +1,74 @@
+"""Settings resolved from options and the environment, in one place and without I/O."""
+
+from __future__ import annotations
+
+import getpass
+import os
+import re
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from pathlib import Path
+
+from tracker.errors import InputError
+
+DEFAULT_DB_FILE = "forecasts.db"
+_URL = re.compile(r"^[a-z][a-z0-9+.-]*://", re.IGNORECASE)
+
+
+def database_url(option: str | None, environ: Mapping[str, str]) -> str:
+    """Return the SQLAlchemy URL in use: `--db` > `TRACKER_DB` > `./forecasts.db`.
+
+    A value that looks like a URL (`scheme://...`) is taken as is; anything else is a file path,
+    made absolute against the current directory.
+    """
+    value = option or environ.get("TRACKER_DB") or DEFAULT_DB_FILE
+    if _URL.match(value):
+        return value
+    return "sqlite:///" + str(Path(value).expanduser().absolute())
+
+
+def sqlite_path(url: str) -> Path | None:
+    """Return the file of a `sqlite:///` URL, or None for other databases and in-memory SQLite."""
+    prefix = "sqlite:///"
+    if not url.startswith(prefix):
+        return None
+    rest = url[len(prefix) :].split("?", 1)[0]
+    if rest in ("", ":memory:"):
+        return None
+    return Path(rest)
+
+
+def redact_url(url: str) -> str:
+    """Hide the password of a database URL, so it never appears in output or messages."""
+    return re.sub(r"(://[^:/@]+:)[^@]*@", r"\1***@", url)
+
+
+def forecaster_name(option: str | None, environ: Mapping[str, str]) -> str:
+    """Return who is acting: `--as NAME` > `TRACKER_USER` > the login name."""
+    name = option or environ.get("TRACKER_USER")
+    if not name:
+        try:
+            name = getpass.getuser()
+        except Exception:  # no login name in some containers
+            name = ""
+    name = (name or "").strip()
+    if not name:
+        raise InputError("No forecaster name: pass --as NAME or set TRACKER_USER.")
+    return name
+
+
+def current_time(environ: Mapping[str, str]) -> datetime:
+    """Return now in UTC; `TRACKER_NOW` (ISO-8601) pins it for reproducible demos and tests."""
+    pinned = environ.get("TRACKER_NOW")
+    if pinned:
+        try:
+            moment = datetime.fromisoformat(pinned)
+        except ValueError as exc:
+            raise InputError(f"TRACKER_NOW={pinned!r} is not an ISO-8601 time.") from exc
+        return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+    return datetime.now(UTC)
+
+
+def environment() -> Mapping[str, str]:
+    """Return the process environment (the one place that reads it)."""
+    return os.environ

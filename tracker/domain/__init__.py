@@ -1,0 +1,1 @@
+"""Pure values and maths: no I/O, no clock, no database."""

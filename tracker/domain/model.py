@@ -1,0 +1,227 @@
+"""Domain values of the forecast ledger: questions, options, forecasts, resolutions, sources."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from enum import StrEnum
+
+from tracker.errors import InputError
+
+BINARY_OPTIONS: tuple[str, str] = ("yes", "no")
+#: A forecast recorded more than this long after it was made is flagged as backfilled.
+BACKFILL_THRESHOLD = timedelta(hours=24)
+_SLUG = re.compile(r"^[a-z][a-z0-9-]{0,63}$")
+
+
+class QuestionKind(StrEnum):
+    """What shape of answer a question has."""
+
+    BINARY = "binary"
+    MULTIPLE_CHOICE = "multiple_choice"
+    ORDERED = "ordered"
+
+
+class OutcomeStatus(StrEnum):
+    """How a question was settled: by one of its options, or not at all."""
+
+    OPTION = "option"
+    ANNULLED = "annulled"
+    AMBIGUOUS = "ambiguous"
+
+
+RESERVED_OUTCOMES = frozenset({OutcomeStatus.ANNULLED.value, OutcomeStatus.AMBIGUOUS.value})
+
+
+@dataclass(frozen=True)
+class Source:
+    """A report whose expectations may become questions."""
+
+    id: int
+    key: str
+    title: str
+    author: str | None
+    organisation: str | None
+    published_on: date | None
+    url: str | None
+    file: str | None
+    content_hash: str | None
+    added_at: datetime
+    added_by: str
+    text: str | None = None
+
+
+@dataclass(frozen=True)
+class Resolution:
+    """How and when a question was settled, by whom, with what evidence."""
+
+    id: int
+    question_id: int
+    status: OutcomeStatus
+    outcome: str | None
+    occurred_on: date
+    evidence: str | None
+    resolved_by: str
+    recorded_at: datetime
+    amends_id: int | None = None
+
+    @property
+    def label(self) -> str:
+        """The outcome as shown to people: the option name, or `annulled` / `ambiguous`."""
+        return self.outcome if self.status is OutcomeStatus.OPTION and self.outcome else self.status
+
+
+@dataclass(frozen=True)
+class Forecast:
+    """One judgement: a probability per option, never changed after it is recorded."""
+
+    id: int
+    question_id: int
+    forecaster: str
+    made_at: datetime
+    recorded_at: datetime
+    probabilities: dict[str, float]
+    rationale: str | None = None
+    input_text: str | None = None
+
+    @property
+    def backfilled(self) -> bool:
+        """True when the forecast was recorded long after it was made (history entered later)."""
+        return self.recorded_at - self.made_at > BACKFILL_THRESHOLD
+
+
+@dataclass(frozen=True)
+class Question:
+    """An expectation turned into something that can be scored."""
+
+    id: int
+    slug: str | None
+    title: str
+    criteria: str
+    kind: QuestionKind
+    options: tuple[str, ...]
+    deadline: date
+    opened_on: date
+    created_at: datetime
+    created_by: str
+    source_key: str | None = None
+    source_title: str | None = None
+    quote: str | None = None
+    notes: str | None = None
+    tags: tuple[str, ...] = field(default_factory=tuple)
+
+    @property
+    def ref(self) -> str:
+        """The short reference people type and read: `#12`."""
+        return f"#{self.id}"
+
+    @property
+    def key(self) -> str:
+        """The interchange id: the slug, or the number when there is no slug."""
+        return self.slug or str(self.id)
+
+
+def validate_slug(slug: str) -> str:
+    """Return a valid slug (lower-case letters, digits, hyphens; starts with a letter).
+
+    Raises InputError otherwise: a slug that is all digits would be confused with a number.
+    """
+    if not _SLUG.match(slug):
+        raise InputError(
+            f"Slug {slug!r} is not valid: use lower-case letters, digits and hyphens, "
+            "starting with a letter (at most 64 characters)."
+        )
+    return slug
+
+
+def validate_options(kind: QuestionKind, options: list[str] | tuple[str, ...]) -> tuple[str, ...]:
+    """Return the options of a question of `kind`, checked and stripped.
+
+    Binary questions always have `yes` and `no`. Multiple-choice and ordered questions need at
+    least two distinct options (case-insensitive), none empty, none containing `=`, and none named
+    `annulled` or `ambiguous`. Raises InputError with what to change.
+    """
+    if kind is QuestionKind.BINARY:
+        given = tuple(o.strip().lower() for o in options)
+        if given and given != BINARY_OPTIONS:
+            raise InputError("A binary question has the options yes and no; do not give others.")
+        return BINARY_OPTIONS
+    cleaned = tuple(o.strip() for o in options)
+    if len(cleaned) < 2:
+        raise InputError(
+            f"A {kind.value.replace('_', '-')} question needs at least two options "
+            "(give --option once per option)."
+        )
+    seen: set[str] = set()
+    for option in cleaned:
+        if not option:
+            raise InputError("An option name is empty.")
+        if "=" in option:
+            raise InputError(f"Option {option!r} contains '='; choose a name without it.")
+        if option.lower() in RESERVED_OUTCOMES:
+            raise InputError(f"{option!r} is reserved for resolutions; choose another option name.")
+        if option.lower() in seen:
+            raise InputError(f"Option {option!r} is given twice.")
+        seen.add(option.lower())
+    return cleaned
+
+
+def parse_question_ref(text: str) -> int | str:
+    """Turn `#12`, `12` or a slug into a question number or slug. Raises InputError if empty."""
+    value = text.strip()
+    if value.startswith("#"):
+        value = value[1:]
+    if not value:
+        raise InputError("No question given: use its number (#12) or its slug.")
+    if value.isdigit():
+        return int(value)
+    return value.lower()
+
+
+class QuestionStatus(StrEnum):
+    """Where a question stands on a given day."""
+
+    OPEN = "open"
+    OVERDUE = "overdue"
+    RESOLVED = "resolved"
+    ANNULLED = "annulled"
+    AMBIGUOUS = "ambiguous"
+
+
+def question_status(
+    question: Question, resolution: Resolution | None, today: date
+) -> QuestionStatus:
+    """Open, overdue (deadline passed, no resolution), or how it was resolved."""
+    if resolution is None:
+        return QuestionStatus.OVERDUE if question.deadline < today else QuestionStatus.OPEN
+    if resolution.status is OutcomeStatus.OPTION:
+        return QuestionStatus.RESOLVED
+    return QuestionStatus(resolution.status.value)
+
+
+def match_option(text: str, options: tuple[str, ...]) -> str:
+    """Return the option named by `text`: exact (case-insensitive), else a unique prefix.
+
+    Raises InputError naming the options (unknown) or the candidates (ambiguous prefix).
+    """
+    wanted = text.strip().lower()
+    for option in options:
+        if option.lower() == wanted:
+            return option
+    candidates = [o for o in options if wanted and o.lower().startswith(wanted)]
+    if len(candidates) == 1:
+        return candidates[0]
+    if candidates:
+        listed = ", ".join(repr(c) for c in candidates)
+        raise InputError(f"{text!r} could mean {listed}; type more of the option name.")
+    listed = ", ".join(repr(o) for o in options)
+    raise InputError(f"{text!r} is not an option of this question; the options are {listed}.")
+
+
+def standing_forecasts(forecasts: list[Forecast]) -> dict[str, Forecast]:
+    """The latest forecast of each forecaster (by made_at, then recorded_at), by name."""
+    latest: dict[str, Forecast] = {}
+    for forecast in sorted(forecasts, key=lambda f: (f.made_at, f.recorded_at, f.id)):
+        latest[forecast.forecaster] = forecast
+    return latest

@@ -1,0 +1,72 @@
+"""Read models: what list, show, due and overview hand to the renderers."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from tracker.domain.model import Forecast, Question, QuestionStatus, Resolution, Source
+
+
+@dataclass(frozen=True)
+class QuestionSummary:
+    """A question with where it stands: for lists and overviews."""
+
+    question: Question
+    status: QuestionStatus
+    resolution: Resolution | None
+    standing: dict[str, Forecast]
+    forecast_count: int
+
+
+@dataclass(frozen=True)
+class QuestionDetail:
+    """Everything about one question: criteria, provenance, every forecast, the resolution trail."""
+
+    question: Question
+    status: QuestionStatus
+    source: Source | None
+    forecasts: list[Forecast]
+    resolutions: list[Resolution] = field(default_factory=list)
+
+    @property
+    def resolution(self) -> Resolution | None:
+        """The resolution in force (the latest), if any."""
+        return self.resolutions[-1] if self.resolutions else None
+
+
+@dataclass(frozen=True)
+class DueQuestions:
+    """Overdue questions (deadline passed, no resolution) and those due soon."""
+
+    overdue: list[QuestionSummary]
+    upcoming: list[QuestionSummary]
+    within_days: int
+
+
+@dataclass(frozen=True)
+class Overview:
+    """The ledger at a glance: every question with its standing forecasts and outcome."""
+
+    questions: list[QuestionSummary]
+    sources: list[Source]
+    forecasters: list[str]
+
+    def count(self, status: QuestionStatus) -> int:
+        """How many questions have this status."""
+        return sum(1 for s in self.questions if s.status is status)
+
+
+@dataclass(frozen=True)
+class SourceListing:
+    """A source and how many questions were taken from it."""
+
+    source: Source
+    questions: int
+
+
+@dataclass(frozen=True)
+class SourceDetail:
+    """A source with its text and the questions taken from it."""
+
+    source: Source
+    questions: list[Question]

@@ -1,0 +1,23 @@
+"""Typed errors: every message tells the user what to do next."""
+
+from __future__ import annotations
+
+
+class TrackerError(Exception):
+    """Base of every error the user may see as one line (exit status 1)."""
+
+
+class InputError(TrackerError):
+    """Malformed or contradictory input: a probability, a date, an option name, a file."""
+
+
+class NotFoundError(TrackerError):
+    """A question, source or option that does not exist."""
+
+
+class ConflictError(TrackerError):
+    """The request contradicts the record: a second resolution, a forecast on a closed question."""
+
+
+class DatabaseError(TrackerError):
+    """The database cannot be opened, is of the wrong version, or refused the write."""

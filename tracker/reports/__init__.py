@@ -1,0 +1,1 @@
+"""Turning report data into terminal renderables, JSON objects, Markdown and HTML."""

@@ -1,0 +1,146 @@
+"""JSON objects for the ledger's read commands: stable keys, ISO-8601 dates and times."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Any
+
+from tracker.domain.model import Forecast, Question, Resolution, Source
+from tracker.domain.views import (
+    DueQuestions,
+    Overview,
+    QuestionDetail,
+    QuestionSummary,
+    SourceDetail,
+    SourceListing,
+)
+
+JSONObject = dict[str, Any]
+
+
+def _day(value: date | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def _moment(value: datetime) -> str:
+    return value.astimezone(UTC).isoformat()
+
+
+def question_json(question: Question) -> JSONObject:
+    """A question's own fields."""
+    return {
+        "number": question.id,
+        "id": question.key,
+        "slug": question.slug,
+        "title": question.title,
+        "kind": question.kind.value,
+        "options": list(question.options),
+        "criteria": question.criteria,
+        "opened_on": _day(question.opened_on),
+        "deadline": _day(question.deadline),
+        "source": question.source_key,
+        "quote": question.quote,
+        "tags": list(question.tags),
+        "notes": question.notes,
+        "created_by": question.created_by,
+        "created_at": _moment(question.created_at),
+    }
+
+
+def forecast_json(forecast: Forecast) -> JSONObject:
+    """One forecast, with the backfill flag."""
+    return {
+        "id": forecast.id,
+        "forecaster": forecast.forecaster,
+        "made_at": _moment(forecast.made_at),
+        "recorded_at": _moment(forecast.recorded_at),
+        "probabilities": forecast.probabilities,
+        "rationale": forecast.rationale,
+        "input": forecast.input_text,
+        "backfilled": forecast.backfilled,
+    }
+
+
+def resolution_json(resolution: Resolution) -> JSONObject:
+    """One resolution record (an amendment names the record it corrects)."""
+    return {
+        "id": resolution.id,
+        "outcome": resolution.label,
+        "occurred_on": _day(resolution.occurred_on),
+        "evidence": resolution.evidence,
+        "resolved_by": resolution.resolved_by,
+        "recorded_at": _moment(resolution.recorded_at),
+        "amends": resolution.amends_id,
+    }
+
+
+def source_json(source: Source) -> JSONObject:
+    """A source's metadata (and its text when it was loaded)."""
+    data: JSONObject = {
+        "number": source.id,
+        "id": source.key,
+        "title": source.title,
+        "author": source.author,
+        "organisation": source.organisation,
+        "published_on": _day(source.published_on),
+        "url": source.url,
+        "file": source.file,
+        "content_hash": source.content_hash,
+        "added_at": _moment(source.added_at),
+        "added_by": source.added_by,
+    }
+    if source.text is not None:
+        data["text"] = source.text
+    return data
+
+
+def summary_json(summary: QuestionSummary) -> JSONObject:
+    """A question with its status, outcome and each forecaster's standing forecast."""
+    data = question_json(summary.question)
+    data["status"] = summary.status.value
+    data["resolution"] = resolution_json(summary.resolution) if summary.resolution else None
+    data["forecast_count"] = summary.forecast_count
+    data["standing"] = {name: forecast_json(f) for name, f in sorted(summary.standing.items())}
+    return data
+
+
+def detail_json(detail: QuestionDetail) -> JSONObject:
+    """Everything about a question: every forecast and the whole resolution trail."""
+    data = question_json(detail.question)
+    data["status"] = detail.status.value
+    data["source"] = source_json(detail.source) if detail.source else None
+    data["forecasts"] = [forecast_json(f) for f in detail.forecasts]
+    data["resolutions"] = [resolution_json(r) for r in detail.resolutions]
+    return data
+
+
+def due_json(due: DueQuestions) -> JSONObject:
+    """Overdue and upcoming questions."""
+    return {
+        "within_days": due.within_days,
+        "overdue": [summary_json(s) for s in due.overdue],
+        "upcoming": [summary_json(s) for s in due.upcoming],
+    }
+
+
+def overview_json(view: Overview) -> JSONObject:
+    """The whole ledger at a glance."""
+    return {
+        "sources": [source_json(s) for s in view.sources],
+        "forecasters": view.forecasters,
+        "questions": [summary_json(s) for s in view.questions],
+    }
+
+
+def source_listing_json(listing: SourceListing) -> JSONObject:
+    """A source with its question count."""
+    data = source_json(listing.source)
+    data["questions"] = listing.questions
+    return data
+
+
+def source_detail_json(detail: SourceDetail) -> JSONObject:
+    """A source with its text and its questions."""
+    data = source_json(detail.source)
+    data["questions"] = [question_json(q) for q in detail.questions]
+    return data

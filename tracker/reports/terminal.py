@@ -1,0 +1,287 @@
+"""Rich renderables for the ledger: tables and panels for people at a terminal."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from rich.console import Group, RenderableType
+from rich.panel import Panel
+from rich.table import Table
+from rich.text import Text
+
+from tracker.domain.model import (
+    BINARY_OPTIONS,
+    Forecast,
+    Question,
+    QuestionKind,
+    QuestionStatus,
+    Resolution,
+)
+from tracker.domain.probability import format_percent
+from tracker.domain.views import (
+    DueQuestions,
+    Overview,
+    QuestionDetail,
+    QuestionSummary,
+    SourceDetail,
+    SourceListing,
+)
+
+# Colour is never the only carrier of meaning: every status is also written out in words.
+STATUS_STYLE = {
+    QuestionStatus.OPEN: "cyan",
+    QuestionStatus.OVERDUE: "yellow",
+    QuestionStatus.RESOLVED: "green",
+    QuestionStatus.ANNULLED: "dim",
+    QuestionStatus.AMBIGUOUS: "dim",
+}
+KIND_LABEL = {
+    QuestionKind.BINARY: "binary",
+    QuestionKind.MULTIPLE_CHOICE: "multiple choice",
+    QuestionKind.ORDERED: "ordered",
+}
+
+
+def probabilities_text(question: Question, probabilities: dict[str, float]) -> str:
+    """`65%` for a binary question (the chance of yes); `A 55% · B 30% · C 15%` otherwise."""
+    if question.kind is QuestionKind.BINARY and tuple(probabilities) == BINARY_OPTIONS:
+        return format_percent(probabilities["yes"])
+    return " · ".join(f"{o} {format_percent(p)}" for o, p in probabilities.items())
+
+
+def outcome_text(resolution: Resolution | None) -> Text:
+    """The outcome in words, coloured: green yes, red no, dim annulled/ambiguous."""
+    if resolution is None:
+        return Text("-", style="dim")
+    style = {"yes": "green", "no": "red"}.get(resolution.label, "dim")
+    if resolution.outcome is not None and resolution.label not in ("yes", "no"):
+        style = "green"
+    return Text(resolution.label, style=style)
+
+
+def status_text(status: QuestionStatus) -> Text:
+    """The status word, coloured."""
+    return Text(status.value, style=STATUS_STYLE[status])
+
+
+def _title(question: Question) -> Text:
+    text = Text(question.title)
+    if question.slug:
+        text.append(f"  {question.slug}", style="dim")
+    return text
+
+
+def _standing(summary: QuestionSummary) -> str:
+    if not summary.standing:
+        return "-"
+    return "\n".join(
+        f"{name}: {probabilities_text(summary.question, f.probabilities)}"
+        for name, f in sorted(summary.standing.items())
+    )
+
+
+def questions_table(summaries: list[QuestionSummary], *, title: str | None = None) -> Table:
+    """One row per question: number, title, deadline, status, standing forecasts, outcome."""
+    table = Table(title=title, title_justify="left", expand=False, show_lines=True)
+    table.add_column("#", justify="right", style="bold")
+    table.add_column("question", ratio=3, overflow="fold")
+    table.add_column("kind")
+    table.add_column("deadline", no_wrap=True)
+    table.add_column("status")
+    table.add_column("standing forecasts", ratio=2, overflow="fold")
+    table.add_column("outcome")
+    for s in summaries:
+        table.add_row(
+            str(s.question.id),
+            _title(s.question),
+            KIND_LABEL[s.question.kind],
+            s.question.deadline.isoformat(),
+            status_text(s.status),
+            _standing(s),
+            outcome_text(s.resolution),
+        )
+    return table
+
+
+def overview_view(view: Overview, *, today: date) -> RenderableType:
+    """The ledger at a glance: counts, then every question."""
+    counts = ", ".join(
+        f"{view.count(status)} {status.value}"
+        for status in QuestionStatus
+        if view.count(status) or status in (QuestionStatus.OPEN, QuestionStatus.RESOLVED)
+    )
+    head = Text.assemble(
+        (f"{len(view.questions)} questions", "bold"),
+        f" ({counts}) from {len(view.sources)} sources, ",
+        (f"{len(view.forecasters)} forecasters", "bold"),
+        f": {', '.join(view.forecasters) or 'none yet'}.  As of {today.isoformat()}.",
+    )
+    parts: list[RenderableType] = [head]
+    for source in view.sources:
+        line = Text(f"  source {source.key}: ", style="dim")
+        line.append(source.title)
+        who = ", ".join(x for x in (source.author, source.organisation) if x)
+        if who:
+            line.append(f" ({who}", style="dim")
+            line.append(f", {source.published_on})" if source.published_on else ")", style="dim")
+        parts.append(line)
+    parts.append(questions_table(view.questions))
+    return Group(*parts)
+
+
+def _forecast_rows(detail: QuestionDetail) -> Table:
+    table = Table(title="Forecasts (oldest first; none is ever overwritten)", title_justify="left")
+    table.add_column("made", no_wrap=True)
+    table.add_column("forecaster")
+    table.add_column("probability", overflow="fold")
+    table.add_column("rationale", ratio=2, overflow="fold")
+    for f in detail.forecasts:
+        made = f.made_at.strftime("%Y-%m-%d %H:%M")
+        if f.backfilled:
+            made += f"\nbackfilled {f.recorded_at:%Y-%m-%d}"
+        table.add_row(
+            made,
+            f.forecaster,
+            probabilities_text(detail.question, f.probabilities),
+            f.rationale or "",
+        )
+    return table
+
+
+def _resolution_rows(resolutions: list[Resolution]) -> Table:
+    table = Table(title="Resolution trail", title_justify="left")
+    table.add_column("recorded", no_wrap=True)
+    table.add_column("outcome")
+    table.add_column("occurred on", no_wrap=True)
+    table.add_column("by")
+    table.add_column("evidence", ratio=2, overflow="fold")
+    for index, r in enumerate(resolutions):
+        label = outcome_text(r)
+        if index < len(resolutions) - 1:
+            label.append(" (amended)", style="dim")
+        elif r.amends_id is not None:
+            label.append(" (amendment, in force)", style="dim")
+        table.add_row(
+            r.recorded_at.strftime("%Y-%m-%d %H:%M"),
+            label,
+            r.occurred_on.isoformat(),
+            r.resolved_by,
+            r.evidence or "",
+        )
+    return table
+
+
+def question_view(detail: QuestionDetail) -> RenderableType:
+    """One question in full: criteria, provenance, forecasts, resolution trail."""
+    q = detail.question
+    facts = Table.grid(padding=(0, 2))
+    facts.add_column(style="bold")
+    facts.add_column(overflow="fold")
+    facts.add_row("status", status_text(detail.status))
+    facts.add_row("kind", KIND_LABEL[q.kind])
+    if q.kind is not QuestionKind.BINARY:
+        facts.add_row("options", "\n".join(f"{i}. {o}" for i, o in enumerate(q.options, 1)))
+    facts.add_row("opened", q.opened_on.isoformat())
+    facts.add_row("deadline", q.deadline.isoformat())
+    facts.add_row("criteria", q.criteria)
+    if detail.source is not None:
+        src = detail.source
+        who = ", ".join(x for x in (src.author, src.organisation) if x)
+        facts.add_row("source", f"{src.key}: {src.title}" + (f" ({who})" if who else ""))
+    if q.quote:
+        facts.add_row("quote", Text(f"“{q.quote}”", style="italic"))
+    if q.tags:
+        facts.add_row("tags", ", ".join(q.tags))
+    if q.notes:
+        facts.add_row("notes", q.notes)
+    facts.add_row("added", f"{q.created_at:%Y-%m-%d} by {q.created_by}")
+    parts: list[RenderableType] = [
+        Panel(facts, title=f"{q.ref} {q.title}", title_align="left"),
+    ]
+    if detail.forecasts:
+        parts.append(_forecast_rows(detail))
+    else:
+        parts.append(Text(f"No forecasts yet. Add one: tracker forecast {q.id} 65%", style="dim"))
+    if detail.resolutions:
+        parts.append(_resolution_rows(detail.resolutions))
+    return Group(*parts)
+
+
+def due_view(due: DueQuestions) -> RenderableType:
+    """Overdue questions first, then deadlines in the coming days."""
+    parts: list[RenderableType] = []
+    if due.overdue:
+        parts.append(questions_table(due.overdue, title="Overdue: deadline passed, not resolved"))
+    else:
+        parts.append(Text("Nothing overdue.", style="green"))
+    if due.upcoming:
+        parts.append(questions_table(due.upcoming, title=f"Due within {due.within_days} days"))
+    else:
+        parts.append(Text(f"No deadlines in the next {due.within_days} days.", style="dim"))
+    return Group(*parts)
+
+
+def sources_table(listings: list[SourceListing]) -> Table:
+    """One row per source."""
+    table = Table()
+    table.add_column("#", justify="right", style="bold")
+    table.add_column("id")
+    table.add_column("title", ratio=2, overflow="fold")
+    table.add_column("author / organisation", overflow="fold")
+    table.add_column("published", no_wrap=True)
+    table.add_column("questions", justify="right")
+    for item in listings:
+        s = item.source
+        table.add_row(
+            str(s.id),
+            s.key,
+            s.title,
+            ", ".join(x for x in (s.author, s.organisation) if x) or "-",
+            s.published_on.isoformat() if s.published_on else "-",
+            str(item.questions),
+        )
+    return table
+
+
+def source_view(detail: SourceDetail) -> RenderableType:
+    """A source's metadata, its questions, and its text with their quotes highlighted."""
+    s = detail.source
+    facts = Table.grid(padding=(0, 2))
+    facts.add_column(style="bold")
+    facts.add_column(overflow="fold")
+    for label, value in (
+        ("author", s.author),
+        ("organisation", s.organisation),
+        ("published", s.published_on.isoformat() if s.published_on else None),
+        ("url", s.url),
+        ("file", s.file),
+        ("hash", s.content_hash),
+        ("added", f"{s.added_at:%Y-%m-%d} by {s.added_by}"),
+    ):
+        if value:
+            facts.add_row(label, value)
+    parts: list[RenderableType] = [
+        Panel(facts, title=f"source {s.key}: {s.title}", title_align="left")
+    ]
+    if detail.questions:
+        table = Table(title="Questions taken from it", title_justify="left")
+        table.add_column("#", justify="right")
+        table.add_column("question", overflow="fold")
+        table.add_column("deadline", no_wrap=True)
+        for q in detail.questions:
+            table.add_row(str(q.id), q.title, q.deadline.isoformat())
+        parts.append(table)
+    if s.text:
+        body = Text(s.text.strip())
+        for q in detail.questions:
+            if q.quote:
+                body.highlight_words([q.quote], style="bold reverse")
+        parts.append(Panel(body, title="text (quotes highlighted)", title_align="left"))
+    return Group(*parts)
+
+
+def forecast_line(question: Question, forecast: Forecast) -> str:
+    """`#12 Title: 65% by ani` for echoes."""
+    return (
+        f"{question.ref} {question.title}: {probabilities_text(question, forecast.probabilities)}"
+    )

@@ -1,0 +1,340 @@
+"""Export and import of the JSON Lines interchange format: lossless, idempotent, all or nothing."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from tracker.config import sqlite_path
+from tracker.domain.interchange import (
+    ForecastRecord,
+    QuestionRecord,
+    Record,
+    ResolutionRecord,
+    SourceRecord,
+    forecast_line,
+    is_reserved_outcome,
+    parse_line,
+    question_line,
+    resolution_line,
+    source_line,
+)
+from tracker.domain.model import OutcomeStatus, Question
+from tracker.errors import InputError
+from tracker.services.sources import content_hash
+from tracker.services.workspace import unit_of_work
+from tracker.storage import ledger as store
+from tracker.storage.database import Session
+
+
+def export_lines(*, session: Session) -> Iterator[str]:
+    """Every source, question, forecast and resolution as interchange lines, in a stable order."""
+    questions = store.all_questions(session)
+    keys = {q.id: q.key for q in questions}
+    for source in store.list_sources(session, with_text=True):
+        yield source_line(source)
+    for question in questions:
+        yield question_line(question)
+    for forecast in store.all_forecasts(session):
+        yield forecast_line(forecast, keys[forecast.question_id])
+    for resolution in store.all_resolutions(session):
+        yield resolution_line(resolution, keys[resolution.question_id])
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    """How many records of each type were added, and how many were already there."""
+
+    sources: int = 0
+    questions: int = 0
+    forecasts: int = 0
+    resolutions: int = 0
+    unchanged: int = 0
+
+    @property
+    def added(self) -> int:
+        return self.sources + self.questions + self.forecasts + self.resolutions
+
+
+def parse_lines(lines: Iterable[str]) -> list[Record]:
+    """Parse every line first; raises InputError on the first bad one (nothing is written)."""
+    records = []
+    for number, line in enumerate(lines, start=1):
+        record = parse_line(number, line)
+        if record is not None:
+            records.append(record)
+    return records
+
+
+def _same_question(existing: Question, record: QuestionRecord) -> bool:
+    return (
+        existing.title,
+        existing.kind,
+        existing.options,
+        existing.deadline,
+        existing.opened_on,
+        existing.criteria,
+    ) == (
+        record.title,
+        record.kind,
+        record.options,
+        record.deadline,
+        record.opened_on,
+        record.criteria,
+    )
+
+
+class _Importer:
+    def __init__(self, session: Session, *, importer: str, now: datetime) -> None:
+        self.session = session
+        self.importer = importer
+        self.now = now
+        self.sources: dict[str, int] = {}
+        self.questions: dict[str, Question] = {}
+        self.counts = {"sources": 0, "questions": 0, "forecasts": 0, "resolutions": 0}
+        self.unchanged = 0
+        self.forecast_keys: dict[int, set[tuple[str, datetime, str]]] = {}
+
+    def source(self, record: SourceRecord) -> None:
+        digest = None
+        if record.text is not None:
+            digest = content_hash(record.text)
+            if record.content_hash is not None and record.content_hash != digest:
+                raise InputError(
+                    f"line {record.line}: 'content_hash' does not match the text; "
+                    "the text was changed after it was hashed."
+                )
+        existing = store.source_by_hash(self.session, digest) if digest else None
+        if existing is None and not record.key.isdigit():
+            existing = store.find_source(self.session, record.key)
+            if existing is not None and existing.content_hash != digest:
+                raise InputError(
+                    f"line {record.line}: source {record.key!r} exists with other content."
+                )
+        if existing is not None:
+            self.sources[record.key] = existing.id
+            self.unchanged += 1
+            return
+        created = store.insert_source(
+            self.session,
+            slug=None if record.key.isdigit() else record.key,
+            title=record.title,
+            author=record.author,
+            organisation=record.organisation,
+            published_on=record.published_on,
+            url=record.url,
+            file=record.file,
+            text=record.text,
+            content_hash=digest,
+            added_at=record.added_at or self.now,
+            added_by=record.added_by or self.importer,
+            number=record.number,
+        )
+        self.sources[record.key] = created.id
+        self.counts["sources"] += 1
+
+    def _source_id(self, key: str, line: int) -> int:
+        if key in self.sources:
+            return self.sources[key]
+        found = store.find_source(self.session, int(key) if key.isdigit() else key)
+        if found is None:
+            raise InputError(f"line {line}: unknown source {key!r}; put its source line first.")
+        return found.id
+
+    def question(self, record: QuestionRecord) -> None:
+        existing = None
+        if record.slug is not None:
+            existing = store.find_question(self.session, record.slug)
+        else:
+            existing = store.find_question_by_content(
+                self.session, title=record.title, opened_on=record.opened_on
+            )
+        if existing is not None:
+            if not _same_question(existing, record):
+                raise InputError(
+                    f"line {record.line}: question {record.key!r} exists as {existing.ref} "
+                    "with a different title, options, dates or criteria."
+                )
+            self.questions[record.key] = existing
+            self.unchanged += 1
+            return
+        source_id = self._source_id(record.source, record.line) if record.source else None
+        created = store.insert_question(
+            self.session,
+            slug=record.slug,
+            title=record.title,
+            criteria=record.criteria,
+            kind=record.kind,
+            options=record.options,
+            deadline=record.deadline,
+            opened_on=record.opened_on,
+            source_id=source_id,
+            quote=record.quote,
+            notes=record.notes,
+            tags=record.tags,
+            created_at=record.created_at or self.now,
+            created_by=record.created_by or self.importer,
+            number=record.number,
+        )
+        self.questions[record.key] = created
+        self.forecast_keys[created.id] = set()
+        self.counts["questions"] += 1
+
+    def _question(self, key: str, line: int) -> Question:
+        if key in self.questions:
+            return self.questions[key]
+        found = store.find_question(self.session, int(key) if key.isdigit() else key)
+        if found is None:
+            raise InputError(f"line {line}: unknown question {key!r}; put its question line first.")
+        self.questions[key] = found
+        return found
+
+    def forecast(self, record: ForecastRecord) -> None:
+        question = self._question(record.question, record.line)
+        if set(record.probabilities) != set(question.options):
+            raise InputError(
+                f"line {record.line}: the probabilities must cover exactly the options of "
+                f"{record.question!r}: {', '.join(question.options)}."
+            )
+        if record.made_at.date() < question.opened_on:
+            raise InputError(
+                f"line {record.line}: made_at {record.made_at.date()} is before the question "
+                f"opened ({question.opened_on})."
+            )
+        probabilities = {o: record.probabilities[o] for o in question.options}
+        keys = self.forecast_keys.get(question.id)
+        if keys is None:
+            history = store.forecasts_for(self.session, [question.id])[question.id]
+            keys = {
+                (f.forecaster, f.made_at, store.dump_probabilities(f.probabilities))
+                for f in history
+            }
+            self.forecast_keys[question.id] = keys
+        identity = (record.forecaster, record.made_at, store.dump_probabilities(probabilities))
+        if identity in keys:
+            self.unchanged += 1
+            return
+        keys.add(identity)
+        store.insert_forecast(
+            self.session,
+            question_id=question.id,
+            forecaster=record.forecaster,
+            made_at=record.made_at,
+            recorded_at=record.recorded_at or self.now,
+            probabilities=probabilities,
+            rationale=record.rationale,
+            input_text=record.input_text,
+        )
+        self.counts["forecasts"] += 1
+
+    def resolution(self, record: ResolutionRecord) -> None:
+        question = self._question(record.question, record.line)
+        if is_reserved_outcome(record.outcome):
+            status, option = OutcomeStatus(record.outcome.lower()), None
+        elif record.outcome in question.options:
+            status, option = OutcomeStatus.OPTION, record.outcome
+        else:
+            raise InputError(
+                f"line {record.line}: outcome {record.outcome!r} is not an option of "
+                f"{record.question!r} ({', '.join(question.options)}), annulled or ambiguous."
+            )
+        if record.occurred_on < question.opened_on:
+            raise InputError(
+                f"line {record.line}: occurred_on {record.occurred_on} is before the question "
+                f"opened ({question.opened_on})."
+            )
+        history = store.resolutions_for(self.session, [question.id])[question.id]
+        identity = (status, option, record.occurred_on, record.evidence)
+        if any((r.status, r.outcome, r.occurred_on, r.evidence) == identity for r in history):
+            self.unchanged += 1
+            return
+        if history and not record.amends:
+            raise InputError(
+                f"line {record.line}: {record.question!r} is already resolved; a correction "
+                'needs "amends": true.'
+            )
+        if not history and record.amends:
+            raise InputError(f"line {record.line}: {record.question!r} has no resolution to amend.")
+        store.insert_resolution(
+            self.session,
+            question_id=question.id,
+            status=status,
+            outcome=option,
+            occurred_on=record.occurred_on,
+            evidence=record.evidence,
+            resolved_by=record.resolved_by or self.importer,
+            recorded_at=record.recorded_at or self.now,
+            amends_id=history[-1].id if history else None,
+        )
+        self.counts["resolutions"] += 1
+
+
+def import_records(
+    *, session: Session, records: list[Record], importer: str, now: datetime
+) -> ImportResult:
+    """Write parsed records in the caller's transaction; what is already there is skipped.
+
+    Raises InputError naming the line of the first record that cannot be imported; the caller's
+    transaction is then rolled back, so nothing is written.
+    """
+    importer_state = _Importer(session, importer=importer, now=now)
+    for record in records:
+        if isinstance(record, SourceRecord):
+            importer_state.source(record)
+        elif isinstance(record, QuestionRecord):
+            importer_state.question(record)
+        elif isinstance(record, ForecastRecord):
+            importer_state.forecast(record)
+        else:
+            importer_state.resolution(record)
+    return ImportResult(**importer_state.counts, unchanged=importer_state.unchanged)
+
+
+class _DryRun(Exception):
+    """Raised inside the transaction of a dry run so that it is rolled back."""
+
+    def __init__(self, result: ImportResult) -> None:
+        super().__init__("dry run")
+        self.result = result
+
+
+def read_lines(path: Path) -> list[str]:
+    """The lines of an interchange file (`-` reads stdin). Raises InputError if unreadable."""
+    if str(path) == "-":
+        return sys.stdin.read().splitlines()
+    if path.is_dir():
+        raise InputError(f"{path} is a folder; give a JSON Lines file.")
+    try:
+        return path.read_text(encoding="utf-8").splitlines()
+    except FileNotFoundError:
+        raise InputError(f"No file {path}.") from None
+    except UnicodeDecodeError:
+        raise InputError(f"{path} is not UTF-8 text.") from None
+    except OSError as exc:
+        raise InputError(f"Cannot read {path}: {exc.strerror}.") from None
+
+
+def import_file(
+    *, url: str, path: Path, importer: str, now: datetime, dry_run: bool = False
+) -> ImportResult:
+    """Import an interchange file into the database at `url`, all or nothing.
+
+    Every line is parsed and checked before anything is written; the writes happen in one
+    transaction. `dry_run` checks against the database and writes nothing (a missing SQLite
+    file is not created). Raises InputError naming the first bad line.
+    """
+    records = parse_lines(read_lines(path))
+    file = sqlite_path(url)
+    if dry_run and file is not None and not file.exists():
+        url = "sqlite://"
+    try:
+        with unit_of_work(url, write=True, now=now) as session:
+            result = import_records(session=session, records=records, importer=importer, now=now)
+            if dry_run:
+                raise _DryRun(result)
+    except _DryRun as finished:
+        return finished.result
+    return result

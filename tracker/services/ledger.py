@@ -1,0 +1,440 @@
+"""The analyst's workflow: add questions, record forecasts, resolve, list, show, due."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+
+from tracker.domain.dates import ParsedDate, parse_date, parse_moment
+from tracker.domain.model import (
+    RESERVED_OUTCOMES,
+    Forecast,
+    OutcomeStatus,
+    Question,
+    QuestionKind,
+    Resolution,
+    match_option,
+    parse_question_ref,
+    question_status,
+    standing_forecasts,
+    validate_options,
+    validate_slug,
+)
+from tracker.domain.probability import Distribution, parse_distribution
+from tracker.domain.views import DueQuestions, Overview, QuestionDetail, QuestionSummary
+from tracker.errors import ConflictError, InputError
+from tracker.storage import ledger as store
+from tracker.storage.database import Session
+
+#: A forecast's made_at may run this far ahead of the clock (clock skew between machines).
+CLOCK_TOLERANCE = timedelta(minutes=5)
+
+
+def _required_text(value: str | None, what: str, hint: str) -> str:
+    text = (value or "").strip()
+    if not text:
+        raise InputError(f"The {what} is empty. {hint}")
+    return text
+
+
+def _optional_text(value: str | None) -> str | None:
+    text = (value or "").strip()
+    return text or None
+
+
+def _as_date(value: str | date, *, today: date) -> ParsedDate:
+    if isinstance(value, date):
+        return ParsedDate(value=value, text=value.isoformat(), explanation=value.isoformat())
+    return parse_date(value, today=today)
+
+
+def normalise_tags(tags: Sequence[str]) -> tuple[str, ...]:
+    """Tags are lower-case words; commas separate several in one argument."""
+    result: list[str] = []
+    for chunk in tags:
+        for tag in chunk.split(","):
+            tag = tag.strip().lower()
+            if tag and tag not in result:
+                result.append(tag)
+    return tuple(result)
+
+
+# --- add -----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AddedQuestion:
+    """What `add` created, with how the input was read (for echoing back)."""
+
+    question: Question
+    deadline_read: str
+    backfilled: bool
+    forecast: RecordedForecast | None = None
+
+
+def add_question(
+    *,
+    session: Session,
+    title: str,
+    criteria: str,
+    deadline: str | date,
+    created_by: str,
+    now: datetime,
+    kind: str = "binary",
+    options: Sequence[str] = (),
+    opened: str | date | None = None,
+    slug: str | None = None,
+    source: str | None = None,
+    quote: str | None = None,
+    tags: Sequence[str] = (),
+    notes: str | None = None,
+    forecast: Sequence[str] = (),
+    rationale: str | None = None,
+) -> AddedQuestion:
+    """Add a question, optionally with the creator's first forecast (`forecast` tokens).
+
+    Raises InputError for an empty title or criteria, a bad kind, options, slug or date, a
+    deadline before the opening date, or a past deadline on a question opened today (only
+    backfilled history, with an earlier `opened`, may have one).
+    """
+    today = now.date()
+    title = _required_text(title, "title", "Give the question a title.")
+    criteria = _required_text(
+        criteria, "resolution criteria", "Say exactly what counts as yes (--criteria TEXT)."
+    )
+    try:
+        question_kind = QuestionKind(kind.strip().lower().replace("-", "_"))
+    except ValueError:
+        raise InputError(
+            f"Unknown kind {kind!r}: use binary, multiple_choice or ordered."
+        ) from None
+    option_names = validate_options(question_kind, list(options))
+    if slug is not None:
+        slug = validate_slug(slug.strip())
+    opened_read = _as_date(opened, today=today) if opened is not None else None
+    opened_on = opened_read.value if opened_read else today
+    if opened_on > today:
+        raise InputError(f"The opening date {opened_on} is in the future; questions open today.")
+    deadline_read = _as_date(deadline, today=opened_on)
+    if deadline_read.value < opened_on:
+        raise InputError(
+            f"The deadline {deadline_read.value} is before the question opens ({opened_on})."
+        )
+    backfilled = opened_on < today
+    if deadline_read.value < today and not backfilled:
+        raise InputError(
+            f"The deadline {deadline_read.value} has passed. To record history, give the date the "
+            "question was opened with --opened DATE."
+        )
+    source_id = None
+    if source is not None:
+        found = store.get_source(session, parse_question_ref(source))
+        source_id = found.id
+    quote_text = _optional_text(quote)
+    if quote_text and source_id is None:
+        raise InputError("A quote needs its source: pass --source SRC as well.")
+    question = store.insert_question(
+        session,
+        slug=slug,
+        title=title,
+        criteria=criteria,
+        kind=question_kind,
+        options=option_names,
+        deadline=deadline_read.value,
+        opened_on=opened_on,
+        source_id=source_id,
+        quote=quote_text,
+        notes=_optional_text(notes),
+        tags=normalise_tags(tags),
+        created_at=now,
+        created_by=created_by,
+    )
+    recorded = None
+    if forecast:
+        made_at = (
+            datetime.combine(opened_on, datetime.min.time(), UTC).replace(hour=12)
+            if backfilled
+            else now
+        )
+        recorded = _record(
+            session,
+            question=question,
+            resolutions=[],
+            tokens=forecast,
+            forecaster=created_by,
+            rationale=rationale,
+            made_at=made_at,
+            now=now,
+            normalize=False,
+        )
+    return AddedQuestion(
+        question=question,
+        deadline_read=deadline_read.explanation,
+        backfilled=backfilled,
+        forecast=recorded,
+    )
+
+
+# --- forecast ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RecordedForecast:
+    """A recorded forecast with how the input was read, and the forecaster's previous one."""
+
+    question: Question
+    forecast: Forecast
+    distribution: Distribution
+    previous: Forecast | None
+
+
+def _record(
+    session: Session,
+    *,
+    question: Question,
+    resolutions: list[Resolution],
+    tokens: Sequence[str],
+    forecaster: str,
+    rationale: str | None,
+    made_at: datetime,
+    now: datetime,
+    normalize: bool,
+) -> RecordedForecast:
+    if resolutions:
+        shown = resolutions[-1]
+        raise ConflictError(
+            f"Question {question.ref} is resolved ({shown.label}, {shown.occurred_on}); "
+            "forecasts on it are closed."
+        )
+    if made_at > now + CLOCK_TOLERANCE:
+        raise InputError(f"The forecast time {made_at.isoformat()} is in the future.")
+    if made_at.date() < question.opened_on:
+        raise InputError(
+            f"The forecast time {made_at.date()} is before {question.ref} opened "
+            f"({question.opened_on})."
+        )
+    if made_at.date() > question.deadline:
+        raise ConflictError(
+            f"The deadline of {question.ref} passed on {question.deadline}; resolve it with "
+            f"tracker resolve {question.id} OUTCOME instead of forecasting."
+        )
+    distribution = parse_distribution(tokens, question.options, normalize=normalize)
+    history = store.forecasts_for(session, [question.id])[question.id]
+    previous = standing_forecasts(history).get(forecaster)
+    forecast = store.insert_forecast(
+        session,
+        question_id=question.id,
+        forecaster=forecaster,
+        made_at=made_at,
+        recorded_at=now,
+        probabilities=distribution.probabilities,
+        rationale=_optional_text(rationale),
+        input_text=" ".join(tokens).strip() or None,
+    )
+    return RecordedForecast(
+        question=question, forecast=forecast, distribution=distribution, previous=previous
+    )
+
+
+def record_forecast(
+    *,
+    session: Session,
+    question: str,
+    probability: Sequence[str],
+    forecaster: str,
+    now: datetime,
+    rationale: str | None = None,
+    made_at: str | datetime | None = None,
+    normalize: bool = False,
+) -> RecordedForecast:
+    """Record a new forecast on `question` (an update never overwrites an earlier one).
+
+    `probability`: what the analyst typed, e.g. ["65%"], ["likely"], ["tri=55", "fold=45"].
+    `made_at`: when the judgement was made (default now); earlier times record history.
+    Raises NotFoundError, ConflictError (resolved, deadline passed) or InputError.
+    """
+    found = store.get_question(session, parse_question_ref(question))
+    resolutions = store.resolutions_for(session, [found.id])[found.id]
+    if made_at is None:
+        moment = now
+    elif isinstance(made_at, datetime):
+        moment = made_at
+    else:
+        moment = parse_moment(made_at, now=now)
+    return _record(
+        session,
+        question=found,
+        resolutions=resolutions,
+        tokens=probability,
+        forecaster=forecaster,
+        rationale=rationale,
+        made_at=moment,
+        now=now,
+        normalize=normalize,
+    )
+
+
+# --- resolve -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ResolvedQuestion:
+    """A recorded resolution and the one it amends, if any."""
+
+    question: Question
+    resolution: Resolution
+    amended: Resolution | None
+
+
+def resolve_question(
+    *,
+    session: Session,
+    question: str,
+    outcome: str,
+    resolver: str,
+    now: datetime,
+    occurred_on: str | date | None = None,
+    evidence: str | None = None,
+    amend: bool = False,
+) -> ResolvedQuestion:
+    """Log what happened. A second resolution needs `amend`, and is kept beside the first.
+
+    `outcome`: an option (or a unique prefix of one), `annulled` or `ambiguous`.
+    `occurred_on`: the day it happened (default today); not before the question opened, not in
+    the future. Raises NotFoundError, ConflictError or InputError.
+    """
+    today = now.date()
+    found = store.get_question(session, parse_question_ref(question))
+    if outcome.strip().lower() in RESERVED_OUTCOMES:
+        status, option = OutcomeStatus(outcome.strip().lower()), None
+    else:
+        status, option = OutcomeStatus.OPTION, match_option(outcome, found.options)
+    day = _as_date(occurred_on, today=today).value if occurred_on is not None else today
+    if day < found.opened_on:
+        raise InputError(
+            f"The outcome date {day} is before {found.ref} opened ({found.opened_on})."
+        )
+    if day > today:
+        raise InputError(f"The outcome date {day} is in the future; resolve it once it happened.")
+    history = store.resolutions_for(session, [found.id])[found.id]
+    current = history[-1] if history else None
+    if current is not None and not amend:
+        raise ConflictError(
+            f"Question {found.ref} is already resolved ({current.label}, {current.occurred_on}). "
+            "To correct it, pass --amend; the first resolution stays in the history."
+        )
+    if current is None and amend:
+        raise InputError(f"Question {found.ref} is not resolved yet; drop --amend.")
+    evidence_text = _optional_text(evidence)
+    if (
+        current is not None
+        and (current.status, current.outcome, current.occurred_on)
+        == (
+            status,
+            option,
+            day,
+        )
+        and current.evidence == evidence_text
+    ):
+        raise InputError(
+            "The amendment changes nothing; give a different outcome, date or evidence."
+        )
+    resolution = store.insert_resolution(
+        session,
+        question_id=found.id,
+        status=status,
+        outcome=option,
+        occurred_on=day,
+        evidence=evidence_text,
+        resolved_by=resolver,
+        recorded_at=now,
+        amends_id=current.id if current else None,
+    )
+    return ResolvedQuestion(question=found, resolution=resolution, amended=current)
+
+
+# --- read ----------------------------------------------------------------------------------------
+
+
+def _summaries(session: Session, questions: list[Question], today: date) -> list[QuestionSummary]:
+    ids = [q.id for q in questions]
+    forecasts = store.forecasts_for(session, ids)
+    resolutions = store.resolutions_for(session, ids)
+    result = []
+    for q in questions:
+        current = resolutions[q.id][-1] if resolutions[q.id] else None
+        result.append(
+            QuestionSummary(
+                question=q,
+                status=question_status(q, current, today),
+                resolution=current,
+                standing=standing_forecasts(forecasts[q.id]),
+                forecast_count=len(forecasts[q.id]),
+            )
+        )
+    return result
+
+
+def list_questions(
+    *,
+    session: Session,
+    today: date,
+    state: str | None = None,
+    due_within_days: int | None = None,
+    tag: str | None = None,
+    source: str | None = None,
+    forecaster: str | None = None,
+) -> list[QuestionSummary]:
+    """Questions with their status and standing forecasts, by deadline.
+
+    `state`: None (all), `open`, `resolved` or `overdue`; `due_within_days`: open questions whose
+    deadline falls from today to today + N days.
+    """
+    if state not in (None, "open", "resolved", "overdue"):
+        raise InputError(f"Unknown state {state!r}: use open, resolved or overdue.")
+    if due_within_days is not None and due_within_days < 0:
+        raise InputError("--due-within takes a number of days, 0 or more.")
+    flt = store.QuestionFilter(
+        state=state,
+        today=today,
+        due_by=today + timedelta(days=due_within_days) if due_within_days is not None else None,
+        tag=tag.strip().lower() if tag else None,
+        source=parse_question_ref(source) if source else None,
+        forecaster=forecaster,
+    )
+    return _summaries(session, store.select_questions(session, flt), today)
+
+
+def show_question(*, session: Session, question: str, today: date) -> QuestionDetail:
+    """Everything about one question. Raises NotFoundError."""
+    found = store.get_question(session, parse_question_ref(question))
+    resolutions = store.resolutions_for(session, [found.id])[found.id]
+    source = None
+    if found.source_key is not None:
+        source = store.get_source(session, parse_question_ref(found.source_key))
+    return QuestionDetail(
+        question=found,
+        status=question_status(found, resolutions[-1] if resolutions else None, today),
+        source=source,
+        forecasts=store.forecasts_for(session, [found.id])[found.id],
+        resolutions=resolutions,
+    )
+
+
+def due_questions(*, session: Session, today: date, within_days: int = 30) -> DueQuestions:
+    """Overdue questions and open questions due within `within_days` days of `today`."""
+    return DueQuestions(
+        overdue=list_questions(session=session, today=today, state="overdue"),
+        upcoming=list_questions(session=session, today=today, due_within_days=within_days),
+        within_days=within_days,
+    )
+
+
+def overview(*, session: Session, today: date) -> Overview:
+    """Every question with its status, plus the sources and forecasters on record."""
+    return Overview(
+        questions=list_questions(session=session, today=today),
+        sources=store.list_sources(session),
+        forecasters=store.forecaster_names(session),
+    )

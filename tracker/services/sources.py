@@ -1,0 +1,127 @@
+"""Sources: the reports whose expectations become questions."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+
+from tracker.domain.dates import parse_date
+from tracker.domain.model import Source, parse_question_ref, validate_slug
+from tracker.domain.views import SourceDetail, SourceListing
+from tracker.errors import ConflictError, InputError
+from tracker.storage import ledger as store
+from tracker.storage.database import Session
+
+TEXT_SUFFIXES = frozenset({".txt", ".md", ".markdown", ".text", ""})
+
+
+def content_hash(text: str) -> str:
+    """The hash that identifies a source's text: `sha256:` and the hex digest of its UTF-8."""
+    return "sha256:" + hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def read_source_text(path: Path) -> str:
+    """Read a plain-text or Markdown report. Raises InputError for anything else or unreadable."""
+    if path.is_dir():
+        raise InputError(f"{path} is a folder; give the report's file.")
+    if not path.exists():
+        raise InputError(f"No file {path}.")
+    if path.suffix.lower() not in TEXT_SUFFIXES:
+        raise InputError(
+            f"{path.name}: only plain text and Markdown reports can be added (.txt, .md)."
+        )
+    try:
+        return path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise InputError(f"{path} is not UTF-8 text; save it as UTF-8 and try again.") from None
+    except OSError as exc:
+        raise InputError(f"Cannot read {path}: {exc.strerror}.") from None
+
+
+@dataclass(frozen=True)
+class AddedSource:
+    """The source that was added."""
+
+    source: Source
+    title_from_text: bool
+
+
+def add_source(
+    *,
+    session: Session,
+    added_by: str,
+    now: datetime,
+    file: Path | None = None,
+    title: str | None = None,
+    author: str | None = None,
+    organisation: str | None = None,
+    published: str | date | None = None,
+    url: str | None = None,
+    slug: str | None = None,
+) -> AddedSource:
+    """Add a report, from a text file (stored with its content hash) or by URL alone.
+
+    Without `title`, the first non-empty line of the text is used. Adding the same text twice
+    is refused. Raises InputError or ConflictError.
+    """
+    text = read_source_text(file) if file is not None else None
+    if text is not None and not text.strip():
+        raise InputError(f"{file} is empty.")
+    if text is None and not (url or "").strip():
+        raise InputError("Give the report's file, or its --url.")
+    digest = content_hash(text) if text is not None else None
+    if digest is not None:
+        existing = store.source_by_hash(session, digest)
+        if existing is not None:
+            raise ConflictError(
+                f"This text is already source #{existing.id} ({existing.title}); "
+                "see it with: tracker source show " + existing.key
+            )
+    title_from_text = False
+    chosen_title = (title or "").strip()
+    if not chosen_title and text is not None:
+        chosen_title = next(line.strip() for line in text.splitlines() if line.strip())
+        title_from_text = True
+    if not chosen_title:
+        raise InputError("The source needs a title: pass --title TEXT.")
+    if slug is not None:
+        slug = validate_slug(slug.strip())
+        if store.find_source(session, slug) is not None:
+            raise ConflictError(f"A source with slug {slug!r} exists already; choose another.")
+    published_on = None
+    if isinstance(published, date):
+        published_on = published
+    elif published is not None:
+        published_on = parse_date(published, today=now.date()).value
+        if published_on > now.date():
+            raise InputError(f"The publication date {published_on} is in the future.")
+    source = store.insert_source(
+        session,
+        slug=slug,
+        title=chosen_title,
+        author=(author or "").strip() or None,
+        organisation=(organisation or "").strip() or None,
+        published_on=published_on,
+        url=(url or "").strip() or None,
+        file=file.name if file is not None else None,
+        text=text,
+        content_hash=digest,
+        added_at=now,
+        added_by=added_by,
+    )
+    return AddedSource(source=source, title_from_text=title_from_text)
+
+
+def list_sources(*, session: Session) -> list[SourceListing]:
+    """Every source with its question count."""
+    counts = store.question_counts_by_source(session)
+    return [SourceListing(s, counts.get(s.id, 0)) for s in store.list_sources(session)]
+
+
+def show_source(*, session: Session, source: str) -> SourceDetail:
+    """One source with its full text and its questions. Raises NotFoundError."""
+    found = store.get_source(session, parse_question_ref(source), with_text=True)
+    questions = store.select_questions(session, store.QuestionFilter(source=found.id))
+    return SourceDetail(source=found, questions=questions)

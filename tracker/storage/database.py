@@ -1,0 +1,293 @@
+"""Opening the database: location checks, SQLite pragmas, schema version and migrations."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+from sqlmodel import Session as Session
+
+from tracker.config import redact_url, sqlite_path
+from tracker.errors import DatabaseError
+
+#: Every schema revision this version of tracker knows, oldest first. The last is the current one.
+#: A test checks this against the Alembic scripts, so a migration cannot be forgotten here.
+REVISIONS: tuple[str, ...] = ("0001",)
+HEAD = REVISIONS[-1]
+MIGRATIONS = Path(__file__).with_name("migrations")
+BUSY_TIMEOUT_MS = 15_000
+
+
+@dataclass(frozen=True)
+class SchemaState:
+    """What `tracker db status` reports."""
+
+    url: str
+    revision: str | None
+    head: str
+    exists: bool
+
+    @property
+    def current(self) -> bool:
+        return self.revision == self.head
+
+
+def _set_sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    cursor.execute("PRAGMA foreign_keys = ON")
+    cursor.execute("PRAGMA journal_mode = WAL")
+    cursor.execute("PRAGMA synchronous = NORMAL")
+    cursor.close()
+
+
+def _begin_immediate(connection: Any) -> None:
+    # Take the write lock at BEGIN, so concurrent writers queue on busy_timeout instead of
+    # failing mid-transaction when a read lock cannot be upgraded.
+    connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def _check_sqlite_location(path: Path, *, must_exist: bool) -> None:
+    if path.is_dir():
+        raise DatabaseError(f"{path} is a directory; give a database file with --db.")
+    if path.exists():
+        with path.open("rb") as handle:
+            header = handle.read(16)
+        if header and header != b"SQLite format 3\x00":
+            raise DatabaseError(f"{path} is not a SQLite database; give another file with --db.")
+        return
+    if must_exist:
+        raise DatabaseError(
+            f"No database at {path}. Create one by adding a question (tracker add), "
+            "importing (tracker import FILE), or with tracker db upgrade."
+        )
+    if not path.parent.is_dir():
+        raise DatabaseError(f"Cannot create {path}: the folder {path.parent} does not exist.")
+    import os
+
+    if not os.access(path.parent, os.W_OK):
+        raise DatabaseError(f"Cannot create {path}: the folder {path.parent} is not writable.")
+
+
+def make_engine(url: str) -> Engine:
+    """Create an engine for `url` with tracker's settings (WAL, foreign keys, busy timeout)."""
+    try:
+        if url.startswith("sqlite"):
+            engine = sa.create_engine(url, connect_args={"isolation_level": None})
+            event.listen(engine, "connect", _set_sqlite_pragmas)
+            event.listen(engine, "begin", _begin_immediate)
+            return engine
+        return sa.create_engine(url, pool_pre_ping=False)
+    except (sa.exc.ArgumentError, sa.exc.NoSuchModuleError, ImportError) as exc:
+        raise DatabaseError(f"Cannot use database URL {redact_url(url)}: {exc}") from exc
+
+
+def read_revision(connection: sa.Connection) -> str | None:
+    """Return the stored schema revision, or None for an empty database.
+
+    This is one small query: opening a current database never loads Alembic.
+    """
+    inspector_tables = connection.exec_driver_sql(
+        "SELECT version_num FROM alembic_version"
+        if _has_version_table(connection)
+        else "SELECT NULL WHERE 0 = 1"
+    ).all()
+    return str(inspector_tables[0][0]) if inspector_tables else None
+
+
+def _has_version_table(connection: sa.Connection) -> bool:
+    if connection.dialect.name == "sqlite":
+        row = connection.exec_driver_sql(
+            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'alembic_version'"
+        ).first()
+    else:
+        row = connection.execute(sa.text("SELECT to_regclass('alembic_version')")).first()
+        row = row if row and row[0] is not None else None
+    return row is not None
+
+
+def _has_any_table(connection: sa.Connection) -> bool:
+    return bool(sa.inspect(connection).get_table_names())
+
+
+def run_migrations(engine: Engine) -> None:
+    """Upgrade the schema to the current revision with Alembic (loaded only here)."""
+    from alembic import command
+    from alembic.config import Config
+
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, "head")
+
+
+def _backup_sqlite_file(path: Path, revision: str, now: datetime) -> Path:
+    stamp = now.strftime("%Y%m%dT%H%M%SZ")
+    target = path.with_name(f"{path.name}.bak-{revision}-{stamp}")
+    source = sqlite3.connect(path)
+    try:
+        destination = sqlite3.connect(target)
+        with destination:
+            source.backup(destination)
+        destination.close()
+    finally:
+        source.close()
+    return target
+
+
+class Database:
+    """An opened, schema-checked database; hands out sessions."""
+
+    def __init__(self, url: str, engine: Engine) -> None:
+        self.url = url
+        self.engine = engine
+
+    @contextmanager
+    def session(self) -> Iterator[Session]:
+        """A session whose transaction commits on success and rolls back on any error."""
+        with Session(self.engine, expire_on_commit=False) as session:
+            try:
+                yield session
+                session.commit()
+            except BaseException:
+                session.rollback()
+                raise
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+
+def _translate(exc: Exception, url: str) -> DatabaseError:
+    message = str(getattr(exc, "orig", exc)).strip().splitlines()[0]
+    return DatabaseError(f"Cannot open database {redact_url(url)}: {message}")
+
+
+def open_database(url: str, *, create: bool, now: datetime) -> Database:
+    """Open the database at `url`, checking and if needed creating or upgrading its schema.
+
+    `create`: a missing SQLite file may be created (write commands); read commands pass False.
+    An older SQLite file is upgraded after a copy is kept beside it; a PostgreSQL database that
+    needs an upgrade is refused (run `tracker db upgrade`); a newer schema is always refused.
+    Raises DatabaseError with one line that says what to do.
+    """
+    path = sqlite_path(url)
+    if path is not None:
+        _check_sqlite_location(path, must_exist=not create)
+    engine = make_engine(url)
+    try:
+        with engine.connect() as connection:
+            revision = read_revision(connection)
+            empty = revision is None and not _has_any_table(connection)
+    except sa.exc.SQLAlchemyError as exc:
+        engine.dispose()
+        raise _translate(exc, url) from exc
+    if revision == HEAD:
+        return Database(url, engine)
+    if revision is not None and revision not in REVISIONS:
+        engine.dispose()
+        raise DatabaseError(
+            f"The database {redact_url(url)} has schema {revision}, newer than this tracker "
+            f"knows ({HEAD}). Upgrade tracker to use it."
+        )
+    if revision is None and not empty:
+        engine.dispose()
+        raise DatabaseError(
+            f"{redact_url(url)} holds tables but no tracker schema; give another database."
+        )
+    if path is None and not empty:
+        engine.dispose()
+        raise DatabaseError(
+            f"The database {redact_url(url)} has schema {revision} and needs an upgrade to "
+            f"{HEAD}. Run: tracker db upgrade"
+        )
+    if empty and not create and path is None:
+        engine.dispose()
+        raise DatabaseError(f"The database {redact_url(url)} is empty. Run: tracker db upgrade")
+    try:
+        if path is not None and revision is not None:
+            _backup_sqlite_file(path, revision, now)
+        run_migrations(engine)
+    except sa.exc.SQLAlchemyError as exc:
+        engine.dispose()
+        raise _translate(exc, url) from exc
+    return Database(url, engine)
+
+
+def schema_state(url: str) -> SchemaState:
+    """Report the stored and current schema revision without changing anything."""
+    path = sqlite_path(url)
+    if path is not None:
+        _check_sqlite_location(path, must_exist=False)
+        if not path.exists():
+            return SchemaState(url=url, revision=None, head=HEAD, exists=False)
+    engine = make_engine(url)
+    try:
+        with engine.connect() as connection:
+            revision = read_revision(connection)
+    except sa.exc.SQLAlchemyError as exc:
+        raise _translate(exc, url) from exc
+    finally:
+        engine.dispose()
+    return SchemaState(url=url, revision=revision, head=HEAD, exists=True)
+
+
+def upgrade_database(url: str, *, now: datetime) -> SchemaState:
+    """Create or upgrade the schema explicitly (how a shared PostgreSQL database is upgraded)."""
+    path = sqlite_path(url)
+    if path is not None:
+        _check_sqlite_location(path, must_exist=False)
+    engine = make_engine(url)
+    try:
+        with engine.connect() as connection:
+            revision = read_revision(connection)
+        if revision is not None and revision not in REVISIONS:
+            raise DatabaseError(
+                f"The database {redact_url(url)} has schema {revision}, newer than this tracker "
+                f"knows ({HEAD}). Upgrade tracker to use it."
+            )
+        if revision != HEAD:
+            if path is not None and revision is not None:
+                _backup_sqlite_file(path, revision, now)
+            run_migrations(engine)
+    except sa.exc.SQLAlchemyError as exc:
+        raise _translate(exc, url) from exc
+    finally:
+        engine.dispose()
+    return SchemaState(url=url, revision=HEAD, head=HEAD, exists=True)
+
+
+def backup_sqlite(url: str, target: Path) -> Path:
+    """Copy a SQLite database consistently with the online backup API, even while others write."""
+    path = sqlite_path(url)
+    if path is None:
+        raise DatabaseError(
+            "tracker db backup copies SQLite files; back up PostgreSQL with pg_dump "
+            "(see docs/team.md)."
+        )
+    _check_sqlite_location(path, must_exist=True)
+    if target.exists():
+        raise DatabaseError(f"{target} already exists; choose another file.")
+    if not target.parent.is_dir():
+        raise DatabaseError(f"Cannot write {target}: the folder {target.parent} does not exist.")
+    partial = target.with_name(target.name + ".partial")
+    try:
+        source = sqlite3.connect(path)
+        destination = sqlite3.connect(partial)
+        with destination:
+            source.backup(destination)
+        destination.close()
+        source.close()
+        partial.replace(target)
+    except sqlite3.Error as exc:
+        partial.unlink(missing_ok=True)
+        raise DatabaseError(f"Backup failed: {exc}") from exc
+    return target

@@ -1,0 +1,505 @@
+"""Queries and inserts for the ledger; returns domain values, never ORM objects."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+
+import sqlalchemy as sa
+from sqlmodel import Session
+
+from tracker.domain.model import (
+    Forecast,
+    OutcomeStatus,
+    Question,
+    QuestionKind,
+    Resolution,
+    Source,
+)
+from tracker.errors import ConflictError, NotFoundError
+from tracker.storage.tables import (
+    ForecasterRow,
+    ForecastRow,
+    QuestionRow,
+    QuestionTagRow,
+    ResolutionRow,
+    SourceRow,
+)
+
+S = SourceRow.__table__  # type: ignore[attr-defined]
+Q = QuestionRow.__table__  # type: ignore[attr-defined]
+T = QuestionTagRow.__table__  # type: ignore[attr-defined]
+F = ForecastRow.__table__  # type: ignore[attr-defined]
+P = ForecasterRow.__table__  # type: ignore[attr-defined]
+R = ResolutionRow.__table__  # type: ignore[attr-defined]
+
+
+def _insert(session: Session, table: sa.Table, values: dict[str, object]) -> int:
+    """Insert one row and return its id."""
+    return int(
+        session.execute(sa.insert(table).values(**values).returning(table.c.id)).scalar_one()
+    )
+
+
+def _id_is_free(session: Session, table: sa.Table, number: int | None) -> bool:
+    if number is None:
+        return False
+    return session.execute(sa.select(table.c.id).where(table.c.id == number)).first() is None
+
+
+def dump_probabilities(probabilities: dict[str, float]) -> str:
+    """Canonical JSON for a probability object (keys in option order, floats as repr)."""
+    return json.dumps(probabilities, ensure_ascii=False, separators=(",", ":"))
+
+
+# --- forecasters -------------------------------------------------------------------------------
+
+
+def forecaster_id(session: Session, name: str, *, now: datetime) -> int:
+    """Return the id of forecaster `name`, creating the forecaster on first use."""
+    found = session.execute(sa.select(P.c.id).where(P.c.name == name)).scalar()
+    if found is not None:
+        return int(found)
+    return _insert(session, P, {"name": name, "created_at": now})
+
+
+def forecaster_names(session: Session) -> list[str]:
+    """Every forecaster's name, alphabetically."""
+    return [str(n) for n in session.execute(sa.select(P.c.name).order_by(P.c.name)).scalars()]
+
+
+# --- sources -----------------------------------------------------------------------------------
+
+
+def _source(row: sa.Row[tuple[object, ...]], *, with_text: bool) -> Source:
+    m = row._mapping
+    return Source(
+        id=m["id"],
+        key=m["slug"] or str(m["id"]),
+        title=m["title"],
+        author=m["author"],
+        organisation=m["organisation"],
+        published_on=m["published_on"],
+        url=m["url"],
+        file=m["file"],
+        content_hash=m["content_hash"],
+        added_at=m["added_at"],
+        added_by=m["added_by"],
+        text=m["text"] if with_text else None,
+    )
+
+
+def insert_source(
+    session: Session,
+    *,
+    slug: str | None,
+    title: str,
+    author: str | None,
+    organisation: str | None,
+    published_on: date | None,
+    url: str | None,
+    file: str | None,
+    text: str | None,
+    content_hash: str | None,
+    added_at: datetime,
+    added_by: str,
+    number: int | None = None,
+) -> Source:
+    """Insert a source and return it. `number` keeps an imported id when it is free."""
+    values: dict[str, object] = {
+        "slug": slug,
+        "title": title,
+        "author": author,
+        "organisation": organisation,
+        "published_on": published_on,
+        "url": url,
+        "file": file,
+        "text": text,
+        "content_hash": content_hash,
+        "added_at": added_at,
+        "added_by": added_by,
+    }
+    if _id_is_free(session, S, number):
+        values["id"] = number
+    return get_source(session, _insert(session, S, values), with_text=True)
+
+
+def find_source(session: Session, ref: int | str, *, with_text: bool = False) -> Source | None:
+    """Return the source with this number or slug, or None."""
+    column = S.c.id if isinstance(ref, int) else S.c.slug
+    row = session.execute(sa.select(S).where(column == ref)).first()
+    return _source(row, with_text=with_text) if row else None
+
+
+def get_source(session: Session, ref: int | str, *, with_text: bool = False) -> Source:
+    """Return the source with this number or slug; raises NotFoundError."""
+    found = find_source(session, ref, with_text=with_text)
+    if found is None:
+        shown = f"#{ref}" if isinstance(ref, int) else repr(ref)
+        raise NotFoundError(f"No source {shown}. List them with: tracker source list")
+    return found
+
+
+def source_by_hash(session: Session, content_hash: str) -> Source | None:
+    """Return the source whose text has this hash, if any."""
+    row = session.execute(sa.select(S).where(S.c.content_hash == content_hash)).first()
+    return _source(row, with_text=False) if row else None
+
+
+def list_sources(session: Session, *, with_text: bool = False) -> list[Source]:
+    """Every source, by number."""
+    rows = session.execute(sa.select(S).order_by(S.c.id)).all()
+    return [_source(r, with_text=with_text) for r in rows]
+
+
+def question_counts_by_source(session: Session) -> dict[int, int]:
+    """How many questions were taken from each source."""
+    rows = session.execute(
+        sa.select(Q.c.source_id, sa.func.count())
+        .where(Q.c.source_id.is_not(None))
+        .group_by(Q.c.source_id)
+    ).all()
+    return {int(r[0]): int(r[1]) for r in rows}
+
+
+# --- questions ---------------------------------------------------------------------------------
+
+
+def _question_select() -> sa.Select[tuple[object, ...]]:
+    return sa.select(Q, S.c.slug.label("source_slug"), S.c.title.label("source_title")).outerjoin(
+        S, S.c.id == Q.c.source_id
+    )
+
+
+def _questions(session: Session, rows: Sequence[sa.Row[tuple[object, ...]]]) -> list[Question]:
+    ids = [r._mapping["id"] for r in rows]
+    tags: dict[int, list[str]] = {i: [] for i in ids}
+    if ids:
+        for question_id, tag in session.execute(
+            sa.select(T.c.question_id, T.c.tag).where(T.c.question_id.in_(ids)).order_by(T.c.tag)
+        ):
+            tags[question_id].append(tag)
+    result = []
+    for row in rows:
+        m = row._mapping
+        source_key = None
+        if m["source_id"] is not None:
+            source_key = m["source_slug"] or str(m["source_id"])
+        result.append(
+            Question(
+                id=m["id"],
+                slug=m["slug"],
+                title=m["title"],
+                criteria=m["criteria"],
+                kind=QuestionKind(m["kind"]),
+                options=tuple(json.loads(m["options"])),
+                deadline=m["deadline"],
+                opened_on=m["opened_on"],
+                created_at=m["created_at"],
+                created_by=m["created_by"],
+                source_key=source_key,
+                source_title=m["source_title"],
+                quote=m["quote"],
+                notes=m["notes"],
+                tags=tuple(tags[m["id"]]),
+            )
+        )
+    return result
+
+
+def insert_question(
+    session: Session,
+    *,
+    slug: str | None,
+    title: str,
+    criteria: str,
+    kind: QuestionKind,
+    options: Sequence[str],
+    deadline: date,
+    opened_on: date,
+    source_id: int | None,
+    quote: str | None,
+    notes: str | None,
+    tags: Iterable[str],
+    created_at: datetime,
+    created_by: str,
+    number: int | None = None,
+) -> Question:
+    """Insert a question with its tags and return it. `number` keeps an imported id if free."""
+    if slug is not None and session.execute(sa.select(Q.c.id).where(Q.c.slug == slug)).first():
+        raise ConflictError(f"A question with slug {slug!r} exists already; choose another slug.")
+    values: dict[str, object] = {
+        "slug": slug,
+        "title": title,
+        "criteria": criteria,
+        "kind": kind.value,
+        "options": json.dumps(list(options), ensure_ascii=False),
+        "deadline": deadline,
+        "opened_on": opened_on,
+        "source_id": source_id,
+        "quote": quote,
+        "notes": notes,
+        "created_at": created_at,
+        "created_by": created_by,
+    }
+    if _id_is_free(session, Q, number):
+        values["id"] = number
+    new_id = _insert(session, Q, values)
+    unique_tags = sorted(set(tags))
+    if unique_tags:
+        session.execute(sa.insert(T), [{"question_id": new_id, "tag": t} for t in unique_tags])
+    return get_question(session, new_id)
+
+
+def find_question(session: Session, ref: int | str) -> Question | None:
+    """Return the question with this number or slug, or None."""
+    column = Q.c.id if isinstance(ref, int) else Q.c.slug
+    rows = session.execute(_question_select().where(column == ref)).all()
+    return _questions(session, rows)[0] if rows else None
+
+
+def get_question(session: Session, ref: int | str) -> Question:
+    """Return the question with this number or slug; raises NotFoundError."""
+    found = find_question(session, ref)
+    if found is None:
+        shown = f"#{ref}" if isinstance(ref, int) else repr(ref)
+        raise NotFoundError(f"No question {shown}. List them with: tracker list")
+    return found
+
+
+@dataclass(frozen=True)
+class QuestionFilter:
+    """Which questions `list` shows. `state`: None (all), open, resolved, overdue."""
+
+    state: str | None = None
+    due_by: date | None = None
+    today: date | None = None
+    tag: str | None = None
+    source: int | str | None = None
+    forecaster: str | None = None
+
+
+def _latest_resolution_ids() -> sa.Select[tuple[int]]:
+    """Ids of the resolutions in force: those no later resolution amends."""
+    amended = sa.select(R.c.amends_id).where(R.c.amends_id.is_not(None))
+    return sa.select(R.c.id).where(R.c.id.not_in(amended))
+
+
+def select_questions(session: Session, flt: QuestionFilter) -> list[Question]:
+    """Questions matching `flt`, by deadline then number."""
+    query = _question_select()
+    resolved = sa.exists().where(R.c.question_id == Q.c.id)
+    if flt.state in ("open", "overdue"):
+        query = query.where(~resolved)
+    elif flt.state == "resolved":
+        query = query.where(resolved)
+    if flt.state == "overdue" and flt.today is not None:
+        query = query.where(Q.c.deadline < flt.today)
+    if flt.due_by is not None:
+        query = query.where(~resolved, Q.c.deadline <= flt.due_by)
+        if flt.today is not None:
+            query = query.where(Q.c.deadline >= flt.today)
+    if flt.tag is not None:
+        query = query.where(
+            sa.exists().where(T.c.question_id == Q.c.id, T.c.tag == flt.tag.lower())
+        )
+    if flt.source is not None:
+        column = S.c.id if isinstance(flt.source, int) else S.c.slug
+        query = query.where(column == flt.source)
+    if flt.forecaster is not None:
+        query = query.where(
+            sa.exists().where(
+                F.c.question_id == Q.c.id,
+                F.c.forecaster_id == P.c.id,
+                P.c.name == flt.forecaster,
+            )
+        )
+    rows = session.execute(query.order_by(Q.c.deadline, Q.c.id)).all()
+    return _questions(session, rows)
+
+
+# --- forecasts ---------------------------------------------------------------------------------
+
+
+def _forecast(row: sa.Row[tuple[object, ...]]) -> Forecast:
+    m = row._mapping
+    return Forecast(
+        id=m["id"],
+        question_id=m["question_id"],
+        forecaster=m["forecaster"],
+        made_at=m["made_at"],
+        recorded_at=m["recorded_at"],
+        probabilities=json.loads(m["probabilities"]),
+        rationale=m["rationale"],
+        input_text=m["input_text"],
+    )
+
+
+def _forecast_select() -> sa.Select[tuple[object, ...]]:
+    return sa.select(F, P.c.name.label("forecaster")).join(P, P.c.id == F.c.forecaster_id)
+
+
+def insert_forecast(
+    session: Session,
+    *,
+    question_id: int,
+    forecaster: str,
+    made_at: datetime,
+    recorded_at: datetime,
+    probabilities: dict[str, float],
+    rationale: str | None,
+    input_text: str | None,
+) -> Forecast:
+    """Append a forecast (forecasts are never updated) and return it."""
+    who = forecaster_id(session, forecaster, now=recorded_at)
+    new_id = _insert(
+        session,
+        F,
+        {
+            "question_id": question_id,
+            "forecaster_id": who,
+            "made_at": made_at,
+            "recorded_at": recorded_at,
+            "probabilities": dump_probabilities(probabilities),
+            "rationale": rationale,
+            "input_text": input_text,
+        },
+    )
+    return Forecast(
+        id=new_id,
+        question_id=question_id,
+        forecaster=forecaster,
+        made_at=made_at,
+        recorded_at=recorded_at,
+        probabilities=dict(probabilities),
+        rationale=rationale,
+        input_text=input_text,
+    )
+
+
+def forecasts_for(session: Session, question_ids: Sequence[int]) -> dict[int, list[Forecast]]:
+    """Every forecast on these questions, in the order they were made (then recorded)."""
+    result: dict[int, list[Forecast]] = {i: [] for i in question_ids}
+    if not question_ids:
+        return result
+    for start in range(0, len(question_ids), 500):
+        chunk = list(question_ids[start : start + 500])
+        rows = session.execute(
+            _forecast_select()
+            .where(F.c.question_id.in_(chunk))
+            .order_by(F.c.question_id, F.c.made_at, F.c.recorded_at, F.c.id)
+        ).all()
+        for row in rows:
+            forecast = _forecast(row)
+            result[forecast.question_id].append(forecast)
+    return result
+
+
+def all_forecasts(session: Session) -> list[Forecast]:
+    """Every forecast in the database, ordered by made_at, question and id."""
+    rows = session.execute(
+        _forecast_select().order_by(F.c.made_at, F.c.question_id, F.c.recorded_at, F.c.id)
+    ).all()
+    return [_forecast(r) for r in rows]
+
+
+# --- resolutions -------------------------------------------------------------------------------
+
+
+def _resolution(row: sa.Row[tuple[object, ...]]) -> Resolution:
+    m = row._mapping
+    return Resolution(
+        id=m["id"],
+        question_id=m["question_id"],
+        status=OutcomeStatus(m["status"]),
+        outcome=m["outcome"],
+        occurred_on=m["occurred_on"],
+        evidence=m["evidence"],
+        resolved_by=m["resolved_by"],
+        recorded_at=m["recorded_at"],
+        amends_id=m["amends_id"],
+    )
+
+
+def insert_resolution(
+    session: Session,
+    *,
+    question_id: int,
+    status: OutcomeStatus,
+    outcome: str | None,
+    occurred_on: date,
+    evidence: str | None,
+    resolved_by: str,
+    recorded_at: datetime,
+    amends_id: int | None,
+) -> Resolution:
+    """Append a resolution. The unique indexes refuse a second first resolution or a fork.
+
+    Raises ConflictError when another resolution won a race for the same question.
+    """
+    try:
+        with session.begin_nested():
+            new_id = _insert(
+                session,
+                R,
+                {
+                    "question_id": question_id,
+                    "status": status.value,
+                    "outcome": outcome,
+                    "occurred_on": occurred_on,
+                    "evidence": evidence,
+                    "resolved_by": resolved_by,
+                    "recorded_at": recorded_at,
+                    "amends_id": amends_id,
+                },
+            )
+    except sa.exc.IntegrityError as exc:
+        raise ConflictError(
+            f"Question #{question_id} was resolved by someone else just now; "
+            f"see it with: tracker show {question_id}"
+        ) from exc
+    return Resolution(
+        id=new_id,
+        question_id=question_id,
+        status=status,
+        outcome=outcome,
+        occurred_on=occurred_on,
+        evidence=evidence,
+        resolved_by=resolved_by,
+        recorded_at=recorded_at,
+        amends_id=amends_id,
+    )
+
+
+def resolutions_for(session: Session, question_ids: Sequence[int]) -> dict[int, list[Resolution]]:
+    """Every resolution of these questions, oldest first (the last one is in force)."""
+    result: dict[int, list[Resolution]] = {i: [] for i in question_ids}
+    for start in range(0, len(question_ids), 500):
+        chunk = list(question_ids[start : start + 500])
+        rows = session.execute(
+            sa.select(R).where(R.c.question_id.in_(chunk)).order_by(R.c.question_id, R.c.id)
+        ).all()
+        for row in rows:
+            resolution = _resolution(row)
+            result[resolution.question_id].append(resolution)
+    return result
+
+
+def all_resolutions(session: Session) -> list[Resolution]:
+    """Every resolution, in the order they were recorded."""
+    return [_resolution(r) for r in session.execute(sa.select(R).order_by(R.c.id)).all()]
+
+
+def all_questions(session: Session) -> list[Question]:
+    """Every question, by number."""
+    return _questions(session, session.execute(_question_select().order_by(Q.c.id)).all())
+
+
+def find_question_by_content(session: Session, *, title: str, opened_on: date) -> Question | None:
+    """The first question with this title opened on this day (identity for slug-less imports)."""
+    rows = session.execute(
+        _question_select().where(Q.c.title == title, Q.c.opened_on == opened_on).order_by(Q.c.id)
+    ).all()
+    return _questions(session, rows[:1])[0] if rows else None
