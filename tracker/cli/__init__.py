@@ -5,15 +5,15 @@ from __future__ import annotations
 from typing import Any
 
 import typer
+
+# typer >= 0.29 vendors click; its usage errors are caught to print them on one line.
+from typer._click.exceptions import ClickException, UsageError
 from typer.core import TyperGroup
 
 from tracker import __version__
 from tracker.cli import console
 from tracker.cli.context import Settings
 from tracker.errors import TrackerError
-
-# typer >= 0.29 vendors click; its usage errors are caught to print them on one line.
-from typer._click.exceptions import ClickException, UsageError
 
 
 def _debugging(ctx: typer.Context) -> bool:

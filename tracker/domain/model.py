@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from enum import StrEnum
@@ -200,23 +201,23 @@ def question_status(
     return QuestionStatus(resolution.status.value)
 
 
-def match_option(text: str, options: tuple[str, ...]) -> str:
-    """Return the option named by `text`: exact (case-insensitive), else a unique prefix.
+def match_option(name: str, options: Sequence[str]) -> str:
+    """Return the option `name` stands for: exact (case-insensitive) match, else a unique prefix.
 
-    Raises InputError naming the options (unknown) or the candidates (ambiguous prefix).
+    Raises InputError listing the options (no match) or the candidates (ambiguous prefix).
     """
-    wanted = text.strip().lower()
+    wanted = name.strip().casefold()
     for option in options:
-        if option.lower() == wanted:
+        if option.casefold() == wanted:
             return option
-    candidates = [o for o in options if wanted and o.lower().startswith(wanted)]
+    candidates = [option for option in options if wanted and option.casefold().startswith(wanted)]
     if len(candidates) == 1:
         return candidates[0]
     if candidates:
-        listed = ", ".join(repr(c) for c in candidates)
-        raise InputError(f"{text!r} could mean {listed}; type more of the option name.")
-    listed = ", ".join(repr(o) for o in options)
-    raise InputError(f"{text!r} is not an option of this question; the options are {listed}.")
+        listed = ", ".join(f"'{c}'" for c in candidates)
+        raise InputError(f"'{name}' matches several options ({listed}): type more of the name.")
+    listed = ", ".join(f"'{o}'" for o in options)
+    raise InputError(f"There is no option '{name}': the options are {listed}.")
 
 
 def standing_forecasts(forecasts: list[Forecast]) -> dict[str, Forecast]:

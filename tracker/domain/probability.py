@@ -7,7 +7,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from tracker.domain.model import BINARY_OPTIONS
+from tracker.domain.model import BINARY_OPTIONS, match_option
 from tracker.errors import InputError
 
 #: A sum this far from 100% (half a percentage point) is rescaled without comment.
@@ -177,29 +177,13 @@ def parse_probability(text: str) -> Probability:
     )
 
 
-def _match_option(name: str, options: Sequence[str]) -> str:
-    """Return the option `name` stands for: exact (case-insensitive) match, else unique prefix."""
-    wanted = name.strip().casefold()
-    for option in options:
-        if option.casefold() == wanted:
-            return option
-    candidates = [option for option in options if option.casefold().startswith(wanted)]
-    if len(candidates) == 1:
-        return candidates[0]
-    if candidates:
-        listed = ", ".join(f"'{c}'" for c in candidates)
-        raise InputError(f"'{name}' matches several options ({listed}): type more of the name.")
-    listed = ", ".join(f"'{o}'" for o in options)
-    raise InputError(f"There is no option '{name}': the options are {listed}.")
-
-
 def _read_named(tokens: Sequence[str], options: Sequence[str]) -> dict[str, Probability]:
     given: dict[str, Probability] = {}
     for token in tokens:
         name, _, value_text = token.partition("=")
         if not name.strip():
             raise InputError(f"'{token}' has no option name: write name=value, e.g. yes=65%.")
-        option = _match_option(name, options)
+        option = match_option(name, options)
         if option in given:
             raise InputError(f"Option '{option}' is given twice: give each option once.")
         if not value_text.strip():
@@ -226,14 +210,17 @@ def _binary(tokens: Sequence[str], *, named: bool, normalize: bool) -> Distribut
             yes = read.value
             explanation = _item("yes", yes, read)
         else:
-            yes = 1 - read.value
+            yes = round(1 - read.value, 12)
             explanation = f"yes {format_percent(yes)} (from {_item('no', read.value, read)})"
     else:
         read = parse_probability(" ".join(tokens))
         yes = read.value
         explanation = _item("yes", yes, read)
     return Distribution(
-        probabilities={"yes": yes, "no": 1 - yes}, explanation=explanation, normalized=False
+        # Rounded so that 67.5% stores "no" as 0.325, not 0.32499999999999996.
+        probabilities={"yes": yes, "no": round(1 - yes, 12)},
+        explanation=explanation,
+        normalized=False,
     )
 
 

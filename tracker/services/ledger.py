@@ -117,15 +117,15 @@ def add_question(
     if opened_on > today:
         raise InputError(f"The opening date {opened_on} is in the future; questions open today.")
     deadline_read = _as_date(deadline, today=opened_on)
-    if deadline_read.value < opened_on:
-        raise InputError(
-            f"The deadline {deadline_read.value} is before the question opens ({opened_on})."
-        )
     backfilled = opened_on < today
     if deadline_read.value < today and not backfilled:
         raise InputError(
             f"The deadline {deadline_read.value} has passed. To record history, give the date the "
             "question was opened with --opened DATE."
+        )
+    if deadline_read.value < opened_on:
+        raise InputError(
+            f"The deadline {deadline_read.value} is before the question opens ({opened_on})."
         )
     source_id = None
     if source is not None:
