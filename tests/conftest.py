@@ -11,8 +11,8 @@ import pytest
 from typer.testing import CliRunner
 
 from tracker.cli import app
-from tracker.storage.database import Session
 from tracker.services.workspace import unit_of_work
+from tracker.storage.database import Session
 
 NOW = datetime(2021, 11, 29, 12, 0, tzinfo=UTC)
 REPO = Path(__file__).resolve().parent.parent
@@ -55,7 +55,9 @@ def tracker() -> object:
     runner = CliRunner()
 
     def run(*args: str, input: str | None = None, env: dict[str, str] | None = None) -> Run:
-        result = runner.invoke(app, list(args), input=input, env=env, catch_exceptions=False)
+        result = runner.invoke(
+            app, list(args), input=input, env=env, catch_exceptions=False, prog_name="tracker"
+        )
         return Run(result.exit_code, result.stdout, result.stderr)
 
     return run

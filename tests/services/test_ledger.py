@@ -77,7 +77,7 @@ def test_empty_title_or_criteria_is_refused(session: Session, field: str, messag
 
 
 def test_past_deadline_is_refused_unless_the_question_is_backfilled(session: Session) -> None:
-    with pytest.raises(InputError, match="has passed. To record history"):
+    with pytest.raises(InputError, match=r"has passed\. To record history"):
         _binary(session, deadline="2021-01-31")
     added = add_question(
         session=session,
@@ -219,7 +219,7 @@ def test_forecast_on_a_resolved_question_is_refused(session: Session) -> None:
 def test_resolve_twice_without_amend_is_refused(session: Session) -> None:
     qid = _binary(session)
     resolve_question(session=session, question=str(qid), outcome="yes", resolver="ani", now=NOW)
-    with pytest.raises(ConflictError, match="already resolved .* pass --amend"):
+    with pytest.raises(ConflictError, match=r"already resolved .* pass --amend"):
         resolve_question(session=session, question=str(qid), outcome="no", resolver="ani", now=NOW)
 
 

@@ -38,9 +38,9 @@ def status(
     Example: tracker db status
     """
     from tracker.config import redact_url
-    from tracker.storage.database import schema_state
+    from tracker.services.database import database_status
 
-    state = schema_state(settings(ctx).url)
+    state = database_status(url=settings(ctx).url)
     if as_json:
         console.emit_json(
             {
@@ -69,10 +69,10 @@ def upgrade(ctx: typer.Context) -> None:
     Example: TRACKER_DB=postgresql+psycopg://team@db/forecasts tracker db upgrade
     """
     from tracker.config import redact_url
-    from tracker.storage.database import upgrade_database
+    from tracker.services.database import upgrade as upgrade_schema
 
     s = settings(ctx)
-    state = upgrade_database(s.url, now=s.now())
+    state = upgrade_schema(url=s.url, now=s.now())
     console.say(f"{redact_url(state.url)}: schema {state.revision} (current).")
 
 
@@ -85,7 +85,7 @@ def backup(
 
     Example: tracker db backup backups/forecasts-2022-01-01.db
     """
-    from tracker.storage.database import backup_sqlite
+    from tracker.services.database import backup as backup_database
 
-    written = backup_sqlite(settings(ctx).url, target)
+    written = backup_database(url=settings(ctx).url, target=target)
     console.say(f"Backed up to {written}.")

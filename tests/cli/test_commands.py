@@ -1,0 +1,317 @@
+"""The CLI in-process: echoes, JSON output, one-line errors with nothing written."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import EXAMPLE, Run
+
+Tracker = Callable[..., Run]
+
+
+def _add_binary(tracker: Tracker) -> None:
+    result = tracker(
+        "add",
+        "Nakhichevan road/rail agreement",
+        "-c",
+        "Both governments announce an agreement on the first stage.",
+        "-d",
+        "+6m",
+        "--slug",
+        "nakhichevan-rail",
+        "-p",
+        "likely",
+        "-t",
+        "caucasus",
+    )
+    assert result.exit_code == 0, result.stderr
+
+
+def _add_choice(tracker: Tracker) -> None:
+    result = tracker(
+        "add",
+        "Border demarcation mechanism",
+        "-c",
+        "The mechanism named in an official statement by the deadline.",
+        "-d",
+        "2022-05-29",
+        "-k",
+        "multiple_choice",
+        "-o",
+        "trilateral working group",
+        "-o",
+        "trade-and-transport group",
+        "-o",
+        "another arrangement",
+        "-o",
+        "none by the deadline",
+    )
+    assert result.exit_code == 0, result.stderr
+
+
+def test_add_echoes_the_question_the_deadline_and_the_first_forecast(tracker: Tracker) -> None:
+    result = tracker(
+        "add",
+        "Nakhichevan road/rail agreement",
+        "-c",
+        "Both governments announce it.",
+        "-d",
+        "+6m",
+        "-p",
+        "likely",
+    )
+    assert result.exit_code == 0
+    lines = result.stdout.splitlines()
+    assert lines[0] == (
+        'Added #1 Nakhichevan road/rail agreement (deadline "+6m" -> 2022-05-29 '
+        "(6 months after 2021-11-29))."
+    )
+    assert lines[1] == (
+        'Recorded yes 67.5% (from "likely" -> 67.5% (ICD 203: likely, 55-80%)) by ani.'
+    )
+
+
+def test_forecast_echoes_the_number_used_and_the_previous_forecast(tracker: Tracker) -> None:
+    _add_binary(tracker)
+    result = tracker("forecast", "nakhichevan-rail", "2:1", "-r", "Russia pushing hard")
+    assert result.exit_code == 0
+    assert result.stdout.splitlines() == [
+        'Recorded yes 66.7% (from "2:1" odds -> 66.7%) on #1 Nakhichevan road/rail agreement '
+        "by 2022-05-29 (ani).",
+        "  Previous: 67.5% on 2021-11-29; kept in history.",
+    ]
+
+
+def test_multiple_choice_forecast_by_position_and_by_prefix(tracker: Tracker) -> None:
+    _add_choice(tracker)
+    assert tracker("forecast", "1", "45", "35", "15", "5").exit_code == 0
+    assert (
+        tracker("forecast", "1", "tri=40", "trade=40", "an=15", "no=5", "--as", "tom").exit_code
+        == 0
+    )
+    shown = json.loads(tracker("show", "1", "--json").stdout)
+    assert [(f["forecaster"], list(f["probabilities"].values())) for f in shown["forecasts"]] == [
+        ("ani", [0.45, 0.35, 0.15, 0.05]),
+        ("tom", [0.4, 0.4, 0.15, 0.05]),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (
+            ["forecast", "1", "1"],
+            "error: '1' is ambiguous (1% or 100%?); write 1% if you mean one percent.",
+        ),
+        (["forecast", "1", "0"], None),
+        (["forecast", "1", "nan"], None),
+        (["forecast", "1", "inf"], None),
+        (["forecast", "1", "100%"], None),
+        (["forecast", "1", "0%"], None),
+        (["forecast", "1", "150"], None),
+        (["forecast", "1", "--", "-5%"], None),
+        (["forecast", "1", "perhaps"], None),
+        (["forecast", "1", "3:0"], None),
+        (["forecast", "9", "50%"], "error: No question #9. List them with: tracker list"),
+        (["forecast", "1", "maybe=50", "no=50"], None),
+        (["forecast", "1", "50%", "--made-at", "31/12/2099"], None),
+        (
+            ["add", "", "-c", "C", "-d", "+1m"],
+            "error: The title is empty. Give the question a title.",
+        ),
+        (["add", "T", "-c", " ", "-d", "+1m"], None),
+        (
+            ["add", "T", "-c", "C", "-d", "03/04/2022"],
+            "error: '03/04/2022' is ambiguous: 3 April 2022 or March 4, 2022. "
+            "Write 2022-04-03 or 2022-03-04.",
+        ),
+        (["add", "T", "-c", "C", "-d", "2021-01-01"], None),
+        (["add", "T", "-c", "C", "-d", "+1m", "-k", "poll"], None),
+        (["add", "T", "-c", "C", "-d", "+1m", "-k", "multiple_choice", "-o", "a"], None),
+        (["add", "T", "-c", "C", "-d", "+1m", "--slug", "Bad Slug"], None),
+        (["add", "T", "-c", "C", "-d", "+1m", "--source", "nope"], None),
+        (
+            ["resolve", "1", "perhaps"],
+            "error: There is no option 'perhaps': the options are 'yes', 'no'.",
+        ),
+        (["resolve", "1", "yes", "--on", "2021-01-01"], None),
+        (["resolve", "1", "yes", "--on", "2030-01-01"], None),
+        (["resolve", "1", "yes", "--amend"], None),
+        (["show", "nope"], None),
+        (["list", "--open", "--resolved"], None),
+        (["import", "missing.jsonl"], None),
+    ],
+)
+def test_bad_input_gets_one_line_an_error_status_and_writes_nothing(
+    tracker: Tracker, args: list[str], message: str | None
+) -> None:
+    _add_binary(tracker)
+    before = tracker("export").stdout
+    result = tracker(*args)
+    assert result.exit_code == 1
+    assert result.stdout == ""
+    assert len(result.stderr.splitlines()) == 1, result.stderr
+    assert result.stderr.startswith("error: ")
+    if message is not None:
+        assert result.stderr.strip() == message
+    assert tracker("export").stdout == before
+
+
+def test_resolve_twice_is_refused_and_amend_keeps_the_trail(tracker: Tracker) -> None:
+    _add_binary(tracker)
+    assert tracker("resolve", "1", "yes", "-e", "https://example.org/a").exit_code == 0
+    again = tracker("resolve", "1", "no")
+    assert again.exit_code == 1
+    assert again.stderr.strip() == (
+        "error: Question #1 is already resolved (yes, 2021-11-29). To correct it, pass --amend; "
+        "the first resolution stays in the history."
+    )
+    amended = tracker("resolve", "1", "no", "--amend", "-e", "Statement withdrawn")
+    assert amended.exit_code == 0
+    trail = json.loads(tracker("show", "1", "--json").stdout)["resolutions"]
+    assert [(r["outcome"], r["amends"]) for r in trail] == [("yes", None), ("no", trail[0]["id"])]
+
+
+def test_forecast_on_a_resolved_question_is_refused(tracker: Tracker) -> None:
+    _add_binary(tracker)
+    tracker("resolve", "1", "no")
+    result = tracker("forecast", "1", "20%")
+    assert result.exit_code == 1
+    assert result.stderr.strip() == (
+        "error: Question #1 is resolved (no, 2021-11-29); forecasts on it are closed."
+    )
+
+
+def test_usage_errors_exit_2_with_one_line(tracker: Tracker) -> None:
+    result = tracker("list", "--bogus")
+    assert result.exit_code == 2
+    assert result.stderr.strip() == "error: No such option: --bogus (see: tracker list --help)"
+
+
+def test_list_json_has_status_standing_forecasts_and_outcome(tracker: Tracker) -> None:
+    assert tracker("import", str(EXAMPLE)).exit_code == 0
+    rows = json.loads(tracker("list", "--json").stdout)
+    by_id = {row["id"]: row for row in rows}
+    assert by_id["brussels-meeting"]["status"] == "resolved"
+    assert by_id["brussels-meeting"]["resolution"]["outcome"] == "yes"
+    assert by_id["released-detainees-count"]["status"] == "open"
+    assert set(by_id["brussels-meeting"]["standing"]) == {
+        "RSC sitrep (Giragosian)",
+        "ani",
+        "lena",
+        "tom",
+    }
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (["list", "--resolved"], 5),
+        (["list", "--open"], 1),
+        (["list", "--tag", "prisoners"], None),
+        (["list", "--source", "sochi-sitrep"], 5),
+        (["list", "--forecaster", "RSC sitrep (Giragosian)"], 4),
+        (["list", "--due-within", "30"], 1),
+    ],
+)
+def test_list_filters(tracker: Tracker, args: list[str], expected: int | None) -> None:
+    tracker("import", str(EXAMPLE))
+    rows = json.loads(
+        tracker(*args, "--json", env={"TRACKER_NOW": "2022-06-15T12:00:00+00:00"}).stdout
+    )
+    if expected is None:
+        assert rows and all("prisoners" in row["tags"] for row in rows)
+    else:
+        assert len(rows) == expected
+
+
+def test_due_json_lists_overdue_and_upcoming(tracker: Tracker) -> None:
+    tracker("import", str(EXAMPLE))
+    later = tracker("due", "--json", env={"TRACKER_NOW": "2022-07-15T00:00:00+00:00"})
+    data = json.loads(later.stdout)
+    assert [q["id"] for q in data["overdue"]] == ["released-detainees-count"]
+    assert data["upcoming"] == []
+
+
+def test_every_read_command_has_json(tracker: Tracker) -> None:
+    tracker("import", str(EXAMPLE))
+    for args in (
+        ["list"],
+        ["show", "2"],
+        ["due"],
+        ["overview"],
+        ["source", "list"],
+        ["source", "show", "sochi-sitrep"],
+        ["db", "status"],
+    ):
+        result = tracker(*args, "--json")
+        assert result.exit_code == 0, args
+        json.loads(result.stdout)
+
+
+def test_show_has_criteria_quote_history_and_trail(tracker: Tracker) -> None:
+    tracker("import", str(EXAMPLE))
+    result = tracker("show", "border-demarcation-mechanism", env={"COLUMNS": "200"})
+    assert result.exit_code == 0
+    for expected in (
+        "criteria",
+        "two likely scenarios",
+        "RSC sitrep (Giragosian)",
+        "Resolution trail",
+        "another arrangement",
+    ):
+        assert expected in result.stdout
+
+
+def test_source_add_detects_the_same_text_twice(tracker: Tracker, tmp_path: Path) -> None:
+    report = tmp_path / "report.md"
+    report.write_text("# Weekly brief\n\nTalks are likely to resume next month.\n")
+    first = tracker("source", "add", str(report), "--published", "2021-11-20", "--slug", "brief")
+    assert first.exit_code == 0
+    assert first.stdout.strip() == "Added source brief: # Weekly brief."
+    again = tracker("source", "add", str(report))
+    assert again.exit_code == 1
+    assert again.stderr.strip() == (
+        "error: This text is already source #1 (# Weekly brief); see it with: "
+        "tracker source show brief"
+    )
+    listed = json.loads(tracker("source", "list", "--json").stdout)
+    assert [(s["id"], s["questions"]) for s in listed] == [("brief", 0)]
+    assert listed[0]["content_hash"].startswith("sha256:")
+
+
+def test_db_path_follows_option_then_environment(tracker: Tracker, tmp_path: Path) -> None:
+    assert tracker("db", "path").stdout.strip() == str(tmp_path / "forecasts.db")
+    other = tmp_path / "other.db"
+    assert tracker("--db", str(other), "db", "path").stdout.strip() == str(other)
+
+
+def test_database_urls_never_show_passwords(tracker: Tracker) -> None:
+    url = "postgresql+psycopg://team:s3cret@127.0.0.1:1/forecasts"
+    assert tracker("--db", url, "db", "path").stdout.strip() == (
+        "postgresql+psycopg://team:***@127.0.0.1:1/forecasts"
+    )
+    failed = tracker("--db", url, "list")
+    assert failed.exit_code == 1 and "s3cret" not in failed.stderr
+
+
+def test_export_out_writes_the_file(tracker: Tracker, tmp_path: Path) -> None:
+    tracker("import", str(EXAMPLE))
+    target = tmp_path / "out.jsonl"
+    assert tracker("export", "--out", str(target)).exit_code == 0
+    assert target.read_text(encoding="utf-8") == tracker("export").stdout
+
+
+def test_import_reports_counts_and_second_import_adds_nothing(tracker: Tracker) -> None:
+    first = tracker("import", str(EXAMPLE))
+    assert first.stdout.strip() == (
+        "Added 1 sources, 6 questions, 49 forecasts, 5 resolutions; 0 already there."
+    )
+    second = tracker("import", str(EXAMPLE))
+    assert second.stdout.strip() == (
+        "Added 0 sources, 0 questions, 0 forecasts, 0 resolutions; 61 already there."
+    )

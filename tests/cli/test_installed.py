@@ -1,0 +1,143 @@
+"""The installed `tracker` script and `python -m tracker` as a user runs them, in processes."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import EXAMPLE
+
+TRACKER = shutil.which("tracker", path=str(Path(sys.executable).parent)) or "tracker"
+
+
+def run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [TRACKER, *args], capture_output=True, text=True, env={**os.environ, **(env or {})}
+    )
+
+
+def test_installed_script_and_module_both_run() -> None:
+    assert run("--version").stdout.strip() == "tracker 0.1.0"
+    module = subprocess.run(
+        [sys.executable, "-m", "tracker", "--version"], capture_output=True, text=True
+    )
+    assert module.stdout.strip() == "tracker 0.1.0"
+
+
+def test_error_is_one_line_without_traceback_and_exit_1() -> None:
+    result = run("show", "42")
+    assert result.returncode == 1
+    assert result.stderr == "error: No database at " + os.environ["TRACKER_DB"] + (
+        ". Create one by adding a question (tracker add), importing (tracker import FILE), "
+        "or with tracker db upgrade.\n"
+    )
+
+
+def test_debug_shows_the_traceback() -> None:
+    run("import", str(EXAMPLE))
+    result = run("--debug", "show", "42")
+    assert result.returncode == 1
+    assert "Traceback (most recent call last)" in result.stderr
+    assert "NotFoundError: No question #42" in result.stderr
+
+
+def test_usage_error_exits_2() -> None:
+    result = run("forecast")
+    assert result.returncode == 2
+    assert len(result.stderr.splitlines()) == 1
+
+
+@pytest.mark.parametrize(("no_color", "coloured"), [(None, True), ("1", False)])
+def test_no_color_is_honoured(no_color: str | None, coloured: bool) -> None:
+    run("import", str(EXAMPLE))
+    env = {"FORCE_COLOR": "1", "COLUMNS": "200"}
+    if no_color:
+        env["NO_COLOR"] = no_color
+    result = run("list", "--resolved", env=env)
+    assert ("\x1b[32m" in result.stdout) is coloured
+
+
+def test_concurrent_writers_all_succeed(isolated_database: Path) -> None:
+    run("add", "Shared question", "-c", "C", "-d", "+1m")
+    writers = 4
+    per_writer = 15
+    script = (
+        "import sys\n"
+        "from tracker.cli import main\n"
+        f"for i in range({per_writer}):\n"
+        "    sys.argv = ['tracker', 'forecast', '1', f'{10 + i}%', '--as', sys.argv[1]]\n"
+        "    try:\n"
+        "        main()\n"
+        "    except SystemExit as exit:\n"
+        "        if exit.code: raise\n"
+    )
+    processes = [
+        subprocess.Popen([sys.executable, "-c", script, f"writer{n}"], stdout=subprocess.DEVNULL)
+        for n in range(writers)
+    ]
+    assert [p.wait(timeout=120) for p in processes] == [0] * writers
+    with sqlite3.connect(isolated_database) as connection:
+        count = connection.execute("SELECT count(*) FROM forecast").fetchone()[0]
+    assert count == writers * per_writer
+
+
+def _big_export(path: Path, forecasts: int) -> None:
+    lines = [
+        {
+            "type": "question",
+            "id": "bulk",
+            "title": "Bulk",
+            "kind": "binary",
+            "options": ["yes", "no"],
+            "deadline": "2022-12-31",
+            "opened_on": "2021-01-01",
+            "criteria": "C",
+        }
+    ]
+    start = datetime(2021, 1, 1, tzinfo=UTC)
+    for i in range(forecasts):
+        lines.append(
+            {
+                "type": "forecast",
+                "question": "bulk",
+                "forecaster": f"f{i % 50}",
+                "made_at": (start + timedelta(minutes=i)).isoformat(),
+                "probabilities": {"yes": 0.25, "no": 0.75},
+                "rationale": f"row {i}",
+            }
+        )
+    path.write_text("\n".join(json.dumps(line) for line in lines) + "\n")
+
+
+def test_import_killed_half_way_leaves_the_database_as_it_was(
+    isolated_database: Path, tmp_path: Path
+) -> None:
+    run("add", "Existing", "-c", "C", "-d", "+1m")
+    big = tmp_path / "big.jsonl"
+    _big_export(big, 20_000)
+    # Time a full import elsewhere, then kill a second one half way through its run.
+    started = time.monotonic()
+    timed = run("--db", str(tmp_path / "timing.db"), "import", str(big))
+    assert timed.returncode == 0, timed.stderr
+    half = (time.monotonic() - started) / 2
+    process = subprocess.Popen([TRACKER, "import", str(big)], stderr=subprocess.DEVNULL)
+    time.sleep(half)
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    with sqlite3.connect(isolated_database) as connection:
+        forecasts = connection.execute("SELECT count(*) FROM forecast").fetchone()[0]
+        questions = connection.execute("SELECT count(*) FROM question").fetchone()[0]
+    if process.returncode == -signal.SIGKILL:
+        assert (questions, forecasts) == (1, 0)
+    else:  # the import finished before the kill: then everything is there
+        assert (questions, forecasts) == (2, 20_000)

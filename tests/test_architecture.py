@@ -1,0 +1,107 @@
+"""The layering rule, a light CLI start-up, and docs for every command."""
+
+from __future__ import annotations
+
+import ast
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import REPO
+
+PACKAGE = REPO / "tracker"
+HEAVY = ("sqlalchemy", "sqlmodel", "pydantic", "numpy", "matplotlib", "jinja2", "alembic")
+
+# Which tracker packages each layer may import (config and errors are leaves anyone may use).
+ALLOWED = {
+    "domain": {"domain"},
+    "storage": {"storage", "domain"},
+    "extract": {"extract", "domain"},
+    "reports": {"reports", "domain"},
+    "services": {"services", "storage", "reports", "extract", "domain"},
+    "cli": {"cli", "services", "reports"},
+}
+THIRD_PARTY = {
+    "domain": {"dateutil", "numpy"},
+    "reports": {"rich", "jinja2", "matplotlib", "numpy"},
+    "extract": {"dateutil"},
+}
+
+
+def _imports(path: Path) -> set[str]:
+    names: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names.add(node.module)
+    return names
+
+
+@pytest.mark.parametrize("layer", sorted(ALLOWED))
+def test_imports_flow_one_way(layer: str) -> None:
+    stdlib = set(sys.stdlib_module_names) | {"__future__"}
+    problems = []
+    for path in (PACKAGE / layer).rglob("*.py"):
+        if "migrations" in path.parts:
+            continue
+        for name in _imports(path):
+            top = name.split(".")[0]
+            if top == "tracker":
+                parts = name.split(".")
+                inner = parts[1] if len(parts) > 1 else ""
+                if inner in ("config", "errors", "") or inner in ALLOWED[layer]:
+                    continue
+                problems.append(f"{path.relative_to(REPO)} imports {name}")
+            elif top in stdlib or layer in ("storage", "services", "cli"):
+                continue
+            elif top not in THIRD_PARTY.get(layer, set()):
+                problems.append(f"{path.relative_to(REPO)} imports {name}")
+    assert problems == []
+
+
+def test_sqlalchemy_is_imported_only_by_storage() -> None:
+    offenders = [
+        str(path.relative_to(REPO))
+        for path in PACKAGE.rglob("*.py")
+        if "storage" not in path.parts
+        and any(n.split(".")[0] in ("sqlalchemy", "sqlmodel", "alembic") for n in _imports(path))
+    ]
+    assert offenders == []
+
+
+def test_cli_start_up_does_not_import_the_heavy_stack() -> None:
+    code = f"import sys, tracker.cli\nprint(' '.join(m for m in {HEAVY!r} if m in sys.modules))\n"
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+    assert result.stdout.strip() == ""
+
+
+def _commands() -> list[tuple[str, str]]:
+    from typer.main import get_command
+
+    from tracker.cli import app
+
+    root = get_command(app)
+    found = []
+    for name, command in root.commands.items():  # type: ignore[attr-defined]
+        sub = getattr(command, "commands", None)
+        if sub:
+            found += [(f"tracker {name} {n}", c.help or "") for n, c in sub.items()]
+        else:
+            found.append((f"tracker {name}", command.help or ""))
+    return found
+
+
+def test_every_command_has_help_with_an_example() -> None:
+    missing = [name for name, text in _commands() if "Example:" not in text]
+    assert missing == []
+
+
+def test_every_command_has_a_section_in_the_cli_reference() -> None:
+    reference = (REPO / "docs" / "cli.md").read_text(encoding="utf-8")
+    missing = [name for name, _ in _commands() if f"## {name}\n" not in reference]
+    assert missing == []
