@@ -119,8 +119,11 @@ def _big_export(path: Path, forecasts: int) -> None:
     path.write_text("\n".join(json.dumps(line) for line in lines) + "\n")
 
 
-def test_import_killed_half_way_leaves_the_database_as_it_was(
-    isolated_database: Path, tmp_path: Path
+@pytest.mark.parametrize(
+    ("stop", "status"), [(signal.SIGKILL, -signal.SIGKILL), (signal.SIGINT, 130)]
+)
+def test_import_stopped_half_way_leaves_the_database_as_it_was(
+    isolated_database: Path, tmp_path: Path, stop: signal.Signals, status: int
 ) -> None:
     run("add", "Existing", "-c", "C", "-d", "+1m")
     big = tmp_path / "big.jsonl"
@@ -132,12 +135,13 @@ def test_import_killed_half_way_leaves_the_database_as_it_was(
     half = (time.monotonic() - started) / 2
     process = subprocess.Popen([TRACKER, "import", str(big)], stderr=subprocess.DEVNULL)
     time.sleep(half)
-    process.send_signal(signal.SIGKILL)
+    process.send_signal(stop)
     process.wait()
     with sqlite3.connect(isolated_database) as connection:
         forecasts = connection.execute("SELECT count(*) FROM forecast").fetchone()[0]
         questions = connection.execute("SELECT count(*) FROM question").fetchone()[0]
-    if process.returncode == -signal.SIGKILL:
+    if process.returncode != 0:
+        assert process.returncode == status
         assert (questions, forecasts) == (1, 0)
     else:  # the import finished before the kill: then everything is there
         assert (questions, forecasts) == (2, 20_000)

@@ -29,6 +29,9 @@ from tracker.services.workspace import unit_of_work
 from tracker.storage import ledger as store
 from tracker.storage.database import Session
 
+#: Forecasts are written in batches of this many rows.
+BATCH = 5_000
+
 
 def export_lines(*, session: Session) -> Iterator[str]:
     """Every source, question, forecast and resolution as interchange lines, in a stable order."""
@@ -97,6 +100,13 @@ class _Importer:
         self.counts = {"sources": 0, "questions": 0, "forecasts": 0, "resolutions": 0}
         self.unchanged = 0
         self.forecast_keys: dict[int, set[tuple[str, datetime, str]]] = {}
+        self.forecasters: dict[str, int] = {}
+        self.pending: list[store.NewForecast] = []
+
+    def flush(self) -> None:
+        """Write the forecasts collected so far in one executemany."""
+        store.insert_forecasts(self.session, self.pending)
+        self.pending = []
 
     def source(self, record: SourceRecord) -> None:
         digest = None
@@ -218,19 +228,29 @@ class _Importer:
             self.unchanged += 1
             return
         keys.add(identity)
-        store.insert_forecast(
-            self.session,
-            question_id=question.id,
-            forecaster=record.forecaster,
-            made_at=record.made_at,
-            recorded_at=record.recorded_at or self.now,
-            probabilities=probabilities,
-            rationale=record.rationale,
-            input_text=record.input_text,
+        forecaster = self.forecasters.get(record.forecaster)
+        if forecaster is None:
+            forecaster = store.forecaster_id(
+                self.session, record.forecaster, now=record.recorded_at or self.now
+            )
+            self.forecasters[record.forecaster] = forecaster
+        self.pending.append(
+            store.NewForecast(
+                question_id=question.id,
+                forecaster_id=forecaster,
+                made_at=record.made_at,
+                recorded_at=record.recorded_at or self.now,
+                probabilities=probabilities,
+                rationale=record.rationale,
+                input_text=record.input_text,
+            )
         )
+        if len(self.pending) >= BATCH:
+            self.flush()
         self.counts["forecasts"] += 1
 
     def resolution(self, record: ResolutionRecord) -> None:
+        self.flush()
         question = self._question(record.question, record.line)
         if is_reserved_outcome(record.outcome):
             status, option = OutcomeStatus(record.outcome.lower()), None
@@ -290,6 +310,7 @@ def import_records(
             importer_state.forecast(record)
         else:
             importer_state.resolution(record)
+    importer_state.flush()
     return ImportResult(**importer_state.counts, unchanged=importer_state.unchanged)
 
 

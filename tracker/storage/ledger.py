@@ -503,3 +503,37 @@ def find_question_by_content(session: Session, *, title: str, opened_on: date) -
         _question_select().where(Q.c.title == title, Q.c.opened_on == opened_on).order_by(Q.c.id)
     ).all()
     return _questions(session, rows[:1])[0] if rows else None
+
+
+@dataclass(frozen=True)
+class NewForecast:
+    """A forecast to insert in bulk (the forecaster already resolved to its id)."""
+
+    question_id: int
+    forecaster_id: int
+    made_at: datetime
+    recorded_at: datetime
+    probabilities: dict[str, float]
+    rationale: str | None
+    input_text: str | None
+
+
+def insert_forecasts(session: Session, rows: Sequence[NewForecast]) -> None:
+    """Append many forecasts with one executemany (the bulk path of imports)."""
+    if not rows:
+        return
+    session.execute(
+        sa.insert(F),
+        [
+            {
+                "question_id": r.question_id,
+                "forecaster_id": r.forecaster_id,
+                "made_at": r.made_at,
+                "recorded_at": r.recorded_at,
+                "probabilities": dump_probabilities(r.probabilities),
+                "rationale": r.rationale,
+                "input_text": r.input_text,
+            }
+            for r in rows
+        ],
+    )
