@@ -315,3 +315,23 @@ def test_import_reports_counts_and_second_import_adds_nothing(tracker: Tracker) 
     assert second.stdout.strip() == (
         "Added 0 sources, 0 questions, 0 forecasts, 0 resolutions; 61 already there."
     )
+
+
+@pytest.mark.parametrize(
+    ("make_path", "message"),
+    [
+        (lambda tmp: tmp, "is a directory; give a database file with --db."),
+        (lambda tmp: tmp / "missing" / "x.db", "the folder"),
+        (lambda tmp: tmp / "notes.txt", "is not a SQLite database"),
+        (lambda tmp: tmp / "notes.txt" / "x.db", "does not exist"),
+    ],
+)
+def test_bad_database_paths_are_refused_in_one_line(
+    tracker: Tracker, tmp_path: Path, make_path: Callable[[Path], Path], message: str
+) -> None:
+    (tmp_path / "notes.txt").write_text("not a database")
+    result = tracker("--db", str(make_path(tmp_path)), "add", "T", "-c", "C", "-d", "+1m")
+    assert result.exit_code == 1
+    assert len(result.stderr.splitlines()) == 1
+    assert message in result.stderr
+    assert (tmp_path / "notes.txt").read_text() == "not a database"

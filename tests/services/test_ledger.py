@@ -315,3 +315,12 @@ def test_due_lists_overdue_and_upcoming(session: Session) -> None:
     due = due_questions(session=session, today=TODAY, within_days=30)
     assert [s.question.id for s in due.overdue] == [backfilled]
     assert [s.question.id for s in due.upcoming] == [soon]
+
+
+def test_forecast_after_the_deadline_is_refused(session: Session) -> None:
+    qid = _binary(session, deadline="2021-12-10")
+    later = datetime(2021, 12, 11, 9, 0, tzinfo=UTC)
+    with pytest.raises(ConflictError, match="passed on 2021-12-10; resolve it"):
+        record_forecast(
+            session=session, question=str(qid), probability=["60%"], forecaster="a", now=later
+        )

@@ -42,11 +42,13 @@ KIND_LABEL = {
 }
 
 
-def probabilities_text(question: Question, probabilities: dict[str, float]) -> str:
+def probabilities_text(
+    question: Question, probabilities: dict[str, float], *, separator: str = " · "
+) -> str:
     """`65%` for a binary question (the chance of yes); `A 55% · B 30% · C 15%` otherwise."""
     if question.kind is QuestionKind.BINARY and tuple(probabilities) == BINARY_OPTIONS:
         return format_percent(probabilities["yes"])
-    return " · ".join(f"{o} {format_percent(p)}" for o, p in probabilities.items())
+    return separator.join(f"{format_percent(p)} {o}" for o, p in probabilities.items())
 
 
 def outcome_text(resolution: Resolution | None) -> Text:
@@ -66,35 +68,44 @@ def status_text(status: QuestionStatus) -> Text:
 
 def _title(question: Question) -> Text:
     text = Text(question.title)
-    if question.slug:
-        text.append(f"  {question.slug}", style="dim")
+    extra = [question.slug] if question.slug else []
+    if question.kind is not QuestionKind.BINARY:
+        extra.append(f"{KIND_LABEL[question.kind]}, {len(question.options)} options")
+    if extra:
+        text.append("\n" + " · ".join(extra), style="dim")
     return text
+
+
+def favoured_text(question: Question, probabilities: dict[str, float]) -> str:
+    """Short form for tables: the chance of yes, or the favoured option and its probability."""
+    if question.kind is QuestionKind.BINARY:
+        return probabilities_text(question, probabilities)
+    option = max(probabilities, key=lambda o: probabilities[o])
+    return f"{option} {format_percent(probabilities[option])}"
 
 
 def _standing(summary: QuestionSummary) -> str:
     if not summary.standing:
         return "-"
     return "\n".join(
-        f"{name}: {probabilities_text(summary.question, f.probabilities)}"
+        f"{name}: {favoured_text(summary.question, f.probabilities)}"
         for name, f in sorted(summary.standing.items())
     )
 
 
 def questions_table(summaries: list[QuestionSummary], *, title: str | None = None) -> Table:
     """One row per question: number, title, deadline, status, standing forecasts, outcome."""
-    table = Table(title=title, title_justify="left", expand=False, show_lines=True)
-    table.add_column("#", justify="right", style="bold")
-    table.add_column("question", ratio=3, overflow="fold")
-    table.add_column("kind")
+    table = Table(title=title, title_justify="left", expand=True, show_lines=True)
+    table.add_column("#", justify="right", style="bold", no_wrap=True)
+    table.add_column("question", ratio=5, overflow="fold")
     table.add_column("deadline", no_wrap=True)
-    table.add_column("status")
-    table.add_column("standing forecasts", ratio=2, overflow="fold")
-    table.add_column("outcome")
+    table.add_column("status", no_wrap=True)
+    table.add_column("standing: yes, or favoured option", ratio=4, overflow="fold")
+    table.add_column("outcome", ratio=2, min_width=9, overflow="fold")
     for s in summaries:
         table.add_row(
             str(s.question.id),
             _title(s.question),
-            KIND_LABEL[s.question.kind],
             s.question.deadline.isoformat(),
             status_text(s.status),
             _standing(s),
@@ -130,21 +141,31 @@ def overview_view(view: Overview, *, today: date) -> RenderableType:
 
 
 def _forecast_rows(detail: QuestionDetail) -> Table:
-    table = Table(title="Forecasts (oldest first; none is ever overwritten)", title_justify="left")
-    table.add_column("made", no_wrap=True)
-    table.add_column("forecaster")
-    table.add_column("probability", overflow="fold")
-    table.add_column("rationale", ratio=2, overflow="fold")
+    q = detail.question
+    table = Table(
+        title="Forecasts, oldest first (none is ever overwritten)",
+        title_justify="left",
+        expand=True,
+    )
+    table.add_column("made (UTC)", no_wrap=True)
+    table.add_column("forecaster", ratio=1, min_width=12, overflow="fold")
+    # Multiple choice: one column per option, headed by its number in the panel above.
+    option_columns = [] if q.kind is QuestionKind.BINARY else list(q.options)
+    if option_columns:
+        for number in range(1, len(option_columns) + 1):
+            table.add_column(f"{number}.", justify="right", no_wrap=True)
+    else:
+        table.add_column("yes", justify="right", no_wrap=True)
+    table.add_column("rationale", ratio=3, overflow="fold")
     for f in detail.forecasts:
         made = f.made_at.strftime("%Y-%m-%d %H:%M")
         if f.backfilled:
             made += f"\nbackfilled {f.recorded_at:%Y-%m-%d}"
-        table.add_row(
-            made,
-            f.forecaster,
-            probabilities_text(detail.question, f.probabilities),
-            f.rationale or "",
-        )
+        if option_columns:
+            cells = [format_percent(f.probabilities[o]) for o in option_columns]
+        else:
+            cells = [probabilities_text(q, f.probabilities)]
+        table.add_row(made, f.forecaster, *cells, f.rationale or "")
     return table
 
 
