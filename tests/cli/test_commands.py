@@ -65,14 +65,11 @@ def test_add_echoes_the_question_the_deadline_and_the_first_forecast(tracker: Tr
         "likely",
     )
     assert result.exit_code == 0
-    lines = result.stdout.splitlines()
-    assert lines[0] == (
-        'Added #1 Nakhichevan road/rail agreement (deadline "+6m" -> 2022-05-29 '
-        "(6 months after 2021-11-29))."
-    )
-    assert lines[1] == (
-        'Recorded yes 67.5% (from "likely" -> 67.5% (ICD 203: likely, 55-80%)) by ani.'
-    )
+    assert result.stdout.splitlines() == [
+        'Added #1 Nakhichevan road/rail agreement; deadline "+6m" -> 2022-05-29 '
+        "(6 months after 2021-11-29).",
+        'Recorded 67.5% (from "likely", ICD 203 55-80%) by ani.',
+    ]
 
 
 def test_forecast_echoes_the_number_used_and_the_previous_forecast(tracker: Tracker) -> None:
@@ -80,8 +77,8 @@ def test_forecast_echoes_the_number_used_and_the_previous_forecast(tracker: Trac
     result = tracker("forecast", "nakhichevan-rail", "2:1", "-r", "Russia pushing hard")
     assert result.exit_code == 0
     assert result.stdout.splitlines() == [
-        'Recorded yes 66.7% (from "2:1" odds -> 66.7%) on #1 Nakhichevan road/rail agreement '
-        "by 2022-05-29 (ani).",
+        "Recorded 66.7% (from odds 2:1) on #1 Nakhichevan road/rail agreement "
+        "(deadline 2022-05-29) by ani.",
         "  Previous: 67.5% on 2021-11-29; kept in history.",
     ]
 
@@ -335,3 +332,62 @@ def test_bad_database_paths_are_refused_in_one_line(
     assert len(result.stderr.splitlines()) == 1
     assert message in result.stderr
     assert (tmp_path / "notes.txt").read_text() == "not a database"
+
+
+def test_backfilled_forecast_does_not_claim_to_replace_a_later_one(tracker: Tracker) -> None:
+    _add_binary(tracker)
+    result = tracker(
+        "forecast",
+        "1",
+        "40%",
+        "--made-at",
+        "2021-11-29T08:00",
+        env={"TRACKER_NOW": "2021-12-05T12:00:00+00:00"},
+    )
+    assert result.exit_code == 0
+    assert result.stdout.splitlines()[1:] == [
+        "  Your later forecast of 2021-11-29 (67.5%) still stands.",
+        "  Backfilled: made 2021-11-29 08:00 UTC, recorded now.",
+    ]
+
+
+def test_amend_keeps_the_outcome_date_unless_given(tracker: Tracker) -> None:
+    _add_binary(tracker)
+    later = {"TRACKER_NOW": "2021-12-20T12:00:00+00:00"}
+    tracker("resolve", "1", "yes", "--on", "2021-12-14", env=later)
+    tracker("resolve", "1", "no", "--amend", "-e", "Misreported", env=later)
+    trail = json.loads(tracker("show", "1", "--json").stdout)["resolutions"]
+    assert [r["occurred_on"] for r in trail] == ["2021-12-14", "2021-12-14"]
+
+
+def test_forecast_and_resolve_json_name_the_question_by_its_id(tracker: Tracker) -> None:
+    _add_binary(tracker)
+    recorded = json.loads(tracker("forecast", "1", "60%", "--json").stdout)
+    assert (recorded["question"], recorded["question_number"]) == ("nakhichevan-rail", 1)
+    assert recorded["probabilities"] == {"yes": 0.6, "no": 0.4}
+    resolved = json.loads(tracker("resolve", "1", "no", "--json").stdout)
+    assert (resolved["question"], resolved["outcome"]) == ("nakhichevan-rail", "no")
+
+
+def test_bad_input_on_a_new_database_leaves_no_file(
+    tracker: Tracker, isolated_database: Path
+) -> None:
+    result = tracker("add", "Title", "-c", "Criteria", "-d", "not a date")
+    assert result.exit_code == 1
+    assert not isolated_database.exists()
+    assert not Path(f"{isolated_database}-wal").exists()
+
+
+def test_automatic_upgrade_says_so_and_where_the_copy_is(
+    tracker: Tracker, isolated_database: Path
+) -> None:
+    from tests.storage.test_database import _migrate_to
+
+    _migrate_to(f"sqlite:///{isolated_database}", "0001")
+    result = tracker("list")
+    assert result.exit_code == 0
+    copy = next(isolated_database.parent.glob("forecasts.db.bak-0001-*"))
+    assert result.stderr.strip() == (
+        f"note: Upgraded {isolated_database} from schema 0001 to 0002; "
+        f"the old file is kept as {copy}."
+    )

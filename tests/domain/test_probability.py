@@ -219,13 +219,13 @@ def test_binary_tokens_are_joined_into_one_phrase() -> None:
 def test_binary_percentage_is_the_probability_of_yes() -> None:
     result = parse_distribution(["65%"], BINARY)
     assert result.probabilities == pytest.approx({"yes": 0.65, "no": 0.35})
-    assert result.explanation == "yes 65%"
+    assert result.explanation == "65%"
     assert result.normalized is False
 
 
 def test_binary_words_are_echoed_in_the_explanation() -> None:
     result = parse_distribution(["likely"], BINARY)
-    assert result.explanation == ('yes 67.5% (from "likely" -> 67.5% (ICD 203: likely, 55-80%))')
+    assert result.explanation == '67.5% (from "likely", ICD 203 55-80%)'
 
 
 def test_binary_yes_can_be_given_by_name() -> None:
@@ -236,7 +236,7 @@ def test_binary_yes_can_be_given_by_name() -> None:
 def test_binary_no_given_by_name_sets_yes_to_the_complement() -> None:
     result = parse_distribution(["no=30"], BINARY)
     assert result.probabilities == pytest.approx({"yes": 0.70, "no": 0.30})
-    assert result.explanation == "yes 70% (from no 30%)"
+    assert result.explanation == "70% (from no 30%)"
 
 
 def test_binary_keys_are_in_option_order() -> None:

@@ -87,3 +87,34 @@ def test_bundled_example_database_matches_its_source_and_is_current(tmp_path: Pa
     rebuilt = f"sqlite:///{tmp_path / 'rebuilt.db'}"
     _import(rebuilt, EXAMPLE)
     assert _export(committed) == _export(rebuilt)
+
+
+def test_a_source_without_text_or_slug_is_imported_once(tmp_path: Path, db_url: str) -> None:
+    lines = [
+        {"type": "source", "id": "1", "title": "Briefing", "url": "https://example.org/b"},
+        {
+            "type": "question",
+            "id": "talks",
+            "title": "Talks resume",
+            "kind": "binary",
+            "options": ["yes", "no"],
+            "deadline": "2022-01-31",
+            "opened_on": "2021-11-01",
+            "criteria": "Both delegations meet.",
+            "source": "1",
+        },
+        {
+            "type": "resolution",
+            "question": "talks",
+            "outcome": "Yes",
+            "occurred_on": "2021-12-01",
+        },
+    ]
+    path = tmp_path / "one.jsonl"
+    path.write_text("\n".join(json.dumps(line) for line in lines) + "\n", encoding="utf-8")
+    _import(db_url, path)
+    again = _import(db_url, path)
+    assert again.added == 0  # type: ignore[attr-defined]
+    exported = [json.loads(line) for line in _export(db_url)]
+    assert [r["type"] for r in exported] == ["source", "question", "resolution"]
+    assert exported[-1]["outcome"] == "yes"

@@ -93,6 +93,7 @@ def root(
     Example: tracker add "Nakhichevan road/rail agreement" -c "..." -d "+6m" -p likely
     """
     ctx.obj = Settings(db_option=db, debug=debug)
+    console.route_library_notes()
 
 
 from tracker.cli import db as _db  # noqa: E402

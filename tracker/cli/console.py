@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import sys
 from typing import Any
 
@@ -31,6 +32,21 @@ def note(message: str) -> None:
 def error(message: str) -> None:
     """Print one error line to stderr."""
     err.print(f"error: {message}", markup=False, highlight=False, soft_wrap=True, style="red")
+
+
+class _NoteHandler(logging.Handler):
+    """Shows the library's warnings (e.g. an automatic upgrade) as `note:` lines on stderr."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        note(f"note: {record.getMessage()}")
+
+
+def route_library_notes() -> None:
+    """Send tracker's log warnings to stderr as notes (once per process)."""
+    logger = logging.getLogger("tracker")
+    if not any(isinstance(h, _NoteHandler) for h in logger.handlers):
+        logger.addHandler(_NoteHandler(level=logging.WARNING))
+        logger.propagate = False
 
 
 def emit_json(data: Any) -> None:

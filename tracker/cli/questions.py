@@ -83,7 +83,7 @@ def add(
         data["forecast"] = forecast_json(added.forecast.forecast) if added.forecast else None
         console.emit_json(data)
         return
-    console.say(f"Added {q.ref} {q.title} (deadline {added.deadline_read}).")
+    console.say(f"Added {q.ref} {q.title}; deadline {added.deadline_read}.")
     if added.backfilled:
         console.say(f"  Backfilled history: opened {q.opened_on}.")
     if added.forecast is not None:
@@ -132,20 +132,27 @@ def forecast(
         from tracker.reports.ledger_json import forecast_json
 
         data = forecast_json(recorded.forecast)
-        data["question"] = recorded.question.id
+        data["question"] = recorded.question.key
+        data["question_number"] = recorded.question.id
         console.emit_json(data)
         return
     from tracker.reports.terminal import probabilities_text
 
     q, f = recorded.question, recorded.forecast
     console.say(
-        f"Recorded {recorded.distribution.explanation} on {q.ref} {q.title} by {q.deadline}"
-        f" ({who})."
+        f"Recorded {recorded.distribution.explanation} on {q.ref} {q.title} "
+        f"(deadline {q.deadline}) by {who}."
     )
     if recorded.previous is not None:
         before = probabilities_text(q, recorded.previous.probabilities)
         console.say(
             f"  Previous: {before} on {recorded.previous.made_at:%Y-%m-%d}; kept in history."
+        )
+    if recorded.superseded_by is not None:
+        later = recorded.superseded_by
+        console.say(
+            f"  Your later forecast of {later.made_at:%Y-%m-%d} "
+            f"({probabilities_text(q, later.probabilities)}) still stands."
         )
     if f.backfilled:
         console.say(f"  Backfilled: made {f.made_at:%Y-%m-%d %H:%M} UTC, recorded now.")
@@ -196,7 +203,8 @@ def resolve(
         from tracker.reports.ledger_json import resolution_json
 
         data = resolution_json(r)
-        data["question"] = q.id
+        data["question"] = q.key
+        data["question_number"] = q.id
         console.emit_json(data)
         return
     verb = "Amended" if resolved.amended else "Resolved"

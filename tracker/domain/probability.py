@@ -192,12 +192,21 @@ def _read_named(tokens: Sequence[str], options: Sequence[str]) -> dict[str, Prob
     return given
 
 
-def _item(option: str, value: float, read: Probability) -> str:
-    shown = f"{option} {format_percent(value)}"
-    # Echo how words and odds became numbers; a number needs no explanation.
-    if read.words is None and ":" not in read.text:
-        return shown
-    return f"{shown} (from {read.explanation})"
+def _origin(read: Probability) -> str | None:
+    """How words or odds became a number, for echoes; None for a plain number."""
+    if read.words is not None and read.low is not None and read.high is not None:
+        return (
+            f'"{read.words}", ICD 203 {format_percent(read.low)[:-1]}-{format_percent(read.high)}'
+        )
+    if ":" in read.text:
+        return f"odds {read.text}"
+    return None
+
+
+def _item(option: str | None, value: float, read: Probability) -> str:
+    shown = format_percent(value) if option is None else f"{option} {format_percent(value)}"
+    origin = _origin(read)
+    return shown if origin is None else f"{shown} (from {origin})"
 
 
 def _binary(tokens: Sequence[str], *, named: bool, normalize: bool) -> Distribution:
@@ -208,14 +217,14 @@ def _binary(tokens: Sequence[str], *, named: bool, normalize: bool) -> Distribut
         option, read = next(iter(given.items()))
         if option == "yes":
             yes = read.value
-            explanation = _item("yes", yes, read)
+            explanation = _item(None, yes, read)
         else:
             yes = round(1 - read.value, 12)
-            explanation = f"yes {format_percent(yes)} (from {_item('no', read.value, read)})"
+            explanation = f"{format_percent(yes)} (from no {_item(None, read.value, read)})"
     else:
         read = parse_probability(" ".join(tokens))
         yes = read.value
-        explanation = _item("yes", yes, read)
+        explanation = _item(None, yes, read)
     return Distribution(
         # Rounded so that 67.5% stores "no" as 0.325, not 0.32499999999999996.
         probabilities={"yes": yes, "no": round(1 - yes, 12)},

@@ -114,6 +114,10 @@ def questions_table(summaries: list[QuestionSummary], *, title: str | None = Non
     return table
 
 
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}" if number == 1 else f"{number} {noun}s"
+
+
 def overview_view(view: Overview, *, today: date) -> RenderableType:
     """The ledger at a glance: counts, then every question."""
     counts = ", ".join(
@@ -122,9 +126,9 @@ def overview_view(view: Overview, *, today: date) -> RenderableType:
         if view.count(status) or status in (QuestionStatus.OPEN, QuestionStatus.RESOLVED)
     )
     head = Text.assemble(
-        (f"{len(view.questions)} questions", "bold"),
-        f" ({counts}) from {len(view.sources)} sources, ",
-        (f"{len(view.forecasters)} forecasters", "bold"),
+        (_count(len(view.questions), "question"), "bold"),
+        f" ({counts}) from {_count(len(view.sources), 'source')}, ",
+        (_count(len(view.forecasters), "forecaster"), "bold"),
         f": {', '.join(view.forecasters) or 'none yet'}.  As of {today.isoformat()}.",
     )
     parts: list[RenderableType] = [head]
@@ -216,9 +220,10 @@ def question_view(detail: QuestionDetail) -> RenderableType:
     if q.notes:
         facts.add_row("notes", q.notes)
     facts.add_row("added", f"{q.created_at:%Y-%m-%d} by {q.created_by}")
-    parts: list[RenderableType] = [
-        Panel(facts, title=f"{q.ref} {q.title}", title_align="left"),
-    ]
+    # The title goes inside the panel: a panel's own title line would cut a long one off.
+    heading = Text(f"{q.ref} ", style="bold")
+    heading.append(q.title, style="bold")
+    parts: list[RenderableType] = [Panel(Group(heading, Text(""), facts), title_align="left")]
     if detail.forecasts:
         parts.append(_forecast_rows(detail))
     else:
@@ -281,9 +286,9 @@ def source_view(detail: SourceDetail) -> RenderableType:
     ):
         if value:
             facts.add_row(label, value)
-    parts: list[RenderableType] = [
-        Panel(facts, title=f"source {s.key}: {s.title}", title_align="left")
-    ]
+    heading = Text(f"source {s.key}: ", style="bold")
+    heading.append(s.title, style="bold")
+    parts: list[RenderableType] = [Panel(Group(heading, Text(""), facts))]
     if detail.questions:
         table = Table(title="Questions taken from it", title_justify="left")
         table.add_column("#", justify="right")

@@ -118,6 +118,13 @@ class _Importer:
                     "the text was changed after it was hashed."
                 )
         existing = store.source_by_hash(self.session, digest) if digest else None
+        if existing is None and digest is None:
+            existing = store.find_source_by_metadata(
+                self.session,
+                title=record.title,
+                url=record.url,
+                published_on=record.published_on,
+            )
         if existing is None and not record.key.isdigit():
             existing = store.find_source(self.session, record.key)
             if existing is not None and existing.content_hash != digest:
@@ -254,8 +261,9 @@ class _Importer:
         question = self._question(record.question, record.line)
         if is_reserved_outcome(record.outcome):
             status, option = OutcomeStatus(record.outcome.lower()), None
-        elif record.outcome in question.options:
-            status, option = OutcomeStatus.OPTION, record.outcome
+        elif record.outcome.casefold() in (o.casefold() for o in question.options):
+            status = OutcomeStatus.OPTION
+            option = next(o for o in question.options if o.casefold() == record.outcome.casefold())
         else:
             raise InputError(
                 f"line {record.line}: outcome {record.outcome!r} is not an option of "

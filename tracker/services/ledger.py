@@ -187,6 +187,7 @@ class RecordedForecast:
     forecast: Forecast
     distribution: Distribution
     previous: Forecast | None
+    superseded_by: Forecast | None = None
 
 
 def _record(
@@ -221,7 +222,11 @@ def _record(
         )
     distribution = parse_distribution(tokens, question.options, normalize=normalize)
     history = store.forecasts_for(session, [question.id])[question.id]
-    previous = standing_forecasts(history).get(forecaster)
+    # A backfilled forecast slots into the history: "previous" is the forecaster's last one
+    # made before it, and a later one, if any, still stands.
+    own = [f for f in history if f.forecaster == forecaster]
+    previous = standing_forecasts([f for f in own if f.made_at <= made_at]).get(forecaster)
+    superseded_by = standing_forecasts([f for f in own if f.made_at > made_at]).get(forecaster)
     forecast = store.insert_forecast(
         session,
         question_id=question.id,
@@ -233,7 +238,11 @@ def _record(
         input_text=" ".join(tokens).strip() or None,
     )
     return RecordedForecast(
-        question=question, forecast=forecast, distribution=distribution, previous=previous
+        question=question,
+        forecast=forecast,
+        distribution=distribution,
+        previous=previous,
+        superseded_by=superseded_by,
     )
 
 
@@ -310,15 +319,20 @@ def resolve_question(
         status, option = OutcomeStatus(outcome.strip().lower()), None
     else:
         status, option = OutcomeStatus.OPTION, match_option(outcome, found.options)
-    day = _as_date(occurred_on, today=today).value if occurred_on is not None else today
+    history = store.resolutions_for(session, [found.id])[found.id]
+    current = history[-1] if history else None
+    if occurred_on is not None:
+        day = _as_date(occurred_on, today=today).value
+    elif amend and current is not None:
+        day = current.occurred_on  # an amendment keeps the date unless a new one is given
+    else:
+        day = today
     if day < found.opened_on:
         raise InputError(
             f"The outcome date {day} is before {found.ref} opened ({found.opened_on})."
         )
     if day > today:
         raise InputError(f"The outcome date {day} is in the future; resolve it once it happened.")
-    history = store.resolutions_for(session, [found.id])[found.id]
-    current = history[-1] if history else None
     if current is not None and not amend:
         raise ConflictError(
             f"Question {found.ref} is already resolved ({current.label}, {current.occurred_on}). "

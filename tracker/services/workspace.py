@@ -6,7 +6,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
 
-from tracker.storage.database import Session, open_database
+from tracker.config import sqlite_path
+from tracker.storage.database import Session, open_database, remove_if_empty
 
 
 @contextmanager
@@ -14,11 +15,19 @@ def unit_of_work(url: str, *, write: bool, now: datetime) -> Iterator[Session]:
     """Open the database at `url` and yield a session in one transaction.
 
     `write`: the command may create a missing SQLite file. Everything done in the block is
-    committed together at the end, or not at all if anything raises.
+    committed together at the end, or not at all if anything raises; a SQLite file that this
+    command created is then removed again, so bad input leaves no empty database behind.
     """
-    database = open_database(url, create=write, now=now)
+    path = sqlite_path(url)
+    fresh = write and path is not None and not path.exists()
     try:
-        with database.session() as session:
-            yield session
-    finally:
-        database.close()
+        database = open_database(url, create=write, now=now)
+        try:
+            with database.session() as session:
+                yield session
+        finally:
+            database.close()
+    except BaseException:
+        if fresh and path is not None:
+            remove_if_empty(path)
+        raise

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -23,6 +24,7 @@ from tracker.errors import DatabaseError
 REVISIONS: tuple[str, ...] = ("0001", "0002")
 HEAD = REVISIONS[-1]
 MIGRATIONS = Path(__file__).with_name("migrations")
+log = logging.getLogger("tracker")
 BUSY_TIMEOUT_MS = 15_000
 
 
@@ -75,6 +77,26 @@ def _check_sqlite_location(path: Path, *, must_exist: bool) -> None:
 
     if not os.access(path.parent, os.W_OK):
         raise DatabaseError(f"Cannot create {path}: the folder {path.parent} is not writable.")
+
+
+def remove_if_empty(path: Path) -> None:
+    """Delete a SQLite file (and its WAL files) that holds a schema but no records."""
+    if not path.exists():
+        return
+    try:
+        connection = sqlite3.connect(path)
+        try:
+            counts = [
+                connection.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+                for table in ("source", "question", "forecaster")
+            ]
+        finally:
+            connection.close()
+    except sqlite3.Error:
+        return
+    if not any(counts):
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{path}{suffix}").unlink(missing_ok=True)
 
 
 def make_engine(url: str) -> Engine:
@@ -213,12 +235,21 @@ def open_database(url: str, *, create: bool, now: datetime) -> Database:
         engine.dispose()
         raise DatabaseError(f"The database {redact_url(url)} is empty. Run: tracker db upgrade")
     try:
+        copy = None
         if path is not None and revision is not None:
-            _backup_sqlite_file(path, revision, now)
+            copy = _backup_sqlite_file(path, revision, now)
         run_migrations(engine)
     except sa.exc.SQLAlchemyError as exc:
         engine.dispose()
         raise _translate(exc, url) from exc
+    if copy is not None:
+        log.warning(
+            "Upgraded %s from schema %s to %s; the old file is kept as %s.",
+            path,
+            revision,
+            HEAD,
+            copy,
+        )
     return Database(url, engine)
 
 

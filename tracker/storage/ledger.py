@@ -148,6 +148,20 @@ def source_by_hash(session: Session, content_hash: str) -> Source | None:
     return _source(row, with_text=False) if row else None
 
 
+def find_source_by_metadata(
+    session: Session, *, title: str, url: str | None, published_on: date | None
+) -> Source | None:
+    """A source without text with this title, URL and date (identity for imports)."""
+    query = sa.select(S).where(
+        S.c.title == title,
+        S.c.content_hash.is_(None),
+        S.c.url.is_(None) if url is None else S.c.url == url,
+        S.c.published_on.is_(None) if published_on is None else S.c.published_on == published_on,
+    )
+    row = session.execute(query.order_by(S.c.id)).first()
+    return _source(row, with_text=False) if row else None
+
+
 def list_sources(session: Session, *, with_text: bool = False) -> list[Source]:
     """Every source, by number."""
     rows = session.execute(sa.select(S).order_by(S.c.id)).all()
