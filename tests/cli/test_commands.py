@@ -306,7 +306,7 @@ def test_export_out_writes_the_file(tracker: Tracker, tmp_path: Path) -> None:
 def test_import_reports_counts_and_second_import_adds_nothing(tracker: Tracker) -> None:
     first = tracker("import", str(EXAMPLE))
     assert first.stdout.strip() == (
-        "Added 1 sources, 6 questions, 49 forecasts, 5 resolutions; 0 already there."
+        "Added 1 source, 6 questions, 49 forecasts, 5 resolutions; 0 already there."
     )
     second = tracker("import", str(EXAMPLE))
     assert second.stdout.strip() == (

@@ -60,11 +60,19 @@ def import_(
     result = import_file(
         url=s.url, path=file, importer=s.who(as_name), now=s.now(), dry_run=dry_run
     )
+    from tracker.reports.terminal import count_noun
+
     verb = "Would add" if dry_run else "Added"
-    console.say(
-        f"{verb} {result.sources} sources, {result.questions} questions, {result.forecasts} "
-        f"forecasts, {result.resolutions} resolutions; {result.unchanged} already there."
+    counts = ", ".join(
+        count_noun(number, noun)
+        for number, noun in (
+            (result.sources, "source"),
+            (result.questions, "question"),
+            (result.forecasts, "forecast"),
+            (result.resolutions, "resolution"),
+        )
     )
+    console.say(f"{verb} {counts}; {result.unchanged} already there.")
 
 
 def register(app: typer.Typer) -> None:

@@ -114,7 +114,8 @@ def questions_table(summaries: list[QuestionSummary], *, title: str | None = Non
     return table
 
 
-def _count(number: int, noun: str) -> str:
+def count_noun(number: int, noun: str) -> str:
+    """`1 source`, `2 sources`."""
     return f"{number} {noun}" if number == 1 else f"{number} {noun}s"
 
 
@@ -126,9 +127,9 @@ def overview_view(view: Overview, *, today: date) -> RenderableType:
         if view.count(status) or status in (QuestionStatus.OPEN, QuestionStatus.RESOLVED)
     )
     head = Text.assemble(
-        (_count(len(view.questions), "question"), "bold"),
-        f" ({counts}) from {_count(len(view.sources), 'source')}, ",
-        (_count(len(view.forecasters), "forecaster"), "bold"),
+        (count_noun(len(view.questions), "question"), "bold"),
+        f" ({counts}) from {count_noun(len(view.sources), 'source')}, ",
+        (count_noun(len(view.forecasters), "forecaster"), "bold"),
         f": {', '.join(view.forecasters) or 'none yet'}.  As of {today.isoformat()}.",
     )
     parts: list[RenderableType] = [head]
