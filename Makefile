@@ -24,6 +24,9 @@ demo: $(STAMP)
 	@echo
 	@echo "== what needs attention: tracker --db forecasts.db due =="
 	@TRACKER_NOW=$(DEMO_NOW) $(BIN)/tracker --db forecasts.db due
+	@echo
+	@echo "== who was right: tracker --db forecasts.db score (conventions in docs/scoring.md) =="
+	@TRACKER_NOW=$(DEMO_NOW) $(BIN)/tracker --db forecasts.db score
 
 test: lint typecheck unit
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -551,3 +551,49 @@ def insert_forecasts(session: Session, rows: Sequence[NewForecast]) -> None:
             for r in rows
         ],
     )
+
+
+#: One forecast as scoring reads it: (question id, forecaster, made_at, recorded_at, JSON).
+ForecastTuple = tuple[int, str, datetime, datetime, str]
+
+
+def stream_forecasts(
+    session: Session, *, question_ids: Sequence[int] | None, recorded_by: datetime | None
+) -> Iterator[ForecastTuple]:
+    """Forecasts as plain tuples in question order (then as made), fetched in batches.
+
+    `question_ids`: only these questions (None: all); `recorded_by`: only forecasts recorded
+    at or before this moment. Memory stays flat: rows are streamed, never all loaded.
+    """
+    query = (
+        sa.select(F.c.question_id, P.c.name, F.c.made_at, F.c.recorded_at, F.c.probabilities)
+        .join(P, P.c.id == F.c.forecaster_id)
+        .order_by(F.c.question_id, F.c.made_at, F.c.recorded_at, F.c.id)
+    )
+    if recorded_by is not None:
+        query = query.where(F.c.recorded_at <= recorded_by)
+    if question_ids is not None:
+        if not question_ids:
+            return
+        if len(question_ids) <= 900:
+            query = query.where(F.c.question_id.in_(list(question_ids)))
+    wanted = set(question_ids) if question_ids is not None else None
+    result = session.execute(query.execution_options(yield_per=10_000))
+    for row in result:
+        if wanted is None or row[0] in wanted:
+            yield (row[0], row[1], row[2], row[3], row[4])
+
+
+def resolutions_in_force(
+    session: Session, *, recorded_by: datetime | None
+) -> dict[int, Resolution]:
+    """The resolution in force for each resolved question, as the record stood at `recorded_by`
+    (None: now): an amendment recorded later does not count yet."""
+    query = sa.select(R).order_by(R.c.id)
+    if recorded_by is not None:
+        query = query.where(R.c.recorded_at <= recorded_by)
+    current: dict[int, Resolution] = {}
+    for row in session.execute(query):
+        resolution = _resolution(row)
+        current[resolution.question_id] = resolution
+    return current

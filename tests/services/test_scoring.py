@@ -1,0 +1,207 @@
+"""`score_ledger` on real databases: selection, exclusions, as-of, and the team aggregates."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import EXAMPLE, NOW
+from tracker.domain.scoring import TEAM_GEO_ODDS, TEAM_MEDIAN
+from tracker.errors import InputError
+from tracker.services.interchange import import_file
+from tracker.services.ledger import add_question, record_forecast, resolve_question
+from tracker.services.scoring import as_of_moment, score_ledger
+from tracker.services.workspace import unit_of_work
+from tracker.storage.database import Session
+
+LATER = datetime(2022, 6, 15, 12, 0, tzinfo=UTC)
+
+
+def _question(session: Session, title: str, **kw: object) -> str:
+    added = add_question(
+        session=session,
+        title=title,
+        criteria="C",
+        deadline="2021-12-31",
+        created_by="ani",
+        now=NOW,
+        **kw,  # type: ignore[arg-type]
+    )
+    return str(added.question.id)
+
+
+def _forecast(session: Session, question: str, value: str, who: str, when: datetime) -> None:
+    record_forecast(
+        session=session, question=question, probability=[value], forecaster=who, now=when
+    )
+
+
+def test_scores_follow_the_conventions_on_a_small_ledger(session: Session) -> None:
+    q = _question(session, "Talks resume", tags=["talks"])
+    _forecast(session, q, "80%", "ani", NOW)
+    _forecast(session, q, "40%", "tom", NOW)
+    _forecast(session, q, "90%", "ani", NOW + timedelta(days=2))
+    resolve_question(
+        session=session,
+        question=q,
+        outcome="yes",
+        resolver="ani",
+        now=NOW + timedelta(days=4),
+        occurred_on="2021-12-03",
+    )
+    report = score_ledger(session=session, as_of=LATER)
+    scores = {s.forecaster: s for s in report.questions}
+    # Window 29 Nov - 3 Dec (5 days): ani 0.04 for 2 days, then 0.01 for 3.
+    assert scores["ani"].time_weighted == pytest.approx((2 * 0.04 + 3 * 0.01) / 5, abs=1e-15)
+    assert scores["ani"].final_score == pytest.approx(0.01, abs=1e-15)
+    assert scores["tom"].relative == pytest.approx(
+        (2 * (0.36 - 0.04) + 3 * (0.36 - 0.01)) / 5, abs=1e-15
+    )
+    assert scores[TEAM_MEDIAN].final_probabilities[0] == pytest.approx(0.65, abs=1e-15)
+    names = [f.forecaster for f in report.forecasters]
+    assert names == ["ani", "tom", TEAM_GEO_ODDS, TEAM_MEDIAN]
+
+
+def test_annulled_and_ambiguous_questions_are_counted_not_scored(session: Session) -> None:
+    for outcome in ("annulled", "ambiguous", "yes"):
+        q = _question(session, f"Q {outcome}")
+        _forecast(session, q, "70%", "ani", NOW)
+        resolve_question(session=session, question=q, outcome=outcome, resolver="a", now=NOW)
+    report = score_ledger(session=session, as_of=LATER)
+    assert {s.question for s in report.questions} == {"3"}
+    assert (report.excluded["annulled"], report.excluded["ambiguous"]) == (1, 1)
+
+
+def test_as_of_scores_the_record_as_it_stood(session: Session) -> None:
+    q = _question(session, "Q")
+    _forecast(session, q, "70%", "ani", NOW)
+    resolve_question(
+        session=session, question=q, outcome="yes", resolver="a", now=NOW + timedelta(days=5)
+    )
+    before = score_ledger(session=session, as_of=NOW + timedelta(days=1))
+    assert before.questions == []
+    resolve_question(
+        session=session,
+        question=q,
+        outcome="no",
+        resolver="a",
+        now=NOW + timedelta(days=9),
+        amend=True,
+    )
+    between = score_ledger(session=session, as_of=NOW + timedelta(days=6))
+    after = score_ledger(session=session, as_of=LATER)
+    assert between.questions[0].final_score == pytest.approx(0.09, abs=1e-15)
+    assert after.questions[0].final_score == pytest.approx(0.49, abs=1e-15)
+
+
+def test_forecaster_filter_shows_one_but_scores_against_everyone(session: Session) -> None:
+    q = _question(session, "Q")
+    _forecast(session, q, "70%", "ani", NOW)
+    _forecast(session, q, "20%", "tom", NOW)
+    resolve_question(session=session, question=q, outcome="yes", resolver="a", now=NOW)
+    report = score_ledger(session=session, as_of=LATER, forecaster="ani")
+    assert [f.forecaster for f in report.forecasters] == ["ani"]
+    assert report.questions[0].relative == pytest.approx(0.09 - 0.64, abs=1e-15)
+    with pytest.raises(InputError, match="No forecaster 'nobody'"):
+        score_ledger(session=session, as_of=LATER, forecaster="nobody")
+
+
+def test_since_and_until_select_on_the_outcome_date(session: Session) -> None:
+    for day in ("2021-12-01", "2021-12-10"):
+        q = _question(session, f"Q {day}")
+        _forecast(session, q, "70%", "ani", NOW)
+        resolve_question(
+            session=session, question=q, outcome="yes", resolver="a", now=LATER, occurred_on=day
+        )
+    report = score_ledger(session=session, as_of=LATER, since="2021-12-05")
+    assert {s.question for s in report.questions} == {"2"}
+    report = score_ledger(session=session, as_of=LATER, until="2021-12-05")
+    assert {s.question for s in report.questions} == {"1"}
+    with pytest.raises(InputError, match="is after --until"):
+        score_ledger(session=session, as_of=LATER, since="2021-12-20", until="2021-12-01")
+
+
+def test_two_sided_brier_doubles_binary_scores(session: Session) -> None:
+    q = _question(session, "Q")
+    _forecast(session, q, "70%", "ani", NOW)
+    resolve_question(session=session, question=q, outcome="yes", resolver="a", now=NOW)
+    one = score_ledger(session=session, as_of=LATER, forecaster="ani").forecasters[0]
+    two = score_ledger(session=session, as_of=LATER, forecaster="ani", two_sided=True)
+    assert two.forecasters[0].brier == pytest.approx(2 * (one.brier or 0), abs=1e-15)
+
+
+def test_live_only_leaves_out_backfilled_forecasts(session: Session) -> None:
+    q = _question(session, "Q", opened="2021-11-01")
+    record_forecast(
+        session=session,
+        question=q,
+        probability=["10%"],
+        forecaster="tom",
+        now=NOW,
+        made_at="2021-11-02",
+    )
+    _forecast(session, q, "70%", "ani", NOW)
+    resolve_question(session=session, question=q, outcome="yes", resolver="a", now=NOW)
+    everything = score_ledger(session=session, as_of=LATER)
+    live = score_ledger(session=session, as_of=LATER, live_only=True)
+    assert {s.forecaster for s in everything.questions} >= {"ani", "tom"}
+    assert [s.backfilled for s in everything.questions if s.forecaster == "tom"] == [True]
+    assert "tom" not in {s.forecaster for s in live.questions}
+    assert live.excluded["backfilled"] == 1
+
+
+def test_hindsight_forecasts_from_an_import_are_counted_and_not_scored(
+    tmp_path: Path, db_url: str
+) -> None:
+    lines = [
+        {
+            "type": "question",
+            "id": "talks",
+            "title": "Talks",
+            "kind": "binary",
+            "options": ["yes", "no"],
+            "deadline": "2021-12-31",
+            "opened_on": "2021-11-01",
+            "criteria": "C",
+        },
+        {
+            "type": "forecast",
+            "question": "talks",
+            "forecaster": "ani",
+            "made_at": "2021-11-02T10:00:00+00:00",
+            "probabilities": {"yes": 0.6, "no": 0.4},
+        },
+        {
+            "type": "forecast",
+            "question": "talks",
+            "forecaster": "tom",
+            "made_at": "2021-12-11T10:00:00+00:00",
+            "probabilities": {"yes": 0.99, "no": 0.01},
+        },
+        {"type": "resolution", "question": "talks", "outcome": "yes", "occurred_on": "2021-12-10"},
+    ]
+    path = tmp_path / "hindsight.jsonl"
+    path.write_text("\n".join(json.dumps(line) for line in lines) + "\n", encoding="utf-8")
+    import_file(url=db_url, path=path, importer="ani", now=NOW)
+    with unit_of_work(db_url, write=False, now=NOW) as session:
+        report = score_ledger(session=session, as_of=LATER)
+    assert report.excluded["hindsight"] == 1
+    assert "tom" not in {s.forecaster for s in report.questions}
+
+
+def test_the_example_database_has_nothing_excluded(db_url: str) -> None:
+    import_file(url=db_url, path=EXAMPLE, importer="ani", now=NOW)
+    with unit_of_work(db_url, write=False, now=NOW) as session:
+        report = score_ledger(session=session, as_of=LATER)
+    assert set(report.excluded.values()) == {0}
+    assert len({s.question for s in report.questions}) == 5
+
+
+def test_as_of_a_date_means_the_end_of_that_day() -> None:
+    moment = as_of_moment("2022-01-31", now=LATER)
+    assert moment.isoformat() == "2022-01-31T23:59:59.999999+00:00"
+    with pytest.raises(InputError, match="is in the future"):
+        as_of_moment("2030-01-01", now=LATER)

@@ -1,0 +1,94 @@
+"""`tracker score`: accuracy under stated conventions."""
+
+from __future__ import annotations
+
+import typer
+
+from tracker.cli import console
+from tracker.cli.context import settings
+from tracker.cli.questions import JSON_HELP
+
+
+def score(
+    ctx: typer.Context,
+    forecaster: str | None = typer.Option(
+        None, "--forecaster", "-f", help="Show this forecaster (others still count)."
+    ),
+    tag: str | None = typer.Option(None, "--tag", "-t", help="Only questions with this tag."),
+    source: str | None = typer.Option(
+        None, "--source", "-s", help="Only questions from this source."
+    ),
+    question: str | None = typer.Option(None, "--question", "-q", help="Only this question."),
+    since: str | None = typer.Option(None, "--since", help="Outcomes on or after this date."),
+    until: str | None = typer.Option(None, "--until", help="Outcomes on or before this date."),
+    as_of: str | None = typer.Option(
+        None, "--as-of", help="Score the record as it stood then (date or time; default now)."
+    ),
+    brier: str = typer.Option(
+        "one-sided", "--brier", help="one-sided (0-1, default) or two-sided (0-2, GJ Open)."
+    ),
+    live_only: bool = typer.Option(
+        False, "--live-only", help="Leave out backfilled forecasts (recorded >24 h after made)."
+    ),
+    by_question: bool = typer.Option(
+        False, "--by-question", help="Also list every (question, forecaster) score."
+    ),
+    as_json: bool = typer.Option(False, "--json", help=JSON_HELP),
+) -> None:
+    """Score every resolved forecast: Brier, log loss, time-weighted, relative, calibration.
+
+    Example: tracker score --forecaster ani --since 2022-01-01
+    """
+    from tracker.errors import InputError
+    from tracker.services.scoring import as_of_moment, score_ledger
+    from tracker.services.workspace import unit_of_work
+
+    if brier not in ("one-sided", "two-sided"):
+        raise InputError(f"--brier {brier!r}: use one-sided or two-sided.")
+    s = settings(ctx)
+    now = s.now()
+    moment = as_of_moment(as_of, now=now)
+    with unit_of_work(s.url, write=False, now=now) as session:
+        report = score_ledger(
+            session=session,
+            as_of=moment,
+            forecaster=forecaster,
+            tag=tag,
+            source=source,
+            question=question,
+            since=since,
+            until=until,
+            two_sided=brier == "two-sided",
+            live_only=live_only,
+        )
+    if as_json:
+        from tracker.reports.scores import score_json
+
+        console.emit_json(
+            score_json(
+                as_of=report.as_of,
+                conventions=report.conventions,
+                forecasters=report.forecasters,
+                questions=report.questions,
+                titles=report.titles,
+                excluded=report.excluded,
+            )
+        )
+        return
+    from tracker.reports.scores import score_view
+
+    console.show(
+        score_view(
+            forecasters=report.forecasters,
+            questions=report.questions,
+            titles=report.titles,
+            excluded=report.excluded,
+            two_sided=brier == "two-sided",
+            show_questions=by_question or question is not None,
+        )
+    )
+
+
+def register(app: typer.Typer) -> None:
+    """Attach `score` to the root command."""
+    app.command("score")(score)

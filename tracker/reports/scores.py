@@ -1,0 +1,297 @@
+"""`tracker score` output: the stable JSON interface and the terminal view."""
+
+from __future__ import annotations
+
+import math
+from datetime import UTC, datetime
+from typing import Any
+
+from rich.console import Group, RenderableType
+from rich.table import Table
+from rich.text import Text
+
+from tracker.domain.scoring import (
+    Calibration,
+    ForecasterSummary,
+    QuestionScore,
+    calibration,
+    calibration_pairs,
+    calibration_verdict,
+    nats_to_bits,
+)
+
+
+def _number(value: float | None) -> float | None:
+    """JSON has no infinity: an infinite log loss is written as null (see docs/scoring.md)."""
+    if value is None or not math.isfinite(value):
+        return None
+    return value
+
+
+def calibration_json(table: Calibration) -> dict[str, Any]:
+    """Bins and summaries of a calibration table."""
+    murphy = table.murphy
+    return {
+        "n_pairs": table.n,
+        "calibration": [
+            {
+                "lower": b.lower,
+                "upper": b.upper,
+                "n": b.n,
+                "mean_forecast": b.mean_forecast,
+                "observed": b.observed,
+                "wilson_low": b.wilson_low,
+                "wilson_high": b.wilson_high,
+            }
+            for b in table.bins
+        ],
+        "murphy": None
+        if murphy is None
+        else {
+            "brier": murphy.brier,
+            "reliability": murphy.reliability,
+            "resolution": murphy.resolution,
+            "uncertainty": murphy.uncertainty,
+            "within_bin_variance": murphy.within_bin_variance,
+            "within_bin_covariance": murphy.within_bin_covariance,
+        },
+        "brier_skill": table.brier_skill,
+        "ece": table.ece,
+        "overconfidence": table.overconfidence,
+        "slope": table.slope,
+        "intercept": table.intercept,
+    }
+
+
+def forecaster_json(summary: ForecasterSummary) -> dict[str, Any]:
+    """One forecaster's summary (the keys documented in docs/scoring.md)."""
+    data: dict[str, Any] = {
+        "forecaster": summary.forecaster,
+        "team_aggregate": summary.team,
+        "n_questions": summary.n_questions,
+        "brier": summary.brier,
+        "brier_multi": summary.brier_multi,
+        "rps": summary.rps,
+        "log_loss": _number(summary.log_loss),
+        "log_loss_bits": _number(nats_to_bits(summary.log_loss))
+        if summary.log_loss is not None
+        else None,
+        "time_weighted_brier": summary.time_weighted_brier,
+        "time_weighted_multi": summary.time_weighted_multi,
+        "time_weighted_rps": summary.time_weighted_rps,
+        "relative_brier": summary.relative_brier,
+        "relative_multi": summary.relative_multi,
+        "relative_rps": summary.relative_rps,
+        "coverage": summary.coverage,
+        "verdict": summary.verdict,
+    }
+    data.update(calibration_json(summary.calibration))
+    return data
+
+
+def question_score_json(score: QuestionScore, title: str) -> dict[str, Any]:
+    """One forecaster's scores on one question."""
+    return {
+        "question": score.question,
+        "title": title,
+        "forecaster": score.forecaster,
+        "kind": score.kind.value,
+        "final_score": score.final_score,
+        "time_weighted": score.time_weighted,
+        "relative": score.relative,
+        "active_days": score.active_days,
+        "window_days": score.window_days,
+        "coverage": score.coverage,
+        "log_loss": _number(score.log_loss),
+        "log_loss_bits": _number(nats_to_bits(score.log_loss)),
+        "backfilled": score.backfilled,
+    }
+
+
+def score_json(
+    *,
+    as_of: datetime,
+    conventions: dict[str, Any],
+    forecasters: list[ForecasterSummary],
+    questions: list[QuestionScore],
+    titles: dict[str, str],
+    excluded: dict[str, int],
+) -> dict[str, Any]:
+    """The whole `tracker score --json` document."""
+    return {
+        "as_of": as_of.astimezone(UTC).isoformat(),
+        "conventions": conventions,
+        "forecasters": [forecaster_json(f) for f in forecasters],
+        "questions": [question_score_json(q, titles.get(q.question, "")) for q in questions],
+        "excluded": excluded,
+    }
+
+
+def _fixed(value: float | None, digits: int = 3) -> str:
+    if value is None:
+        return "-"
+    if not math.isfinite(value):
+        return "inf"
+    return f"{value:.{digits}f}"
+
+
+def _signed(value: float | None) -> str:
+    return "-" if value is None else f"{value:+.3f}"
+
+
+def _percent(value: float | None) -> str:
+    return "-" if value is None else f"{round(value * 100)}%"
+
+
+def forecasters_table(forecasters: list[ForecasterSummary], *, two_sided: bool) -> Table:
+    """One row per forecaster: final and time-weighted scores, relative, log loss, coverage."""
+    table = Table(title="Scores (lower is better)", title_justify="left")
+    table.add_column("forecaster", overflow="fold")
+    table.add_column("questions", justify="right")
+    table.add_column("Brier\n0-2" if two_sided else "Brier\n0-1", justify="right")
+    table.add_column("time-\nweighted", justify="right")
+    table.add_column("relative\n(<0 better)", justify="right")
+    table.add_column("multi\n0-2", justify="right")
+    table.add_column("RPS\n0-1", justify="right")
+    table.add_column("log loss\nbits", justify="right")
+    table.add_column("cover-\nage", justify="right")
+    table.add_column("over-\nconf.", justify="right")
+    for f in forecasters:
+        bits = nats_to_bits(f.log_loss) if f.log_loss is not None else None
+        table.add_row(
+            Text(f.forecaster, style="italic" if f.team else ""),
+            str(f.n_questions),
+            _fixed(f.brier),
+            _fixed(f.time_weighted_brier),
+            _signed(f.relative_brier),
+            _fixed(f.brier_multi),
+            _fixed(f.rps),
+            _fixed(bits, 2),
+            _percent(f.coverage),
+            _signed(f.calibration.overconfidence),
+        )
+    return table
+
+
+def calibration_table(table: Calibration, *, title: str) -> Table:
+    """The ten bins with n, mean forecast, observed frequency and its Wilson interval."""
+    view = Table(title=title, title_justify="left")
+    view.add_column("forecast bin")
+    view.add_column("n", justify="right")
+    view.add_column("mean forecast", justify="right")
+    view.add_column("came true", justify="right")
+    view.add_column("95% interval", justify="right")
+    view.add_column("")
+    for b in table.bins:
+        interval = (
+            "-" if b.wilson_low is None else f"{_percent(b.wilson_low)}-{_percent(b.wilson_high)}"
+        )
+        flag = Text("call-out", style="yellow") if b.callout else Text("")
+        view.add_row(
+            f"{round(b.lower * 100)}-{round(b.upper * 100)}%",
+            str(b.n),
+            _percent(b.mean_forecast),
+            _percent(b.observed),
+            interval,
+            flag,
+        )
+    return view
+
+
+def questions_table(questions: list[QuestionScore], titles: dict[str, str]) -> Table:
+    """One row per (question, forecaster)."""
+    table = Table(title="By question", title_justify="left")
+    table.add_column("question", ratio=3, overflow="fold")
+    table.add_column("forecaster", overflow="fold")
+    table.add_column("final", justify="right")
+    table.add_column("time-w.", justify="right")
+    table.add_column("relative", justify="right")
+    table.add_column("coverage", justify="right")
+    for q in questions:
+        who = q.forecaster + (" (backfilled)" if q.backfilled else "")
+        table.add_row(
+            titles.get(q.question, q.question),
+            who,
+            _fixed(q.final_score),
+            _fixed(q.time_weighted),
+            _signed(q.relative),
+            f"{q.active_days}/{q.window_days} d",
+        )
+    return table
+
+
+def _verdicts(forecasters: list[ForecasterSummary]) -> list[Text]:
+    """Plain-language lead: who did best against the others, then calibration call-outs."""
+    lines = []
+    people = [f for f in forecasters if not f.team]
+    ranked = sorted(
+        (f for f in people if f.relative_brier is not None),
+        key=lambda f: f.relative_brier if f.relative_brier is not None else 0.0,
+    )
+    if len(ranked) > 1:
+        best = ranked[0]
+        assert best.relative_brier is not None and best.time_weighted_brier is not None
+        lines.append(
+            Text.assemble(
+                (best.forecaster, "bold"),
+                " did best on binary questions: time-weighted Brier "
+                f"{best.time_weighted_brier:.3f}, {abs(best.relative_brier):.3f} "
+                + ("better" if best.relative_brier < 0 else "worse")
+                + " than the median of the others on the same days.",
+            )
+        )
+    flagged = [f for f in people if any(b.callout for b in f.calibration.bins)]
+    for f in flagged:
+        lines.append(Text.assemble((f"{f.forecaster}: ", "bold"), f.verdict))
+    if people and not flagged:
+        smallest = min(f.calibration.n for f in people)
+        lines.append(
+            Text(
+                "No calibration call-out: no one has a bin of 10 or more forecasts that misses "
+                f"by 5 points or more beyond its 95% interval (smallest record: {smallest} "
+                "forecasts)."
+            )
+        )
+    return lines
+
+
+def score_view(
+    *,
+    forecasters: list[ForecasterSummary],
+    questions: list[QuestionScore],
+    titles: dict[str, str],
+    excluded: dict[str, int],
+    two_sided: bool,
+    show_questions: bool,
+) -> RenderableType:
+    """Verdicts first, then the numbers, the calibration table, and what was left out."""
+    if not forecasters:
+        return Text("Nothing to score yet: no resolved question has forecasts that count.")
+    parts: list[RenderableType] = list(_verdicts(forecasters))
+    parts.append(forecasters_table(forecasters, two_sided=two_sided))
+    real = [
+        q for q in questions if q.forecaster not in {f.forecaster for f in forecasters if f.team}
+    ]
+    pooled = calibration(calibration_pairs(real))
+    names = [f.forecaster for f in forecasters if not f.team]
+    label = names[0] if len(names) == 1 else "all forecasters"
+    parts.append(calibration_table(pooled, title=f"Calibration of {label} (final forecasts)"))
+    if len(names) > 1:
+        parts.append(Text(f"All forecasters together: {calibration_verdict(pooled)}"))
+    if show_questions:
+        parts.append(questions_table(questions, titles))
+    left_out = ", ".join(f"{n} {what}" for what, n in excluded.items() if n)
+    parts.append(
+        Text(
+            "Conventions: Brier "
+            + ("two-sided 2(p-o)^2" if two_sided else "(p-o)^2")
+            + " on binary, sum form on multiple choice, RPS/(K-1) on ordered; daily scores "
+            "from the first forecast to the close (UTC days); relative = own minus the median "
+            "of the others; forecasts made after the outcome are never scored. "
+            "See docs/scoring.md.",
+            style="dim",
+        )
+    )
+    if left_out:
+        parts.append(Text(f"Not scored: {left_out}.", style="dim"))
+    return Group(*parts)

@@ -1,0 +1,202 @@
+"""`tracker score`: every resolved forecast scored under the stated conventions."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time
+from itertools import groupby
+from typing import Any
+
+from tracker.domain.dates import parse_date, parse_moment
+from tracker.domain.model import (
+    BACKFILL_THRESHOLD,
+    OutcomeStatus,
+    Question,
+    parse_question_ref,
+)
+from tracker.domain.scoring import (
+    BIN_COUNT,
+    CALLOUT_MIN_GAP,
+    CALLOUT_MIN_N,
+    TEAM_NAMES,
+    WILSON_Z,
+    DatedForecast,
+    ForecasterSummary,
+    QuestionScore,
+    ResolvedQuestion,
+    score_question,
+    summarise,
+)
+from tracker.errors import InputError
+from tracker.storage import ledger as store
+from tracker.storage.database import Session
+
+
+def conventions(*, two_sided: bool, live_only: bool) -> dict[str, Any]:
+    """The scoring conventions in force, as printed on every score and report."""
+    return {
+        "brier": "two-sided 2(p - o)^2, 0-2" if two_sided else "(p - o)^2, 0-1 (always 50% = 0.25)",
+        "brier_multi": "sum form sum_k (p_k - o_k)^2, 0-2; uniform over K options = 1 - 1/K",
+        "rps": "ranked probability score / (K - 1), 0-1",
+        "log_loss": "-ln p(outcome) in nats; bits = nats / ln 2",
+        "days": "UTC calendar days; the forecast standing at the end of a day scores that day",
+        "window": "from the opening day to the outcome day or the deadline, whichever is "
+        "earlier, both inclusive",
+        "time_weighted": "mean daily score from the forecaster's first forecast to the close",
+        "final": "score of the forecast standing at the close",
+        "relative": "own daily score minus the median daily score of the other forecasters "
+        "that day, averaged over days where both exist; negative is better; undefined alone",
+        "hindsight": "forecasts made on a day after the outcome occurred are never scored",
+        "excluded_outcomes": ["annulled", "ambiguous"],
+        "calibration": {
+            "pairs": "final forecasts; multiple choice and ordered one-vs-rest per option",
+            "bins": BIN_COUNT,
+            "bin_rule": "left-closed [k/10, (k+1)/10), the last includes 1.0",
+            "interval": "Wilson",
+            "z": WILSON_Z,
+            "callout_min_n": CALLOUT_MIN_N,
+            "callout_min_gap": CALLOUT_MIN_GAP,
+        },
+        "team": list(TEAM_NAMES),
+        "backfilled_after_hours": BACKFILL_THRESHOLD.total_seconds() / 3600,
+        "live_only": live_only,
+        "two_sided": two_sided,
+    }
+
+
+@dataclass(frozen=True)
+class ScoreReport:
+    """Everything `tracker score` shows."""
+
+    as_of: datetime
+    conventions: dict[str, Any]
+    forecasters: list[ForecasterSummary]
+    questions: list[QuestionScore]
+    titles: dict[str, str]
+    excluded: dict[str, int] = field(default_factory=dict)
+
+
+def _day(value: str | date | None, *, today: date) -> date | None:
+    if value is None or isinstance(value, date):
+        return value
+    return parse_date(value, today=today).value
+
+
+def as_of_moment(text: str | None, *, now: datetime) -> datetime:
+    """When to score as of: `now` by default; a date means the end of that UTC day."""
+    if text is None:
+        return now
+    if ":" not in text:
+        day = parse_date(text, today=now.date()).value
+        moment = datetime.combine(day, time.max, UTC)
+    else:
+        moment = parse_moment(text, now=now)
+    if moment > now:
+        raise InputError(f"--as-of {moment:%Y-%m-%d %H:%M} is in the future.")
+    return moment
+
+
+def _selected(
+    session: Session, *, tag: str | None, source: str | None, question: str | None
+) -> list[Question]:
+    if question is not None:
+        return [store.get_question(session, parse_question_ref(question))]
+    return store.select_questions(
+        session,
+        store.QuestionFilter(
+            tag=tag.strip().lower() if tag else None,
+            source=parse_question_ref(source) if source else None,
+        ),
+    )
+
+
+def score_ledger(
+    *,
+    session: Session,
+    as_of: datetime,
+    forecaster: str | None = None,
+    tag: str | None = None,
+    source: str | None = None,
+    question: str | None = None,
+    since: str | date | None = None,
+    until: str | date | None = None,
+    two_sided: bool = False,
+    live_only: bool = False,
+) -> ScoreReport:
+    """Score every resolved question that matches the filters, as the record stood at `as_of`.
+
+    `since`/`until` select on the day the outcome occurred (inclusive). `forecaster` limits what
+    is shown, not what is scored: relative scores and team aggregates still use everyone.
+    Annulled and ambiguous questions are counted, not scored.
+    """
+    today = as_of.date()
+    first = _day(since, today=today)
+    last = _day(until, today=today)
+    if first and last and first > last:
+        raise InputError(f"--since {first} is after --until {last}.")
+    if source is not None:
+        store.get_source(session, parse_question_ref(source))
+    resolutions = store.resolutions_in_force(session, recorded_by=as_of)
+    excluded = {"annulled": 0, "ambiguous": 0, "hindsight": 0, "after_close": 0, "backfilled": 0}
+    chosen: dict[int, ResolvedQuestion] = {}
+    titles: dict[str, str] = {}
+    for q in _selected(session, tag=tag, source=source, question=question):
+        resolution = resolutions.get(q.id)
+        if resolution is None or q.created_at > as_of:
+            continue
+        if (first and resolution.occurred_on < first) or (last and resolution.occurred_on > last):
+            continue
+        if resolution.status is not OutcomeStatus.OPTION:
+            excluded[resolution.status.value] += 1
+            continue
+        assert resolution.outcome is not None
+        chosen[q.id] = ResolvedQuestion(
+            key=q.key,
+            kind=q.kind,
+            options=q.options,
+            opened_on=q.opened_on,
+            deadline=q.deadline,
+            occurred_on=resolution.occurred_on,
+            outcome=q.options.index(resolution.outcome),
+            tags=q.tags,
+        )
+        titles[q.key] = q.title
+
+    scores: list[QuestionScore] = []
+    rows = store.stream_forecasts(session, question_ids=sorted(chosen), recorded_by=as_of)
+    for question_id, group in groupby(rows, key=lambda row: row[0]):
+        resolved = chosen[question_id]
+        dated = []
+        for _, name, made_at, recorded_at, probabilities in group:
+            values = json.loads(probabilities)
+            dated.append(
+                DatedForecast(
+                    forecaster=name,
+                    day=made_at.date(),
+                    probabilities=tuple(values[o] for o in resolved.options),
+                    backfilled=recorded_at - made_at > BACKFILL_THRESHOLD,
+                )
+            )
+        result = score_question(resolved, dated, two_sided=two_sided, live_only=live_only)
+        excluded["hindsight"] += result.hindsight
+        excluded["after_close"] += result.after_close
+        excluded["backfilled"] += result.backfilled_excluded
+        scores.extend(result.scores)
+
+    if forecaster is not None:
+        if forecaster not in store.forecaster_names(session) and forecaster not in TEAM_NAMES:
+            raise InputError(f"No forecaster {forecaster!r}. See who has forecast: tracker list")
+        scores = [s for s in scores if s.forecaster == forecaster]
+    by_name: dict[str, list[QuestionScore]] = {}
+    for s in scores:
+        by_name.setdefault(s.forecaster, []).append(s)
+    order = sorted(by_name, key=lambda n: (n in TEAM_NAMES, n.casefold()))
+    return ScoreReport(
+        as_of=as_of,
+        conventions=conventions(two_sided=two_sided, live_only=live_only),
+        forecasters=[summarise(name, by_name[name]) for name in order],
+        questions=scores,
+        titles=titles,
+        excluded=excluded,
+    )
