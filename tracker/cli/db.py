@@ -57,6 +57,9 @@ def status(
         console.say("no database yet; it is created by the first write (or tracker db upgrade).")
     elif state.current:
         console.say(f"schema: {state.revision} (current)")
+    elif state.newer:
+        console.say(f"schema: {state.revision}, newer than this tracker knows ({state.head}).")
+        console.say("upgrade tracker to use this database.")
     else:
         console.say(f"schema: {state.revision or 'none'}; this tracker needs {state.head}.")
         console.say("run: tracker db upgrade")

@@ -21,7 +21,7 @@ def unit_of_work(url: str, *, write: bool, now: datetime) -> Iterator[Session]:
     path = sqlite_path(url)
     fresh = write and path is not None and not path.exists()
     try:
-        database = open_database(url, create=write, now=now)
+        database = open_database(url, write=write, now=now)
         try:
             with database.session() as session:
                 yield session

@@ -39,7 +39,13 @@ class SchemaState:
 
     @property
     def current(self) -> bool:
+        """The schema is the one this tracker writes."""
         return self.revision == self.head
+
+    @property
+    def newer(self) -> bool:
+        """The schema comes from a newer tracker (unknown revision)."""
+        return self.revision is not None and self.revision not in REVISIONS
 
 
 def _set_sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -99,45 +105,44 @@ def remove_if_empty(path: Path) -> None:
             Path(f"{path}{suffix}").unlink(missing_ok=True)
 
 
-def make_engine(url: str) -> Engine:
-    """Create an engine for `url` with tracker's settings (WAL, foreign keys, busy timeout)."""
+def make_engine(url: str, *, write: bool = True) -> Engine:
+    """Create an engine for `url` with tracker's settings (WAL, foreign keys, busy timeout).
+
+    On SQLite a writing engine takes the write lock when its transaction begins (so concurrent
+    writers queue instead of failing half way); a reading one never waits for writers.
+    """
     try:
         if url.startswith("sqlite"):
             engine = sa.create_engine(url, connect_args={"isolation_level": None})
             event.listen(engine, "connect", _set_sqlite_pragmas)
-            event.listen(engine, "begin", _begin_immediate)
+            event.listen(engine, "begin", _begin_immediate if write else _begin_deferred)
             return engine
         return sa.create_engine(url, pool_pre_ping=False)
     except (sa.exc.ArgumentError, sa.exc.NoSuchModuleError, ImportError) as exc:
         raise DatabaseError(f"Cannot use database URL {redact_url(url)}: {exc}") from exc
 
 
+def _begin_deferred(connection: Any) -> None:
+    connection.exec_driver_sql("BEGIN")
+
+
 def read_revision(connection: sa.Connection) -> str | None:
-    """Return the stored schema revision, or None for an empty database.
+    """Return the stored schema revision, or None when there is none.
 
-    This is one small query: opening a current database never loads Alembic.
+    A couple of small queries: opening a current database never loads Alembic.
     """
-    inspector_tables = connection.exec_driver_sql(
-        "SELECT version_num FROM alembic_version"
-        if _has_version_table(connection)
-        else "SELECT NULL WHERE 0 = 1"
-    ).all()
-    return str(inspector_tables[0][0]) if inspector_tables else None
-
-
-def _has_version_table(connection: sa.Connection) -> bool:
     if connection.dialect.name == "sqlite":
-        row = connection.exec_driver_sql(
+        exists = connection.exec_driver_sql(
             "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'alembic_version'"
         ).first()
     else:
-        row = connection.execute(sa.text("SELECT to_regclass('alembic_version')")).first()
-        row = row if row and row[0] is not None else None
-    return row is not None
-
-
-def _has_any_table(connection: sa.Connection) -> bool:
-    return bool(sa.inspect(connection).get_table_names())
+        exists = connection.execute(
+            sa.text("SELECT 1 WHERE to_regclass('alembic_version') IS NOT NULL")
+        ).first()
+    if exists is None:
+        return None
+    value = connection.exec_driver_sql("SELECT version_num FROM alembic_version").scalar()
+    return str(value) if value is not None else None
 
 
 def run_migrations(engine: Engine) -> None:
@@ -152,18 +157,18 @@ def run_migrations(engine: Engine) -> None:
         command.upgrade(config, "head")
 
 
-def _backup_sqlite_file(path: Path, revision: str, now: datetime) -> Path:
-    stamp = now.strftime("%Y%m%dT%H%M%SZ")
-    target = path.with_name(f"{path.name}.bak-{revision}-{stamp}")
-    source = sqlite3.connect(path)
+def _copy_sqlite(source: Path, target: Path) -> None:
+    """Copy a SQLite database with the online backup API: consistent even while others write."""
+    origin = sqlite3.connect(source)
     try:
         destination = sqlite3.connect(target)
-        with destination:
-            source.backup(destination)
-        destination.close()
+        try:
+            with destination:
+                origin.backup(destination)
+        finally:
+            destination.close()
     finally:
-        source.close()
-    return target
+        origin.close()
 
 
 class Database:
@@ -190,58 +195,44 @@ class Database:
 
 def _translate(exc: Exception, url: str) -> DatabaseError:
     message = str(getattr(exc, "orig", exc)).strip().splitlines()[0]
-    return DatabaseError(f"Cannot open database {redact_url(url)}: {message}")
-
-
-def open_database(url: str, *, create: bool, now: datetime) -> Database:
-    """Open the database at `url`, checking and if needed creating or upgrading its schema.
-
-    `create`: a missing SQLite file may be created (write commands); read commands pass False.
-    An older SQLite file is upgraded after a copy is kept beside it; a PostgreSQL database that
-    needs an upgrade is refused (run `tracker db upgrade`); a newer schema is always refused.
-    Raises DatabaseError with one line that says what to do.
-    """
-    path = sqlite_path(url)
-    if path is not None:
-        _check_sqlite_location(path, must_exist=not create)
-    engine = make_engine(url)
-    try:
-        with engine.connect() as connection:
-            revision = read_revision(connection)
-            empty = revision is None and not _has_any_table(connection)
-    except sa.exc.SQLAlchemyError as exc:
-        engine.dispose()
-        raise _translate(exc, url) from exc
-    if revision == HEAD:
-        return Database(url, engine)
-    if revision is not None and revision not in REVISIONS:
-        engine.dispose()
-        raise DatabaseError(
-            f"The database {redact_url(url)} has schema {revision}, newer than this tracker "
-            f"knows ({HEAD}). Upgrade tracker to use it."
+    hint = ""
+    if "unable to open database file" in message or "readonly" in message:
+        hint = (
+            " (SQLite needs to write the file and its -wal and -shm files beside it: "
+            "is the folder writable?)"
         )
+    return DatabaseError(f"Cannot open database {redact_url(url)}: {message}{hint}")
+
+
+def _newer(url: str, revision: str) -> DatabaseError:
+    return DatabaseError(
+        f"The database {redact_url(url)} has schema {revision}, newer than this tracker "
+        f"knows ({HEAD}). Upgrade tracker to use it."
+    )
+
+
+def _inspect(engine: Engine, url: str) -> tuple[str | None, bool]:
+    """The stored revision and whether the database holds no tables at all."""
+    with engine.connect() as connection:
+        revision = read_revision(connection)
+        empty = revision is None and not sa.inspect(connection).get_table_names()
+    if revision is not None and revision not in REVISIONS:
+        raise _newer(url, revision)
     if revision is None and not empty:
-        engine.dispose()
         raise DatabaseError(
             f"{redact_url(url)} holds tables but no tracker schema; give another database."
         )
-    if path is None and not empty:
-        engine.dispose()
-        raise DatabaseError(
-            f"The database {redact_url(url)} has schema {revision} and needs an upgrade to "
-            f"{HEAD}. Run: tracker db upgrade"
-        )
-    if empty and not create and path is None:
-        engine.dispose()
-        raise DatabaseError(f"The database {redact_url(url)} is empty. Run: tracker db upgrade")
-    try:
-        copy = None
-        if path is not None and revision is not None:
-            copy = _backup_sqlite_file(path, revision, now)
-        run_migrations(engine)
-    except sa.exc.SQLAlchemyError as exc:
-        engine.dispose()
-        raise _translate(exc, url) from exc
+    return revision, empty
+
+
+def _migrate(engine: Engine, url: str, revision: str | None, now: datetime) -> None:
+    """Bring the schema to HEAD; an existing SQLite file is first copied aside."""
+    path = sqlite_path(url)
+    copy = None
+    if path is not None and revision is not None:
+        copy = path.with_name(f"{path.name}.bak-{revision}-{now:%Y%m%dT%H%M%SZ}")
+        _copy_sqlite(path, copy)
+    run_migrations(engine)
     if copy is not None:
         log.warning(
             "Upgraded %s from schema %s to %s; the old file is kept as %s.",
@@ -250,7 +241,38 @@ def open_database(url: str, *, create: bool, now: datetime) -> Database:
             HEAD,
             copy,
         )
-    return Database(url, engine)
+
+
+def open_database(url: str, *, write: bool, now: datetime) -> Database:
+    """Open the database at `url`, checking and if needed creating or upgrading its schema.
+
+    `write`: the command writes, so a missing SQLite file may be created; read commands refuse
+    a missing file. An older SQLite file is upgraded after a copy is kept beside it; a
+    PostgreSQL database that needs an upgrade is refused (run `tracker db upgrade`); a newer
+    schema is always refused. Raises DatabaseError with one line that says what to do.
+    """
+    path = sqlite_path(url)
+    if path is not None:
+        _check_sqlite_location(path, must_exist=not write)
+    engine = make_engine(url, write=write)
+    try:
+        revision, empty = _inspect(engine, url)
+        if revision == HEAD:
+            return Database(url, engine)
+        if not url.startswith("sqlite"):  # a shared server is only upgraded explicitly
+            raise DatabaseError(
+                f"The database {redact_url(url)} "
+                + ("has no tracker schema yet" if empty else f"has schema {revision}")
+                + f" and needs an upgrade to {HEAD}. Run: tracker db upgrade"
+            )
+        _migrate(engine, url, revision, now)
+        return Database(url, engine)
+    except sa.exc.SQLAlchemyError as exc:
+        engine.dispose()
+        raise _translate(exc, url) from exc
+    except BaseException:
+        engine.dispose()
+        raise
 
 
 def schema_state(url: str) -> SchemaState:
@@ -260,7 +282,7 @@ def schema_state(url: str) -> SchemaState:
         _check_sqlite_location(path, must_exist=False)
         if not path.exists():
             return SchemaState(url=url, revision=None, head=HEAD, exists=False)
-    engine = make_engine(url)
+    engine = make_engine(url, write=False)
     try:
         with engine.connect() as connection:
             revision = read_revision(connection)
@@ -272,23 +294,18 @@ def schema_state(url: str) -> SchemaState:
 
 
 def upgrade_database(url: str, *, now: datetime) -> SchemaState:
-    """Create or upgrade the schema explicitly (how a shared PostgreSQL database is upgraded)."""
+    """Create or upgrade the schema explicitly (how a shared PostgreSQL database is upgraded).
+
+    The same checks as opening: a newer schema or a database of something else is refused.
+    """
     path = sqlite_path(url)
     if path is not None:
         _check_sqlite_location(path, must_exist=False)
     engine = make_engine(url)
     try:
-        with engine.connect() as connection:
-            revision = read_revision(connection)
-        if revision is not None and revision not in REVISIONS:
-            raise DatabaseError(
-                f"The database {redact_url(url)} has schema {revision}, newer than this tracker "
-                f"knows ({HEAD}). Upgrade tracker to use it."
-            )
+        revision, _ = _inspect(engine, url)
         if revision != HEAD:
-            if path is not None and revision is not None:
-                _backup_sqlite_file(path, revision, now)
-            run_migrations(engine)
+            _migrate(engine, url, revision, now)
     except sa.exc.SQLAlchemyError as exc:
         raise _translate(exc, url) from exc
     finally:
@@ -301,8 +318,7 @@ def backup_sqlite(url: str, target: Path) -> Path:
     path = sqlite_path(url)
     if path is None:
         raise DatabaseError(
-            "tracker db backup copies SQLite files; back up PostgreSQL with pg_dump "
-            "(see docs/team.md)."
+            "tracker db backup copies SQLite files; back up PostgreSQL with pg_dump."
         )
     _check_sqlite_location(path, must_exist=True)
     if target.exists():
@@ -311,14 +327,9 @@ def backup_sqlite(url: str, target: Path) -> Path:
         raise DatabaseError(f"Cannot write {target}: the folder {target.parent} does not exist.")
     partial = target.with_name(target.name + ".partial")
     try:
-        source = sqlite3.connect(path)
-        destination = sqlite3.connect(partial)
-        with destination:
-            source.backup(destination)
-        destination.close()
-        source.close()
+        _copy_sqlite(path, partial)
         partial.replace(target)
-    except sqlite3.Error as exc:
+    except (sqlite3.Error, OSError) as exc:
         partial.unlink(missing_ok=True)
-        raise DatabaseError(f"Backup failed: {exc}") from exc
+        raise DatabaseError(f"Backup to {target} failed: {exc}") from exc
     return target
