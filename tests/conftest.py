@@ -17,6 +17,9 @@ from tracker.storage.database import Session
 NOW = datetime(2021, 11, 29, 12, 0, tzinfo=UTC)
 REPO = Path(__file__).resolve().parent.parent
 EXAMPLE = REPO / "docs" / "examples" / "sochi-summit.jsonl"
+#: A moment after everything in the example happened (its last record is from 2022-06-01).
+AFTER_EXAMPLE = datetime(2022, 6, 15, 12, 0, tzinfo=UTC)
+AFTER_EXAMPLE_ENV = {"TRACKER_NOW": AFTER_EXAMPLE.isoformat()}
 
 
 @pytest.fixture(autouse=True)

@@ -21,6 +21,8 @@ def database_url(option: str | None, environ: Mapping[str, str]) -> str:
     A value that looks like a URL (`scheme://...`) is taken as is; anything else is a file path,
     made absolute against the current directory.
     """
+    if option is not None and not option.strip():
+        raise InputError("--db is empty: give a database file or URL.")
     value = option or environ.get("TRACKER_DB") or DEFAULT_DB_FILE
     if _URL.match(value):
         return value
@@ -54,6 +56,8 @@ def forecaster_name(option: str | None, environ: Mapping[str, str]) -> str:
     name = (name or "").strip()
     if not name:
         raise InputError("No forecaster name: pass --as NAME or set TRACKER_USER.")
+    if not name.isprintable():
+        raise InputError("The forecaster name holds control characters; choose another.")
     return name
 
 

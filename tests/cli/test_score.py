@@ -7,7 +7,7 @@ from collections.abc import Callable
 
 import pytest
 
-from tests.conftest import EXAMPLE, Run
+from tests.conftest import AFTER_EXAMPLE_ENV, EXAMPLE, Run
 
 Tracker = Callable[..., Run]
 LATER = {"TRACKER_NOW": "2022-06-15T12:00:00+00:00", "COLUMNS": "120"}
@@ -55,7 +55,7 @@ MURPHY_KEYS = {
 
 @pytest.fixture
 def example(tracker: Tracker) -> Tracker:
-    assert tracker("import", str(EXAMPLE)).exit_code == 0
+    assert tracker("import", str(EXAMPLE), env=AFTER_EXAMPLE_ENV).exit_code == 0
     return tracker
 
 

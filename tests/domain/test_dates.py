@@ -79,8 +79,18 @@ def test_by_prefix_is_ignored() -> None:
     assert read("by 31 March 2022") == date(2022, 3, 31)
 
 
-def test_parsed_dates_are_never_vague() -> None:
-    assert parse_date("end of Q1 2022", today=TODAY).vague is False
+def test_a_past_date_without_a_year_is_the_last_one_on_or_before_today() -> None:
+    today = date(2021, 12, 20)
+    assert parse_date("14 December", today=today, past=True).value == date(2021, 12, 14)
+    assert parse_date("21 December", today=today, past=True).value == date(2020, 12, 21)
+    assert parse_date("end of November", today=today, past=True).value == date(2021, 11, 30)
+    assert parse_date("14 December", today=today).value == date(2022, 12, 14)
+
+
+def test_a_moment_on_today_before_noon_is_now() -> None:
+    now = datetime(2021, 12, 20, 8, 30, tzinfo=UTC)
+    assert parse_moment("today", now=now) == now
+    assert parse_moment("1 December", now=now) == datetime(2021, 12, 1, 12, 0, tzinfo=UTC)
 
 
 # --- dates without a year ---------------------------------------------------------------------

@@ -66,7 +66,7 @@ def test_add_question_reads_the_deadline_and_keeps_the_criteria(session: Session
     ("field", "message"),
     [
         ("title", "The title is empty. Give the question a title."),
-        ("criteria", "The resolution criteria is empty."),
+        ("criteria", "The resolution criteria are empty."),
     ],
 )
 def test_empty_title_or_criteria_is_refused(session: Session, field: str, message: str) -> None:

@@ -185,7 +185,7 @@ def test_hindsight_forecasts_from_an_import_are_counted_and_not_scored(
     ]
     path = tmp_path / "hindsight.jsonl"
     path.write_text("\n".join(json.dumps(line) for line in lines) + "\n", encoding="utf-8")
-    import_file(url=db_url, path=path, importer="ani", now=NOW)
+    import_file(url=db_url, path=path, importer="ani", now=LATER)
     with unit_of_work(db_url, write=False, now=NOW) as session:
         report = score_ledger(session=session, as_of=LATER)
     assert report.excluded["hindsight"] == 1
@@ -193,7 +193,7 @@ def test_hindsight_forecasts_from_an_import_are_counted_and_not_scored(
 
 
 def test_the_example_database_has_nothing_excluded(db_url: str) -> None:
-    import_file(url=db_url, path=EXAMPLE, importer="ani", now=NOW)
+    import_file(url=db_url, path=EXAMPLE, importer="ani", now=LATER)
     with unit_of_work(db_url, write=False, now=NOW) as session:
         report = score_ledger(session=session, as_of=LATER)
     assert set(report.excluded.values()) == {0}

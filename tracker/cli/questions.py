@@ -308,12 +308,9 @@ def due(
 
     Example: tracker due --within 14
     """
-    from tracker.errors import InputError
     from tracker.services.ledger import due_questions
     from tracker.services.workspace import unit_of_work
 
-    if within < 0:
-        raise InputError("--within takes a number of days, 0 or more.")
     s = settings(ctx)
     now = s.now()
     with unit_of_work(s.url, write=False, now=now) as session:

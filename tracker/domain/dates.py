@@ -44,7 +44,6 @@ class ParsedDate:
     value: date
     text: str
     explanation: str
-    vague: bool = False
 
 
 _DATE_FORMS = "2022-03-31, 31 March 2022, +3m, in 6 weeks or end of Q1 2022"
@@ -94,20 +93,31 @@ def _end_of_month(year: int, month: int) -> date:
     return last
 
 
-def _next_month_end(month: int, today: date) -> date:
+def _next_month_end(month: int, today: date, *, past: bool = False) -> date:
     end = _end_of_month(today.year, month)
+    if past:
+        return end if end <= today else _end_of_month(today.year - 1, month)
     return end if end >= today else _end_of_month(today.year + 1, month)
 
 
-def _next_occurrence(month: int, day: int, today: date, text: str) -> date:
-    for year in range(today.year, today.year + _NEXT_OCCURRENCE_YEARS):
+def _next_occurrence(month: int, day: int, today: date, text: str, *, past: bool = False) -> date:
+    step = -1 if past else 1
+    for offset in range(_NEXT_OCCURRENCE_YEARS):
         try:
-            candidate = date(year, month, day)
+            candidate = date(today.year + step * offset, month, day)
         except ValueError:
             continue  # 29 February in a common year
-        if candidate >= today:
+        if (candidate <= today) if past else (candidate >= today):
             return candidate
     raise _impossible(text)
+
+
+def _direction(today: date, past: bool) -> str:
+    return (
+        f"last one on or before {today.isoformat()}"
+        if past
+        else (f"next one on or after {today.isoformat()}")
+    )
 
 
 def _read_numeric(text: str, phrase: str) -> date | None:
@@ -155,7 +165,7 @@ def _read_relative(phrase: str, today: date) -> tuple[date, str] | None:
     return value, f"{count} {unit}{plural} after {today.isoformat()}"
 
 
-def _read_end_of(text: str, phrase: str, today: date) -> tuple[date, str | None] | None:
+def _read_end_of(text: str, phrase: str, today: date, past: bool) -> tuple[date, str | None] | None:
     if match := _END_OF_PERIOD.match(phrase):
         period = match[1]
         if period == "month":
@@ -168,13 +178,13 @@ def _read_end_of(text: str, phrase: str, today: date) -> tuple[date, str | None]
         month = 3 * int(match[1])
         if match[2]:
             return _end_of_month(int(match[2]), month), None
-        return _next_month_end(month, today), f"next one on or after {today.isoformat()}"
+        return _next_month_end(month, today, past=past), _direction(today, past)
     if match := _END_OF_YEAR.match(phrase):
         return date(int(match[1]), 12, 31), None
     if (match := _END_OF_MONTH.match(phrase)) and (month := _MONTHS.month(match[1])):
         if match[2]:
             return _end_of_month(int(match[2]), month), None
-        return _next_month_end(month, today), f"next one on or after {today.isoformat()}"
+        return _next_month_end(month, today, past=past), _direction(today, past)
     if phrase.startswith("end of"):
         raise InputError(
             f"Cannot read '{text}': write end of Q1 2022, end of March 2022, end of 2022, "
@@ -183,7 +193,7 @@ def _read_end_of(text: str, phrase: str, today: date) -> tuple[date, str | None]
     return None
 
 
-def _read_words(text: str, phrase: str, today: date) -> tuple[date, str | None] | None:
+def _read_words(text: str, phrase: str, today: date, past: bool) -> tuple[date, str | None] | None:
     """Read dates with month names through dateutil, refusing what it would have to guess."""
     try:
         first = dateparser.parse(phrase, default=_DEFAULT_A)
@@ -214,14 +224,14 @@ def _read_words(text: str, phrase: str, today: date) -> tuple[date, str | None] 
         return None
     if has_year:
         return date(first.year, first.month, first.day), None
-    value = _next_occurrence(first.month, first.day, today, text)
-    return value, f"next one on or after {today.isoformat()}"
+    value = _next_occurrence(first.month, first.day, today, text, past=past)
+    return value, _direction(today, past)
 
 
-def _read_date(text: str, today: date) -> ParsedDate | None:
+def _read_date(text: str, today: date, past: bool) -> ParsedDate | None:
     """Read `text` as a date; None when it is not a form of date at all."""
     try:
-        return _read_date_unchecked(text.strip(), today)
+        return _read_date_unchecked(text.strip(), today, past)
     except (ValueError, OverflowError):
         # Only date arithmetic can get here, e.g. "+9000y" or a next occurrence after 9999.
         raise InputError(
@@ -229,7 +239,7 @@ def _read_date(text: str, today: date) -> ParsedDate | None:
         ) from None
 
 
-def _read_date_unchecked(stripped: str, today: date) -> ParsedDate | None:
+def _read_date_unchecked(stripped: str, today: date, past: bool) -> ParsedDate | None:
     phrase = " ".join(stripped.lower().split())
     phrase = re.sub(r"^by\s+", "", phrase)
     phrase = re.sub(r"^the\s+end of\b", "end of", phrase)
@@ -249,8 +259,8 @@ def _read_date_unchecked(stripped: str, today: date) -> ParsedDate | None:
         value = numeric
     elif relative := _read_relative(phrase, today):
         value, note = relative
-    elif (end := _read_end_of(stripped, phrase, today)) or (
-        end := _read_words(stripped, phrase, today)
+    elif (end := _read_end_of(stripped, phrase, today, past)) or (
+        end := _read_words(stripped, phrase, today, past)
     ):
         value, note = end
     else:
@@ -261,7 +271,7 @@ def _read_date_unchecked(stripped: str, today: date) -> ParsedDate | None:
     return ParsedDate(value=value, text=stripped, explanation=explanation)
 
 
-def parse_date(text: str, *, today: date) -> ParsedDate:
+def parse_date(text: str, *, today: date, past: bool = False) -> ParsedDate:
     """Read a calendar date, relative to `today` where the text is relative.
 
     Accepts ISO `2022-03-31`; `today`, `tomorrow`, `yesterday`; `31 March 2022`,
@@ -271,8 +281,11 @@ def parse_date(text: str, *, today: date) -> ParsedDate:
     `13/04/2022`-style dates when the day and month cannot be confused. Case and extra spaces
     are ignored. Raises InputError for day/month-ambiguous dates (naming both readings),
     two-digit years, a month or year without a day, impossible dates, and anything else.
+
+    `past`: the date is when something already happened (an outcome, a forecast, an opening),
+    so a date without a year is the last one on or before today instead of the next one.
     """
-    parsed = _read_date(text, today)
+    parsed = _read_date(text, today, past)
     if parsed is None:
         raise _generic_error(text.strip())
     return parsed
@@ -283,8 +296,9 @@ def parse_moment(text: str, *, now: datetime) -> datetime:
 
     Accepts `now`; ISO datetimes with or without an offset (`2021-12-01T14:30`,
     `2021-12-01 14:30+04:00`; without an offset the time is UTC); and anything `parse_date`
-    accepts, taken as 12:00 UTC on that date (relative dates count from `now`'s UTC date). A
-    naive `now` is taken to be UTC. Raises InputError for anything else.
+    accepts, taken as 12:00 UTC on that date, or `now` if that is still to come today (relative
+    dates count from `now`'s UTC date, and a date without a year is the last one on or before
+    it). A naive `now` is taken to be UTC. Raises InputError for anything else.
     """
     stripped = text.strip()
     phrase = stripped.lower()
@@ -300,9 +314,11 @@ def parse_moment(text: str, *, now: datetime) -> datetime:
                 "or 2021-12-01 14:30+04:00."
             ) from None
         return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
-    parsed = _read_date(stripped, current.date())
+    parsed = _read_date(stripped, current.date(), True)
     if parsed is None:
         if not stripped:
             raise InputError(f"No time given: use {_MOMENT_FORMS}.")
         raise InputError(f"Cannot read '{stripped}' as a time: use {_MOMENT_FORMS}.")
-    return datetime.combine(parsed.value, MOMENT_TIME)
+    moment = datetime.combine(parsed.value, MOMENT_TIME)
+    # "today" before noon UTC means now, not a moment still to come.
+    return current if parsed.value == current.date() and moment > current else moment

@@ -16,15 +16,17 @@ from tracker.domain.model import (
     QuestionKind,
     Resolution,
     Source,
+    check_text,
     validate_options,
     validate_slug,
 )
+from tracker.domain.probability import SUM_TOLERANCE
 from tracker.errors import InputError
 
 #: Probabilities summing within this of 1 are stored exactly as given (float noise).
 EXACT_SUM = 1e-9
-#: Probabilities summing within half a point of 1 are rescaled; further off is an error.
-HALF_POINT = 0.005
+#: The largest question or source number (SQLite and PostgreSQL integer keys hold it).
+MAX_NUMBER = 2**31 - 1
 
 
 @dataclass(frozen=True)
@@ -109,6 +111,11 @@ class _Fields:
             return None
         if not isinstance(value, str):
             raise self.fail(f"'{name}' must be a string.")
+        if name != "text":  # a report's own text is kept as it is and never printed raw
+            try:
+                check_text(value, f"'{name}'")
+            except InputError as exc:
+                raise self.fail(str(exc)) from None
         return value
 
     def required(self, name: str) -> str:
@@ -119,8 +126,13 @@ class _Fields:
     def key(self, name: str) -> str:
         value = self.data.get(name)
         if isinstance(value, int) and not isinstance(value, bool):
-            return str(value)
-        return self.required(name).strip()
+            value = str(value)
+        key = (value if isinstance(value, str) else self.required(name)).strip()
+        if not key:
+            raise self.fail(f"'{name}' is required and must not be empty.")
+        if key.isdigit() and not 1 <= int(key) <= MAX_NUMBER:
+            raise self.fail(f"'{name}' {key} is not a number from 1 to {MAX_NUMBER}.")
+        return key
 
     def day(self, name: str, *, required: bool = False) -> date | None:
         value = self.text(name, required=required)
@@ -149,8 +161,8 @@ class _Fields:
         value = self.data.get(name)
         if value is None:
             return None
-        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-            raise self.fail(f"'{name}' must be a positive whole number.")
+        if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_NUMBER:
+            raise self.fail(f"'{name}' must be a whole number from 1 to {MAX_NUMBER}.")
         return value
 
     def strings(self, name: str) -> tuple[str, ...]:
@@ -249,7 +261,7 @@ def _probabilities(f: _Fields) -> dict[str, float]:
             raise f.fail(f"the probability of {option!r} is {p}; it must be between 0 and 1.")
         result[str(option)] = float(p)
     total = math.fsum(result.values())
-    if abs(total - 1) > HALF_POINT:
+    if abs(total - 1) > SUM_TOLERANCE:
         raise f.fail(f"the probabilities add up to {total:.4g}, not 1.")
     if abs(total - 1) > EXACT_SUM:
         result = {k: v / total for k, v in result.items()}

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from enum import StrEnum
 
-from tracker.errors import InputError
+from tracker.errors import InputError, NotFoundError
 
 BINARY_OPTIONS: tuple[str, str] = ("yes", "no")
 #: A forecast recorded more than this long after it was made is flagged as backfilled.
@@ -123,6 +124,28 @@ class Question:
         return self.slug or str(self.id)
 
 
+#: Control characters that may stand in text: tab, newline, carriage return, next line.
+_ALLOWED_CONTROLS = frozenset("\t\n\r\x85")
+
+
+def check_text(value: str, what: str) -> str:
+    """Return `value` if it holds no control characters (escape sequences could rewrite the
+    terminal of whoever reads it later); raises InputError naming the field otherwise."""
+    for character in value:
+        if unicodedata.category(character) == "Cc" and character not in _ALLOWED_CONTROLS:
+            raise InputError(
+                f"The {what} contains the control character U+{ord(character):04X}; "
+                "remove it and try again."
+            )
+    return value
+
+
+def clean_text(value: str | None, what: str) -> str | None:
+    """Strip `value`, checked by `check_text`; None when it is empty."""
+    text = (value or "").strip()
+    return check_text(text, what) if text else None
+
+
 def validate_slug(slug: str) -> str:
     """Return a valid slug (lower-case letters, digits, hyphens; starts with a letter).
 
@@ -158,6 +181,7 @@ def validate_options(kind: QuestionKind, options: list[str] | tuple[str, ...]) -
     for option in cleaned:
         if not option:
             raise InputError("An option name is empty.")
+        check_text(option, "option name")
         if "=" in option:
             raise InputError(f"Option {option!r} contains '='; choose a name without it.")
         if option.lower() in RESERVED_OUTCOMES:
@@ -168,16 +192,36 @@ def validate_options(kind: QuestionKind, options: list[str] | tuple[str, ...]) -
     return cleaned
 
 
-def parse_question_ref(text: str) -> int | str:
-    """Turn `#12`, `12` or a slug into a question number or slug. Raises InputError if empty."""
+#: Numbers beyond this are no question or source (and would overflow database integers).
+MAX_REF = 2**31 - 1
+
+
+def parse_ref(text: str, *, what: str = "question") -> int | str:
+    """Turn `#12`, `12` or a slug into a number or slug. Raises InputError if empty.
+
+    `what` names the thing in messages ("question" or "source"). A number too large to be one
+    is reported as not found rather than passed to the database.
+    """
     value = text.strip()
     if value.startswith("#"):
         value = value[1:]
     if not value:
-        raise InputError("No question given: use its number (#12) or its slug.")
+        raise InputError(f"No {what} given: use its number (#12) or its slug.")
     if value.isdigit():
+        if int(value) > MAX_REF:
+            raise NotFoundError(f"No {what} #{value}.")
         return int(value)
     return value.lower()
+
+
+def parse_question_ref(text: str) -> int | str:
+    """`parse_ref` for questions."""
+    return parse_ref(text, what="question")
+
+
+def parse_source_ref(text: str) -> int | str:
+    """`parse_ref` for sources."""
+    return parse_ref(text, what="source")
 
 
 class QuestionStatus(StrEnum):

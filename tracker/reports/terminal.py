@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from datetime import date
 
 from rich.console import Group, RenderableType
@@ -299,7 +300,13 @@ def source_view(detail: SourceDetail) -> RenderableType:
             table.add_row(str(q.id), q.title, q.deadline.isoformat())
         parts.append(table)
     if s.text:
-        body = Text(s.text.strip())
+        # The stored text is kept byte for byte (its hash must hold); what reaches the
+        # terminal has control characters (form feeds, escapes) replaced.
+        shown = "".join(
+            c if c in "\n\t" or unicodedata.category(c) != "Cc" else "\ufffd"
+            for c in s.text.strip()
+        )
+        body = Text(shown)
         for q in detail.questions:
             if q.quote:
                 body.highlight_words([q.quote], style="bold reverse")

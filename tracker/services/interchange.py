@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 
 from tracker.config import sqlite_path
@@ -24,6 +24,7 @@ from tracker.domain.interchange import (
 )
 from tracker.domain.model import OutcomeStatus, Question
 from tracker.errors import InputError
+from tracker.services.ledger import CLOCK_TOLERANCE, latest_day
 from tracker.services.sources import content_hash
 from tracker.services.workspace import unit_of_work
 from tracker.storage import ledger as store
@@ -99,7 +100,10 @@ class _Importer:
         self.questions: dict[str, Question] = {}
         self.counts = {"sources": 0, "questions": 0, "forecasts": 0, "resolutions": 0}
         self.unchanged = 0
-        self.forecast_keys: dict[int, set[tuple[str, datetime, str]]] = {}
+        self.forecast_keys: dict[int, set[tuple[str, datetime, str, str | None]]] = {}
+        self.seen: dict[tuple[str, str], int] = {}
+        self.claimed: set[int] = set()
+        self.resolution_count: dict[int, int] = {}
         self.forecasters: dict[str, int] = {}
         self.pending: list[store.NewForecast] = []
 
@@ -109,6 +113,7 @@ class _Importer:
         self.pending = []
 
     def source(self, record: SourceRecord) -> None:
+        self._first_seen("source", record.key, record.line)
         digest = None
         if record.text is not None:
             digest = content_hash(record.text)
@@ -161,13 +166,38 @@ class _Importer:
             raise InputError(f"line {line}: unknown source {key!r}; put its source line first.")
         return found.id
 
+    def _first_seen(self, kind: str, key: str, line: int) -> None:
+        earlier = self.seen.setdefault((kind, key), line)
+        if earlier != line:
+            raise InputError(
+                f"line {line}: {kind} id {key!r} appears twice in the file (first on line "
+                f"{earlier}); give each {kind} its own id."
+            )
+
+    def _future(self, line: int, what: str, day: date) -> None:
+        if day > latest_day(self.now):
+            raise InputError(f"line {line}: {what} {day} is in the future.")
+
     def question(self, record: QuestionRecord) -> None:
+        self._first_seen("question", record.key, record.line)
+        self._future(record.line, "opened_on", record.opened_on)
         existing = None
         if record.slug is not None:
             existing = store.find_question(self.session, record.slug)
         else:
-            existing = store.find_question_by_content(
-                self.session, title=record.title, opened_on=record.opened_on
+            # Without a slug, a question is the same one if everything about it matches; two
+            # identical lines in one file stay two questions (each claims its own match).
+            existing = next(
+                (
+                    q
+                    for q in store.find_questions_by_content(
+                        self.session, title=record.title, opened_on=record.opened_on
+                    )
+                    if q.id not in self.claimed
+                    and _same_question(q, record)
+                    and (record.created_at is None or q.created_at == record.created_at)
+                ),
+                None,
             )
         if existing is not None:
             if not _same_question(existing, record):
@@ -176,6 +206,7 @@ class _Importer:
                     "with a different title, options, dates or criteria."
                 )
             self.questions[record.key] = existing
+            self.claimed.add(existing.id)
             self.unchanged += 1
             return
         source_id = self._source_id(record.source, record.line) if record.source else None
@@ -197,6 +228,7 @@ class _Importer:
             number=record.number,
         )
         self.questions[record.key] = created
+        self.claimed.add(created.id)
         self.forecast_keys[created.id] = set()
         self.counts["questions"] += 1
 
@@ -226,11 +258,18 @@ class _Importer:
         if keys is None:
             history = store.forecasts_for(self.session, [question.id])[question.id]
             keys = {
-                (f.forecaster, f.made_at, store.dump_probabilities(f.probabilities))
+                (f.forecaster, f.made_at, store.dump_probabilities(f.probabilities), f.rationale)
                 for f in history
             }
             self.forecast_keys[question.id] = keys
-        identity = (record.forecaster, record.made_at, store.dump_probabilities(probabilities))
+        if record.made_at > self.now + CLOCK_TOLERANCE:
+            raise InputError(f"line {record.line}: made_at {record.made_at} is in the future.")
+        identity = (
+            record.forecaster,
+            record.made_at,
+            store.dump_probabilities(probabilities),
+            record.rationale,
+        )
         if identity in keys:
             self.unchanged += 1
             return
@@ -274,9 +313,21 @@ class _Importer:
                 f"line {record.line}: occurred_on {record.occurred_on} is before the question "
                 f"opened ({question.opened_on})."
             )
+        self._future(record.line, "occurred_on", record.occurred_on)
         history = store.resolutions_for(self.session, [question.id])[question.id]
+        # The n-th resolution of a question in the file is the n-th in the database: so a
+        # trail yes -> no -> yes survives a round trip, and importing it again adds nothing.
+        position = self.resolution_count.get(question.id, 0)
+        self.resolution_count[question.id] = position + 1
         identity = (status, option, record.occurred_on, record.evidence)
-        if any((r.status, r.outcome, r.occurred_on, r.evidence) == identity for r in history):
+        if position < len(history):
+            stored = history[position]
+            if (stored.status, stored.outcome, stored.occurred_on, stored.evidence) != identity:
+                raise InputError(
+                    f"line {record.line}: resolution {position + 1} of {record.question!r} "
+                    f"differs from the one in the database ({stored.label}, "
+                    f"{stored.occurred_on}); correct it with an amendment instead."
+                )
             self.unchanged += 1
             return
         if history and not record.amends:
@@ -330,14 +381,19 @@ class _DryRun(Exception):
         self.result = result
 
 
+def split_lines(text: str) -> list[str]:
+    """Split JSON Lines on newlines only: U+2028 and friends may stand inside a JSON string."""
+    return [line.removesuffix("\r") for line in text.removeprefix("\ufeff").split("\n")]
+
+
 def read_lines(path: Path) -> list[str]:
     """The lines of an interchange file (`-` reads stdin). Raises InputError if unreadable."""
     if str(path) == "-":
-        return sys.stdin.read().splitlines()
+        return split_lines(sys.stdin.read())
     if path.is_dir():
         raise InputError(f"{path} is a folder; give a JSON Lines file.")
     try:
-        return path.read_text(encoding="utf-8").splitlines()
+        return split_lines(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise InputError(f"No file {path}.") from None
     except UnicodeDecodeError:
@@ -356,6 +412,8 @@ def import_file(
     file is not created). Raises InputError naming the first bad line.
     """
     records = parse_lines(read_lines(path))
+    if not records:
+        raise InputError(f"{path} holds no records; nothing to import.")
     file = sqlite_path(url)
     if dry_run and file is not None and not file.exists():
         url = "sqlite://"

@@ -14,8 +14,11 @@ from tracker.domain.model import (
     Question,
     QuestionKind,
     Resolution,
+    check_text,
+    clean_text,
     match_option,
     parse_question_ref,
+    parse_source_ref,
     question_status,
     standing_forecasts,
     validate_options,
@@ -23,37 +26,43 @@ from tracker.domain.model import (
 )
 from tracker.domain.probability import Distribution, parse_distribution
 from tracker.domain.views import DueQuestions, Overview, QuestionDetail, QuestionSummary
-from tracker.errors import ConflictError, InputError
+from tracker.errors import ConflictError, InputError, NotFoundError
 from tracker.storage import ledger as store
 from tracker.storage.database import Session
 
 #: A forecast's made_at may run this far ahead of the clock (clock skew between machines).
 CLOCK_TOLERANCE = timedelta(minutes=5)
+#: The furthest time zone is UTC+14: a day is not "in the future" while it has begun anywhere.
+EARLIEST_ZONE = timedelta(hours=14)
 
 
-def _required_text(value: str | None, what: str, hint: str) -> str:
-    text = (value or "").strip()
-    if not text:
-        raise InputError(f"The {what} is empty. {hint}")
+#: Look-ahead windows (due within N days) are capped at a century.
+MAX_DAYS = 36_500
+
+
+def latest_day(now: datetime) -> date:
+    """The latest calendar day that has already begun somewhere on Earth at `now`."""
+    return (now + EARLIEST_ZONE).date()
+
+
+def _required_text(value: str | None, what: str, empty: str) -> str:
+    text = clean_text(value, what)
+    if text is None:
+        raise InputError(empty)
     return text
 
 
-def _optional_text(value: str | None) -> str | None:
-    text = (value or "").strip()
-    return text or None
-
-
-def _as_date(value: str | date, *, today: date) -> ParsedDate:
+def _as_date(value: str | date, *, today: date, past: bool = False) -> ParsedDate:
     if isinstance(value, date):
         return ParsedDate(value=value, text=value.isoformat(), explanation=value.isoformat())
-    return parse_date(value, today=today)
+    return parse_date(value, today=today, past=past)
 
 
 def normalise_tags(tags: Sequence[str]) -> tuple[str, ...]:
     """Tags are lower-case words; commas separate several in one argument."""
     result: list[str] = []
     for chunk in tags:
-        for tag in chunk.split(","):
+        for tag in check_text(chunk, "tag").split(","):
             tag = tag.strip().lower()
             if tag and tag not in result:
                 result.append(tag)
@@ -99,9 +108,11 @@ def add_question(
     backfilled history, with an earlier `opened`, may have one).
     """
     today = now.date()
-    title = _required_text(title, "title", "Give the question a title.")
+    title = _required_text(title, "title", "The title is empty. Give the question a title.")
     criteria = _required_text(
-        criteria, "resolution criteria", "Say exactly what counts as yes (--criteria TEXT)."
+        criteria,
+        "resolution criteria",
+        "The resolution criteria are empty. Say exactly what counts as yes (--criteria TEXT).",
     )
     try:
         question_kind = QuestionKind(kind.strip().lower().replace("-", "_"))
@@ -112,9 +123,9 @@ def add_question(
     option_names = validate_options(question_kind, list(options))
     if slug is not None:
         slug = validate_slug(slug.strip())
-    opened_read = _as_date(opened, today=today) if opened is not None else None
+    opened_read = _as_date(opened, today=today, past=True) if opened is not None else None
     opened_on = opened_read.value if opened_read else today
-    if opened_on > today:
+    if opened_on > latest_day(now):
         raise InputError(f"The opening date {opened_on} is in the future; questions open today.")
     deadline_read = _as_date(deadline, today=opened_on)
     backfilled = opened_on < today
@@ -129,9 +140,9 @@ def add_question(
         )
     source_id = None
     if source is not None:
-        found = store.get_source(session, parse_question_ref(source))
+        found = store.get_source(session, parse_source_ref(source))
         source_id = found.id
-    quote_text = _optional_text(quote)
+    quote_text = clean_text(quote, "quote")
     if quote_text and source_id is None:
         raise InputError("A quote needs its source: pass --source SRC as well.")
     question = store.insert_question(
@@ -145,7 +156,7 @@ def add_question(
         opened_on=opened_on,
         source_id=source_id,
         quote=quote_text,
-        notes=_optional_text(notes),
+        notes=clean_text(notes, "notes"),
         tags=normalise_tags(tags),
         created_at=now,
         created_by=created_by,
@@ -234,7 +245,7 @@ def _record(
         made_at=made_at,
         recorded_at=now,
         probabilities=distribution.probabilities,
-        rationale=_optional_text(rationale),
+        rationale=clean_text(rationale, "rationale"),
         input_text=" ".join(tokens).strip() or None,
     )
     return RecordedForecast(
@@ -322,7 +333,7 @@ def resolve_question(
     history = store.resolutions_for(session, [found.id])[found.id]
     current = history[-1] if history else None
     if occurred_on is not None:
-        day = _as_date(occurred_on, today=today).value
+        day = _as_date(occurred_on, today=today, past=True).value
     elif amend and current is not None:
         day = current.occurred_on  # an amendment keeps the date unless a new one is given
     else:
@@ -331,7 +342,7 @@ def resolve_question(
         raise InputError(
             f"The outcome date {day} is before {found.ref} opened ({found.opened_on})."
         )
-    if day > today:
+    if day > latest_day(now):
         raise InputError(f"The outcome date {day} is in the future; resolve it once it happened.")
     if current is not None and not amend:
         raise ConflictError(
@@ -340,7 +351,7 @@ def resolve_question(
         )
     if current is None and amend:
         raise InputError(f"Question {found.ref} is not resolved yet; drop --amend.")
-    evidence_text = _optional_text(evidence)
+    evidence_text = clean_text(evidence, "evidence")
     if (
         current is not None
         and (current.status, current.outcome, current.occurred_on)
@@ -407,14 +418,18 @@ def list_questions(
     """
     if state not in (None, "open", "resolved", "overdue"):
         raise InputError(f"Unknown state {state!r}: use open, resolved or overdue.")
-    if due_within_days is not None and due_within_days < 0:
-        raise InputError("--due-within takes a number of days, 0 or more.")
+    if due_within_days is not None and not 0 <= due_within_days <= MAX_DAYS:
+        raise InputError(f"--due-within takes a number of days from 0 to {MAX_DAYS}.")
+    if source:
+        store.get_source(session, parse_source_ref(source))
+    if forecaster is not None and forecaster not in store.forecaster_names(session):
+        raise NotFoundError(f"No forecaster {forecaster!r} has forecast yet.")
     flt = store.QuestionFilter(
         state=state,
         today=today,
         due_by=today + timedelta(days=due_within_days) if due_within_days is not None else None,
         tag=tag.strip().lower() if tag else None,
-        source=parse_question_ref(source) if source else None,
+        source=parse_source_ref(source) if source else None,
         forecaster=forecaster,
     )
     return _summaries(session, store.select_questions(session, flt), today)
@@ -426,7 +441,7 @@ def show_question(*, session: Session, question: str, today: date) -> QuestionDe
     resolutions = store.resolutions_for(session, [found.id])[found.id]
     source = None
     if found.source_key is not None:
-        source = store.get_source(session, parse_question_ref(found.source_key))
+        source = store.get_source(session, parse_source_ref(found.source_key))
     return QuestionDetail(
         question=found,
         status=question_status(found, resolutions[-1] if resolutions else None, today),
@@ -438,6 +453,8 @@ def show_question(*, session: Session, question: str, today: date) -> QuestionDe
 
 def due_questions(*, session: Session, today: date, within_days: int = 30) -> DueQuestions:
     """Overdue questions and open questions due within `within_days` days of `today`."""
+    if not 0 <= within_days <= MAX_DAYS:
+        raise InputError(f"--within takes a number of days from 0 to {MAX_DAYS}.")
     return DueQuestions(
         overdue=list_questions(session=session, today=today, state="overdue"),
         upcoming=list_questions(session=session, today=today, due_within_days=within_days),

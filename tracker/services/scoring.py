@@ -14,6 +14,7 @@ from tracker.domain.model import (
     OutcomeStatus,
     Question,
     parse_question_ref,
+    parse_source_ref,
 )
 from tracker.domain.scoring import (
     BIN_COUNT,
@@ -80,7 +81,7 @@ class ScoreReport:
 def _day(value: str | date | None, *, today: date) -> date | None:
     if value is None or isinstance(value, date):
         return value
-    return parse_date(value, today=today).value
+    return parse_date(value, today=today, past=True).value
 
 
 def as_of_moment(text: str | None, *, now: datetime) -> datetime:
@@ -88,7 +89,7 @@ def as_of_moment(text: str | None, *, now: datetime) -> datetime:
     if text is None:
         return now
     if ":" not in text:
-        day = parse_date(text, today=now.date()).value
+        day = parse_date(text, today=now.date(), past=True).value
         moment = datetime.combine(day, time.max, UTC)
     else:
         moment = parse_moment(text, now=now)
@@ -106,7 +107,7 @@ def _selected(
         session,
         store.QuestionFilter(
             tag=tag.strip().lower() if tag else None,
-            source=parse_question_ref(source) if source else None,
+            source=parse_source_ref(source) if source else None,
         ),
     )
 
@@ -136,7 +137,7 @@ def score_ledger(
     if first and last and first > last:
         raise InputError(f"--since {first} is after --until {last}.")
     if source is not None:
-        store.get_source(session, parse_question_ref(source))
+        store.get_source(session, parse_source_ref(source))
     resolutions = store.resolutions_in_force(session, recorded_by=as_of)
     excluded = {"annulled": 0, "ambiguous": 0, "hindsight": 0, "after_close": 0, "backfilled": 0}
     chosen: dict[int, ResolvedQuestion] = {}

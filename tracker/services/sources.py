@@ -8,7 +8,7 @@ from datetime import date, datetime
 from pathlib import Path
 
 from tracker.domain.dates import parse_date
-from tracker.domain.model import Source, parse_question_ref, validate_slug
+from tracker.domain.model import Source, clean_text, parse_source_ref, validate_slug
 from tracker.domain.views import SourceDetail, SourceListing
 from tracker.errors import ConflictError, InputError
 from tracker.storage import ledger as store
@@ -80,7 +80,7 @@ def add_source(
                 "see it with: tracker source show " + existing.key
             )
     title_from_text = False
-    chosen_title = (title or "").strip()
+    chosen_title = clean_text(title, "title") or ""
     if not chosen_title and text is not None:
         chosen_title = next(line.strip() for line in text.splitlines() if line.strip())
         title_from_text = True
@@ -94,17 +94,17 @@ def add_source(
     if isinstance(published, date):
         published_on = published
     elif published is not None:
-        published_on = parse_date(published, today=now.date()).value
+        published_on = parse_date(published, today=now.date(), past=True).value
         if published_on > now.date():
             raise InputError(f"The publication date {published_on} is in the future.")
     source = store.insert_source(
         session,
         slug=slug,
         title=chosen_title,
-        author=(author or "").strip() or None,
-        organisation=(organisation or "").strip() or None,
+        author=clean_text(author, "author"),
+        organisation=clean_text(organisation, "organisation"),
         published_on=published_on,
-        url=(url or "").strip() or None,
+        url=clean_text(url, "URL"),
         file=file.name if file is not None else None,
         text=text,
         content_hash=digest,
@@ -122,6 +122,6 @@ def list_sources(*, session: Session) -> list[SourceListing]:
 
 def show_source(*, session: Session, source: str) -> SourceDetail:
     """One source with its full text and its questions. Raises NotFoundError."""
-    found = store.get_source(session, parse_question_ref(source), with_text=True)
+    found = store.get_source(session, parse_source_ref(source), with_text=True)
     questions = store.select_questions(session, store.QuestionFilter(source=found.id))
     return SourceDetail(source=found, questions=questions)

@@ -511,12 +511,12 @@ def all_questions(session: Session) -> list[Question]:
     return _questions(session, session.execute(_question_select().order_by(Q.c.id)).all())
 
 
-def find_question_by_content(session: Session, *, title: str, opened_on: date) -> Question | None:
-    """The first question with this title opened on this day (identity for slug-less imports)."""
+def find_questions_by_content(session: Session, *, title: str, opened_on: date) -> list[Question]:
+    """Questions with this title opened on this day, by number (identity for imports)."""
     rows = session.execute(
         _question_select().where(Q.c.title == title, Q.c.opened_on == opened_on).order_by(Q.c.id)
     ).all()
-    return _questions(session, rows[:1])[0] if rows else None
+    return _questions(session, rows)
 
 
 @dataclass(frozen=True)
