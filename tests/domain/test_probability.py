@@ -440,3 +440,16 @@ def test_distribution_sums_to_one_and_keeps_option_order(
     assert list(result.probabilities) == options
     assert abs(math.fsum(result.probabilities.values()) - 1) <= 1e-9
     assert all(0 < value < 1 for value in result.probabilities.values())
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [(0.0065, "0.65%"), (0.00000001, "0.000001%"), (0.999999, "99.9999%"), (0.995, "99.5%")],
+)
+def test_format_percent_never_rounds_to_zero_or_a_hundred(value: float, expected: str) -> None:
+    assert format_percent(value) == expected
+
+
+@given(st.floats(min_value=1e-9, max_value=1 - 1e-9))
+def test_format_percent_stays_strictly_inside(value: float) -> None:
+    assert format_percent(value) not in ("0%", "100%")

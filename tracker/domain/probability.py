@@ -88,11 +88,17 @@ def _normalise_phrase(text: str) -> str:
 
 
 def format_percent(value: float) -> str:
-    """Format a probability (0..1) as a percentage with at most one decimal: 0.675 -> `67.5%`."""
-    rounded = round(value * 100, 1) + 0.0  # + 0.0 turns -0.0 into 0.0
-    text = f"{rounded:.1f}"
-    if text.endswith(".0"):
-        text = text[:-2]
+    """Format a probability (0..1) as a percentage: one decimal at most (0.675 -> `67.5%`),
+    except near 0% and 100%, where as many decimals are kept as it takes to show how far from
+    the edge it is (0.0065 -> `0.65%`, 0.999999 -> `99.9999%`), so that an echo never claims
+    0% or 100% for a value strictly between them."""
+    distance = min(value, 1 - value) * 100
+    decimals = 1
+    if 0 < distance < 1:
+        decimals = min(12, max(1, 1 - math.floor(math.log10(distance))))
+    text = f"{round(value * 100, decimals) + 0.0:.{decimals}f}"  # + 0.0 turns -0.0 into 0.0
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
     return f"{text}%"
 
 
