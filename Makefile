@@ -37,8 +37,10 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
+# The tests run beside a throw-away PostgreSQL cluster (installed from Debian's packages if
+# missing); without one, the PostgreSQL tests are skipped (but never under CI).
 unit: $(STAMP)
-	$(BIN)/pytest
+	scripts/with-postgres $(BIN)/pytest
 
 # Rebuild the bundled example database from its JSON Lines source.
 example: $(STAMP)

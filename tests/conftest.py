@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -38,10 +40,56 @@ def db_url(isolated_database: Path) -> str:
     return f"sqlite:///{isolated_database}"
 
 
+#: A PostgreSQL server for the tests, started by scripts/with-postgres (`make test` does).
+PG_ADMIN_URL = os.environ.get("TRACKER_TEST_PG")
+if os.environ.get("CI") and not PG_ADMIN_URL:
+    raise RuntimeError("CI runs the PostgreSQL tests: run them through scripts/with-postgres.")
+
+
+def _fresh_postgres_database() -> Iterator[str]:
+    """Create an empty PostgreSQL database with tracker's schema; drop it afterwards."""
+    import sqlalchemy as sa
+
+    from tracker.storage.database import upgrade_database
+
+    assert PG_ADMIN_URL is not None
+    name = f"tracker_test_{uuid.uuid4().hex[:12]}"
+    admin = sa.create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.exec_driver_sql(f"CREATE DATABASE {name}")
+    url = PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
+    try:
+        upgrade_database(url, now=NOW)
+        yield url
+    finally:
+        with admin.connect() as connection:
+            connection.exec_driver_sql(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        admin.dispose()
+
+
 @pytest.fixture
-def session(db_url: str) -> Iterator[Session]:
-    """A session on a fresh database, committed at the end of the test."""
-    with unit_of_work(db_url, write=True, now=NOW) as s:
+def pg_url() -> Iterator[str]:
+    """A fresh PostgreSQL database (the test is skipped where no server runs)."""
+    if not PG_ADMIN_URL:
+        pytest.skip("no PostgreSQL server: run the tests through scripts/with-postgres")
+    yield from _fresh_postgres_database()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def any_url(request: pytest.FixtureRequest, db_url: str) -> Iterator[str]:
+    """The same test on a SQLite file and on a PostgreSQL database."""
+    if request.param == "sqlite":
+        yield db_url
+        return
+    if not PG_ADMIN_URL:
+        pytest.skip("no PostgreSQL server: run the tests through scripts/with-postgres")
+    yield from _fresh_postgres_database()
+
+
+@pytest.fixture
+def session(any_url: str) -> Iterator[Session]:
+    """A session on a fresh database (SQLite, then PostgreSQL), committed at the end."""
+    with unit_of_work(any_url, write=True, now=NOW) as s:
         yield s
 
 

@@ -66,8 +66,8 @@ def forecaster_id(session: Session, name: str, *, now: datetime) -> int:
 
 
 def forecaster_names(session: Session) -> list[str]:
-    """Every forecaster's name, alphabetically."""
-    return [str(n) for n in session.execute(sa.select(P.c.name).order_by(P.c.name)).scalars()]
+    """Every forecaster's name, in code-point order (the same on every database collation)."""
+    return sorted(str(n) for n in session.execute(sa.select(P.c.name)).scalars())
 
 
 # --- sources -----------------------------------------------------------------------------------
@@ -192,9 +192,11 @@ def _questions(session: Session, rows: Sequence[sa.Row[tuple[object, ...]]]) -> 
     tags: dict[int, list[str]] = {i: [] for i in ids}
     if ids:
         for question_id, tag in session.execute(
-            sa.select(T.c.question_id, T.c.tag).where(T.c.question_id.in_(ids)).order_by(T.c.tag)
+            sa.select(T.c.question_id, T.c.tag).where(T.c.question_id.in_(ids))
         ):
             tags[question_id].append(tag)
+        for found in tags.values():
+            found.sort()  # in Python: database collations differ
     result = []
     for row in rows:
         m = row._mapping
