@@ -7,10 +7,12 @@ outcome is the index of the option that happened. Days are UTC calendar days.
 from __future__ import annotations
 
 import math
-import statistics
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
+from typing import Any, NamedTuple
+
+import numpy as np
 
 from tracker.domain.model import QuestionKind
 
@@ -79,43 +81,49 @@ def forecast_score(
 # --- team aggregates ---------------------------------------------------------------------------
 
 
-def _renormalised(values: list[float]) -> tuple[float, ...]:
-    total = math.fsum(values)
-    return tuple(v / total for v in values)
+def _nan_median(values: Any, axis: int) -> Any:
+    """Median along `axis` ignoring NaN (NaN where all are NaN), without numpy's slow masked
+    path for small arrays: sort (NaN goes last) and read the middle of the non-NaN part."""
+    ordered = np.sort(values, axis=axis)
+    count = np.sum(~np.isnan(values), axis=axis, keepdims=True)
+    low = np.take_along_axis(ordered, np.maximum((count - 1) // 2, 0), axis=axis)
+    high = np.take_along_axis(ordered, count // 2, axis=axis)
+    median = np.where(count > 0, (low + high) / 2, np.nan)
+    return np.squeeze(median, axis=axis)
 
 
-def _logit(p: float) -> float:
-    return math.log(p / (1 - p))
+def median_forecast(forecasts: Any) -> Any:
+    """Per-option median of standing forecasts, renormalised to sum to 1.
+
+    `forecasts`: an array (or nested sequence) whose last two axes are forecasters x options;
+    NaN marks a forecaster without a standing forecast. Returns the options axis (per day).
+    """
+    pooled = _nan_median(np.asarray(forecasts, dtype=float), axis=-2)
+    return pooled / pooled.sum(axis=-1, keepdims=True)
 
 
-def _logistic(x: float) -> float:
-    if x >= 0:
-        return 1 / (1 + math.exp(-x))
-    e = math.exp(x)
-    return e / (1 + e)
+def geo_odds_forecast(forecasts: Any) -> Any:
+    """Per-option geometric mean of odds, logistic(mean(logit p)), renormalised to sum to 1.
 
-
-def median_forecast(forecasts: Sequence[Sequence[float]]) -> tuple[float, ...]:
-    """Per-option median of several forecasts, renormalised to sum to 1."""
-    return _renormalised([statistics.median(column) for column in zip(*forecasts, strict=True)])
-
-
-def geo_odds_forecast(forecasts: Sequence[Sequence[float]]) -> tuple[float, ...]:
-    """Per-option geometric mean of odds, logistic(mean(logit p)), renormalised to sum to 1."""
-    return _renormalised(
-        [
-            _logistic(math.fsum(_logit(p) for p in column) / len(column))
-            for column in zip(*forecasts, strict=True)
-        ]
-    )
+    Same shapes as `median_forecast`.
+    """
+    values = np.asarray(forecasts, dtype=float)
+    with np.errstate(divide="ignore"):
+        logits = np.log(values) - np.log1p(-values)
+    present = ~np.isnan(logits)
+    mean = np.where(present, logits, 0.0).sum(axis=-2) / present.sum(axis=-2)
+    pooled = 1 / (1 + np.exp(-mean))
+    return pooled / pooled.sum(axis=-1, keepdims=True)
 
 
 # --- one question over its life ----------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class DatedForecast:
-    """A forecast as scoring needs it: who, on which UTC day, with what probabilities."""
+class DatedForecast(NamedTuple):
+    """A forecast as scoring needs it: who, on which UTC day, with what probabilities.
+
+    A named tuple, not a dataclass: scoring makes one per forecast in the database.
+    """
 
     forecaster: str
     day: date
@@ -147,9 +155,11 @@ class ResolvedQuestion:
         return (self.close - self.opened_on).days + 1
 
 
-@dataclass(frozen=True)
-class QuestionScore:
-    """One forecaster's (or team aggregate's) scores on one question."""
+class QuestionScore(NamedTuple):
+    """One forecaster's (or team aggregate's) scores on one question.
+
+    A named tuple, not a dataclass: scoring makes one per forecaster per question.
+    """
 
     question: str
     forecaster: str
@@ -180,21 +190,41 @@ class QuestionResult:
     backfilled_excluded: int = 0
 
 
-def _standing_by_day(forecasts: list[DatedForecast], start: date) -> list[DatedForecast]:
-    """The forecast standing at the end of each day it changed (a later one that day wins)."""
-    by_day: dict[date, DatedForecast] = {}
-    for forecast in forecasts:
-        by_day[max(forecast.day, start)] = forecast
-    return [by_day[d] for d in sorted(by_day)]
+def _scores(kind: QuestionKind, probabilities: Any, outcome: int, two_sided: bool) -> Any:
+    """Vectorised `forecast_score` over an array whose last axis is the options (NaN stays NaN)."""
+    observed = np.zeros(probabilities.shape[-1])
+    observed[outcome] = 1.0
+    if kind is QuestionKind.BINARY:
+        score = (probabilities[..., 0] - observed[0]) ** 2
+        return 2 * score if two_sided else score
+    if kind is QuestionKind.MULTIPLE_CHOICE:
+        return ((probabilities - observed) ** 2).sum(axis=-1)
+    cumulative = np.cumsum(probabilities, axis=-1) - np.cumsum(observed)
+    return (cumulative**2).sum(axis=-1) / (probabilities.shape[-1] - 1)
 
 
-def _median_without(sorted_values: list[float], value: float) -> float | None:
-    """Median of `sorted_values` with one occurrence of `value` taken out (None if empty)."""
-    if len(sorted_values) < 2:
-        return None
-    others = list(sorted_values)
-    others.remove(value)
-    return statistics.median(others)
+def _median_of_others(daily: Any) -> Any:
+    """For each (day, forecaster) with a score, the median score of the others that day.
+
+    `daily` is days x forecasters with NaN where a forecaster had no standing forecast. The
+    median without one element is read off the sorted row, so no median is computed twice.
+    NaN where nobody else had a standing forecast.
+    """
+    days, people = daily.shape
+    ordered = np.sort(daily, axis=1)  # NaN sort last
+    count = np.sum(~np.isnan(daily), axis=1, keepdims=True)
+    rank = np.empty((days, people), dtype=np.int64)
+    np.put_along_axis(rank, np.argsort(daily, axis=1, kind="stable"), np.arange(people), axis=1)
+    others = count - 1
+    low = (others - 1) // 2
+    high = others // 2
+
+    def pick(k: Any) -> Any:
+        index = np.clip(k + (k >= rank), 0, people - 1)
+        return np.take_along_axis(ordered, index, axis=1)
+
+    median = (pick(low) + pick(high)) / 2
+    return np.where((others >= 1) & ~np.isnan(daily), median, np.nan)
 
 
 def score_question(
@@ -214,10 +244,14 @@ def score_question(
     over days of its daily score minus the median daily score of the other forecasters who had
     a standing forecast that day (None if nobody else did). With `with_team`, the median and
     geometric-mean-of-odds aggregates of the standing forecasts are scored the same way.
+
+    Scores only change on days when some forecast changes, so the work is done per run of
+    days between such changes (weighted by its length), not day by day.
     """
     start, close = question.opened_on, question.close
     hindsight = after_close = skipped = 0
-    own: dict[str, list[DatedForecast]] = {}
+    own: dict[str, dict[int, tuple[float, ...]]] = {}
+    backfilled: set[str] = set()
     for forecast in forecasts:
         if forecast.day > question.occurred_on:
             hindsight += 1
@@ -226,86 +260,80 @@ def score_question(
         elif live_only and forecast.backfilled:
             skipped += 1
         else:
-            own.setdefault(forecast.forecaster, []).append(forecast)
+            # The forecast standing at the end of its day; days before opening count from it.
+            day = max(forecast.day, start).toordinal()
+            own.setdefault(forecast.forecaster, {})[day] = forecast.probabilities
+            if forecast.backfilled:
+                backfilled.add(forecast.forecaster)
     if not own:
         return QuestionResult([], hindsight, after_close, skipped)
 
     names = sorted(own)
-    standing = {name: _standing_by_day(own[name], start) for name in names}
-    change_days = sorted({f.day if f.day > start else start for s in standing.values() for f in s})
-    ends = [*change_days[1:], close + timedelta(days=1)]
-    lengths = [(end - begin).days for begin, end in zip(change_days, ends, strict=True)]
+    options = len(question.options)
+    change_days = np.array(sorted({d for days in own.values() for d in days}), dtype=np.int64)
+    lengths = np.diff(np.append(change_days, close.toordinal() + 1)).astype(float)
+    # standing[s, f, k]: forecaster f's standing probability of option k in run s (NaN: none),
+    # found for all (s, f) at once by one search in the forecasts sorted by (forecaster, day).
+    stride = 10_000_000  # larger than any day's ordinal
+    keys = np.array(
+        [f * stride + d for f, name in enumerate(names) for d in sorted(own[name])], dtype=np.int64
+    )
+    values = np.array(
+        [own[name][d] for name in names for d in sorted(own[name])], dtype=float
+    ).reshape(len(keys), options)
+    wanted = np.arange(len(names))[None, :] * stride + change_days[:, None]
+    index = np.searchsorted(keys, wanted, side="right") - 1
+    found = (index >= 0) & (keys[np.maximum(index, 0)] // stride == np.arange(len(names)))
+    standing = np.where(found[..., None], values[np.maximum(index, 0)], np.nan)
 
-    def score(probabilities: tuple[float, ...]) -> float:
-        return forecast_score(question.kind, probabilities, question.outcome, two_sided=two_sided)
-
-    # For each segment of days, each forecaster's standing forecast (None before its first).
-    current: dict[str, tuple[float, ...] | None] = dict.fromkeys(names)
-    cursor = dict.fromkeys(names, 0)
-    rows: list[dict[str, tuple[float, ...]]] = []
-    for begin in change_days:
-        for name in names:
-            series = standing[name]
-            while cursor[name] < len(series) and max(series[cursor[name]].day, start) <= begin:
-                current[name] = series[cursor[name]].probabilities
-                cursor[name] += 1
-        rows.append({n: p for n, p in current.items() if p is not None})
-
-    daily: dict[str, list[float | None]] = {n: [] for n in [*names, *TEAM_NAMES]}
-    for row in rows:
-        for name in names:
-            daily[name].append(score(row[name]) if name in row else None)
-        if with_team:
-            standing_now = list(row.values())
-            daily[TEAM_MEDIAN].append(score(median_forecast(standing_now)))
-            daily[TEAM_GEO_ODDS].append(score(geo_odds_forecast(standing_now)))
-    finals: dict[str, tuple[float, ...]] = dict(rows[-1])
+    daily = _scores(question.kind, standing, question.outcome, two_sided)
+    relative = daily - _median_of_others(daily)
+    finals = standing[-1]
     if with_team:
-        finals[TEAM_MEDIAN] = median_forecast(list(rows[-1].values()))
-        finals[TEAM_GEO_ODDS] = geo_odds_forecast(list(rows[-1].values()))
-
-    # Relative scores: own daily score minus the median of the others' that day.
-    relative_sum = dict.fromkeys(daily, 0.0)
-    relative_days = dict.fromkeys(daily, 0)
-    for index, length in enumerate(lengths):
-        real = sorted(s for n in names if (s := daily[n][index]) is not None)
-        for name in daily:
-            mine = daily[name][index] if daily[name] else None
-            if mine is None:
-                continue
-            reference = (
-                statistics.median(real) if name in TEAM_NAMES else _median_without(real, mine)
-            )
-            if reference is None:
-                continue
-            relative_sum[name] += (mine - reference) * length
-            relative_days[name] += length
-
-    results = []
-    for name, day_scores in daily.items():
-        if not day_scores:
-            continue
-        active = [(s, n) for s, n in zip(day_scores, lengths, strict=True) if s is not None]
-        active_days = sum(n for _, n in active)
-        final = finals[name]
-        results.append(
-            QuestionScore(
-                question=question.key,
-                forecaster=name,
-                kind=question.kind,
-                final_score=score(final),
-                time_weighted=math.fsum(s * n for s, n in active) / active_days,
-                relative=(
-                    relative_sum[name] / relative_days[name] if relative_days[name] else None
-                ),
-                active_days=active_days,
-                window_days=question.window_days,
-                log_loss=log_loss(final[question.outcome]),
-                backfilled=name in own and any(f.backfilled for f in own[name]),
-                final_probabilities=final,
-                outcome=question.outcome,
-            )
+        pooled = [median_forecast(standing), geo_odds_forecast(standing)]
+        team_daily = np.stack(
+            [_scores(question.kind, p, question.outcome, two_sided) for p in pooled], axis=1
         )
+        names = [*names, *TEAM_NAMES]
+        relative = np.hstack([relative, team_daily - _nan_median(daily, axis=1)[:, None]])
+        daily = np.hstack([daily, team_daily])
+        finals = np.vstack([finals, pooled[0][-1], pooled[1][-1]])
+
+    # All columns at once: days with a standing forecast, and days compared with others.
+    weights = lengths[:, None]
+    active_days = np.where(np.isnan(daily), 0.0, weights).sum(axis=0)
+    time_weighted = np.nansum(daily * weights, axis=0) / active_days
+    compared_days = np.where(np.isnan(relative), 0.0, weights).sum(axis=0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        relative_mean = np.nansum(relative * weights, axis=0) / compared_days
+    # The last run of days ends at the close: its scores are the final-forecast scores.
+    final_scores = daily[-1].tolist()
+    with np.errstate(divide="ignore"):
+        log_losses = (-np.log(finals[:, question.outcome])).tolist()
+    final_rows = finals.tolist()
+    time_weighted_list = time_weighted.tolist()
+    relative_list = [
+        value if days else None
+        for value, days in zip(relative_mean.tolist(), compared_days.tolist(), strict=True)
+    ]
+    active_list = active_days.astype(int).tolist()
+    results = [
+        QuestionScore(
+            question.key,
+            name,
+            question.kind,
+            final_scores[column],
+            time_weighted_list[column],
+            relative_list[column],
+            active_list[column],
+            question.window_days,
+            log_losses[column],
+            name in backfilled,
+            tuple(final_rows[column]),
+            question.outcome,
+        )
+        for column, name in enumerate(names)
+    ]
     return QuestionResult(results, hindsight, after_close, skipped)
 
 
@@ -397,31 +425,25 @@ def _recalibration(pairs: Sequence[tuple[float, int]]) -> tuple[float, float] | 
     Undefined when the outcomes are all equal, the forecasts all equal, or the data separate
     perfectly (the fit would run off to infinity).
     """
-    outcomes = {o for _, o in pairs}
-    xs = [_logit(min(max(p, 1e-12), 1 - 1e-12)) for p, _ in pairs]
-    if len(outcomes) < 2 or max(xs) - min(xs) < 1e-12:
+    forecasts = np.clip(np.array([p for p, _ in pairs], dtype=float), 1e-12, 1 - 1e-12)
+    outcomes = np.array([o for _, o in pairs], dtype=float)
+    x = np.log(forecasts) - np.log1p(-forecasts)
+    if outcomes.min() == outcomes.max() or np.ptp(x) < 1e-12:
         return None
-    a = b = 0.0
+    design = np.column_stack([np.ones_like(x), x])
+    beta = np.zeros(2)
     for _ in range(100):
-        g0 = g1 = h00 = h01 = h11 = 0.0
-        for x, (_, o) in zip(xs, pairs, strict=True):
-            mu = _logistic(a + b * x)
-            w = mu * (1 - mu)
-            g0 += o - mu
-            g1 += (o - mu) * x
-            h00 += w
-            h01 += w * x
-            h11 += w * x * x
-        det = h00 * h11 - h01 * h01
-        if det <= 1e-300:
+        mu = 1 / (1 + np.exp(-np.clip(design @ beta, -700, 700)))
+        gradient = design.T @ (outcomes - mu)
+        hessian = (design * (mu * (1 - mu))[:, None]).T @ design
+        if np.linalg.det(hessian) <= 1e-300:
             return None
-        step_a = (h11 * g0 - h01 * g1) / det
-        step_b = (h00 * g1 - h01 * g0) / det
-        a, b = a + step_a, b + step_b
-        if abs(a) > 1e3 or abs(b) > 1e3:
+        step = np.linalg.solve(hessian, gradient)
+        beta = beta + step
+        if np.abs(beta).max() > 1e3:
             return None
-        if abs(step_a) < 1e-12 and abs(step_b) < 1e-12:
-            return a, b
+        if np.abs(step).max() < 1e-12:
+            return float(beta[0]), float(beta[1])
     return None
 
 
@@ -430,55 +452,51 @@ def calibration(pairs: Sequence[tuple[float, int]]) -> Calibration:
 
     Summaries are None when there are no pairs (and BSS when the outcomes never vary).
     """
-    grouped: list[list[tuple[float, int]]] = [[] for _ in range(BIN_COUNT)]
-    for p, o in pairs:
-        grouped[bin_index(p)].append((p, o))
+    n = len(pairs)
+    table = np.array(pairs, dtype=float).reshape(n, 2)
+    forecasts, outcomes = table[:, 0], table[:, 1]
+    index = np.minimum(np.floor(BIN_COUNT * forecasts + 1e-9), BIN_COUNT - 1).astype(np.int64)
+    counts = np.bincount(index, minlength=BIN_COUNT)
+    hits = np.bincount(index, weights=outcomes, minlength=BIN_COUNT)
+    totals = np.bincount(index, weights=forecasts, minlength=BIN_COUNT)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        means = totals / counts
+        observed = hits / counts
     bins = []
-    for k, members in enumerate(grouped):
+    for k in range(BIN_COUNT):
         lower, upper = k / BIN_COUNT, (k + 1) / BIN_COUNT
-        if not members:
+        if not counts[k]:
             bins.append(CalibrationBin(lower, upper, 0, None, None, None, None))
             continue
-        n = len(members)
-        hits = sum(o for _, o in members)
-        low, high = wilson_interval(hits, n)
-        mean = math.fsum(p for p, _ in members) / n
-        bins.append(CalibrationBin(lower, upper, n, mean, hits / n, low, high))
-    n = len(pairs)
+        low, high = wilson_interval(round(hits[k]), int(counts[k]))
+        bins.append(
+            CalibrationBin(
+                lower, upper, int(counts[k]), float(means[k]), float(observed[k]), low, high
+            )
+        )
     if n == 0:
         return Calibration(0, bins, None, None, None, None, None, None, [])
-    base = sum(o for _, o in pairs) / n
-    brier = math.fsum((p - o) ** 2 for p, o in pairs) / n
-    rel = res = wbv = wbc = 0.0
-    for members, b in zip(grouped, bins, strict=True):
-        if not members:
-            continue
-        assert b.mean_forecast is not None and b.observed is not None
-        rel += b.n * (b.mean_forecast - b.observed) ** 2
-        res += b.n * (b.observed - base) ** 2
-        wbv += math.fsum((p - b.mean_forecast) ** 2 for p, _ in members)
-        wbc += math.fsum((p - b.mean_forecast) * (o - b.observed) for p, o in members)
-    uncertainty = base * (1 - base)
+    base = float(outcomes.mean())
+    brier = float(((forecasts - outcomes) ** 2).mean())
+    filled = counts > 0
+    spread = forecasts - means[index]
     murphy = Murphy(
         brier=brier,
-        reliability=rel / n,
-        resolution=res / n,
-        uncertainty=uncertainty,
-        within_bin_variance=wbv / n,
-        within_bin_covariance=2 * wbc / n,
+        reliability=float((counts[filled] * (means[filled] - observed[filled]) ** 2).sum() / n),
+        resolution=float((counts[filled] * (observed[filled] - base) ** 2).sum() / n),
+        uncertainty=base * (1 - base),
+        within_bin_variance=float((spread**2).sum() / n),
+        within_bin_covariance=float(2 * (spread * (outcomes - observed[index])).sum() / n),
     )
-    ece = math.fsum(
-        b.n / n * abs(b.observed - b.mean_forecast)
-        for b in bins
-        if b.observed is not None and b.mean_forecast is not None
-    )
-    decided = [(p, o) for p, o in pairs if p != 0.5]
+    ece = float((counts[filled] / n * np.abs(observed[filled] - means[filled])).sum())
+    decided = forecasts != 0.5
     overconfidence = None
-    if decided:
-        confidence = math.fsum(max(p, 1 - p) for p, _ in decided) / len(decided)
-        right = sum(1 for p, o in decided if (p > 0.5) == (o == 1)) / len(decided)
-        overconfidence = confidence - right
+    if decided.any():
+        confidence = np.maximum(forecasts, 1 - forecasts)[decided].mean()
+        right = ((forecasts > 0.5) == (outcomes == 1))[decided].mean()
+        overconfidence = float(confidence - right)
     fit = _recalibration(pairs)
+    uncertainty = murphy.uncertainty
     return Calibration(
         n=n,
         bins=bins,

@@ -269,9 +269,8 @@ def score_view(
         return Text("Nothing to score yet: no resolved question has forecasts that count.")
     parts: list[RenderableType] = list(_verdicts(forecasters))
     parts.append(forecasters_table(forecasters, two_sided=two_sided))
-    real = [
-        q for q in questions if q.forecaster not in {f.forecaster for f in forecasters if f.team}
-    ]
+    teams = {f.forecaster for f in forecasters if f.team}
+    real = [q for q in questions if q.forecaster not in teams]
     pooled = calibration(calibration_pairs(real))
     names = [f.forecaster for f in forecasters if not f.team]
     label = names[0] if len(names) == 1 else "all forecasters"

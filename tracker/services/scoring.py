@@ -168,17 +168,13 @@ def score_ledger(
     rows = store.stream_forecasts(session, question_ids=sorted(chosen), recorded_by=as_of)
     for question_id, group in groupby(rows, key=lambda row: row[0]):
         resolved = chosen[question_id]
+        options = list(resolved.options)
         dated = []
-        for _, name, made_at, recorded_at, probabilities in group:
+        for _, name, day, backfilled, probabilities in group:
             values = json.loads(probabilities)
-            dated.append(
-                DatedForecast(
-                    forecaster=name,
-                    day=made_at.date(),
-                    probabilities=tuple(values[o] for o in resolved.options),
-                    backfilled=recorded_at - made_at > BACKFILL_THRESHOLD,
-                )
-            )
+            # Stored in option order; reorder only if a row says otherwise.
+            ordered = values.values() if list(values) == options else (values[o] for o in options)
+            dated.append(DatedForecast(name, day, tuple(ordered), backfilled))
         result = score_question(resolved, dated, two_sided=two_sided, live_only=live_only)
         excluded["hindsight"] += result.hindsight
         excluded["after_close"] += result.after_close

@@ -5,12 +5,13 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 
 import sqlalchemy as sa
 from sqlmodel import Session
 
 from tracker.domain.model import (
+    BACKFILL_THRESHOLD,
     Forecast,
     OutcomeStatus,
     Question,
@@ -555,8 +556,9 @@ def insert_forecasts(session: Session, rows: Sequence[NewForecast]) -> None:
     )
 
 
-#: One forecast as scoring reads it: (question id, forecaster, made_at, recorded_at, JSON).
-ForecastTuple = tuple[int, str, datetime, datetime, str]
+#: One forecast as scoring reads it: (question id, forecaster, UTC day it was made,
+#: backfilled, probabilities as JSON).
+ForecastTuple = tuple[int, str, date, bool, str]
 
 
 def stream_forecasts(
@@ -564,14 +566,24 @@ def stream_forecasts(
 ) -> Iterator[ForecastTuple]:
     """Forecasts as plain tuples in question order (then as made), fetched in batches.
 
+    Each is (question id, forecaster, UTC day made, backfilled, probabilities JSON): what
+    scoring needs, computed here so the same rule holds on SQLite and PostgreSQL.
+
     `question_ids`: only these questions (None: all); `recorded_by`: only forecasts recorded
     at or before this moment. Memory stays flat: rows are streamed, never all loaded.
     """
-    query = (
-        sa.select(F.c.question_id, P.c.name, F.c.made_at, F.c.recorded_at, F.c.probabilities)
-        .join(P, P.c.id == F.c.forecaster_id)
-        .order_by(F.c.question_id, F.c.made_at, F.c.recorded_at, F.c.id)
+    names = {row[0]: row[1] for row in session.execute(sa.select(P.c.id, P.c.name))}
+    sqlite = session.get_bind().dialect.name == "sqlite"
+    # On SQLite, read the stored UTC text and parse it with the C parser: SQLAlchemy's generic
+    # datetime processing costs more than the rest of the row (PostgreSQL returns datetimes).
+    made, recorded = (
+        (sa.type_coerce(F.c.made_at, sa.String), sa.type_coerce(F.c.recorded_at, sa.String))
+        if sqlite
+        else (F.c.made_at, F.c.recorded_at)
     )
+    query = sa.select(
+        F.c.question_id, F.c.forecaster_id, made, recorded, F.c.probabilities
+    ).order_by(F.c.question_id, F.c.made_at, F.c.recorded_at, F.c.id)
     if recorded_by is not None:
         query = query.where(F.c.recorded_at <= recorded_by)
     if question_ids is not None:
@@ -581,9 +593,16 @@ def stream_forecasts(
             query = query.where(F.c.question_id.in_(list(question_ids)))
     wanted = set(question_ids) if question_ids is not None else None
     result = session.execute(query.execution_options(yield_per=10_000))
-    for row in result:
-        if wanted is None or row[0] in wanted:
-            yield (row[0], row[1], row[2], row[3], row[4])
+    for question_id, forecaster, made_at, recorded_at, probabilities in result:
+        if wanted is not None and question_id not in wanted:
+            continue
+        if sqlite:  # naive UTC text: no time zone to convert
+            made_at = datetime.fromisoformat(made_at)
+            recorded_at = datetime.fromisoformat(recorded_at)
+        else:
+            made_at, recorded_at = made_at.astimezone(UTC), recorded_at.astimezone(UTC)
+        backfilled = recorded_at - made_at > BACKFILL_THRESHOLD
+        yield (question_id, names[forecaster], made_at.date(), backfilled, probabilities)
 
 
 def resolutions_in_force(
