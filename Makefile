@@ -7,7 +7,7 @@ EXAMPLE := docs/examples/sochi-summit.jsonl
 # The example is shown as of a fixed day, so the demo reads the same on every machine.
 DEMO_NOW ?= 2022-06-15T12:00:00+00:00
 
-.PHONY: demo test lint typecheck unit example clean
+.PHONY: demo test lint typecheck unit example bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -41,6 +41,10 @@ typecheck: $(STAMP)
 # missing); without one, the PostgreSQL tests are skipped (but never under CI).
 unit: $(STAMP)
 	scripts/with-postgres $(BIN)/pytest
+
+# Benchmarks (not tests: nothing fails on a missed target); writes docs/performance.md.
+bench: $(STAMP)
+	$(BIN)/python benchmarks/run.py
 
 # Rebuild the bundled example database from its JSON Lines source.
 example: $(STAMP)

@@ -2,9 +2,9 @@
 
     python benchmarks/generate.py --forecasts 100000 --out /tmp/ledger.jsonl
 
-Realistic shape: analysts who update their forecasts over a question's life, a mix of binary,
-multiple-choice and ordered questions opened over two years, most of them resolved and a few
-annulled. The same arguments always give the same file.
+Realistic shape: 5 to 15 analysts per question who update their forecasts over its life, a mix
+of binary, multiple-choice and ordered questions opened over two years, most of them resolved
+and a few annulled. The same arguments always give the same file.
 """
 
 from __future__ import annotations
@@ -75,8 +75,10 @@ def generate(
     for key, options, opened, deadline, truth in plans:
         window = (deadline - opened).days
         occurred = opened + timedelta(days=rng.randrange(window + 1))
+        # A handful of analysts follow a question and update their forecasts over its life.
+        followers = rng.sample(range(analysts), k=min(analysts, rng.randint(5, 15)))
         for _ in range(per_question):
-            who = rng.randrange(analysts)
+            who = rng.choice(followers)
             day = opened + timedelta(days=rng.randrange((occurred - opened).days + 1))
             made = datetime.combine(day, datetime.min.time(), UTC) + timedelta(
                 minutes=rng.randrange(24 * 60)

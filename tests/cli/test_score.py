@@ -129,3 +129,32 @@ def test_as_of_before_any_outcome_scores_nothing(example: Tracker) -> None:
     result = example("score", "--as-of", "2021-12-01", env=LATER)
     assert result.exit_code == 0
     assert result.stdout.startswith("Nothing to score yet")
+
+
+def test_streamed_json_is_the_same_document(example: Tracker) -> None:
+    from datetime import UTC, datetime
+
+    from tracker.reports.scores import score_json, score_json_chunks
+    from tracker.services.scoring import score_ledger
+    from tracker.services.workspace import unit_of_work
+
+    moment = datetime(2022, 6, 15, 12, 0, tzinfo=UTC)
+    with unit_of_work(f"sqlite:///{_db_path()}", write=False, now=moment) as session:
+        report = score_ledger(session=session, as_of=moment)
+    parts = {
+        "as_of": report.as_of,
+        "conventions": report.conventions,
+        "forecasters": report.forecasters,
+        "questions": report.questions,
+        "titles": report.titles,
+        "excluded": report.excluded,
+    }
+    assert json.loads("".join(score_json_chunks(**parts))) == json.loads(
+        json.dumps(score_json(**parts))
+    )
+
+
+def _db_path() -> str:
+    import os
+
+    return os.environ["TRACKER_DB"]

@@ -320,3 +320,76 @@ def test_time_weighted_score_is_a_mean_of_daily_scores(updates: list[tuple[int, 
             daily.append(forecast_score(QuestionKind.BINARY, standing, 0))
     assert score.time_weighted == pytest.approx(sum(daily) / len(daily), abs=1e-12)
     assert score.active_days == len(daily)
+
+
+@settings(max_examples=200)
+@given(
+    st.lists(
+        st.lists(st.one_of(st.none(), st.floats(0, 2)), min_size=1, max_size=7),
+        min_size=1,
+        max_size=6,
+    ).filter(lambda rows: len({len(r) for r in rows}) == 1)
+)
+def test_median_of_the_others_matches_a_direct_computation(rows: list[list[float | None]]) -> None:
+    import statistics
+
+    import numpy as np
+
+    from tracker.domain.scoring import _medians
+
+    daily = np.array([[np.nan if v is None else v for v in row] for row in rows])
+    of_others, of_all = _medians(daily)
+    for s, row in enumerate(rows):
+        present = [v for v in row if v is not None]
+        if present:
+            assert of_all[s] == pytest.approx(statistics.median(present), abs=1e-12)
+        for f, value in enumerate(row):
+            others = [v for g, v in enumerate(row) if g != f and v is not None]
+            if value is None or not others:
+                assert math.isnan(of_others[s, f])
+            else:
+                assert of_others[s, f] == pytest.approx(statistics.median(others), abs=1e-12)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.integers(0, 1),
+            st.lists(
+                st.tuples(st.sampled_from("abcd"), st.integers(0, 9), probability),
+                min_size=1,
+                max_size=8,
+            ),
+        ),
+        min_size=1,
+        max_size=6,
+    )
+)
+def test_scoring_in_a_batch_equals_scoring_one_by_one(
+    cases: list[tuple[int, list[tuple[str, int, float]]]],
+) -> None:
+    from tracker.domain.scoring import score_questions
+
+    items = [
+        (
+            _binary_question(10, outcome=outcome),
+            [
+                DatedForecast(who, DAY + timedelta(days=d), _yes(p))
+                for who, d, p in sorted(rows, key=lambda r: r[1])
+            ],
+        )
+        for outcome, rows in cases
+    ]
+    together = score_questions(items)
+    for (question, forecasts), batched in zip(items, together, strict=True):
+        alone = score_question(question, forecasts)
+        assert len(batched.scores) == len(alone.scores)
+        for x, y in zip(batched.scores, alone.scores, strict=True):
+            assert x._replace(time_weighted=0, relative=0) == y._replace(
+                time_weighted=0, relative=0
+            )
+            assert x.time_weighted == pytest.approx(y.time_weighted, abs=1e-12)
+            assert (x.relative is None) == (y.relative is None)
+            if x.relative is not None:
+                assert x.relative == pytest.approx(y.relative, abs=1e-12)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import sys
+from collections.abc import Iterable
 from typing import Any
 
 from rich.console import Console, RenderableType
@@ -47,6 +48,18 @@ def route_library_notes() -> None:
     if not any(isinstance(h, _NoteHandler) for h in logger.handlers):
         logger.addHandler(_NoteHandler(level=logging.WARNING))
         logger.propagate = False
+
+
+def is_terminal() -> bool:
+    """Whether stdout is a person's terminal (else a pipe or a file)."""
+    return sys.stdout.isatty()
+
+
+def emit_text(chunks: Iterable[str]) -> None:
+    """Write text to stdout piece by piece (large JSON documents are streamed this way)."""
+    for chunk in chunks:
+        sys.stdout.write(chunk)
+    sys.stdout.flush()
 
 
 def emit_json(data: Any) -> None:

@@ -62,18 +62,20 @@ def score(
             live_only=live_only,
         )
     if as_json:
-        from tracker.reports.scores import score_json
+        from tracker.reports.scores import score_json, score_json_chunks
 
-        console.emit_json(
-            score_json(
-                as_of=report.as_of,
-                conventions=report.conventions,
-                forecasters=report.forecasters,
-                questions=report.questions,
-                titles=report.titles,
-                excluded=report.excluded,
-            )
-        )
+        parts = {
+            "as_of": report.as_of,
+            "conventions": report.conventions,
+            "forecasters": report.forecasters,
+            "questions": report.questions,
+            "titles": report.titles,
+            "excluded": report.excluded,
+        }
+        if console.is_terminal():
+            console.emit_json(score_json(**parts))
+        else:  # a script reads it: stream it compact, a row at a time
+            console.emit_text(score_json_chunks(**parts))
         return
     from tracker.reports.scores import score_view
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from typing import Any, NamedTuple
 
@@ -81,15 +81,15 @@ def forecast_score(
 # --- team aggregates ---------------------------------------------------------------------------
 
 
-def _nan_median(values: Any, axis: int) -> Any:
-    """Median along `axis` ignoring NaN (NaN where all are NaN), without numpy's slow masked
-    path for small arrays: sort (NaN goes last) and read the middle of the non-NaN part."""
-    ordered = np.sort(values, axis=axis)
-    count = np.sum(~np.isnan(values), axis=axis, keepdims=True)
-    low = np.take_along_axis(ordered, np.maximum((count - 1) // 2, 0), axis=axis)
-    high = np.take_along_axis(ordered, count // 2, axis=axis)
-    median = np.where(count > 0, (low + high) / 2, np.nan)
-    return np.squeeze(median, axis=axis)
+def _median_over_forecasters(values: Any) -> Any:
+    """Median over the forecasters axis (-2) of (..., forecasters, options), ignoring NaN;
+    sorting once beats numpy's nanmedian, which is slow on many small arrays."""
+    ordered = np.sort(values, axis=-2)  # NaN sort last
+    count = values.shape[-2] - np.isnan(values).sum(axis=-2, keepdims=True)
+    last = values.shape[-2] - 1
+    low = np.take_along_axis(ordered, np.clip((count - 1) // 2, 0, last), axis=-2)
+    high = np.take_along_axis(ordered, np.clip(count // 2, 0, last), axis=-2)
+    return np.where(count > 0, (low + high) / 2, np.nan)[..., 0, :]
 
 
 def median_forecast(forecasts: Any) -> Any:
@@ -98,7 +98,7 @@ def median_forecast(forecasts: Any) -> Any:
     `forecasts`: an array (or nested sequence) whose last two axes are forecasters x options;
     NaN marks a forecaster without a standing forecast. Returns the options axis (per day).
     """
-    pooled = _nan_median(np.asarray(forecasts, dtype=float), axis=-2)
+    pooled = _median_over_forecasters(np.asarray(forecasts, dtype=float))
     return pooled / pooled.sum(axis=-1, keepdims=True)
 
 
@@ -117,6 +117,11 @@ def geo_odds_forecast(forecasts: Any) -> Any:
 
 
 # --- one question over its life ----------------------------------------------------------------
+
+
+#: What scoring reads of a forecast: (forecaster, UTC day made, probabilities, backfilled).
+#: A `DatedForecast` is one; so is a plain tuple, which is cheaper to make in bulk.
+ForecastRow = tuple[str, date, tuple[float, ...], bool]
 
 
 class DatedForecast(NamedTuple):
@@ -190,41 +195,44 @@ class QuestionResult:
     backfilled_excluded: int = 0
 
 
-def _scores(kind: QuestionKind, probabilities: Any, outcome: int, two_sided: bool) -> Any:
-    """Vectorised `forecast_score` over an array whose last axis is the options (NaN stays NaN)."""
-    observed = np.zeros(probabilities.shape[-1])
-    observed[outcome] = 1.0
+def _scores(kind: QuestionKind, probabilities: Any, observed: Any, two_sided: bool) -> Any:
+    """Vectorised `forecast_score`: the last axis of `probabilities` is the options, `observed`
+    the one-hot outcome broadcast against it. NaN (no forecast) stays NaN."""
     if kind is QuestionKind.BINARY:
-        score = (probabilities[..., 0] - observed[0]) ** 2
+        score = (probabilities[..., 0] - observed[..., 0]) ** 2
         return 2 * score if two_sided else score
     if kind is QuestionKind.MULTIPLE_CHOICE:
         return ((probabilities - observed) ** 2).sum(axis=-1)
-    cumulative = np.cumsum(probabilities, axis=-1) - np.cumsum(observed)
+    cumulative = np.cumsum(probabilities, axis=-1) - np.cumsum(observed, axis=-1)
     return (cumulative**2).sum(axis=-1) / (probabilities.shape[-1] - 1)
 
 
-def _median_of_others(daily: Any) -> Any:
-    """For each (day, forecaster) with a score, the median score of the others that day.
+def _medians(daily: Any) -> tuple[Any, Any]:
+    """Medians of a days x forecasters matrix of scores (NaN: no standing forecast).
 
-    `daily` is days x forecasters with NaN where a forecaster had no standing forecast. The
-    median without one element is read off the sorted row, so no median is computed twice.
-    NaN where nobody else had a standing forecast.
+    Returns, for each cell with a score, the median score of the *others* that day (NaN where
+    nobody else had one), and for each day the median of everyone. The median without one
+    element is read off the sorted row, so one sort serves every forecaster.
     """
+    shape = daily.shape
+    daily = daily.reshape(-1, shape[-1])  # any leading axes: one row per day
     days, people = daily.shape
-    ordered = np.sort(daily, axis=1)  # NaN sort last
-    count = np.sum(~np.isnan(daily), axis=1, keepdims=True)
-    rank = np.empty((days, people), dtype=np.int64)
-    np.put_along_axis(rank, np.argsort(daily, axis=1, kind="stable"), np.arange(people), axis=1)
+    rows = np.arange(days)[:, None]
+    order = np.argsort(daily, axis=1, kind="stable")  # NaN sort last
+    ordered = daily[rows, order]
+    count = people - np.isnan(daily).sum(axis=1, keepdims=True)
+    rank = np.empty_like(order)
+    rank[rows, order] = np.arange(people)
     others = count - 1
-    low = (others - 1) // 2
-    high = others // 2
-
-    def pick(k: Any) -> Any:
-        index = np.clip(k + (k >= rank), 0, people - 1)
-        return np.take_along_axis(ordered, index, axis=1)
-
-    median = (pick(low) + pick(high)) / 2
-    return np.where((others >= 1) & ~np.isnan(daily), median, np.nan)
+    low, high = (others - 1) // 2, others // 2
+    pick_low = np.clip(low + (low >= rank), 0, people - 1)
+    pick_high = np.clip(high + (high >= rank), 0, people - 1)
+    of_others = (ordered[rows, pick_low] + ordered[rows, pick_high]) / 2
+    of_others = np.where((others >= 1) & ~np.isnan(daily), of_others, np.nan)
+    middle_low = np.clip((count - 1) // 2, 0, people - 1)
+    middle_high = np.clip(count // 2, 0, people - 1)
+    of_all = ((ordered[rows, middle_low] + ordered[rows, middle_high]) / 2)[:, 0]
+    return of_others.reshape(shape), of_all.reshape(shape[:-1])
 
 
 def score_question(
@@ -244,97 +252,181 @@ def score_question(
     over days of its daily score minus the median daily score of the other forecasters who had
     a standing forecast that day (None if nobody else did). With `with_team`, the median and
     geometric-mean-of-odds aggregates of the standing forecasts are scored the same way.
-
-    Scores only change on days when some forecast changes, so the work is done per run of
-    days between such changes (weighted by its length), not day by day.
     """
+    (result,) = score_questions(
+        [(question, forecasts)], two_sided=two_sided, live_only=live_only, with_team=with_team
+    )
+    return result
+
+
+@dataclass
+class _Prepared:
+    """One question's forecasts, filtered and keyed by forecaster and day, ready to batch."""
+
+    question: ResolvedQuestion
+    names: list[str]
+    own: dict[str, dict[int, tuple[float, ...]]]
+    change_days: list[int]
+    backfilled: set[str]
+
+
+def _prepare(
+    question: ResolvedQuestion, forecasts: Iterable[ForecastRow], live_only: bool
+) -> tuple[_Prepared | None, QuestionResult]:
     start, close = question.opened_on, question.close
     hindsight = after_close = skipped = 0
     own: dict[str, dict[int, tuple[float, ...]]] = {}
     backfilled: set[str] = set()
-    for forecast in forecasts:
-        if forecast.day > question.occurred_on:
+    occurred = question.occurred_on
+    for forecaster, made_on, probabilities, late in forecasts:
+        if made_on > occurred:
             hindsight += 1
-        elif forecast.day > close:
+        elif made_on > close:
             after_close += 1
-        elif live_only and forecast.backfilled:
+        elif live_only and late:
             skipped += 1
         else:
             # The forecast standing at the end of its day; days before opening count from it.
-            day = max(forecast.day, start).toordinal()
-            own.setdefault(forecast.forecaster, {})[day] = forecast.probabilities
-            if forecast.backfilled:
-                backfilled.add(forecast.forecaster)
+            day = (made_on if made_on > start else start).toordinal()
+            own.setdefault(forecaster, {})[day] = probabilities
+            if late:
+                backfilled.add(forecaster)
+    result = QuestionResult([], hindsight, after_close, skipped)
     if not own:
-        return QuestionResult([], hindsight, after_close, skipped)
+        return None, result
+    change_days = sorted({d for days in own.values() for d in days})
+    return _Prepared(question, sorted(own), own, change_days, backfilled), result
 
-    names = sorted(own)
-    options = len(question.options)
-    change_days = np.array(sorted({d for days in own.values() for d in days}), dtype=np.int64)
-    lengths = np.diff(np.append(change_days, close.toordinal() + 1)).astype(float)
-    # standing[s, f, k]: forecaster f's standing probability of option k in run s (NaN: none),
-    # found for all (s, f) at once by one search in the forecasts sorted by (forecaster, day).
+
+def score_questions(
+    items: Sequence[tuple[ResolvedQuestion, Iterable[ForecastRow]]],
+    *,
+    two_sided: bool = False,
+    live_only: bool = False,
+    with_team: bool = True,
+) -> list[QuestionResult]:
+    """`score_question` for many questions at once, in the same order.
+
+    Scores only change on days when some forecast changes, so each question becomes a matrix
+    of runs of days x forecasters; questions of the same kind and number of options are
+    padded to one shape and scored together, so the cost is a few array operations per batch
+    rather than per question.
+    """
+    results: list[QuestionResult] = []
+    groups: dict[tuple[QuestionKind, int], list[tuple[int, _Prepared]]] = {}
+    for position, (question, forecasts) in enumerate(items):
+        prepared, result = _prepare(question, forecasts, live_only)
+        results.append(result)
+        if prepared is not None:
+            key = (question.kind, len(question.options))
+            groups.setdefault(key, []).append((position, prepared))
+    for (kind, options), members in groups.items():
+        scored = _score_batch(
+            kind, options, [p for _, p in members], two_sided=two_sided, with_team=with_team
+        )
+        for (position, _), scores in zip(members, scored, strict=True):
+            results[position].scores.extend(scores)
+    return results
+
+
+def _score_batch(
+    kind: QuestionKind,
+    options: int,
+    batch: list[_Prepared],
+    *,
+    two_sided: bool,
+    with_team: bool,
+) -> list[list[QuestionScore]]:
+    count = len(batch)
+    runs = max(len(p.change_days) for p in batch)
+    people = max(len(p.names) for p in batch)
     stride = 10_000_000  # larger than any day's ordinal
-    keys = np.array(
-        [f * stride + d for f, name in enumerate(names) for d in sorted(own[name])], dtype=np.int64
+    # Runs of days, padded by repeating the last run with length 0: the last row of every
+    # question is then its standing at the close.
+    days = np.array(
+        [p.change_days + p.change_days[-1:] * (runs - len(p.change_days)) for p in batch]
     )
-    values = np.array(
-        [own[name][d] for name in names for d in sorted(own[name])], dtype=float
-    ).reshape(len(keys), options)
-    wanted = np.arange(len(names))[None, :] * stride + change_days[:, None]
-    index = np.searchsorted(keys, wanted, side="right") - 1
-    found = (index >= 0) & (keys[np.maximum(index, 0)] // stride == np.arange(len(names)))
-    standing = np.where(found[..., None], values[np.maximum(index, 0)], np.nan)
+    lengths = np.zeros((count, runs))
+    for b, prepared in enumerate(batch):
+        ends = [*prepared.change_days[1:], prepared.question.close.toordinal() + 1]
+        lengths[b, : len(ends)] = np.subtract(ends, prepared.change_days)
+    # standing[b, s, f, k]: forecaster f's standing probability of option k in run s of
+    # question b (NaN: none yet), found for everything by one search in the forecasts sorted
+    # by (question, forecaster, day).
+    keys: list[int] = []
+    rows: list[tuple[float, ...]] = []
+    for b, prepared in enumerate(batch):
+        for f, name in enumerate(prepared.names):
+            series = prepared.own[name]
+            for day in sorted(series):
+                keys.append((b * people + f) * stride + day)
+                rows.append(series[day])
+    key_array = np.array(keys, dtype=np.int64)
+    values = np.array(rows, dtype=float).reshape(len(rows), options)
+    owner = (np.arange(count)[:, None] * people + np.arange(people)[None, :])[:, None, :]
+    wanted = owner * stride + days[:, :, None]
+    index = np.searchsorted(key_array, wanted, side="right") - 1
+    safe = np.maximum(index, 0)
+    found = (index >= 0) & (key_array[safe] // stride == owner)
+    standing = np.where(found[..., None], values[safe], np.nan)
 
-    daily = _scores(question.kind, standing, question.outcome, two_sided)
-    relative = daily - _median_of_others(daily)
-    finals = standing[-1]
+    observed = np.zeros((count, options))
+    observed[np.arange(count), [p.question.outcome for p in batch]] = 1.0
+    daily = _scores(kind, standing, observed[:, None, None, :], two_sided)
+    of_others, of_all = _medians(daily)
+    relative = daily - of_others
+    finals = standing[:, -1]
     if with_team:
         pooled = [median_forecast(standing), geo_odds_forecast(standing)]
         team_daily = np.stack(
-            [_scores(question.kind, p, question.outcome, two_sided) for p in pooled], axis=1
+            [_scores(kind, p, observed[:, None, :], two_sided) for p in pooled], axis=-1
         )
-        names = [*names, *TEAM_NAMES]
-        relative = np.hstack([relative, team_daily - _nan_median(daily, axis=1)[:, None]])
-        daily = np.hstack([daily, team_daily])
-        finals = np.vstack([finals, pooled[0][-1], pooled[1][-1]])
+        relative = np.concatenate([relative, team_daily - of_all[..., None]], axis=-1)
+        daily = np.concatenate([daily, team_daily], axis=-1)
+        finals = np.concatenate([finals, pooled[0][:, -1:], pooled[1][:, -1:]], axis=1)
 
-    # All columns at once: days with a standing forecast, and days compared with others.
-    weights = lengths[:, None]
-    active_days = np.where(np.isnan(daily), 0.0, weights).sum(axis=0)
-    time_weighted = np.nansum(daily * weights, axis=0) / active_days
-    compared_days = np.where(np.isnan(relative), 0.0, weights).sum(axis=0)
+    # All columns of all questions at once.
+    weights = lengths[..., None]
+    active_days = np.where(np.isnan(daily), 0.0, weights).sum(axis=1)
+    compared_days = np.where(np.isnan(relative), 0.0, weights).sum(axis=1)
     with np.errstate(invalid="ignore", divide="ignore"):
-        relative_mean = np.nansum(relative * weights, axis=0) / compared_days
-    # The last run of days ends at the close: its scores are the final-forecast scores.
-    final_scores = daily[-1].tolist()
-    with np.errstate(divide="ignore"):
-        log_losses = (-np.log(finals[:, question.outcome])).tolist()
-    final_rows = finals.tolist()
-    time_weighted_list = time_weighted.tolist()
-    relative_list = [
-        value if days else None
-        for value, days in zip(relative_mean.tolist(), compared_days.tolist(), strict=True)
-    ]
-    active_list = active_days.astype(int).tolist()
-    results = [
-        QuestionScore(
-            question.key,
-            name,
-            question.kind,
-            final_scores[column],
-            time_weighted_list[column],
-            relative_list[column],
-            active_list[column],
-            question.window_days,
-            log_losses[column],
-            name in backfilled,
-            tuple(final_rows[column]),
-            question.outcome,
+        time_weighted = np.nansum(daily * weights, axis=1) / active_days
+        relative_mean = np.nansum(relative * weights, axis=1) / compared_days
+        outcome_index = observed.argmax(axis=1)[:, None, None]
+        log_losses = -np.log(np.take_along_axis(finals, outcome_index, axis=2)[..., 0])
+    # The last run ends at the close: its scores are the final-forecast scores.
+    final_scores = daily[:, -1].tolist()
+    finals_list = finals.tolist()
+    tw_list, rel_list = time_weighted.tolist(), relative_mean.tolist()
+    compared_list, active_list = compared_days.tolist(), active_days.tolist()
+    loss_list = log_losses.tolist()
+
+    scored = []
+    for b, prepared in enumerate(batch):
+        q = prepared.question
+        columns = list(enumerate(prepared.names))
+        if with_team:
+            columns += [(people, TEAM_MEDIAN), (people + 1, TEAM_GEO_ODDS)]
+        scored.append(
+            [
+                QuestionScore(
+                    q.key,
+                    name,
+                    kind,
+                    final_scores[b][c],
+                    tw_list[b][c],
+                    rel_list[b][c] if compared_list[b][c] else None,
+                    int(active_list[b][c]),
+                    q.window_days,
+                    loss_list[b][c],
+                    name in prepared.backfilled,
+                    tuple(finals_list[b][c]),
+                    q.outcome,
+                )
+                for c, name in columns
+            ]
         )
-        for column, name in enumerate(names)
-    ]
-    return QuestionResult(results, hindsight, after_close, skipped)
+    return scored
 
 
 # --- calibration -------------------------------------------------------------------------------
@@ -386,7 +478,6 @@ class Calibration:
     overconfidence: float | None
     slope: float | None
     intercept: float | None = None
-    pairs: list[tuple[float, int]] = field(default_factory=list, repr=False)
 
 
 def bin_index(probability: float) -> int:
@@ -409,25 +500,24 @@ def calibration_pairs(scores: Iterable[QuestionScore]) -> list[tuple[float, int]
     """(p, o) pairs from final forecasts: a binary question gives one (p of yes), a
     multiple-choice or ordered one gives one per option (one-vs-rest)."""
     pairs: list[tuple[float, int]] = []
+    binary = QuestionKind.BINARY
     for score in scores:
-        if score.kind is QuestionKind.BINARY:
-            pairs.append((score.final_probabilities[0], 1 if score.outcome == 0 else 0))
+        finals, outcome = score.final_probabilities, score.outcome
+        if score.kind is binary:
+            pairs.append((finals[0], int(outcome == 0)))
         else:
-            pairs.extend(
-                (p, 1 if k == score.outcome else 0) for k, p in enumerate(score.final_probabilities)
-            )
+            pairs += zip(finals, [int(k == outcome) for k in range(len(finals))], strict=True)
     return pairs
 
 
-def _recalibration(pairs: Sequence[tuple[float, int]]) -> tuple[float, float] | None:
+def _recalibration(forecasts: Any, outcomes: Any) -> tuple[float, float] | None:
     """Fit logit P(o=1) = a + b logit(p) by Newton's method; (a, b) or None if not defined.
 
     Undefined when the outcomes are all equal, the forecasts all equal, or the data separate
     perfectly (the fit would run off to infinity).
     """
-    forecasts = np.clip(np.array([p for p, _ in pairs], dtype=float), 1e-12, 1 - 1e-12)
-    outcomes = np.array([o for _, o in pairs], dtype=float)
-    x = np.log(forecasts) - np.log1p(-forecasts)
+    clipped = np.clip(forecasts, 1e-12, 1 - 1e-12)
+    x = np.log(clipped) - np.log1p(-clipped)
     if outcomes.min() == outcomes.max() or np.ptp(x) < 1e-12:
         return None
     design = np.column_stack([np.ones_like(x), x])
@@ -475,7 +565,7 @@ def calibration(pairs: Sequence[tuple[float, int]]) -> Calibration:
             )
         )
     if n == 0:
-        return Calibration(0, bins, None, None, None, None, None, None, [])
+        return Calibration(0, bins, None, None, None, None, None, None)
     base = float(outcomes.mean())
     brier = float(((forecasts - outcomes) ** 2).mean())
     filled = counts > 0
@@ -495,7 +585,7 @@ def calibration(pairs: Sequence[tuple[float, int]]) -> Calibration:
         confidence = np.maximum(forecasts, 1 - forecasts)[decided].mean()
         right = ((forecasts > 0.5) == (outcomes == 1))[decided].mean()
         overconfidence = float(confidence - right)
-    fit = _recalibration(pairs)
+    fit = _recalibration(forecasts, outcomes)
     uncertainty = murphy.uncertainty
     return Calibration(
         n=n,
@@ -506,7 +596,6 @@ def calibration(pairs: Sequence[tuple[float, int]]) -> Calibration:
         overconfidence=overconfidence,
         slope=fit[1] if fit else None,
         intercept=fit[0] if fit else None,
-        pairs=list(pairs),
     )
 
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import math
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 
@@ -125,6 +127,32 @@ def score_json(
         "questions": [question_score_json(q, titles.get(q.question, "")) for q in questions],
         "excluded": excluded,
     }
+
+
+def score_json_chunks(
+    *,
+    as_of: datetime,
+    conventions: dict[str, Any],
+    forecasters: list[ForecasterSummary],
+    questions: list[QuestionScore],
+    titles: dict[str, str],
+    excluded: dict[str, int],
+) -> Iterator[str]:
+    """The same document as `score_json`, as compact text in pieces: a million question rows
+    are written one by one instead of being held as one list of dicts and one string."""
+
+    def dump(value: Any) -> str:
+        return json.dumps(value, ensure_ascii=False)
+
+    yield f'{{"as_of": {dump(as_of.astimezone(UTC).isoformat())}, '
+    yield f'"conventions": {dump(conventions)}, "forecasters": ['
+    yield ", ".join(dump(forecaster_json(f)) for f in forecasters)
+    yield '], "questions": ['
+    for start in range(0, len(questions), 2_000):  # a few thousand rows per encoder call
+        chunk = questions[start : start + 2_000]
+        rows = dump([question_score_json(q, titles.get(q.question, "")) for q in chunk])[1:-1]
+        yield rows if start == 0 else ", " + rows
+    yield f'], "excluded": {dump(excluded)}}}\n'
 
 
 def _fixed(value: float | None, digits: int = 3) -> str:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import gc
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
-from itertools import groupby
 from typing import Any
 
 from tracker.domain.dates import parse_date, parse_moment
@@ -22,16 +24,21 @@ from tracker.domain.scoring import (
     CALLOUT_MIN_N,
     TEAM_NAMES,
     WILSON_Z,
-    DatedForecast,
     ForecasterSummary,
+    ForecastRow,
     QuestionScore,
     ResolvedQuestion,
-    score_question,
+    score_questions,
     summarise,
 )
 from tracker.errors import InputError
 from tracker.storage import ledger as store
 from tracker.storage.database import Session
+
+#: How many distinct probability texts are kept parsed.
+PARSE_CACHE = 100_000
+#: Questions scored together (memory grows with this times the largest question).
+BATCH_QUESTIONS = 256
 
 
 def conventions(*, two_sided: bool, live_only: bool) -> dict[str, Any]:
@@ -112,6 +119,68 @@ def _selected(
     )
 
 
+@contextmanager
+def _no_cyclic_gc() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector while a million small acyclic objects are made.
+
+    Scores are tuples that never form cycles, but the collector would rescan the growing heap
+    again and again: measured at a quarter of the run time on a million forecasts.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _score_rows(
+    rows: Iterator[tuple[int, list[store.ForecastTuple]]],
+    chosen: dict[int, ResolvedQuestion],
+    excluded: dict[str, int],
+    *,
+    two_sided: bool,
+    live_only: bool,
+) -> list[QuestionScore]:
+    """Score streamed forecast rows question by question, in batches of questions."""
+    scores: list[QuestionScore] = []
+    batch: list[tuple[ResolvedQuestion, list[ForecastRow]]] = []
+    # Analysts type round numbers, so the same probability text recurs: parse it once.
+    parsed: dict[str, tuple[float, ...]] = {}
+
+    def score_batch() -> None:
+        for result in score_questions(batch, two_sided=two_sided, live_only=live_only):
+            excluded["hindsight"] += result.hindsight
+            excluded["after_close"] += result.after_close
+            excluded["backfilled"] += result.backfilled_excluded
+            scores.extend(result.scores)
+        batch.clear()
+
+    for question_id, group in rows:
+        resolved = chosen[question_id]
+        options = list(resolved.options)
+        dated = []
+        for name, day, backfilled, text in group:
+            probabilities = parsed.get(text)
+            if probabilities is None:
+                values = json.loads(text)
+                # Stored in option order; reorder only if a row says otherwise.
+                ordered = (
+                    values.values() if list(values) == options else (values[o] for o in options)
+                )
+                probabilities = tuple(ordered)
+                if len(parsed) < PARSE_CACHE:
+                    parsed[text] = probabilities
+            dated.append((name, day, probabilities, backfilled))
+        batch.append((resolved, dated))
+        if len(batch) >= BATCH_QUESTIONS:
+            score_batch()
+    score_batch()
+
+    return scores
+
+
 def score_ledger(
     *,
     session: Session,
@@ -164,22 +233,9 @@ def score_ledger(
         )
         titles[q.key] = q.title
 
-    scores: list[QuestionScore] = []
     rows = store.stream_forecasts(session, question_ids=sorted(chosen), recorded_by=as_of)
-    for question_id, group in groupby(rows, key=lambda row: row[0]):
-        resolved = chosen[question_id]
-        options = list(resolved.options)
-        dated = []
-        for _, name, day, backfilled, probabilities in group:
-            values = json.loads(probabilities)
-            # Stored in option order; reorder only if a row says otherwise.
-            ordered = values.values() if list(values) == options else (values[o] for o in options)
-            dated.append(DatedForecast(name, day, tuple(ordered), backfilled))
-        result = score_question(resolved, dated, two_sided=two_sided, live_only=live_only)
-        excluded["hindsight"] += result.hindsight
-        excluded["after_close"] += result.after_close
-        excluded["backfilled"] += result.backfilled_excluded
-        scores.extend(result.scores)
+    with _no_cyclic_gc():
+        scores = _score_rows(rows, chosen, excluded, two_sided=two_sided, live_only=live_only)
 
     if forecaster is not None:
         if forecaster not in store.forecaster_names(session) and forecaster not in TEAM_NAMES:

@@ -556,53 +556,92 @@ def insert_forecasts(session: Session, rows: Sequence[NewForecast]) -> None:
     )
 
 
-#: One forecast as scoring reads it: (question id, forecaster, UTC day it was made,
-#: backfilled, probabilities as JSON).
-ForecastTuple = tuple[int, str, date, bool, str]
+#: One forecast as scoring reads it: (forecaster, UTC day it was made, backfilled,
+#: probabilities as JSON).
+ForecastTuple = tuple[str, date, bool, str]
 
 
 def stream_forecasts(
     session: Session, *, question_ids: Sequence[int] | None, recorded_by: datetime | None
-) -> Iterator[ForecastTuple]:
-    """Forecasts as plain tuples in question order (then as made), fetched in batches.
+) -> Iterator[tuple[int, list[ForecastTuple]]]:
+    """Each question's forecasts, as plain tuples in the order made, one question at a time.
 
-    Each is (question id, forecaster, UTC day made, backfilled, probabilities JSON): what
-    scoring needs, computed here so the same rule holds on SQLite and PostgreSQL.
-
-    `question_ids`: only these questions (None: all); `recorded_by`: only forecasts recorded
-    at or before this moment. Memory stays flat: rows are streamed, never all loaded.
+    Yields (question id, forecasts) in question order; a forecast is (forecaster, UTC day made,
+    backfilled, probabilities JSON): what scoring needs, computed here so that the same rule
+    holds on SQLite and PostgreSQL. `question_ids`: only these questions (None: all);
+    `recorded_by`: only forecasts recorded at or before this moment. Memory stays flat: rows
+    are streamed and only one question's forecasts are held at a time.
     """
     names = {row[0]: row[1] for row in session.execute(sa.select(P.c.id, P.c.name))}
-    sqlite = session.get_bind().dialect.name == "sqlite"
-    # On SQLite, read the stored UTC text and parse it with the C parser: SQLAlchemy's generic
-    # datetime processing costs more than the rest of the row (PostgreSQL returns datetimes).
-    made, recorded = (
-        (sa.type_coerce(F.c.made_at, sa.String), sa.type_coerce(F.c.recorded_at, sa.String))
-        if sqlite
-        else (F.c.made_at, F.c.recorded_at)
+    if question_ids is not None and not question_ids:
+        return
+    wanted = set(question_ids) if question_ids is not None else None
+    rows = (
+        _rows_sqlite(session, recorded_by)
+        if session.get_bind().dialect.name == "sqlite"
+        else _rows_sqlalchemy(session, question_ids, recorded_by)
     )
+    current: int | None = None
+    group: list[ForecastTuple] = []
+    for question_id, forecaster, day, backfilled, probabilities in rows:
+        if question_id != current:
+            if group and (wanted is None or current in wanted):
+                yield current, group  # type: ignore[misc]
+            current, group = question_id, []
+        group.append((names[forecaster], day, backfilled, probabilities))
+    if group and (wanted is None or current in wanted):
+        yield current, group  # type: ignore[misc]
+
+
+_Row = tuple[int, int, date, bool, str]
+
+
+def _rows_sqlalchemy(
+    session: Session, question_ids: Sequence[int] | None, recorded_by: datetime | None
+) -> Iterator[_Row]:
     query = sa.select(
-        F.c.question_id, F.c.forecaster_id, made, recorded, F.c.probabilities
-    ).order_by(F.c.question_id, F.c.made_at, F.c.recorded_at, F.c.id)
+        F.c.question_id, F.c.forecaster_id, F.c.made_at, F.c.recorded_at, F.c.probabilities
+    ).order_by(F.c.question_id, F.c.made_at, F.c.id)  # the index order: no sort
     if recorded_by is not None:
         query = query.where(F.c.recorded_at <= recorded_by)
-    if question_ids is not None:
-        if not question_ids:
-            return
-        if len(question_ids) <= 900:
-            query = query.where(F.c.question_id.in_(list(question_ids)))
-    wanted = set(question_ids) if question_ids is not None else None
-    result = session.execute(query.execution_options(yield_per=10_000))
-    for question_id, forecaster, made_at, recorded_at, probabilities in result:
-        if wanted is not None and question_id not in wanted:
-            continue
-        if sqlite:  # naive UTC text: no time zone to convert
-            made_at = datetime.fromisoformat(made_at)
-            recorded_at = datetime.fromisoformat(recorded_at)
-        else:
-            made_at, recorded_at = made_at.astimezone(UTC), recorded_at.astimezone(UTC)
+    if question_ids is not None and len(question_ids) <= 900:
+        query = query.where(F.c.question_id.in_(list(question_ids)))
+    for question_id, forecaster, made_at, recorded_at, probabilities in session.execute(
+        query.execution_options(yield_per=10_000)
+    ):
         backfilled = recorded_at - made_at > BACKFILL_THRESHOLD
-        yield (question_id, names[forecaster], made_at.date(), backfilled, probabilities)
+        yield question_id, forecaster, made_at.astimezone(UTC).date(), backfilled, probabilities
+
+
+def _rows_sqlite(session: Session, recorded_by: datetime | None) -> Iterator[_Row]:
+    """The SQLite path, on the driver's own cursor: SQLAlchemy's per-row result handling cost
+    as much as SQLite's own reading on a million rows. Times are stored as naive UTC text
+    (`UTCDateTime`), which compares as text and parses with the C parser."""
+    sql = (
+        "SELECT question_id, forecaster_id, made_at, recorded_at, probabilities FROM forecast"
+        + (" WHERE recorded_at <= ?" if recorded_by is not None else "")
+        + " ORDER BY question_id, made_at, id"
+    )
+    parameters: tuple[str, ...] = ()
+    if recorded_by is not None:
+        parameters = (recorded_by.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f"),)
+    cursor = session.connection().connection.driver_connection.cursor()  # type: ignore[union-attr]
+    parse = datetime.fromisoformat
+    days: dict[str, date] = {}
+    try:
+        cursor.execute(sql, parameters)
+        while chunk := cursor.fetchmany(10_000):
+            for question_id, forecaster, made_at, recorded_at, probabilities in chunk:
+                day = days.get(made_at[:10])
+                if day is None:
+                    day = days.setdefault(made_at[:10], date.fromisoformat(made_at[:10]))
+                # Recorded the same day cannot be 24 hours late; otherwise compare exactly.
+                backfilled = recorded_at[:10] != made_at[:10] and (
+                    parse(recorded_at) - parse(made_at) > BACKFILL_THRESHOLD
+                )
+                yield question_id, forecaster, day, backfilled, probabilities
+    finally:
+        cursor.close()
 
 
 def resolutions_in_force(
