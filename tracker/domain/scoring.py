@@ -10,6 +10,7 @@ import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
+from itertools import chain
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -147,7 +148,6 @@ class ResolvedQuestion:
     deadline: date
     occurred_on: date
     outcome: int
-    tags: tuple[str, ...] = ()
 
     @property
     def close(self) -> date:
@@ -261,24 +261,28 @@ def score_question(
 
 @dataclass
 class _Prepared:
-    """One question's forecasts, filtered and keyed by forecaster and day, ready to batch."""
+    """One question's forecasts that count, as flat lists ready to be batched."""
 
     question: ResolvedQuestion
-    names: list[str]
-    own: dict[str, dict[int, tuple[float, ...]]]
-    change_days: list[int]
+    names: list[str]  # forecasters, sorted
     backfilled: set[str]
+    forecasters: list[int]  # per forecast: its index in names
+    days: list[int]  # per forecast: the day's ordinal (days before opening count from it)
+    probabilities: list[tuple[float, ...]]
 
 
 def _prepare(
     question: ResolvedQuestion, forecasts: Iterable[ForecastRow], live_only: bool
 ) -> tuple[_Prepared | None, QuestionResult]:
-    start, close = question.opened_on, question.close
+    close, occurred = question.close, question.occurred_on
+    start_day = question.opened_on.toordinal()
     hindsight = after_close = skipped = 0
-    own: dict[str, dict[int, tuple[float, ...]]] = {}
+    index: dict[str, int] = {}
+    who: list[int] = []
+    days: list[int] = []
+    probabilities: list[tuple[float, ...]] = []
     backfilled: set[str] = set()
-    occurred = question.occurred_on
-    for forecaster, made_on, probabilities, late in forecasts:
+    for forecaster, made_on, values, late in forecasts:
         if made_on > occurred:
             hindsight += 1
         elif made_on > close:
@@ -286,16 +290,24 @@ def _prepare(
         elif live_only and late:
             skipped += 1
         else:
-            # The forecast standing at the end of its day; days before opening count from it.
-            day = (made_on if made_on > start else start).toordinal()
-            own.setdefault(forecaster, {})[day] = probabilities
+            f = index.get(forecaster)
+            if f is None:
+                f = index[forecaster] = len(index)
+            day = made_on.toordinal()
+            who.append(f)
+            days.append(day if day > start_day else start_day)
+            probabilities.append(values)
             if late:
                 backfilled.add(forecaster)
     result = QuestionResult([], hindsight, after_close, skipped)
-    if not own:
+    if not index:
         return None, result
-    change_days = sorted({d for days in own.values() for d in days})
-    return _Prepared(question, sorted(own), own, change_days, backfilled), result
+    names = sorted(index)
+    if names != list(index):  # number forecasters in name order
+        rank = {name: i for i, name in enumerate(names)}
+        remap = [rank[name] for name in index]
+        who = [remap[f] for f in who]
+    return _Prepared(question, names, backfilled, who, days, probabilities), result
 
 
 def score_questions(
@@ -338,36 +350,47 @@ def _score_batch(
     with_team: bool,
 ) -> list[list[QuestionScore]]:
     count = len(batch)
-    runs = max(len(p.change_days) for p in batch)
     people = max(len(p.names) for p in batch)
     stride = 10_000_000  # larger than any day's ordinal
-    # Runs of days, padded by repeating the last run with length 0: the last row of every
-    # question is then its standing at the close.
-    days = np.array(
-        [p.change_days + p.change_days[-1:] * (runs - len(p.change_days)) for p in batch]
-    )
-    lengths = np.zeros((count, runs))
-    for b, prepared in enumerate(batch):
-        ends = [*prepared.change_days[1:], prepared.question.close.toordinal() + 1]
-        lengths[b, : len(ends)] = np.subtract(ends, prepared.change_days)
+    sizes = [len(p.days) for p in batch]
+    total = sum(sizes)
+    question_of = np.repeat(np.arange(count), sizes)
+    who = np.fromiter(chain.from_iterable(p.forecasters for p in batch), np.int64, total)
+    made = np.fromiter(chain.from_iterable(p.days for p in batch), np.int64, total)
+    values = np.array(
+        list(chain.from_iterable(p.probabilities for p in batch)), dtype=float
+    ).reshape(total, options)
+    # The forecast standing at the end of a day is the last one made that day: sort by
+    # (question, forecaster, day), stably, and keep the last of each run of equal keys.
+    keys = (question_of * people + who) * stride + made
+    order = np.argsort(keys, kind="stable")
+    keys = keys[order]
+    last = np.append(keys[1:] != keys[:-1], True)
+    keys, values = keys[last], values[order[last]]
+
+    # Runs of days: they begin on each day some forecast of the question changed. Padded to
+    # one length by repeating the last run with length 0, so the last row of every question
+    # is its standing at the close.
+    starts = np.unique(question_of * stride + made)
+    start_day = starts % stride
+    runs_of = np.bincount(starts // stride, minlength=count)
+    runs = int(runs_of.max())
+    first = np.concatenate([[0], np.cumsum(runs_of)[:-1]])
+    step = np.arange(runs)[None, :]
+    real = step < runs_of[:, None]
+    days = start_day[first[:, None] + np.minimum(step, runs_of[:, None] - 1)]
+    closes = np.array([p.question.close.toordinal() + 1 for p in batch])[:, None]
+    has_next = step + 1 < runs_of[:, None]
+    following = start_day[np.minimum(first[:, None] + step + 1, len(start_day) - 1)]
+    lengths = np.where(real, np.where(has_next, following, closes) - days, 0).astype(float)
+
     # standing[b, s, f, k]: forecaster f's standing probability of option k in run s of
-    # question b (NaN: none yet), found for everything by one search in the forecasts sorted
-    # by (question, forecaster, day).
-    keys: list[int] = []
-    rows: list[tuple[float, ...]] = []
-    for b, prepared in enumerate(batch):
-        for f, name in enumerate(prepared.names):
-            series = prepared.own[name]
-            for day in sorted(series):
-                keys.append((b * people + f) * stride + day)
-                rows.append(series[day])
-    key_array = np.array(keys, dtype=np.int64)
-    values = np.array(rows, dtype=float).reshape(len(rows), options)
+    # question b (NaN: none yet), found for everything by one search.
     owner = (np.arange(count)[:, None] * people + np.arange(people)[None, :])[:, None, :]
     wanted = owner * stride + days[:, :, None]
-    index = np.searchsorted(key_array, wanted, side="right") - 1
+    index = np.searchsorted(keys, wanted, side="right") - 1
     safe = np.maximum(index, 0)
-    found = (index >= 0) & (key_array[safe] // stride == owner)
+    found = (index >= 0) & (keys[safe] // stride == owner)
     standing = np.where(found[..., None], values[safe], np.nan)
 
     observed = np.zeros((count, options))
@@ -499,15 +522,28 @@ def wilson_interval(successes: int, n: int, *, z: float = WILSON_Z) -> tuple[flo
 def calibration_pairs(scores: Iterable[QuestionScore]) -> list[tuple[float, int]]:
     """(p, o) pairs from final forecasts: a binary question gives one (p of yes), a
     multiple-choice or ordered one gives one per option (one-vs-rest)."""
-    pairs: list[tuple[float, int]] = []
-    binary = QuestionKind.BINARY
+    forecasts, outcomes = calibration_arrays(scores)
+    return list(zip(forecasts.tolist(), outcomes.astype(int).tolist(), strict=True))
+
+
+def calibration_arrays(scores: Iterable[QuestionScore]) -> tuple[Any, Any]:
+    """`calibration_pairs` as two arrays (forecasts, outcomes), built without a Python loop
+    per option."""
+    binary: list[QuestionScore] = []
+    by_width: dict[int, list[QuestionScore]] = {}
     for score in scores:
-        finals, outcome = score.final_probabilities, score.outcome
-        if score.kind is binary:
-            pairs.append((finals[0], int(outcome == 0)))
+        if score.kind is QuestionKind.BINARY:
+            binary.append(score)
         else:
-            pairs += zip(finals, [int(k == outcome) for k in range(len(finals))], strict=True)
-    return pairs
+            by_width.setdefault(len(score.final_probabilities), []).append(score)
+    forecasts = [np.array([s.final_probabilities[0] for s in binary], dtype=float)]
+    outcomes = [np.array([s.outcome == 0 for s in binary], dtype=float)]
+    for width, group in by_width.items():
+        forecasts.append(np.array([s.final_probabilities for s in group], dtype=float).ravel())
+        hits = np.zeros((len(group), width))
+        hits[np.arange(len(group)), [s.outcome for s in group]] = 1.0
+        outcomes.append(hits.ravel())
+    return np.concatenate(forecasts), np.concatenate(outcomes)
 
 
 def _recalibration(forecasts: Any, outcomes: Any) -> tuple[float, float] | None:
@@ -542,9 +578,13 @@ def calibration(pairs: Sequence[tuple[float, int]]) -> Calibration:
 
     Summaries are None when there are no pairs (and BSS when the outcomes never vary).
     """
-    n = len(pairs)
-    table = np.array(pairs, dtype=float).reshape(n, 2)
-    forecasts, outcomes = table[:, 0], table[:, 1]
+    table = np.array(pairs, dtype=float).reshape(len(pairs), 2)
+    return calibration_of(table[:, 0], table[:, 1])
+
+
+def calibration_of(forecasts: Any, outcomes: Any) -> Calibration:
+    """`calibration` of two arrays: forecasts and outcomes (0 or 1)."""
+    n = len(forecasts)
     index = np.minimum(np.floor(BIN_COUNT * forecasts + 1e-9), BIN_COUNT - 1).astype(np.int64)
     counts = np.bincount(index, minlength=BIN_COUNT)
     hits = np.bincount(index, weights=outcomes, minlength=BIN_COUNT)
@@ -678,7 +718,7 @@ def summarise(forecaster: str, scores: Sequence[QuestionScore]) -> ForecasterSum
         of(QuestionKind.MULTIPLE_CHOICE),
         of(QuestionKind.ORDERED),
     )
-    table = calibration(calibration_pairs(scores))
+    table = calibration_of(*calibration_arrays(scores))
     return ForecasterSummary(
         forecaster=forecaster,
         n_questions=len(scores),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from typing import Any
 
@@ -16,8 +16,8 @@ from tracker.domain.scoring import (
     Calibration,
     ForecasterSummary,
     QuestionScore,
-    calibration,
-    calibration_pairs,
+    calibration_arrays,
+    calibration_of,
     calibration_verdict,
     nats_to_bits,
 )
@@ -129,6 +129,28 @@ def score_json(
     }
 
 
+def _json_number(value: float | None) -> str:
+    # float repr is what the json module writes; infinity has no JSON form (see _number).
+    return "null" if value is None or not math.isfinite(value) else repr(value)
+
+
+def _question_row(score: QuestionScore, title: str, text: Callable[[str], str]) -> str:
+    """`question_score_json` written directly as text: a million rows are written without a
+    dict each (a test checks that both give the same document). `text` encodes a string."""
+    bits = nats_to_bits(score.log_loss) if math.isfinite(score.log_loss) else None
+    return (
+        f'{{"question": {text(score.question)}, "title": {text(title)}, '
+        f'"forecaster": {text(score.forecaster)}, "kind": "{score.kind.value}", '
+        f'"final_score": {_json_number(score.final_score)}, '
+        f'"time_weighted": {_json_number(score.time_weighted)}, '
+        f'"relative": {_json_number(score.relative)}, '
+        f'"active_days": {score.active_days}, "window_days": {score.window_days}, '
+        f'"coverage": {_json_number(score.coverage)}, '
+        f'"log_loss": {_json_number(score.log_loss)}, "log_loss_bits": {_json_number(bits)}, '
+        f'"backfilled": {"true" if score.backfilled else "false"}}}'
+    )
+
+
 def score_json_chunks(
     *,
     as_of: datetime,
@@ -148,10 +170,17 @@ def score_json_chunks(
     yield f'"conventions": {dump(conventions)}, "forecasters": ['
     yield ", ".join(dump(forecaster_json(f)) for f in forecasters)
     yield '], "questions": ['
-    for start in range(0, len(questions), 2_000):  # a few thousand rows per encoder call
-        chunk = questions[start : start + 2_000]
-        rows = dump([question_score_json(q, titles.get(q.question, "")) for q in chunk])[1:-1]
-        yield rows if start == 0 else ", " + rows
+    encoded: dict[str, str] = {}  # question ids, titles and names repeat on every row
+
+    def text(value: str) -> str:
+        found = encoded.get(value)
+        if found is None:
+            found = encoded[value] = dump(value)
+        return found
+
+    for index, q in enumerate(questions):
+        row = _question_row(q, titles.get(q.question, ""), text)
+        yield row if index == 0 else ", " + row
     yield f'], "excluded": {dump(excluded)}}}\n'
 
 
@@ -299,7 +328,7 @@ def score_view(
     parts.append(forecasters_table(forecasters, two_sided=two_sided))
     teams = {f.forecaster for f in forecasters if f.team}
     real = [q for q in questions if q.forecaster not in teams]
-    pooled = calibration(calibration_pairs(real))
+    pooled = calibration_of(*calibration_arrays(real))
     names = [f.forecaster for f in forecasters if not f.team]
     label = names[0] if len(names) == 1 else "all forecasters"
     parts.append(calibration_table(pooled, title=f"Calibration of {label} (final forecasts)"))

@@ -14,7 +14,7 @@ from tracker.domain.dates import parse_date, parse_moment
 from tracker.domain.model import (
     BACKFILL_THRESHOLD,
     OutcomeStatus,
-    Question,
+    QuestionKind,
     parse_question_ref,
     parse_source_ref,
 )
@@ -107,15 +107,25 @@ def as_of_moment(text: str | None, *, now: datetime) -> datetime:
 
 def _selected(
     session: Session, *, tag: str | None, source: str | None, question: str | None
-) -> list[Question]:
+) -> list[store.QuestionTuple]:
     if question is not None:
-        return [store.get_question(session, parse_question_ref(question))]
-    return store.select_questions(
+        q = store.get_question(session, parse_question_ref(question))
+        return [
+            (
+                q.id,
+                q.slug,
+                q.title,
+                q.kind.value,
+                json.dumps(list(q.options)),
+                q.deadline,
+                q.opened_on,
+                q.created_at,
+            )
+        ]
+    return store.questions_for_scoring(
         session,
-        store.QuestionFilter(
-            tag=tag.strip().lower() if tag else None,
-            source=parse_source_ref(source) if source else None,
-        ),
+        tag=tag.strip().lower() if tag else None,
+        source=parse_source_ref(source) if source else None,
     )
 
 
@@ -211,9 +221,11 @@ def score_ledger(
     excluded = {"annulled": 0, "ambiguous": 0, "hindsight": 0, "after_close": 0, "backfilled": 0}
     chosen: dict[int, ResolvedQuestion] = {}
     titles: dict[str, str] = {}
-    for q in _selected(session, tag=tag, source=source, question=question):
-        resolution = resolutions.get(q.id)
-        if resolution is None or q.created_at > as_of:
+    for number, slug, title, kind, options_json, deadline, opened_on, created_at in _selected(
+        session, tag=tag, source=source, question=question
+    ):
+        resolution = resolutions.get(number)
+        if resolution is None or created_at > as_of:
             continue
         if (first and resolution.occurred_on < first) or (last and resolution.occurred_on > last):
             continue
@@ -221,17 +233,18 @@ def score_ledger(
             excluded[resolution.status.value] += 1
             continue
         assert resolution.outcome is not None
-        chosen[q.id] = ResolvedQuestion(
-            key=q.key,
-            kind=q.kind,
-            options=q.options,
-            opened_on=q.opened_on,
-            deadline=q.deadline,
+        options = tuple(json.loads(options_json))
+        key = slug or str(number)
+        chosen[number] = ResolvedQuestion(
+            key=key,
+            kind=QuestionKind(kind),
+            options=options,
+            opened_on=opened_on,
+            deadline=deadline,
             occurred_on=resolution.occurred_on,
-            outcome=q.options.index(resolution.outcome),
-            tags=q.tags,
+            outcome=options.index(resolution.outcome),
         )
-        titles[q.key] = q.title
+        titles[key] = title
 
     rows = store.stream_forecasts(session, question_ids=sorted(chosen), recorded_by=as_of)
     with _no_cyclic_gc():

@@ -191,13 +191,14 @@ def _question_select() -> sa.Select[tuple[object, ...]]:
 def _questions(session: Session, rows: Sequence[sa.Row[tuple[object, ...]]]) -> list[Question]:
     ids = [r._mapping["id"] for r in rows]
     tags: dict[int, list[str]] = {i: [] for i in ids}
-    if ids:
+    for start in range(0, len(ids), 900):  # stay under SQLite's limit on bound parameters
+        chunk = ids[start : start + 900]
         for question_id, tag in session.execute(
-            sa.select(T.c.question_id, T.c.tag).where(T.c.question_id.in_(ids))
+            sa.select(T.c.question_id, T.c.tag).where(T.c.question_id.in_(chunk))
         ):
             tags[question_id].append(tag)
-        for found in tags.values():
-            found.sort()  # in Python: database collations differ
+    for found in tags.values():
+        found.sort()  # in Python: database collations differ
     result = []
     for row in rows:
         m = row._mapping
@@ -632,11 +633,12 @@ def _rows_sqlite(session: Session, recorded_by: datetime | None) -> Iterator[_Ro
         cursor.execute(sql, parameters)
         while chunk := cursor.fetchmany(10_000):
             for question_id, forecaster, made_at, recorded_at, probabilities in chunk:
-                day = days.get(made_at[:10])
+                made_on = made_at[:10]
+                day = days.get(made_on)
                 if day is None:
-                    day = days.setdefault(made_at[:10], date.fromisoformat(made_at[:10]))
+                    day = days[made_on] = date.fromisoformat(made_on)
                 # Recorded the same day cannot be 24 hours late; otherwise compare exactly.
-                backfilled = recorded_at[:10] != made_at[:10] and (
+                backfilled = not recorded_at.startswith(made_on) and (
                     parse(recorded_at) - parse(made_at) > BACKFILL_THRESHOLD
                 )
                 yield question_id, forecaster, day, backfilled, probabilities
@@ -657,3 +659,33 @@ def resolutions_in_force(
         resolution = _resolution(row)
         current[resolution.question_id] = resolution
     return current
+
+
+#: A question as scoring reads it: (id, slug, title, kind, options JSON, deadline, opened on,
+#: created at).
+QuestionTuple = tuple[int, str | None, str, str, str, date, date, datetime]
+
+
+def questions_for_scoring(
+    session: Session, *, tag: str | None, source: int | str | None
+) -> list[QuestionTuple]:
+    """The questions `score` may use, as plain tuples (tags and sources only filter here)."""
+    query = sa.select(
+        Q.c.id,
+        Q.c.slug,
+        Q.c.title,
+        Q.c.kind,
+        Q.c.options,
+        Q.c.deadline,
+        Q.c.opened_on,
+        Q.c.created_at,
+    ).order_by(Q.c.id)
+    if tag is not None:
+        query = query.where(sa.exists().where(T.c.question_id == Q.c.id, T.c.tag == tag))
+    if source is not None:
+        column = S.c.id if isinstance(source, int) else S.c.slug
+        query = query.where(Q.c.source_id.in_(sa.select(S.c.id).where(column == source)))
+    return [
+        (row[0], row[1], row[2], row[3], row[4], row[5], row[6], row[7])
+        for row in session.execute(query)
+    ]
