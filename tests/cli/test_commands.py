@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import AFTER_EXAMPLE_ENV, EXAMPLE, Run
+from tracker.storage.database import HEAD
 
 Tracker = Callable[..., Run]
 
@@ -449,6 +450,6 @@ def test_automatic_upgrade_says_so_and_where_the_copy_is(
     assert result.exit_code == 0
     copy = next(isolated_database.parent.glob("forecasts.db.bak-0001-*"))
     assert result.stderr.strip() == (
-        f"note: Upgraded {isolated_database} from schema 0001 to 0002; "
+        f"note: Upgraded {isolated_database} from schema 0001 to {HEAD}; "
         f"the old file is kept as {copy}."
     )

@@ -13,7 +13,7 @@ from tracker.errors import DatabaseError
 from tracker.services.interchange import export_lines, import_file
 from tracker.services.scoring import score_ledger
 from tracker.services.workspace import unit_of_work
-from tracker.storage.database import open_database
+from tracker.storage.database import HEAD, open_database
 
 Tracker = Callable[..., Run]
 
@@ -61,7 +61,9 @@ def test_a_shared_database_is_only_upgraded_explicitly(pg_url: str) -> None:
     with engine.begin() as connection:
         connection.exec_driver_sql("UPDATE alembic_version SET version_num = '0001'")
     engine.dispose()
-    with pytest.raises(DatabaseError, match=r"needs an upgrade to 0002\. Run: tracker db upgrade"):
+    with pytest.raises(
+        DatabaseError, match=rf"needs an upgrade to {HEAD}\. Run: tracker db upgrade"
+    ):
         open_database(pg_url, write=True, now=NOW)
 
 

@@ -100,7 +100,19 @@ class ForecastRow(SQLModel, table=True):
     """One forecast: probabilities as a JSON object option -> probability, in option order."""
 
     __tablename__ = "forecast"
-    __table_args__ = (sa.Index("ix_forecast_question_made", "question_id", "made_at"),)
+    # Scoring reads forecasts in question order through this index alone (migration 0003;
+    # PostgreSQL keeps the probabilities out of it, see there).
+    __table_args__ = (
+        sa.Index(
+            "ix_forecast_scoring",
+            "question_id",
+            "made_at",
+            "id",
+            "forecaster_id",
+            "recorded_at",
+            "probabilities",
+        ),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     question_id: int = Field(foreign_key="question.id")
