@@ -64,18 +64,10 @@ def score(
     if as_json:
         from tracker.reports.scores import score_json, score_json_chunks
 
-        parts = {
-            "as_of": report.as_of,
-            "conventions": report.conventions,
-            "forecasters": report.forecasters,
-            "questions": report.questions,
-            "titles": report.titles,
-            "excluded": report.excluded,
-        }
         if console.is_terminal():
-            console.emit_json(score_json(**parts))
+            console.emit_json(score_json(report))
         else:  # a script reads it: stream it compact, a row at a time
-            console.emit_text(score_json_chunks(**parts))
+            console.emit_text(score_json_chunks(report))
         return
     from tracker.reports.scores import score_view
 

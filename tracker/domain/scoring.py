@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
-from datetime import date
+from dataclasses import dataclass, field
+from datetime import date, datetime
 from itertools import chain
 from typing import Any, NamedTuple
 
@@ -702,6 +702,19 @@ class ForecasterSummary:
     def team(self) -> bool:
         """True for the team aggregates."""
         return self.forecaster in TEAM_NAMES
+
+
+@dataclass(frozen=True)
+class ScoreReport:
+    """Everything `tracker score` shows: as of when, under which conventions, per forecaster,
+    per question (with titles), and what was left out."""
+
+    as_of: datetime
+    conventions: dict[str, Any]
+    forecasters: list[ForecasterSummary]
+    questions: list[QuestionScore]
+    titles: dict[str, str]
+    excluded: dict[str, int] = field(default_factory=dict)
 
 
 def summarise(forecaster: str, scores: Sequence[QuestionScore]) -> ForecasterSummary:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Callable, Iterator
-from datetime import UTC, datetime
+from datetime import UTC
 from typing import Any
 
 from rich.console import Group, RenderableType
@@ -16,6 +16,7 @@ from tracker.domain.scoring import (
     Calibration,
     ForecasterSummary,
     QuestionScore,
+    ScoreReport,
     calibration_arrays,
     calibration_of,
     calibration_verdict,
@@ -110,22 +111,15 @@ def question_score_json(score: QuestionScore, title: str) -> dict[str, Any]:
     }
 
 
-def score_json(
-    *,
-    as_of: datetime,
-    conventions: dict[str, Any],
-    forecasters: list[ForecasterSummary],
-    questions: list[QuestionScore],
-    titles: dict[str, str],
-    excluded: dict[str, int],
-) -> dict[str, Any]:
+def score_json(report: ScoreReport) -> dict[str, Any]:
     """The whole `tracker score --json` document."""
+    titles = report.titles
     return {
-        "as_of": as_of.astimezone(UTC).isoformat(),
-        "conventions": conventions,
-        "forecasters": [forecaster_json(f) for f in forecasters],
-        "questions": [question_score_json(q, titles.get(q.question, "")) for q in questions],
-        "excluded": excluded,
+        "as_of": report.as_of.astimezone(UTC).isoformat(),
+        "conventions": report.conventions,
+        "forecasters": [forecaster_json(f) for f in report.forecasters],
+        "questions": [question_score_json(q, titles.get(q.question, "")) for q in report.questions],
+        "excluded": report.excluded,
     }
 
 
@@ -151,24 +145,17 @@ def _question_row(score: QuestionScore, title: str, text: Callable[[str], str]) 
     )
 
 
-def score_json_chunks(
-    *,
-    as_of: datetime,
-    conventions: dict[str, Any],
-    forecasters: list[ForecasterSummary],
-    questions: list[QuestionScore],
-    titles: dict[str, str],
-    excluded: dict[str, int],
-) -> Iterator[str]:
+def score_json_chunks(report: ScoreReport) -> Iterator[str]:
     """The same document as `score_json`, as compact text in pieces: a million question rows
     are written one by one instead of being held as one list of dicts and one string."""
 
     def dump(value: Any) -> str:
         return json.dumps(value, ensure_ascii=False)
 
-    yield f'{{"as_of": {dump(as_of.astimezone(UTC).isoformat())}, '
-    yield f'"conventions": {dump(conventions)}, "forecasters": ['
-    yield ", ".join(dump(forecaster_json(f)) for f in forecasters)
+    titles = report.titles
+    yield f'{{"as_of": {dump(report.as_of.astimezone(UTC).isoformat())}, '
+    yield f'"conventions": {dump(report.conventions)}, "forecasters": ['
+    yield ", ".join(dump(forecaster_json(f)) for f in report.forecasters)
     yield '], "questions": ['
     encoded: dict[str, str] = {}  # question ids, titles and names repeat on every row
 
@@ -178,10 +165,10 @@ def score_json_chunks(
             found = encoded[value] = dump(value)
         return found
 
-    for index, q in enumerate(questions):
+    for index, q in enumerate(report.questions):
         row = _question_row(q, titles.get(q.question, ""), text)
         yield row if index == 0 else ", " + row
-    yield f'], "excluded": {dump(excluded)}}}\n'
+    yield f'], "excluded": {dump(report.excluded)}}}\n'
 
 
 def _fixed(value: float | None, digits: int = 3) -> str:

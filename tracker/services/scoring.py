@@ -6,7 +6,6 @@ import gc
 import json
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
 from typing import Any
 
@@ -24,10 +23,10 @@ from tracker.domain.scoring import (
     CALLOUT_MIN_N,
     TEAM_NAMES,
     WILSON_Z,
-    ForecasterSummary,
     ForecastRow,
     QuestionScore,
     ResolvedQuestion,
+    ScoreReport,
     score_questions,
     summarise,
 )
@@ -71,18 +70,6 @@ def conventions(*, two_sided: bool, live_only: bool) -> dict[str, Any]:
         "live_only": live_only,
         "two_sided": two_sided,
     }
-
-
-@dataclass(frozen=True)
-class ScoreReport:
-    """Everything `tracker score` shows."""
-
-    as_of: datetime
-    conventions: dict[str, Any]
-    forecasters: list[ForecasterSummary]
-    questions: list[QuestionScore]
-    titles: dict[str, str]
-    excluded: dict[str, int] = field(default_factory=dict)
 
 
 def _day(value: str | date | None, *, today: date) -> date | None:
