@@ -24,7 +24,9 @@ OPTIONS = {
 }
 
 
-def _probabilities(rng: random.Random, options: list[str], truth: int, skill: float) -> dict[str, float]:
+def _probabilities(
+    rng: random.Random, options: list[str], truth: int, skill: float
+) -> dict[str, float]:
     weights = [rng.random() + (skill * 3 if k == truth else 0) for k in range(len(options))]
     total = sum(weights)
     values = [round(w / total, 3) for w in weights]

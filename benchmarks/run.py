@@ -21,7 +21,12 @@ ROOT = Path(__file__).resolve().parent.parent
 CACHE = ROOT / "benchmarks" / ".cache"
 TRACKER = str(Path(sys.executable).with_name("tracker"))
 # The clock is pinned after the synthetic data ends, so every run sees the same ledger.
-ENV = {**os.environ, "TRACKER_NOW": "2023-06-30T00:00:00+00:00", "TRACKER_USER": "bench"}
+# Bytecode is cached as on any normal install (this sandbox's shell turns that off).
+ENV = {
+    **{k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"},
+    "TRACKER_NOW": "2023-06-30T00:00:00+00:00",
+    "TRACKER_USER": "bench",
+}
 
 
 @dataclass(frozen=True)
@@ -29,13 +34,13 @@ class Case:
     name: str
     forecasts: int
     binary_only: bool
-    seconds_target: float
-    megabytes_target: float
+    seconds_target: float | None
+    megabytes_target: float | None
     target_text: str
 
 
 CASES = [
-    Case("10k binary", 10_000, True, 2.6 / 2, 200, "scale reference"),
+    Case("10k binary", 10_000, True, None, None, "none: shows how time grows"),
     Case("100k binary", 100_000, True, 2.6, 200, "< 2.6 s and 200 MB (a peer tool's cost)"),
     Case("1M mixed", 1_000_000, False, 10.0, 1024, "< 10 s and 1 GB"),
 ]
@@ -107,11 +112,15 @@ def main() -> None:
         runs = [measure(command) for _ in range(args.runs)]
         seconds = statistics.median(r[0] for r in runs)
         megabytes = max(r[1] for r in runs)
-        met = seconds < case.seconds_target and megabytes < case.megabytes_target
+        if case.seconds_target is None or case.megabytes_target is None:
+            ratio, met = "-", "-"
+        else:
+            ratio = f"{seconds / case.seconds_target:.2f} / {megabytes / case.megabytes_target:.2f}"
+            fast = seconds < case.seconds_target and megabytes < case.megabytes_target
+            met = "yes" if fast else "NO"
         rows.append(
             f"| `tracker score --json` | {case.name} | {seconds:.2f} s | {megabytes:.0f} MB "
-            f"| {case.target_text} | {seconds / case.seconds_target:.2f} / "
-            f"{megabytes / case.megabytes_target:.2f} | {'yes' if met else 'NO'} |"
+            f"| {case.target_text} | {ratio} | {met} |"
         )
         print(rows[-1], flush=True)
     write(args.out, rows, args.runs)
@@ -130,7 +139,7 @@ and about 1% of those annulled. "binary" ledgers hold only binary questions; "mi
 70% binary, 20% multiple choice, 10% ordered. Each is imported once with `tracker import`.
 
 Command: `tracker --db LEDGER.db score --json > /dev/null` in a fresh process, {runs} runs
-(this sandbox sets PYTHONDONTWRITEBYTECODE; the runs unset it, as on a normal install);
+(bytecode cached, as on a normal install);
 time is the median wall time, memory the largest peak resident set size. Ratio is
 time / target time and memory / target memory (below 1 meets the target).
 
@@ -153,9 +162,12 @@ Profiled with cProfile (`tracker score --json` on these ledgers):
   is paused while scoring (scores are tuples that form no cycles); SQLite rows come from the
   driver's own cursor in index order, with times parsed by the C parser; the JSON is streamed
   row by row with repeated strings encoded once; calibration is computed on arrays.
-- What remains at 1M, roughly: SQLite reading a million rows in question order (2.3 s),
-  Python work per row (reading, parsing probabilities: 2.5 s), the batched array work (2 s),
-  writing 200,000 JSON rows (0.7 s), start-up imports (0.5 s).
+- Reading a million forecasts in question order went through the table in index order
+  (2.3 s of random page reads); migration 0003's covering index makes it one sequential read
+  of the index (0.7 s). 1M: 10.0 s before, 8.0 s after.
+- What remains at 1M, roughly: Python work per row (reading, parsing probabilities: 2.5 s),
+  the batched array work (2 s), SQLite (0.7 s), writing 200,000 JSON rows (0.7 s), start-up
+  imports (0.5 s).
 - Scores stay exact: the batched path is checked against one question at a time by a
   property test, and against the hand-computed examples in `tests/domain/test_scoring.py`.
 """

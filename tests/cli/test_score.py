@@ -150,3 +150,16 @@ def _db_path() -> str:
     import os
 
     return os.environ["TRACKER_DB"]
+
+
+def test_a_team_aggregate_alone_gets_its_own_calibration(example: Tracker) -> None:
+    result = example("score", "--forecaster", "team (median)", env=LATER)
+    assert result.exit_code == 0
+    assert "Calibration of team (median)" in result.stdout
+
+
+def test_question_and_tag_together_are_refused(example: Tracker) -> None:
+    result = example("score", "--question", "2", "--tag", "border", env=LATER)
+    assert result.stderr.strip() == (
+        "error: --question names one question: leave out --tag and --source."
+    )

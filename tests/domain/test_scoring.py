@@ -393,3 +393,9 @@ def test_scoring_in_a_batch_equals_scoring_one_by_one(
             assert (x.relative is None) == (y.relative is None)
             if x.relative is not None:
                 assert x.relative == pytest.approx(y.relative, abs=1e-12)
+
+
+@pytest.mark.parametrize("hits", [340, 300])
+def test_an_exact_five_point_gap_is_called_out_on_either_side(hits: int) -> None:
+    table = calibration([(0.8, 1)] * hits + [(0.8, 0)] * (400 - hits))
+    assert table.bins[8].callout

@@ -205,3 +205,8 @@ def test_as_of_a_date_means_the_end_of_that_day() -> None:
     assert moment.isoformat() == "2022-01-31T23:59:59.999999+00:00"
     with pytest.raises(InputError, match="is in the future"):
         as_of_moment("2030-01-01", now=LATER)
+
+
+def test_as_of_today_means_now() -> None:
+    assert as_of_moment("2022-06-15", now=LATER) == LATER
+    assert as_of_moment("today", now=LATER) == LATER

@@ -314,9 +314,10 @@ def score_view(
     parts: list[RenderableType] = list(_verdicts(forecasters))
     parts.append(forecasters_table(forecasters, two_sided=two_sided))
     teams = {f.forecaster for f in forecasters if f.team}
-    real = [q for q in questions if q.forecaster not in teams]
+    # The calibration table pools the people shown (or the team aggregate, if only it is).
+    real = [q for q in questions if q.forecaster not in teams] or list(questions)
     pooled = calibration_of(*calibration_arrays(real))
-    names = [f.forecaster for f in forecasters if not f.team]
+    names = [f.forecaster for f in forecasters if not f.team] or [f.forecaster for f in forecasters]
     label = names[0] if len(names) == 1 else "all forecasters"
     parts.append(calibration_table(pooled, title=f"Calibration of {label} (final forecasts)"))
     if len(names) > 1:

@@ -84,7 +84,12 @@ def as_of_moment(text: str | None, *, now: datetime) -> datetime:
         return now
     if ":" not in text:
         day = parse_date(text, today=now.date(), past=True).value
-        moment = datetime.combine(day, time.max, UTC)
+        # A date means the end of that day; today's end has not come yet, so today means now.
+        moment = (
+            min(datetime.combine(day, time.max, UTC), now)
+            if day <= now.date()
+            else (datetime.combine(day, time.max, UTC))
+        )
     else:
         moment = parse_moment(text, now=now)
     if moment > now:
@@ -96,6 +101,8 @@ def _selected(
     session: Session, *, tag: str | None, source: str | None, question: str | None
 ) -> list[store.QuestionTuple]:
     if question is not None:
+        if tag is not None or source is not None:
+            raise InputError("--question names one question: leave out --tag and --source.")
         q = store.get_question(session, parse_question_ref(question))
         return [
             (
