@@ -127,7 +127,7 @@ def test_import_stopped_half_way_leaves_the_database_as_it_was(
 ) -> None:
     run("add", "Existing", "-c", "C", "-d", "+1m")
     big = tmp_path / "big.jsonl"
-    _big_export(big, 20_000)
+    _big_export(big, 40_000)  # long enough that half way is well past start-up
     # Time a full import elsewhere, then kill a second one half way through its run.
     started = time.monotonic()
     timed = run("--db", str(tmp_path / "timing.db"), "import", str(big))
