@@ -505,9 +505,12 @@ class Calibration:
     intercept: float | None = None
 
 
-def bin_index(probability: float) -> int:
-    """Which of the 10 left-closed bins holds `probability` (0.3 -> 3; 1.0 -> 9)."""
-    return min(math.floor(BIN_COUNT * probability + 1e-9), BIN_COUNT - 1)
+def bin_index(probability: Any) -> Any:
+    """Which of the 10 left-closed bins holds `probability` (0.3 -> 3; 1.0 -> 9); works on a
+    number or elementwise on an array. The 1e-9 keeps 0.3 out of the bin below it."""
+    return np.minimum(np.floor(BIN_COUNT * np.asarray(probability) + 1e-9), BIN_COUNT - 1).astype(
+        np.int64
+    )
 
 
 def wilson_interval(successes: int, n: int, *, z: float = WILSON_Z) -> tuple[float, float]:
@@ -521,16 +524,9 @@ def wilson_interval(successes: int, n: int, *, z: float = WILSON_Z) -> tuple[flo
     return max(0.0, centre - half), min(1.0, centre + half)
 
 
-def calibration_pairs(scores: Iterable[QuestionScore]) -> list[tuple[float, int]]:
-    """(p, o) pairs from final forecasts: a binary question gives one (p of yes), a
-    multiple-choice or ordered one gives one per option (one-vs-rest)."""
-    forecasts, outcomes = calibration_arrays(scores)
-    return list(zip(forecasts.tolist(), outcomes.astype(int).tolist(), strict=True))
-
-
 def calibration_arrays(scores: Iterable[QuestionScore]) -> tuple[Any, Any]:
-    """`calibration_pairs` as two arrays (forecasts, outcomes), built without a Python loop
-    per option."""
+    """The (forecast, outcome) pairs of final forecasts, as two arrays: a binary question gives
+    one (p of yes), a multiple-choice or ordered one gives one per option (one-vs-rest)."""
     binary: list[QuestionScore] = []
     by_width: dict[int, list[QuestionScore]] = {}
     for score in scores:
@@ -587,7 +583,7 @@ def calibration(pairs: Sequence[tuple[float, int]]) -> Calibration:
 def calibration_of(forecasts: Any, outcomes: Any) -> Calibration:
     """`calibration` of two arrays: forecasts and outcomes (0 or 1)."""
     n = len(forecasts)
-    index = np.minimum(np.floor(BIN_COUNT * forecasts + 1e-9), BIN_COUNT - 1).astype(np.int64)
+    index = bin_index(forecasts)
     counts = np.bincount(index, minlength=BIN_COUNT)
     hits = np.bincount(index, weights=outcomes, minlength=BIN_COUNT)
     totals = np.bincount(index, weights=forecasts, minlength=BIN_COUNT)

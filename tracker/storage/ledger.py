@@ -299,12 +299,6 @@ class QuestionFilter:
     forecaster: str | None = None
 
 
-def _latest_resolution_ids() -> sa.Select[tuple[int]]:
-    """Ids of the resolutions in force: those no later resolution amends."""
-    amended = sa.select(R.c.amends_id).where(R.c.amends_id.is_not(None))
-    return sa.select(R.c.id).where(R.c.id.not_in(amended))
-
-
 def select_questions(session: Session, flt: QuestionFilter) -> list[Question]:
     """Questions matching `flt`, by deadline then number."""
     query = _question_select()
@@ -578,7 +572,7 @@ def stream_forecasts(
         return
     wanted = set(question_ids) if question_ids is not None else None
     rows = (
-        _rows_sqlite(session, recorded_by)
+        _rows_sqlite(session, question_ids, recorded_by)
         if session.get_bind().dialect.name == "sqlite"
         else _rows_sqlalchemy(session, question_ids, recorded_by)
     )
@@ -614,18 +608,25 @@ def _rows_sqlalchemy(
         yield question_id, forecaster, made_at.astimezone(UTC).date(), backfilled, probabilities
 
 
-def _rows_sqlite(session: Session, recorded_by: datetime | None) -> Iterator[_Row]:
+def _rows_sqlite(
+    session: Session, question_ids: Sequence[int] | None, recorded_by: datetime | None
+) -> Iterator[_Row]:
     """The SQLite path, on the driver's own cursor: SQLAlchemy's per-row result handling cost
     as much as SQLite's own reading on a million rows. Times are stored as naive UTC text
     (`UTCDateTime`), which compares as text and parses with the C parser."""
+    conditions: list[str] = []
+    parameters: list[object] = []
+    if recorded_by is not None:
+        conditions.append("recorded_at <= ?")
+        parameters.append(recorded_by.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f"))
+    if question_ids is not None and len(question_ids) <= 900:  # a few: read only theirs
+        conditions.append(f"question_id IN ({', '.join('?' * len(question_ids))})")
+        parameters.extend(question_ids)
     sql = (
         "SELECT question_id, forecaster_id, made_at, recorded_at, probabilities FROM forecast"
-        + (" WHERE recorded_at <= ?" if recorded_by is not None else "")
+        + (" WHERE " + " AND ".join(conditions) if conditions else "")
         + " ORDER BY question_id, made_at, id"
     )
-    parameters: tuple[str, ...] = ()
-    if recorded_by is not None:
-        parameters = (recorded_by.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f"),)
     cursor = session.connection().connection.driver_connection.cursor()  # type: ignore[union-attr]
     parse = datetime.fromisoformat
     days: dict[str, date] = {}
