@@ -326,6 +326,18 @@ def test_show_has_criteria_quote_history_and_trail(tracker: Tracker) -> None:
         assert expected in result.stdout
 
 
+def test_source_add_names_the_forecaster_that_speaks_for_the_report(
+    tracker: Tracker, tmp_path: Path
+) -> None:
+    report = tmp_path / "report.md"
+    report.write_text("# Weekly brief\n\nTalks are likely to resume next month.\n")
+    added = tracker("source", "add", str(report), "--forecaster", "Brief (Smith)", "--json")
+    assert added.exit_code == 0
+    assert json.loads(added.stdout)["forecaster"] == "Brief (Smith)"
+    shown = tracker("source", "show", "1", env={"COLUMNS": "200"})
+    assert "Brief (Smith)" in shown.stdout
+
+
 def test_source_add_detects_the_same_text_twice(tracker: Tracker, tmp_path: Path) -> None:
     report = tmp_path / "report.md"
     report.write_text("# Weekly brief\n\nTalks are likely to resume next month.\n")

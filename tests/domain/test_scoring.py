@@ -202,6 +202,31 @@ def test_team_aggregates_are_scored_like_forecasters() -> None:
     assert scores[TEAM_GEO_ODDS].final_score == pytest.approx((1 - geo) ** 2, abs=1e-15)
 
 
+def test_a_report_is_scored_but_not_pooled_into_the_team() -> None:
+    question = _binary_question(2)
+    forecasts = [
+        DatedForecast("a", DAY, _yes(0.6)),
+        DatedForecast("b", DAY, _yes(0.9)),
+        DatedForecast("report", DAY, _yes(0.1)),
+    ]
+    result = score_question(question, forecasts, outsiders=frozenset({"report"}))
+    scores = {s.forecaster: s for s in result.scores}
+    assert scores["report"].final_score == pytest.approx(0.81, abs=1e-15)
+    # The median of the members only: 0.75, not median(0.6, 0.9, 0.1) = 0.6.
+    assert scores[TEAM_MEDIAN].final_probabilities[0] == pytest.approx(0.75, abs=1e-15)
+    # The report still counts among the others for an analyst's relative score.
+    assert scores["a"].relative == pytest.approx(0.16 - (0.01 + 0.81) / 2, abs=1e-15)
+
+
+def test_a_question_forecast_only_by_a_report_has_no_team_score() -> None:
+    result = score_question(
+        _binary_question(2),
+        [DatedForecast("report", DAY, _yes(0.7))],
+        outsiders=frozenset({"report"}),
+    )
+    assert [s.forecaster for s in result.scores] == ["report"]
+
+
 def test_multiple_choice_median_is_renormalised() -> None:
     aggregate = median_forecast([(0.6, 0.3, 0.1), (0.2, 0.2, 0.6), (0.3, 0.5, 0.2)])
     assert sum(aggregate) == pytest.approx(1.0, abs=1e-15)

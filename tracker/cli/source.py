@@ -23,6 +23,11 @@ def add(
     published: str | None = typer.Option(None, "--published", help="Publication date."),
     url: str | None = typer.Option(None, "--url"),
     slug: str | None = typer.Option(None, "--slug", help="A short name, e.g. sochi-sitrep."),
+    forecaster: str | None = typer.Option(
+        None,
+        "--forecaster",
+        help='Who records the report\'s own implied forecasts, e.g. "RSC sitrep (Giragosian)".',
+    ),
     as_name: str | None = typer.Option(None, "--as", help=AS_HELP),
     as_json: bool = typer.Option(False, "--json", help=JSON_HELP),
 ) -> None:
@@ -47,6 +52,7 @@ def add(
             published=published,
             url=url,
             slug=slug,
+            forecaster=forecaster,
         )
     src = added.source
     if as_json:

@@ -44,6 +44,7 @@ class SourceRecord:
     content_hash: str | None
     added_at: datetime | None
     added_by: str | None
+    forecaster: str | None = None
 
 
 @dataclass(frozen=True)
@@ -195,6 +196,7 @@ def _source(f: _Fields) -> SourceRecord:
         content_hash=f.text("content_hash"),
         added_at=f.moment("added_at"),
         added_by=f.text("added_by"),
+        forecaster=(f.text("forecaster") or "").strip() or None,
     )
 
 
@@ -357,6 +359,7 @@ def source_line(source: Source) -> str:
             "title": source.title,
             "author": source.author,
             "organisation": source.organisation,
+            "forecaster": source.forecaster,
             "published_on": source.published_on.isoformat() if source.published_on else None,
             "url": source.url,
             "file": source.file,

@@ -52,6 +52,8 @@ class Source:
     added_at: datetime
     added_by: str
     text: str | None = None
+    # The forecaster that records the report's own implied probabilities, so it is scored.
+    forecaster: str | None = None
 
 
 @dataclass(frozen=True)

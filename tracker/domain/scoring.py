@@ -242,6 +242,7 @@ def score_question(
     two_sided: bool = False,
     live_only: bool = False,
     with_team: bool = True,
+    outsiders: frozenset[str] = frozenset(),
 ) -> QuestionResult:
     """Score every forecaster on one resolved question under the stated conventions.
 
@@ -251,10 +252,15 @@ def score_question(
     the mean daily score from its first forecast to the close; the relative score is the mean
     over days of its daily score minus the median daily score of the other forecasters who had
     a standing forecast that day (None if nobody else did). With `with_team`, the median and
-    geometric-mean-of-odds aggregates of the standing forecasts are scored the same way.
+    geometric-mean-of-odds aggregates of the standing forecasts are scored the same way;
+    `outsiders` (forecasters that speak for a report) are scored but left out of the aggregates.
     """
     (result,) = score_questions(
-        [(question, forecasts)], two_sided=two_sided, live_only=live_only, with_team=with_team
+        [(question, forecasts)],
+        two_sided=two_sided,
+        live_only=live_only,
+        with_team=with_team,
+        outsiders=outsiders,
     )
     return result
 
@@ -316,6 +322,7 @@ def score_questions(
     two_sided: bool = False,
     live_only: bool = False,
     with_team: bool = True,
+    outsiders: frozenset[str] = frozenset(),
 ) -> list[QuestionResult]:
     """`score_question` for many questions at once, in the same order.
 
@@ -334,7 +341,12 @@ def score_questions(
             groups.setdefault(key, []).append((position, prepared))
     for (kind, options), members in groups.items():
         scored = _score_batch(
-            kind, options, [p for _, p in members], two_sided=two_sided, with_team=with_team
+            kind,
+            options,
+            [p for _, p in members],
+            two_sided=two_sided,
+            with_team=with_team,
+            outsiders=outsiders,
         )
         for (position, _), scores in zip(members, scored, strict=True):
             results[position].scores.extend(scores)
@@ -348,6 +360,7 @@ def _score_batch(
     *,
     two_sided: bool,
     with_team: bool,
+    outsiders: frozenset[str],
 ) -> list[list[QuestionScore]]:
     count = len(batch)
     people = max(len(p.names) for p in batch)
@@ -399,8 +412,21 @@ def _score_batch(
     of_others, of_all = _medians(daily)
     relative = daily - of_others
     finals = standing[:, -1]
+    members = None
+    if with_team and outsiders:
+        # Reports are scored like analysts, but a team aggregate pools only its members.
+        members = np.array(
+            [
+                [n not in outsiders for n in p.names] + [False] * (people - len(p.names))
+                for p in batch
+            ]
+        )
+        if not members.all():
+            standing = np.where(members[:, None, :, None], standing, np.nan)
+            of_all = _medians(np.where(members[:, None, :], daily, np.nan))[1]
     if with_team:
-        pooled = [median_forecast(standing), geo_odds_forecast(standing)]
+        with np.errstate(invalid="ignore", divide="ignore"):  # days when no member stands
+            pooled = [median_forecast(standing), geo_odds_forecast(standing)]
         team_daily = np.stack(
             [_scores(kind, p, observed[:, None, :], two_sided) for p in pooled], axis=-1
         )
@@ -428,7 +454,7 @@ def _score_batch(
     for b, prepared in enumerate(batch):
         q = prepared.question
         columns = list(enumerate(prepared.names))
-        if with_team:
+        if with_team and (members is None or members[b].any()):
             columns += [(people, TEAM_MEDIAN), (people + 1, TEAM_GEO_ODDS)]
         scored.append(
             [
@@ -713,6 +739,8 @@ class ScoreReport:
     questions: list[QuestionScore]
     titles: dict[str, str]
     excluded: dict[str, int] = field(default_factory=dict)
+    # Forecasters that speak for a report: scored, but not members of the team aggregates.
+    report_forecasters: frozenset[str] = frozenset()
 
 
 def summarise(forecaster: str, scores: Sequence[QuestionScore]) -> ForecasterSummary:

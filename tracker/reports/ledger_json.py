@@ -82,6 +82,7 @@ def source_json(source: Source) -> JSONObject:
         "title": source.title,
         "author": source.author,
         "organisation": source.organisation,
+        "forecaster": source.forecaster,
         "published_on": _day(source.published_on),
         "url": source.url,
         "file": source.file,

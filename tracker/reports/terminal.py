@@ -280,6 +280,7 @@ def source_view(detail: SourceDetail) -> RenderableType:
     for label, value in (
         ("author", s.author),
         ("organisation", s.organisation),
+        ("forecaster", s.forecaster),
         ("published", s.published_on.isoformat() if s.published_on else None),
         ("url", s.url),
         ("file", s.file),

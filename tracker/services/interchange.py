@@ -154,6 +154,7 @@ class _Importer:
             added_at=record.added_at or self.now,
             added_by=record.added_by or self.importer,
             number=record.number,
+            forecaster=record.forecaster,
         )
         self.sources[record.key] = created.id
         self.counts["sources"] += 1

@@ -146,6 +146,7 @@ def _score_rows(
     *,
     two_sided: bool,
     live_only: bool,
+    outsiders: frozenset[str],
 ) -> list[QuestionScore]:
     """Score streamed forecast rows question by question, in batches of questions."""
     scores: list[QuestionScore] = []
@@ -154,7 +155,9 @@ def _score_rows(
     parsed: dict[str, tuple[float, ...]] = {}
 
     def score_batch() -> None:
-        for result in score_questions(batch, two_sided=two_sided, live_only=live_only):
+        for result in score_questions(
+            batch, two_sided=two_sided, live_only=live_only, outsiders=outsiders
+        ):
             excluded["hindsight"] += result.hindsight
             excluded["after_close"] += result.after_close
             excluded["backfilled"] += result.backfilled_excluded
@@ -240,9 +243,12 @@ def score_ledger(
         )
         titles[key] = title
 
+    outsiders = store.source_forecasters(session)
     rows = store.stream_forecasts(session, question_ids=sorted(chosen), recorded_by=as_of)
     with _no_cyclic_gc():
-        scores = _score_rows(rows, chosen, excluded, two_sided=two_sided, live_only=live_only)
+        scores = _score_rows(
+            rows, chosen, excluded, two_sided=two_sided, live_only=live_only, outsiders=outsiders
+        )
 
     if forecaster is not None:
         if forecaster not in store.forecaster_names(session) and forecaster not in TEAM_NAMES:
@@ -259,4 +265,5 @@ def score_ledger(
         questions=scores,
         titles=titles,
         excluded=excluded,
+        report_forecasters=outsiders,
     )

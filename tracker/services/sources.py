@@ -60,11 +60,14 @@ def add_source(
     published: str | date | None = None,
     url: str | None = None,
     slug: str | None = None,
+    forecaster: str | None = None,
 ) -> AddedSource:
     """Add a report, from a text file (stored with its content hash) or by URL alone.
 
     Without `title`, the first non-empty line of the text is used. Adding the same text twice
-    is refused. Raises InputError or ConflictError.
+    is refused. `forecaster` names who records the report's own implied probabilities (a
+    forecaster scored like an analyst but never counted in the team aggregate). Raises
+    InputError or ConflictError.
     """
     text = read_source_text(file) if file is not None else None
     if text is not None and not text.strip():
@@ -110,6 +113,7 @@ def add_source(
         content_hash=digest,
         added_at=now,
         added_by=added_by,
+        forecaster=clean_text(forecaster, "forecaster"),
     )
     return AddedSource(source=source, title_from_text=title_from_text)
 

@@ -71,6 +71,12 @@ def forecaster_names(session: Session) -> list[str]:
     return sorted(str(n) for n in session.execute(sa.select(P.c.name)).scalars())
 
 
+def source_forecasters(session: Session) -> frozenset[str]:
+    """Names of the forecasters that speak for a report (left out of team aggregates)."""
+    query = sa.select(P.c.name).join(S, S.c.forecaster_id == P.c.id).distinct()
+    return frozenset(str(n) for n in session.execute(query).scalars())
+
+
 # --- sources -----------------------------------------------------------------------------------
 
 
@@ -89,6 +95,14 @@ def _source(row: sa.Row[tuple[object, ...]], *, with_text: bool) -> Source:
         added_at=m["added_at"],
         added_by=m["added_by"],
         text=m["text"] if with_text else None,
+        forecaster=m["forecaster_name"],
+    )
+
+
+def _source_select() -> sa.Select[tuple[object, ...]]:
+    """Sources with the name of the forecaster that speaks for each (if any)."""
+    return sa.select(S, P.c.name.label("forecaster_name")).select_from(
+        S.outerjoin(P, S.c.forecaster_id == P.c.id)
     )
 
 
@@ -107,8 +121,10 @@ def insert_source(
     added_at: datetime,
     added_by: str,
     number: int | None = None,
+    forecaster: str | None = None,
 ) -> Source:
-    """Insert a source and return it. `number` keeps an imported id when it is free."""
+    """Insert a source and return it. `number` keeps an imported id when it is free;
+    `forecaster` names who records the report's own implied probabilities (created if new)."""
     values: dict[str, object] = {
         "slug": slug,
         "title": title,
@@ -121,6 +137,9 @@ def insert_source(
         "content_hash": content_hash,
         "added_at": added_at,
         "added_by": added_by,
+        "forecaster_id": None
+        if forecaster is None
+        else forecaster_id(session, forecaster, now=added_at),
     }
     if _id_is_free(session, S, number):
         values["id"] = number
@@ -130,7 +149,7 @@ def insert_source(
 def find_source(session: Session, ref: int | str, *, with_text: bool = False) -> Source | None:
     """Return the source with this number or slug, or None."""
     column = S.c.id if isinstance(ref, int) else S.c.slug
-    row = session.execute(sa.select(S).where(column == ref)).first()
+    row = session.execute(_source_select().where(column == ref)).first()
     return _source(row, with_text=with_text) if row else None
 
 
@@ -145,7 +164,7 @@ def get_source(session: Session, ref: int | str, *, with_text: bool = False) -> 
 
 def source_by_hash(session: Session, content_hash: str) -> Source | None:
     """Return the source whose text has this hash, if any."""
-    row = session.execute(sa.select(S).where(S.c.content_hash == content_hash)).first()
+    row = session.execute(_source_select().where(S.c.content_hash == content_hash)).first()
     return _source(row, with_text=False) if row else None
 
 
@@ -153,7 +172,7 @@ def find_source_by_metadata(
     session: Session, *, title: str, url: str | None, published_on: date | None
 ) -> Source | None:
     """A source without text with this title, URL and date (identity for imports)."""
-    query = sa.select(S).where(
+    query = _source_select().where(
         S.c.title == title,
         S.c.content_hash.is_(None),
         S.c.url.is_(None) if url is None else S.c.url == url,
@@ -165,7 +184,7 @@ def find_source_by_metadata(
 
 def list_sources(session: Session, *, with_text: bool = False) -> list[Source]:
     """Every source, by number."""
-    rows = session.execute(sa.select(S).order_by(S.c.id)).all()
+    rows = session.execute(_source_select().order_by(S.c.id)).all()
     return [_source(r, with_text=with_text) for r in rows]
 
 

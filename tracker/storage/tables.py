@@ -55,6 +55,8 @@ class SourceRow(SQLModel, table=True):
     content_hash: str | None = Field(default=None, unique=True)
     added_at: datetime = _moment()
     added_by: str
+    # The forecaster that records this report's own implied probabilities, if any.
+    forecaster_id: int | None = Field(default=None, foreign_key="forecaster.id")
 
 
 class ForecasterRow(SQLModel, table=True):
