@@ -68,3 +68,51 @@ def emit_json(data: Any) -> None:
     indent = 2 if sys.stdout.isatty() else None
     sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=indent) + "\n")
     sys.stdout.flush()
+
+
+class DelayedProgress:
+    """A progress bar on stderr that appears only once work has taken longer than `delay`
+    seconds, and only on a terminal; call it with (stage, done, total), total 0 if unknown."""
+
+    def __init__(self, delay: float = 1.0) -> None:
+        import time
+
+        self._clock = time.monotonic
+        self._start = self._clock()
+        self._delay = delay
+        self._progress: Any = None
+        self._task: Any = None
+
+    def __call__(self, stage: str, done: int, total: int) -> None:
+        if self._progress is None:
+            if not err.is_terminal or self._clock() - self._start < self._delay:
+                return
+            from rich.progress import (
+                BarColumn,
+                MofNCompleteColumn,
+                Progress,
+                TextColumn,
+                TimeElapsedColumn,
+            )
+
+            self._progress = Progress(
+                TextColumn("{task.description}"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TimeElapsedColumn(),
+                console=err,
+                transient=True,
+            )
+            self._progress.start()
+            self._task = self._progress.add_task(stage, total=None)
+        self._progress.update(self._task, description=stage, completed=done, total=total or None)
+
+    def stage(self, name: str) -> None:
+        """Name a step whose size is unknown (e.g. drawing charts)."""
+        self(name, 0, 0)
+
+    def close(self) -> None:
+        """Remove the bar (if it was shown)."""
+        if self._progress is not None:
+            self._progress.stop()
+            self._progress = None

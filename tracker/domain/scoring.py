@@ -741,6 +741,8 @@ class ScoreReport:
     excluded: dict[str, int] = field(default_factory=dict)
     # Forecasters that speak for a report: scored, but not members of the team aggregates.
     report_forecasters: frozenset[str] = frozenset()
+    # The questions scored, by key (outcome, dates, options).
+    resolved: dict[str, ResolvedQuestion] = field(default_factory=dict)
 
 
 def summarise(forecaster: str, scores: Sequence[QuestionScore]) -> ForecasterSummary:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import gc
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, date, datetime, time
 from typing import Any
@@ -38,6 +38,9 @@ from tracker.storage.database import Session
 PARSE_CACHE = 100_000
 #: Questions scored together (memory grows with this times the largest question).
 BATCH_QUESTIONS = 256
+
+#: Sees each resolved question with its forecasts in the order made (see `score_ledger`).
+Observer = Callable[[ResolvedQuestion, list[ForecastRow]], None]
 
 
 def conventions(*, two_sided: bool, live_only: bool) -> dict[str, Any]:
@@ -147,8 +150,12 @@ def _score_rows(
     two_sided: bool,
     live_only: bool,
     outsiders: frozenset[str],
+    observe: Observer | None = None,
 ) -> list[QuestionScore]:
-    """Score streamed forecast rows question by question, in batches of questions."""
+    """Score streamed forecast rows question by question, in batches of questions.
+
+    `observe`, if given, also sees each question with its parsed forecasts (for reviews that
+    need more than the scores, without reading the forecasts twice)."""
     scores: list[QuestionScore] = []
     batch: list[tuple[ResolvedQuestion, list[ForecastRow]]] = []
     # Analysts type round numbers, so the same probability text recurs: parse it once.
@@ -181,6 +188,8 @@ def _score_rows(
                     parsed[text] = probabilities
             dated.append((name, day, probabilities, backfilled))
         batch.append((resolved, dated))
+        if observe is not None:
+            observe(resolved, dated)
         if len(batch) >= BATCH_QUESTIONS:
             score_batch()
     score_batch()
@@ -200,6 +209,7 @@ def score_ledger(
     until: str | date | None = None,
     two_sided: bool = False,
     live_only: bool = False,
+    observe: Observer | None = None,
 ) -> ScoreReport:
     """Score every resolved question that matches the filters, as the record stood at `as_of`.
 
@@ -247,7 +257,13 @@ def score_ledger(
     rows = store.stream_forecasts(session, question_ids=sorted(chosen), recorded_by=as_of)
     with _no_cyclic_gc():
         scores = _score_rows(
-            rows, chosen, excluded, two_sided=two_sided, live_only=live_only, outsiders=outsiders
+            rows,
+            chosen,
+            excluded,
+            two_sided=two_sided,
+            live_only=live_only,
+            outsiders=outsiders,
+            observe=observe,
         )
 
     if forecaster is not None:
@@ -266,4 +282,5 @@ def score_ledger(
         titles=titles,
         excluded=excluded,
         report_forecasters=outsiders,
+        resolved={q.key: q for q in chosen.values()},
     )

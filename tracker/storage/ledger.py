@@ -709,3 +709,49 @@ def questions_for_scoring(
         (row[0], row[1], row[2], row[3], row[4], row[5], row[6], row[7])
         for row in session.execute(query)
     ]
+
+
+#: Activity on a question: (last forecast made at, how many forecasters, how many forecasts).
+Activity = tuple[datetime | None, int, int]
+
+
+def question_activity(
+    session: Session, *, question_ids: Sequence[int], recorded_by: datetime
+) -> dict[int, Activity]:
+    """When each question was last forecast and by how many forecasters, as the record stood
+    at `recorded_by` (questions never forecast are absent)."""
+    found: dict[int, Activity] = {}
+    ids = list(question_ids)
+    for start in range(0, len(ids), 500):  # keep within every driver's parameter limit
+        chunk = ids[start : start + 500]
+        query = (
+            sa.select(
+                F.c.question_id,
+                sa.func.max(F.c.made_at),
+                sa.func.count(sa.distinct(F.c.forecaster_id)),
+                sa.func.count(),
+            )
+            .where(F.c.question_id.in_(chunk), F.c.recorded_at <= recorded_by)
+            .group_by(F.c.question_id)
+        )
+        for question_id, last, people, forecasts in session.execute(query):
+            found[int(question_id)] = (last, int(people), int(forecasts))
+    return found
+
+
+def question_tags(
+    session: Session, *, question_ids: Sequence[int] | None = None
+) -> dict[int, tuple[str, ...]]:
+    """Each question's tags, sorted (questions without tags are absent)."""
+    query = sa.select(T.c.question_id, T.c.tag).order_by(T.c.question_id, T.c.tag)
+    tags: dict[int, list[str]] = {}
+    for question_id, tag in session.execute(query):
+        tags.setdefault(int(question_id), []).append(str(tag))
+    wanted = None if question_ids is None else set(question_ids)
+    return {q: tuple(t) for q, t in tags.items() if wanted is None or q in wanted}
+
+
+def question_sources(session: Session) -> dict[int, int]:
+    """The source of each question taken from one."""
+    query = sa.select(Q.c.id, Q.c.source_id).where(Q.c.source_id.is_not(None))
+    return {int(q): int(s) for q, s in session.execute(query)}

@@ -1,0 +1,205 @@
+"""`tracker report` and `tracker retro`: periodic accuracy reviews and team retrospectives."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import typer
+
+from tracker.cli import console
+from tracker.cli.context import settings
+
+FORMATS = ("terminal", "md", "html", "json")
+_SUFFIXES = {".md": "md", ".markdown": "md", ".html": "html", ".htm": "html", ".json": "json"}
+
+PERIOD_HELP = "A quarter (2021Q4), month (2022-03) or year (2022) of outcome days."
+FORMAT_HELP = "terminal (default), md (charts as PNG beside --out), html (one file) or json."
+OUT_HELP = "Write to this file, atomically (the format follows its extension if not given)."
+AS_OF_HELP = "Build it from the record as it stood then (date or time; default now)."
+
+
+def _format(fmt: str | None, out: Path | None) -> str:
+    from tracker.errors import InputError
+
+    if fmt is None:
+        if out is None:
+            return "terminal"
+        found = _SUFFIXES.get(out.suffix.lower())
+        if found is None:
+            raise InputError(
+                f"Cannot tell the format from {out.name!r}: pass --format md, html or json."
+            )
+        fmt = found
+    if fmt not in FORMATS:
+        raise InputError(f"--format {fmt!r}: use terminal, md, html or json.")
+    if fmt == "terminal" and out is not None:
+        raise InputError("--out writes a file: pass --format md, html or json.")
+    if out is not None:
+        from tracker.services.files import check_writable
+
+        check_writable(out)
+    return fmt
+
+
+def _deliver(
+    what: str,
+    data: Any,
+    *,
+    fmt: str,
+    out: Path | None,
+    progress: console.DelayedProgress,
+) -> None:
+    """Render `data` (a review, or else a retrospective) in `fmt` to stdout or `out`."""
+    is_review = what == "review"
+    if fmt == "terminal":
+        from tracker.reports.review_terminal import retro_view, review_view
+
+        progress.close()
+        console.show(review_view(data) if is_review else retro_view(data))
+        return
+    if fmt == "json":
+        from tracker.reports.review_json import retro_json, review_json
+
+        document = review_json(data) if is_review else retro_json(data)
+        progress.close()
+        if out is None:
+            console.emit_json(document)
+            return
+        import json
+
+        from tracker.services.files import write_atomically
+
+        write_atomically(out, json.dumps(document, ensure_ascii=False, indent=2) + "\n")
+        console.note(f"Wrote the {what} data to {out}.")
+        return
+
+    from tracker.reports.documents import render_retro, render_review
+
+    render = render_review if is_review else render_retro
+    stem = out.stem if out is not None else what
+    charts = out is not None or fmt == "html"
+    rendered = render(data, fmt=fmt, stem=stem, charts=charts, stage=progress.stage)
+    progress.close()
+    if out is None:
+        console.emit_text([rendered.text])
+        if fmt == "md":
+            console.note("note: charts are written as PNG files beside the document with --out.")
+        return
+    from tracker.services.files import write_files_atomically
+
+    files: dict[Path, str | bytes] = {out: rendered.text}
+    files.update({out.parent / name: png for name, png in rendered.files.items()})
+    write_files_atomically(files)
+    beside = f" and {len(rendered.files)} charts beside it" if rendered.files else ""
+    console.note(f"Wrote the {what} to {out}{beside}.")
+
+
+def report(
+    ctx: typer.Context,
+    period: str | None = typer.Option(None, "--period", "-p", help=PERIOD_HELP),
+    since: str | None = typer.Option(None, "--since", help="Outcomes on or after this date."),
+    until: str | None = typer.Option(None, "--until", help="Outcomes on or before this date."),
+    tag: str | None = typer.Option(None, "--tag", "-t", help="Only questions with this tag."),
+    source: str | None = typer.Option(
+        None, "--source", "-s", help="Only questions from this source."
+    ),
+    forecaster: str | None = typer.Option(
+        None, "--forecaster", "-f", help="Review this forecaster (others still count)."
+    ),
+    as_of: str | None = typer.Option(None, "--as-of", help=AS_OF_HELP),
+    live_only: bool = typer.Option(
+        False, "--live-only", help="Leave out backfilled forecasts (recorded >24 h after made)."
+    ),
+    stale_days: int = typer.Option(
+        30, "--stale-days", help="Open questions not forecast for this many days are stale."
+    ),
+    due_within: int = typer.Option(
+        30, "--due-within", help="Deadlines this many days ahead are due soon."
+    ),
+    fmt: str | None = typer.Option(None, "--format", help=FORMAT_HELP),
+    out: Path | None = typer.Option(None, "--out", "-o", help=OUT_HELP),
+) -> None:
+    """Write the periodic accuracy review: headline, questions, misses, calibration, follow-up.
+
+    Example: tracker report --period 2022Q2 --out review.html
+    """
+    from tracker.services.review import build_review, choose_period
+    from tracker.services.scoring import as_of_moment
+    from tracker.services.workspace import unit_of_work
+
+    chosen = _format(fmt, out)
+    s = settings(ctx)
+    now = s.now()
+    moment = as_of_moment(as_of, now=now)
+    chosen_period = choose_period(period=period, since=since, until=until, today=moment.date())
+    progress = console.DelayedProgress()
+    try:
+        with unit_of_work(s.url, write=False, now=now) as session:
+            review = build_review(
+                session=session,
+                as_of=moment,
+                period=chosen_period,
+                tag=tag,
+                source=source,
+                forecaster=forecaster,
+                live_only=live_only,
+                stale_after_days=stale_days,
+                due_within_days=due_within,
+                progress=progress,
+            )
+        _deliver("review", review, fmt=chosen, out=out, progress=progress)
+    finally:
+        progress.close()
+
+
+def retro(
+    ctx: typer.Context,
+    period: str | None = typer.Option(None, "--period", "-p", help=PERIOD_HELP + " Default: all."),
+    since: str | None = typer.Option(None, "--since", help="Outcomes on or after this date."),
+    until: str | None = typer.Option(None, "--until", help="Outcomes on or before this date."),
+    tag: str | None = typer.Option(None, "--tag", "-t", help="Only questions with this tag."),
+    source: str | None = typer.Option(
+        None, "--source", "-s", help="Only questions from this source."
+    ),
+    as_of: str | None = typer.Option(None, "--as-of", help=AS_OF_HELP),
+    live_only: bool = typer.Option(
+        False, "--live-only", help="Leave out backfilled forecasts (recorded >24 h after made)."
+    ),
+    fmt: str | None = typer.Option(None, "--format", help=FORMAT_HELP),
+    out: Path | None = typer.Option(None, "--out", "-o", help=OUT_HELP),
+) -> None:
+    """Write the team calibration retrospective: each analyst, the team, disagreements, prompts.
+
+    Example: tracker retro --out retro.md
+    """
+    from tracker.services.review import build_retro, choose_period
+    from tracker.services.scoring import as_of_moment
+    from tracker.services.workspace import unit_of_work
+
+    chosen = _format(fmt, out)
+    s = settings(ctx)
+    now = s.now()
+    moment = as_of_moment(as_of, now=now)
+    chosen_period = choose_period(period=period, since=since, until=until, today=moment.date())
+    progress = console.DelayedProgress()
+    try:
+        with unit_of_work(s.url, write=False, now=now) as session:
+            data = build_retro(
+                session=session,
+                as_of=moment,
+                period=chosen_period,
+                tag=tag,
+                source=source,
+                live_only=live_only,
+                progress=progress,
+            )
+        _deliver("retrospective", data, fmt=chosen, out=out, progress=progress)
+    finally:
+        progress.close()
+
+
+def register(app: typer.Typer) -> None:
+    """Attach `report` and `retro` to the root command."""
+    app.command("report")(report)
+    app.command("retro")(retro)

@@ -1,0 +1,816 @@
+"""Periodic reviews and calibration retrospectives: periods, and what the scores say.
+
+Pure functions over scores (`tracker.domain.scoring`): which period, the previous one, the
+biggest misses and best calls, accuracy by horizon, where the team disagreed, whether the team
+aggregate beat its best member, calibration by quarter, and discussion prompts. No I/O.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Any
+
+import numpy as np
+from dateutil.relativedelta import relativedelta
+
+from tracker.domain.model import QuestionKind
+from tracker.domain.scoring import (
+    TEAM_MEDIAN,
+    TEAM_NAMES,
+    Calibration,
+    ForecastRow,
+    QuestionScore,
+    ResolvedQuestion,
+    calibration_arrays,
+    calibration_of,
+    forecast_score,
+)
+from tracker.errors import InputError
+
+# --- periods -----------------------------------------------------------------------------------
+
+_QUARTER = re.compile(r"^(\d{4})[- ]?[Qq]([1-4])$")
+_MONTH = re.compile(r"^(\d{4})-(\d{2})$")
+_YEAR = re.compile(r"^(\d{4})$")
+
+
+@dataclass(frozen=True)
+class Period:
+    """A span of outcome days, both ends inclusive; None at an end means open-ended."""
+
+    label: str
+    first: date | None
+    last: date | None
+    unit: str = "days"  # quarter, month, year or days: how the previous period is found
+
+    @property
+    def days(self) -> int | None:
+        """Its length in days, if both ends are known."""
+        if self.first is None or self.last is None:
+            return None
+        return (self.last - self.first).days + 1
+
+    def previous(self) -> Period | None:
+        """The period of the same length just before this one (None when open-ended)."""
+        if self.first is None or self.last is None:
+            return None
+        if self.unit == "quarter":
+            first = self.first - relativedelta(months=3)
+            return Period(quarter_label(first), first, self.first - timedelta(days=1), "quarter")
+        if self.unit == "month":
+            first = self.first - relativedelta(months=1)
+            return Period(f"{first:%Y-%m}", first, self.first - timedelta(days=1), "month")
+        if self.unit == "year":
+            first = self.first - relativedelta(years=1)
+            return Period(f"{first:%Y}", first, self.first - timedelta(days=1), "year")
+        last = self.first - timedelta(days=1)
+        first = last - timedelta(days=(self.days or 1) - 1)
+        return Period(f"{first} to {last}", first, last)
+
+    def contains(self, day: date) -> bool:
+        """True if `day` falls in the period."""
+        return (self.first is None or day >= self.first) and (self.last is None or day <= self.last)
+
+
+def quarter_label(day: date) -> str:
+    """`2021Q4` for any day of October to December 2021."""
+    return f"{day.year}Q{(day.month - 1) // 3 + 1}"
+
+
+def parse_period(text: str) -> Period:
+    """Read `2021Q4`, `2022-03` or `2022` as a period of outcome days.
+
+    Raises InputError for anything else, naming the accepted forms.
+    """
+    value = text.strip()
+    if match := _QUARTER.match(value):
+        year, quarter = int(match[1]), int(match[2])
+        first = date(year, 3 * quarter - 2, 1)
+        last = first + relativedelta(months=3) - timedelta(days=1)
+        return Period(f"{year}Q{quarter}", first, last, "quarter")
+    if match := _MONTH.match(value):
+        year, month = int(match[1]), int(match[2])
+        if not 1 <= month <= 12:
+            raise InputError(f"--period {text!r}: month {month} does not exist.")
+        first = date(year, month, 1)
+        last = first + relativedelta(months=1) - timedelta(days=1)
+        return Period(f"{first:%Y-%m}", first, last, "month")
+    if match := _YEAR.match(value):
+        year = int(match[1])
+        return Period(value, date(year, 1, 1), date(year, 12, 31), "year")
+    raise InputError(
+        f"--period {text!r} is not a period: use a quarter (2021Q4), a month (2022-03) or a "
+        "year (2022), or --since/--until."
+    )
+
+
+def period_between(first: date | None, last: date | None) -> Period:
+    """The period from `first` to `last` (either may be open)."""
+    if first is not None and last is not None and first > last:
+        raise InputError(f"--since {first} is after --until {last}.")
+    if first is None and last is None:
+        return Period("all time", None, None)
+    if first is None:
+        return Period(f"up to {last}", None, last)
+    if last is None:
+        return Period(f"from {first}", first, None)
+    return Period(f"{first} to {last}", first, last)
+
+
+# --- small statistics --------------------------------------------------------------------------
+
+# Two-sided 95% quantiles of Student's t for 1..30 degrees of freedom; beyond, the normal 1.96.
+_T95 = (
+    12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228,
+    2.201, 2.179, 2.160, 2.145, 2.131, 2.120, 2.110, 2.101, 2.093, 2.086,
+    2.080, 2.074, 2.069, 2.064, 2.060, 2.056, 2.052, 2.048, 2.045, 2.042,
+)  # fmt: skip
+#: Fewer values than this, and an interval on their mean says nothing useful.
+INTERVAL_MIN_N = 5
+
+
+@dataclass(frozen=True)
+class Estimate:
+    """A mean with its 95% t interval (None below INTERVAL_MIN_N values)."""
+
+    mean: float | None
+    n: int
+    low: float | None = None
+    high: float | None = None
+
+
+def estimate(values: Sequence[float]) -> Estimate:
+    """The mean of `values` and a 95% Student t interval when there are enough of them."""
+    n = len(values)
+    if n == 0:
+        return Estimate(None, 0)
+    mean = math.fsum(values) / n
+    if n < INTERVAL_MIN_N:
+        return Estimate(mean, n)
+    sd = math.sqrt(math.fsum((v - mean) ** 2 for v in values) / (n - 1))
+    quantile = _T95[n - 2] if n - 1 <= len(_T95) else 1.959964
+    half = quantile * sd / math.sqrt(n)
+    return Estimate(mean, n, mean - half, mean + half)
+
+
+def _mean(values: Sequence[float]) -> float | None:
+    return math.fsum(values) / len(values) if values else None
+
+
+# --- per question ------------------------------------------------------------------------------
+
+
+def probability_of_outcome(score: QuestionScore) -> float:
+    """The probability a final forecast gave to what happened."""
+    return score.final_probabilities[score.outcome]
+
+
+def uniform_score(kind: QuestionKind, options: int, outcome: int) -> float:
+    """The score of a forecast spreading probability evenly over the options."""
+    return forecast_score(kind, [1 / options] * options, outcome)
+
+
+def skill(score: QuestionScore, options: int) -> float:
+    """Time-weighted skill against an even spread: 1 - score / score(uniform); 1 is perfect.
+
+    Unitless, so calls on questions of different kinds can be ranked together.
+    """
+    reference = uniform_score(score.kind, options, score.outcome)
+    return 1 - score.time_weighted / reference if reference > 0 else 0.0
+
+
+#: A final forecast this sure of one option is "confident".
+CONFIDENT = 0.7
+#: How many misses, calls and disagreements a review lists.
+TOP = 5
+
+
+@dataclass(frozen=True)
+class Call:
+    """One forecaster's forecast on one question, as a miss or a best call shows it."""
+
+    question: str
+    forecaster: str
+    favoured: str
+    favoured_probability: float
+    outcome: str
+    outcome_probability: float
+    time_weighted: float
+    skill: float
+    coverage: float
+
+
+def _call(score: QuestionScore, question: ResolvedQuestion) -> Call:
+    favoured = max(range(len(score.final_probabilities)), key=score.final_probabilities.__getitem__)
+    return Call(
+        question=score.question,
+        forecaster=score.forecaster,
+        favoured=question.options[favoured],
+        favoured_probability=score.final_probabilities[favoured],
+        outcome=question.options[score.outcome],
+        outcome_probability=probability_of_outcome(score),
+        time_weighted=score.time_weighted,
+        skill=skill(score, len(question.options)),
+        coverage=score.active_days / score.window_days if score.window_days else 0.0,
+    )
+
+
+def biggest_misses(
+    scores: Iterable[QuestionScore], resolved: dict[str, ResolvedQuestion], *, top: int = TOP
+) -> list[Call]:
+    """Confident and wrong: final forecasts that favoured another option with at least
+    CONFIDENT, lowest probability on what happened first. Team aggregates are left out."""
+    calls = [_call(s, resolved[s.question]) for s in scores if s.forecaster not in TEAM_NAMES]
+    misses = [c for c in calls if c.favoured != c.outcome and c.favoured_probability >= CONFIDENT]
+    misses.sort(key=lambda c: (c.outcome_probability, c.question, c.forecaster))
+    return misses[:top]
+
+
+def best_calls(
+    scores: Iterable[QuestionScore], resolved: dict[str, ResolvedQuestion], *, top: int = TOP
+) -> list[Call]:
+    """Confident and right, or early: final forecasts that gave what happened at least
+    CONFIDENT, ranked by time-weighted skill (being right early and for long ranks first)."""
+    calls = [_call(s, resolved[s.question]) for s in scores if s.forecaster not in TEAM_NAMES]
+    good = [c for c in calls if c.outcome_probability >= CONFIDENT]
+    good.sort(key=lambda c: (-c.skill, c.question, c.forecaster))
+    return good[:top]
+
+
+@dataclass(frozen=True)
+class Disagreement:
+    """How far apart the team's final forecasts were on one question, and who was closest."""
+
+    question: str
+    spread: float  # the largest gap between two members' probabilities for one option
+    option: str  # the option with that gap
+    lowest: float
+    highest: float
+    outcome: str
+    closest: list[str]  # the members who gave what happened the most probability
+    closest_probability: float
+    forecasters: int
+
+
+def disagreements(
+    scores: Iterable[QuestionScore],
+    resolved: dict[str, ResolvedQuestion],
+    *,
+    outsiders: frozenset[str] = frozenset(),
+    top: int = TOP,
+) -> list[Disagreement]:
+    """Questions where the members' final forecasts were furthest apart (two or more members;
+    reports and team aggregates are not members)."""
+    by_question: dict[str, list[QuestionScore]] = {}
+    for s in scores:
+        if s.forecaster not in TEAM_NAMES and s.forecaster not in outsiders:
+            by_question.setdefault(s.question, []).append(s)
+    found = []
+    for key, members in by_question.items():
+        if len(members) < 2:
+            continue
+        question = resolved[key]
+        values = np.array([m.final_probabilities for m in members])
+        gaps = values.max(axis=0) - values.min(axis=0)
+        option = int(gaps.argmax())
+        on_outcome = values[:, question.outcome]
+        best = float(on_outcome.max())
+        found.append(
+            Disagreement(
+                question=key,
+                spread=float(gaps[option]),
+                option=question.options[option],
+                lowest=float(values[:, option].min()),
+                highest=float(values[:, option].max()),
+                outcome=question.options[question.outcome],
+                closest=sorted(
+                    m.forecaster for m, p in zip(members, on_outcome, strict=True) if p == best
+                ),
+                closest_probability=best,
+                forecasters=len(members),
+            )
+        )
+    found.sort(key=lambda d: (-d.spread, d.question))
+    return found[:top]
+
+
+# --- accuracy by horizon -----------------------------------------------------------------------
+
+#: Days from the forecast to the close: (first, last, label); the last bucket is open.
+HORIZONS: tuple[tuple[int, int | None, str], ...] = (
+    (0, 7, "0-7 days"),
+    (8, 30, "8-30 days"),
+    (31, 90, "31-90 days"),
+    (91, 180, "91-180 days"),
+    (181, None, "over 180 days"),
+)
+_EDGES = np.array([h[0] for h in HORIZONS[1:]])
+
+
+@dataclass(frozen=True)
+class HorizonRow:
+    """Mean scores of forecasts made this far ahead of the close, per question kind."""
+
+    label: str
+    first_day: int
+    last_day: int | None
+    n: dict[str, int]
+    mean: dict[str, float | None]
+
+    @property
+    def total(self) -> int:
+        """Forecasts in this bucket, all kinds."""
+        return sum(self.n.values())
+
+
+class HorizonTable:
+    """Accumulates every scored forecast by how many days before the close it was made.
+
+    Every forecast counts (not only the one standing at the end of a day), so an analyst who
+    updates often contributes more forecasts: this table is about horizons, not people.
+    Forecasts after the outcome or the close are not scored, as everywhere.
+    """
+
+    _FLUSH = 200_000
+
+    def __init__(self, *, include: frozenset[str] | None, exclude: frozenset[str]) -> None:
+        self.include = include
+        self.exclude = exclude
+        self.sums = {kind: np.zeros(len(HORIZONS)) for kind in QuestionKind}
+        self.counts = {kind: np.zeros(len(HORIZONS), dtype=np.int64) for kind in QuestionKind}
+        self._pending: dict[tuple[QuestionKind, int], list[Any]] = {}
+        self._size = 0
+
+    def add(
+        self, question: ResolvedQuestion, forecasts: Sequence[ForecastRow], *, live_only: bool
+    ) -> None:
+        """Take in one resolved question's forecasts (forecaster, day, probabilities, late)."""
+        close, occurred = question.close, question.occurred_on
+        ahead: list[int] = []
+        values: list[tuple[float, ...]] = []
+        for forecaster, day, probabilities, late in forecasts:
+            if day > occurred or day > close or (live_only and late):
+                continue
+            if forecaster in self.exclude or (
+                self.include is not None and forecaster not in self.include
+            ):
+                continue
+            ahead.append((close - day).days)
+            values.append(probabilities)
+        if not ahead:
+            return
+        pending = self._pending.setdefault((question.kind, len(question.options)), [])
+        pending.append((question.outcome, ahead, values))
+        self._size += len(ahead)
+        if self._size >= self._FLUSH:
+            self._flush()
+
+    def _flush(self) -> None:
+        for (kind, options), items in self._pending.items():
+            outcomes = np.concatenate([np.full(len(ahead), outcome) for outcome, ahead, _ in items])
+            ahead = np.concatenate([np.asarray(a) for _, a, _ in items])
+            values = np.array([v for _, _, vs in items for v in vs], dtype=float)
+            values = values.reshape(len(ahead), options)
+            observed = np.zeros_like(values)
+            observed[np.arange(len(ahead)), outcomes] = 1.0
+            if kind is QuestionKind.BINARY:
+                scores = (values[:, 0] - observed[:, 0]) ** 2
+            elif kind is QuestionKind.MULTIPLE_CHOICE:
+                scores = ((values - observed) ** 2).sum(axis=1)
+            else:
+                diff = np.cumsum(values, axis=1) - np.cumsum(observed, axis=1)
+                scores = (diff**2).sum(axis=1) / (options - 1)
+            bucket = np.searchsorted(_EDGES, ahead, side="right")
+            self.sums[kind] += np.bincount(bucket, weights=scores, minlength=len(HORIZONS))
+            self.counts[kind] += np.bincount(bucket, minlength=len(HORIZONS))
+        self._pending.clear()
+        self._size = 0
+
+    def rows(self) -> list[HorizonRow]:
+        """One row per horizon bucket, nearest first; empty buckets are kept."""
+        self._flush()
+        rows = []
+        for i, (first, last, label) in enumerate(HORIZONS):
+            n = {kind.value: int(self.counts[kind][i]) for kind in QuestionKind}
+            mean = {
+                kind.value: float(self.sums[kind][i] / self.counts[kind][i])
+                if self.counts[kind][i]
+                else None
+                for kind in QuestionKind
+            }
+            rows.append(HorizonRow(label, first, last, n, mean))
+        return rows
+
+
+# --- the team against its members -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AgainstTeam:
+    """One forecaster against the team median on the questions both were scored on."""
+
+    forecaster: str
+    shared: int  # questions
+    wins: int  # time-weighted score better than the team median's
+    losses: int
+    own_brier: float | None  # mean time-weighted Brier on the shared binary questions
+    team_brier: float | None
+    binary: int  # shared binary questions
+
+    @property
+    def difference(self) -> float | None:
+        """Own minus team time-weighted Brier on shared binary questions: negative is better."""
+        if self.own_brier is None or self.team_brier is None:
+            return None
+        return self.own_brier - self.team_brier
+
+
+def against_team(scores: Iterable[QuestionScore], *, team: str = TEAM_MEDIAN) -> list[AgainstTeam]:
+    """Each forecaster against a team aggregate, question by question (time-weighted scores)."""
+    team_scores: dict[str, QuestionScore] = {}
+    own: dict[str, list[QuestionScore]] = {}
+    for s in scores:
+        if s.forecaster == team:
+            team_scores[s.question] = s
+        elif s.forecaster not in TEAM_NAMES:
+            own.setdefault(s.forecaster, []).append(s)
+    rows = []
+    for name in sorted(own, key=str.casefold):
+        pairs = [(s, team_scores[s.question]) for s in own[name] if s.question in team_scores]
+        binary = [(s, t) for s, t in pairs if s.kind is QuestionKind.BINARY]
+        rows.append(
+            AgainstTeam(
+                forecaster=name,
+                shared=len(pairs),
+                wins=sum(s.time_weighted < t.time_weighted for s, t in pairs),
+                losses=sum(s.time_weighted > t.time_weighted for s, t in pairs),
+                own_brier=_mean([s.time_weighted for s, _ in binary]),
+                team_brier=_mean([t.time_weighted for _, t in binary]),
+                binary=len(binary),
+            )
+        )
+    return rows
+
+
+@dataclass(frozen=True)
+class TeamVerdict:
+    """Did the team aggregate beat its best member (on that member's binary questions)?"""
+
+    best_member: str | None
+    member_brier: float | None
+    team_brier: float | None
+    questions: int
+    beat: bool | None
+    sentence: str
+
+
+def team_verdict(rows: Sequence[AgainstTeam], *, team: str = TEAM_MEDIAN) -> TeamVerdict:
+    """Compare the team aggregate with the member whose own binary time-weighted Brier was
+    lowest, on the questions that member forecast (a fair, paired comparison)."""
+    scored = [r for r in rows if r.own_brier is not None and r.team_brier is not None]
+    if not scored:
+        return TeamVerdict(
+            None, None, None, 0, None, "No binary questions shared by a member and the team."
+        )
+    best = min(scored, key=lambda r: (r.own_brier, r.forecaster))
+    assert best.own_brier is not None and best.team_brier is not None
+    beat = best.team_brier < best.own_brier
+    word = "beat" if beat else ("tied with" if best.team_brier == best.own_brier else "trailed")
+    label = "team median" if team == TEAM_MEDIAN else f"{team} aggregate"
+    sentence = (
+        f"The {label} {word} its best member, {best.forecaster}: time-weighted Brier "
+        f"{best.team_brier:.3f} against {best.own_brier:.3f} on the {best.binary} binary "
+        f"question{'s' if best.binary != 1 else ''} {best.forecaster} forecast."
+    )
+    return TeamVerdict(
+        best.forecaster, best.own_brier, best.team_brier, best.binary, beat, sentence
+    )
+
+
+# --- calibration over time ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class QuarterCalibration:
+    """One forecaster's calibration on the questions whose outcome came in one quarter."""
+
+    forecaster: str
+    quarter: str
+    questions: int
+    calibration: Calibration
+    brier: float | None  # mean final Brier, binary questions
+
+
+def calibration_by_quarter(
+    scores: Iterable[QuestionScore], resolved: dict[str, ResolvedQuestion]
+) -> list[QuarterCalibration]:
+    """Each forecaster's (and aggregate's) calibration per quarter of the outcome day."""
+    groups: dict[tuple[str, str], list[QuestionScore]] = {}
+    for s in scores:
+        quarter = quarter_label(resolved[s.question].occurred_on)
+        groups.setdefault((s.forecaster, quarter), []).append(s)
+    rows = []
+    for (name, quarter), members in groups.items():
+        binary = [m.final_score for m in members if m.kind is QuestionKind.BINARY]
+        rows.append(
+            QuarterCalibration(
+                forecaster=name,
+                quarter=quarter,
+                questions=len(members),
+                calibration=calibration_of(*calibration_arrays(members)),
+                brier=_mean(binary),
+            )
+        )
+    rows.sort(key=lambda r: (r.forecaster in TEAM_NAMES, r.forecaster.casefold(), r.quarter))
+    return rows
+
+
+# --- discussion prompts ------------------------------------------------------------------------
+
+#: Over- or underconfidence (points) that a prompt mentions, and the pairs it needs.
+PROMPT_MIN_GAP = 0.05
+PROMPT_MIN_PAIRS = 10
+
+
+@dataclass(frozen=True)
+class PromptInputs:
+    """What the prompts are derived from."""
+
+    scores: Sequence[QuestionScore]
+    resolved: dict[str, ResolvedQuestion]
+    titles: dict[str, str]
+    tags: dict[str, tuple[str, ...]]
+    outsiders: frozenset[str]
+    verdict: TeamVerdict
+    disagreements: Sequence[Disagreement]
+    misses: Sequence[Call]
+    coverage: dict[str, float | None] = field(default_factory=dict)
+
+
+def _names(names: Sequence[str]) -> str:
+    if len(names) <= 2:
+        return " and ".join(names)
+    return ", ".join(names[:-1]) + " and " + names[-1]
+
+
+def _count_word(n: int) -> str:
+    words = ("no", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine")
+    return words[n] if n < len(words) else str(n)
+
+
+def discussion_prompts(inputs: PromptInputs, *, limit: int = 6) -> list[str]:
+    """Short questions for a retrospective, each grounded in a figure from the data."""
+    prompts: list[str] = []
+    members = [
+        s
+        for s in inputs.scores
+        if s.forecaster not in TEAM_NAMES and s.forecaster not in inputs.outsiders
+    ]
+
+    # Tags on which several analysts were over- (or under-) confident.
+    by_tag: dict[str, dict[str, list[QuestionScore]]] = {}
+    for s in members:
+        for tag in inputs.tags.get(s.question, ()):
+            by_tag.setdefault(tag, {}).setdefault(s.forecaster, []).append(s)
+    for tag in sorted(by_tag):
+        for sign, word in ((1, "overconfident"), (-1, "underconfident")):
+            who = []
+            for name, group in sorted(by_tag[tag].items(), key=lambda kv: kv[0].casefold()):
+                table = calibration_of(*calibration_arrays(group))
+                oc = table.overconfidence
+                if table.n >= PROMPT_MIN_PAIRS and oc is not None and sign * oc >= PROMPT_MIN_GAP:
+                    who.append(f"{name} ({sign * oc * 100:+.0f} points)")
+            if len(who) >= 2:
+                prompts.append(
+                    f"{_count_word(len(who)).capitalize()} analysts were {word} on {tag} "
+                    f"questions: {_names(who)}. What made these questions look more "
+                    f"{'certain' if sign > 0 else 'uncertain'} than they were?"
+                )
+
+    # Each analyst's overall over/underconfidence, when it is large and well supported.
+    for name in sorted({s.forecaster for s in members}, key=str.casefold):
+        table = calibration_of(*calibration_arrays([s for s in members if s.forecaster == name]))
+        oc = table.overconfidence
+        if table.n >= PROMPT_MIN_PAIRS and oc is not None and abs(oc) >= PROMPT_MIN_GAP:
+            word = "overconfident" if oc > 0 else "underconfident"
+            prompts.append(
+                f"{name} was {word} by {abs(oc) * 100:.0f} points over {table.n} forecasts: "
+                f"what would {'more' if oc > 0 else 'less'} hedging have looked like?"
+            )
+
+    if inputs.verdict.beat is not None:
+        if inputs.verdict.beat:
+            prompts.append(
+                inputs.verdict.sentence + " Are we using the pooled forecast when we brief?"
+            )
+        else:
+            prompts.append(
+                inputs.verdict.sentence + " What did this analyst know that the others did not?"
+            )
+
+    for d in inputs.disagreements[:1]:
+        title = inputs.titles.get(d.question, d.question)
+        prompts.append(
+            f"On \u201c{title}\u201d the team's final forecasts for \u201c{d.option}\u201d ranged "
+            f"from {d.lowest * 100:.0f}% to {d.highest * 100:.0f}%; it resolved "
+            f"\u201c{d.outcome}\u201d and {_names(d.closest)} came closest "
+            f"({d.closest_probability * 100:.0f}%). What did {_names(d.closest)} see?"
+        )
+
+    for miss in inputs.misses[:1]:
+        title = inputs.titles.get(miss.question, miss.question)
+        prompts.append(
+            f"{miss.forecaster} gave \u201c{miss.favoured}\u201d "
+            f"{miss.favoured_probability * 100:.0f}% on \u201c{title}\u201d; it resolved "
+            f"\u201c{miss.outcome}\u201d. What evidence would have changed the call, and when "
+            "was it available?"
+        )
+
+    # Reports scored against the team on the same questions.
+    team = {s.question: s for s in inputs.scores if s.forecaster == TEAM_MEDIAN}
+    for name in sorted(inputs.outsiders, key=str.casefold):
+        own = [s for s in inputs.scores if s.forecaster == name and s.question in team]
+        if own:
+            wins = sum(s.time_weighted < team[s.question].time_weighted for s in own)
+            prompts.append(
+                f"The report forecaster {name} beat the team median on {wins} of {len(own)} "
+                f"question{'s' if len(own) != 1 else ''}. "
+                + (
+                    "Should we weigh its expectations more?"
+                    if wins * 2 > len(own)
+                    else "Where did the report's expectations go wrong?"
+                )
+            )
+
+    late = sorted(
+        (name for name, c in inputs.coverage.items() if c is not None and c < 0.5),
+        key=str.casefold,
+    )
+    if late:
+        prompts.append(
+            f"{_names(late)} forecast for less than half of the question windows on average: "
+            "are questions reaching everyone when they open?"
+        )
+    return prompts[:limit]
+
+
+# --- the documents -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Headline:
+    """One headline figure against the previous period of the same length."""
+
+    name: str
+    current: float | None
+    previous: float | None
+    better: str | None  # "lower", "higher", "nearer zero", or None (neither is better)
+    style: str = "score"  # score, count, percent or points: how to print it
+
+    @property
+    def change(self) -> float | None:
+        """Current minus previous (None when either is missing)."""
+        if self.current is None or self.previous is None:
+            return None
+        return self.current - self.previous
+
+    @property
+    def arrow(self) -> str:
+        """Which way it moved: up, down or level."""
+        change = self.change
+        if change is None:
+            return ""
+        if abs(change) < 1e-12:
+            return "\u2192"
+        return "\u2191" if change > 0 else "\u2193"
+
+    @property
+    def verdict(self) -> str | None:
+        """ "better", "worse", "same", or None when it cannot be said."""
+        change = self.change
+        if change is None or self.better is None:
+            return None
+        assert self.current is not None and self.previous is not None
+        if self.better == "nearer zero":
+            change = abs(self.current) - abs(self.previous)
+            improved = change < 0
+        else:
+            improved = change < 0 if self.better == "lower" else change > 0
+        if abs(change) < 1e-12:
+            return "same"
+        return "better" if improved else "worse"
+
+
+@dataclass(frozen=True)
+class ReviewedQuestion:
+    """A question whose outcome came in the period, with everyone's scores on it."""
+
+    key: str
+    number: int
+    title: str
+    status: str  # option, annulled or ambiguous
+    outcome: str
+    occurred_on: date
+    evidence: str | None
+    scores: list[QuestionScore]  # members, then reports, then team aggregates
+    source: str | None = None
+
+
+@dataclass(frozen=True)
+class SourceAccuracy:
+    """How a report's expectations scored, and how the analysts did on its questions."""
+
+    key: str
+    title: str
+    author: str | None
+    organisation: str | None
+    forecaster: str | None  # who speaks for the report
+    questions: int  # questions taken from it
+    resolved: int  # of them, scored in the period
+    report: Estimate  # the report's forecaster: time-weighted Brier, binary questions
+    report_final: float | None  # the report's final-forecast Brier, binary questions
+    analysts: Estimate  # the analysts' time-weighted Brier on its binary questions
+    team: Estimate  # the team median's
+    report_wins: int  # questions where the report beat the team median
+    report_compared: int
+
+
+@dataclass(frozen=True)
+class OpenQuestion:
+    """An open question that needs attention."""
+
+    key: str
+    number: int
+    title: str
+    deadline: date
+    last_forecast_on: date | None
+    forecasters: int
+    forecasts: int
+
+
+@dataclass(frozen=True)
+class FollowUp:
+    """What to do next: overdue, due soon, stale and single-forecaster questions."""
+
+    overdue: list[OpenQuestion]
+    due_soon: list[OpenQuestion]
+    stale: list[OpenQuestion]
+    single: list[OpenQuestion]
+    due_within_days: int
+    stale_after_days: int
+
+
+@dataclass(frozen=True)
+class Review:
+    """Everything in a periodic accuracy review."""
+
+    period: Period
+    previous: Period | None
+    as_of: Any  # datetime
+    filters: dict[str, Any]
+    headline: list[Headline]
+    questions: list[ReviewedQuestion]
+    misses: list[Call]
+    calls: list[Call]
+    calibration: Calibration  # all forecasters shown, pooled (no team aggregates)
+    forecasters: list[Any]  # ForecasterSummary, members and reports then aggregates
+    by_source: list[SourceAccuracy]
+    horizons: list[HorizonRow]
+    follow_up: FollowUp
+    conventions: dict[str, Any]
+    excluded: dict[str, int]
+    titles: dict[str, str]
+    report_forecasters: frozenset[str]
+
+
+@dataclass(frozen=True)
+class RetroRow:
+    """One analyst (or report, or aggregate) in a retrospective."""
+
+    summary: Any  # ForecasterSummary
+    time_weighted: Estimate  # time-weighted Brier, binary questions
+    relative: Estimate  # relative Brier, binary questions
+    against: AgainstTeam | None
+    role: str  # analyst, report or team
+
+
+@dataclass(frozen=True)
+class Retro:
+    """Everything in a team calibration retrospective."""
+
+    period: Period
+    as_of: Any  # datetime
+    filters: dict[str, Any]
+    rows: list[RetroRow]
+    verdict: TeamVerdict
+    disagreements: list[Disagreement]
+    quarters: list[QuarterCalibration]
+    prompts: list[str]
+    conventions: dict[str, Any]
+    excluded: dict[str, int]
+    titles: dict[str, str]
+    questions: int

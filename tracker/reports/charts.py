@@ -1,0 +1,204 @@
+"""Charts for reviews and retrospectives: calibration, accuracy by horizon, calibration by quarter.
+
+matplotlib is imported here only, and this module only when a chart is drawn. Output is
+deterministic for the same data: a fixed SVG hash salt, no dates in the metadata, text kept as
+text (`svg.fonttype: none`) and math text parsing off, so a name with `$` signs stays a name.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+import re
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+from tracker.domain.review import HorizonRow, QuarterCalibration
+from tracker.domain.scoring import TEAM_NAMES, Calibration
+
+#: Formats a chart can be drawn in: SVG for HTML (inline), PNG for Markdown (files beside it).
+FORMATS = ("svg", "png")
+
+_RC = {
+    "svg.hashsalt": "tracker",
+    "svg.fonttype": "none",
+    "text.parse_math": False,
+    "font.family": "DejaVu Sans",
+    "font.size": 9,
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "axes.titlesize": 9,
+    "axes.titleweight": "bold",
+    "figure.dpi": 100,
+}
+_INK = "#1f2933"
+_ACCENT = "#2563eb"
+_MUTED = "#9aa5b1"
+_KIND_COLOURS = {"binary": "#2563eb", "multiple_choice": "#d97706", "ordered": "#059669"}
+_KIND_LABELS = {
+    "binary": "Brier, binary (0-1)",
+    "multiple_choice": "Brier sum, multiple choice (0-2)",
+    "ordered": "RPS, ordered (0-1)",
+}
+
+
+@contextmanager
+def _style() -> Iterator[Any]:
+    import matplotlib
+
+    with matplotlib.rc_context(_RC):
+        from matplotlib.figure import Figure
+
+        yield Figure
+
+
+def _save(figure: Any, fmt: str) -> bytes:
+    if fmt not in FORMATS:
+        raise ValueError(f"unknown chart format {fmt!r}")
+    buffer = io.BytesIO()
+    if fmt == "svg":
+        figure.savefig(buffer, format="svg", metadata={"Date": None, "Creator": None})
+    else:
+        figure.savefig(buffer, format="png", dpi=110, metadata={"Software": None})
+    return buffer.getvalue()
+
+
+def inline_svg(svg: bytes) -> str:
+    """An SVG document as an element to put inside HTML: no XML declaration, no DOCTYPE."""
+    text = svg.decode("utf-8")
+    text = re.sub(r"^<\?xml[^>]*\?>\s*", "", text)
+    return re.sub(r"<!DOCTYPE[^>]*>\s*", "", text)
+
+
+def _calibration_panel(axes: Any, name: str, table: Calibration) -> None:
+    axes.plot([0, 1], [0, 1], linestyle="--", color=_MUTED, linewidth=0.8)
+    bins = [b for b in table.bins if b.n > 0]
+    largest = max((b.n for b in bins), default=1)
+    for b in bins:
+        assert b.mean_forecast is not None and b.observed is not None
+        if b.wilson_low is not None and b.wilson_high is not None:
+            axes.vlines(b.mean_forecast, b.wilson_low, b.wilson_high, color=_ACCENT, alpha=0.35)
+        axes.scatter(
+            [b.mean_forecast],
+            [b.observed],
+            s=12 + 60 * math.sqrt(b.n / largest),
+            color=_ACCENT,
+            edgecolors="white",
+            linewidths=0.5,
+            zorder=3,
+        )
+    axes.set_xlim(-0.02, 1.02)
+    axes.set_ylim(-0.02, 1.02)
+    axes.set_aspect("equal")
+    ticks = [0, 0.25, 0.5, 0.75, 1]
+    axes.set_xticks(ticks, [f"{t:.0%}" for t in ticks])
+    axes.set_yticks(ticks, [f"{t:.0%}" for t in ticks])
+    axes.set_title(f"{name} (n={table.n})", color=_INK)
+
+
+def calibration_chart(
+    panels: Sequence[tuple[str, Calibration]], *, fmt: str, columns: int = 4
+) -> bytes:
+    """Calibration of one or more forecasters as small multiples on the same axes.
+
+    Each bin with forecasts is a dot at (mean forecast, share that came true), sized by its n,
+    with its Wilson 95% interval as a line; the dashed diagonal is perfect calibration.
+    """
+    count = max(len(panels), 1)
+    columns = min(columns, count)
+    rows = math.ceil(count / columns)
+    with _style() as Figure:
+        figure = Figure(figsize=(2.6 * columns + 0.6, 2.6 * rows + 0.6), layout="constrained")
+        grid = figure.subplots(rows, columns, sharex=True, sharey=True, squeeze=False)
+        for index, axes in enumerate(grid.flat):
+            if index < len(panels):
+                _calibration_panel(axes, *panels[index])
+            else:
+                axes.set_visible(False)
+        figure.supxlabel("forecast probability (mean of the bin)", color=_INK)
+        figure.supylabel("share that came true (95% Wilson interval)", color=_INK)
+        return _save(figure, fmt)
+
+
+def horizon_chart(rows: Sequence[HorizonRow], *, fmt: str) -> bytes:
+    """Mean score by how far ahead of the close the forecast was made, one bar per kind."""
+    kinds = [k for k in _KIND_COLOURS if any(r.n.get(k) for r in rows)]
+    with _style() as Figure:
+        figure = Figure(figsize=(7.5, 3.2), layout="constrained")
+        axes = figure.subplots()
+        width = 0.8 / max(len(kinds), 1)
+        for offset, kind in enumerate(kinds):
+            xs = [i + (offset - (len(kinds) - 1) / 2) * width for i in range(len(rows))]
+            means = [r.mean.get(kind) or 0.0 for r in rows]
+            bars = axes.bar(
+                xs, means, width=width, color=_KIND_COLOURS[kind], label=_KIND_LABELS[kind]
+            )
+            for bar, row in zip(bars, rows, strict=True):
+                if row.n.get(kind):
+                    axes.annotate(
+                        f"n={row.n[kind]}",
+                        (bar.get_x() + bar.get_width() / 2, bar.get_height()),
+                        ha="center",
+                        va="bottom",
+                        fontsize=7,
+                        color=_INK,
+                    )
+        axes.set_xticks(range(len(rows)), [r.label for r in rows])
+        axes.set_xlabel("made this long before the close")
+        axes.set_ylabel("mean score (lower is better)")
+        if kinds:
+            axes.legend(frameon=False, fontsize=7)
+        return _save(figure, fmt)
+
+
+def quarterly_chart(quarters: Sequence[QuarterCalibration], *, fmt: str) -> bytes:
+    """Each forecaster's overconfidence by quarter of the outcome (0 is well calibrated)."""
+    labels = sorted({q.quarter for q in quarters})
+    position = {label: i for i, label in enumerate(labels)}
+    names: dict[str, list[QuarterCalibration]] = {}
+    for q in quarters:
+        if q.calibration.overconfidence is not None:
+            names.setdefault(q.forecaster, []).append(q)
+    names = {name: names[name] for name in chart_forecasters(names)}
+    with _style() as Figure:
+        figure = Figure(figsize=(8.5, 3.4), layout="constrained")
+        axes = figure.subplots()
+        axes.axhline(0, color=_MUTED, linestyle="--", linewidth=0.8)
+        for name, points in names.items():
+            team = name in TEAM_NAMES
+            axes.plot(
+                [position[p.quarter] for p in points],
+                [p.calibration.overconfidence for p in points],
+                marker="o",
+                markersize=4,
+                linewidth=2 if team else 1,
+                linestyle="-" if not team else ":",
+                label=name,
+            )
+        axes.set_xticks(range(len(labels)), labels)
+        axes.set_ylabel("overconfidence (+ too sure, - too unsure)")
+        axes.yaxis.set_major_formatter(_points_formatter())
+        if names:
+            axes.legend(frameon=False, fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0))
+        return _save(figure, fmt)
+
+
+#: At most this many analysts get a line of their own in the quarterly chart.
+QUARTERLY_LINES = 8
+
+
+def chart_forecasters(points: dict[str, Sequence[QuarterCalibration]]) -> list[str]:
+    """The team aggregates, and the QUARTERLY_LINES analysts with the most scored questions."""
+    team = sorted(n for n in points if n in TEAM_NAMES)
+    others = sorted(
+        (n for n in points if n not in TEAM_NAMES),
+        key=lambda n: (-sum(q.questions for q in points[n]), n.casefold()),
+    )
+    return sorted(others[:QUARTERLY_LINES], key=str.casefold) + team
+
+
+def _points_formatter() -> Any:
+    from matplotlib.ticker import FuncFormatter
+
+    return FuncFormatter(lambda value, _: f"{value * 100:+.0f}")

@@ -1,0 +1,257 @@
+"""Reviews and retrospectives as Markdown (charts as PNG files beside it) or one HTML file.
+
+Both come from Jinja2 templates with autoescaping on, so every piece of user text (titles,
+rationales, quotes, evidence, names) is escaped: in HTML as entities; in Markdown also the
+characters that would start emphasis, links or table cells. Charts are drawn only here.
+"""
+
+from __future__ import annotations
+
+import html
+import math
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from typing import Any
+from urllib.parse import quote
+
+from jinja2 import Environment, PackageLoader, StrictUndefined
+from markupsafe import Markup
+
+from tracker.domain.review import Estimate, Headline, Retro, Review
+from tracker.domain.scoring import TEAM_NAMES, calibration_verdict, nats_to_bits
+
+#: Document formats: Markdown with PNG charts beside it, or a self-contained HTML page.
+DOCUMENT_FORMATS = ("md", "html")
+
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]|#~<>])")
+
+
+def markdown_text(value: Any) -> Markup:
+    """User text made inert in Markdown: HTML-escaped, Markdown punctuation backslashed, and
+    kept on one line (a line break would end a table row)."""
+    if isinstance(value, Markup):
+        return value
+    if value is None:
+        return Markup("")
+    text = " ".join(str(value).split())
+    text = html.escape(text, quote=False)
+    text = _MARKDOWN_SPECIAL.sub(r"\\\1", text)
+    return Markup(text)
+
+
+# --- number formats (shared by both formats) ---------------------------------------------------
+
+
+def _score(value: float | None, digits: int = 3) -> str:
+    return "-" if value is None else f"{value:.{digits}f}"
+
+
+def _signed(value: float | None, digits: int = 3) -> str:
+    return "-" if value is None else f"{value:+.{digits}f}"
+
+
+def _percent(value: float | None) -> str:
+    return "-" if value is None else f"{value * 100:.0f}%"
+
+
+def _points(value: float | None) -> str:
+    return "-" if value is None else f"{value * 100:+.0f} pts"
+
+
+def _figure(value: float | None, style: str) -> str:
+    if value is None:
+        return "-"
+    if style == "count":
+        return f"{value:.0f}"
+    if style == "percent":
+        return _percent(value)
+    if style == "points":
+        return f"{value * 100:.1f} pts"
+    return _score(value)
+
+
+def _change(h: Headline) -> str:
+    change = h.change
+    if change is None:
+        return "-"
+    if h.style == "count":
+        amount = f"{change:+.0f}"
+    elif h.style in ("percent", "points"):
+        amount = f"{change * 100:+.1f} pts"
+    else:
+        amount = f"{change:+.3f}"
+    return f"{h.arrow} {amount}" + (f" ({h.verdict})" if h.verdict else "")
+
+
+def _bits(nats: float | None) -> str:
+    if nats is None:
+        return "-"
+    return "inf" if math.isinf(nats) else f"{nats_to_bits(nats):.2f}"
+
+
+def _estimate(e: Estimate, signed: bool = False) -> str:
+    if e.mean is None:
+        return "-"
+    sign = "+" if signed else ""
+    if e.low is None or e.high is None:
+        return f"{e.mean:{sign}.3f}"
+    return f"{e.mean:{sign}.3f} ({e.low:{sign}.3f} to {e.high:{sign}.3f})"
+
+
+def _day(value: date | datetime | None) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, datetime):
+        return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    return value.isoformat()
+
+
+def _kind_score(kind: Any) -> str:
+    return {
+        "binary": "Brier 0-1",
+        "multiple_choice": "Brier sum 0-2",
+        "ordered": "RPS 0-1",
+    }[getattr(kind, "value", kind)]
+
+
+def _callout(summary: Any) -> str:
+    """The calibration call-out of a forecaster, or "none" when no bin qualifies."""
+    if any(b.callout for b in summary.calibration.bins):
+        return str(summary.verdict)
+    return "none"
+
+
+def _convention(value: Any) -> str:
+    """A convention's value in words: lists joined, settings as `name: value` pairs."""
+    if isinstance(value, dict):
+        return "; ".join(f"{k.replace('_', ' ')}: {_convention(v)}" for k, v in value.items())
+    if isinstance(value, (list, tuple)):
+        return ", ".join(str(v) for v in value)
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return str(value)
+
+
+def _environment(*, markdown: bool) -> Environment:
+    env = Environment(
+        loader=PackageLoader("tracker.reports", "templates"),
+        autoescape=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+        undefined=StrictUndefined,
+        finalize=markdown_text if markdown else None,
+    )
+    env.filters.update(
+        score=_score,
+        signed=_signed,
+        percent=_percent,
+        points=_points,
+        figure=_figure,
+        change=_change,
+        estimate=_estimate,
+        day=_day,
+        kind_score=_kind_score,
+        verdict=calibration_verdict,
+        callout=_callout,
+        bits=_bits,
+        convention=_convention,
+    )
+    env.globals["team_names"] = TEAM_NAMES
+    return env
+
+
+# --- charts ------------------------------------------------------------------------------------
+
+
+@dataclass
+class Document:
+    """A rendered document and the chart files that go beside it (Markdown only)."""
+
+    text: str
+    files: dict[str, bytes] = field(default_factory=dict)
+
+
+Stage = Callable[[str], None]
+
+
+def _no_stage(_: str) -> None:
+    return None
+
+
+def _review_charts(review: Review, fmt: str) -> dict[str, bytes]:
+    from tracker.reports import charts
+
+    members = [f for f in review.forecasters if f.forecaster not in TEAM_NAMES]
+    drawn = {
+        "calibration": charts.calibration_chart(
+            [("all forecasters", review.calibration)], fmt=fmt, columns=1
+        ),
+        "horizons": charts.horizon_chart(review.horizons, fmt=fmt),
+    }
+    if members:
+        drawn["forecasters"] = charts.calibration_chart(
+            [(f.forecaster, f.calibration) for f in members], fmt=fmt
+        )
+    return drawn
+
+
+def _retro_charts(retro: Retro, fmt: str) -> dict[str, bytes]:
+    from tracker.reports import charts
+
+    drawn = {
+        "calibration": charts.calibration_chart(
+            [(r.summary.forecaster, r.summary.calibration) for r in retro.rows], fmt=fmt
+        )
+    }
+    if retro.quarters:
+        drawn["quarters"] = charts.quarterly_chart(retro.quarters, fmt=fmt)
+    return drawn
+
+
+def _render(
+    template: str,
+    context: dict[str, Any],
+    *,
+    fmt: str,
+    drawn: dict[str, bytes],
+    stem: str,
+) -> Document:
+    if fmt == "html":
+        from tracker.reports.charts import inline_svg
+
+        context["charts"] = {name: Markup(inline_svg(svg)) for name, svg in drawn.items()}
+        text = _environment(markdown=False).get_template(f"{template}.html.j2").render(context)
+        return Document(text)
+    files = {f"{stem}-{name}.png": png for name, png in drawn.items()}
+    # A link target, not text: percent-encoded rather than backslash-escaped.
+    context["charts"] = {name: Markup(quote(f"{stem}-{name}.png")) for name in drawn}
+    text = _environment(markdown=True).get_template(f"{template}.md.j2").render(context)
+    return Document(text, files)
+
+
+def render_review(
+    review: Review, *, fmt: str, stem: str = "review", charts: bool = True, stage: Stage = _no_stage
+) -> Document:
+    """The review as Markdown (with PNG charts named `{stem}-*.png`) or HTML (inline SVG).
+
+    Without `charts` (Markdown written to a terminal or pipe), the chart files are left out
+    and the text says where they would be."""
+    stage("Drawing charts")
+    drawn = _review_charts(review, "svg" if fmt == "html" else "png") if charts else {}
+    stage("Writing the document")
+    context = {"r": review, "has_charts": charts}
+    return _render("review", context, fmt=fmt, drawn=drawn, stem=stem)
+
+
+def render_retro(
+    retro: Retro, *, fmt: str, stem: str = "retro", charts: bool = True, stage: Stage = _no_stage
+) -> Document:
+    """The retrospective as Markdown (with PNG charts) or one HTML page (inline SVG)."""
+    stage("Drawing charts")
+    drawn = _retro_charts(retro, "svg" if fmt == "html" else "png") if charts else {}
+    stage("Writing the document")
+    context = {"r": retro, "has_charts": charts}
+    return _render("retro", context, fmt=fmt, drawn=drawn, stem=stem)

@@ -1,0 +1,173 @@
+"""`tracker report --format json` and `tracker retro --format json`: the data behind them."""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from datetime import UTC, date, datetime
+from enum import Enum
+from typing import Any
+
+from tracker.domain.review import (
+    Call,
+    Disagreement,
+    Estimate,
+    Headline,
+    Period,
+    QuarterCalibration,
+    Retro,
+    RetroRow,
+    Review,
+    ReviewedQuestion,
+)
+from tracker.domain.scoring import ForecasterSummary, QuestionScore
+from tracker.reports.scores import calibration_json, forecaster_json, question_score_json
+
+
+def plain(value: Any) -> Any:
+    """Dataclasses, dates, enums and sets as JSON values (non-finite numbers as null)."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, datetime):
+        return value.astimezone(UTC).isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, (frozenset, set)):
+        return sorted(plain(v) for v in value)
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    if isinstance(value, dict):
+        return {str(k): plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [plain(v) for v in value]
+    return value
+
+
+def period_json(period: Period | None) -> dict[str, Any] | None:
+    """A period: label, first and last outcome day (null when open)."""
+    if period is None:
+        return None
+    return {"label": period.label, "first": plain(period.first), "last": plain(period.last)}
+
+
+def headline_json(h: Headline) -> dict[str, Any]:
+    """One headline figure with its change and whether that is better."""
+    return {
+        "name": h.name,
+        "current": plain(h.current),
+        "previous": plain(h.previous),
+        "change": plain(h.change),
+        "direction": {"\u2191": "up", "\u2193": "down", "\u2192": "level"}.get(h.arrow),
+        "better_when": h.better,
+        "verdict": h.verdict,
+    }
+
+
+def _score(s: QuestionScore, titles: dict[str, str]) -> dict[str, Any]:
+    data = question_score_json(s, titles.get(s.question, ""))
+    data["final_probabilities"] = list(s.final_probabilities)
+    data["outcome_probability"] = s.final_probabilities[s.outcome]
+    return data
+
+
+def reviewed_question_json(q: ReviewedQuestion, titles: dict[str, str]) -> dict[str, Any]:
+    """A question resolved in the period, with everyone's scores."""
+    return {
+        "question": q.key,
+        "number": q.number,
+        "title": q.title,
+        "status": q.status,
+        "outcome": q.outcome,
+        "occurred_on": q.occurred_on.isoformat(),
+        "evidence": q.evidence,
+        "source": q.source,
+        "scores": [_score(s, titles) for s in q.scores],
+    }
+
+
+def call_json(call: Call) -> dict[str, Any]:
+    """A miss or a best call."""
+    return plain(call)  # type: ignore[no-any-return]
+
+
+def estimate_json(e: Estimate) -> dict[str, Any]:
+    """A mean with its 95% interval (null below five values)."""
+    return plain(e)  # type: ignore[no-any-return]
+
+
+def _summary(f: ForecasterSummary, outsiders: frozenset[str]) -> dict[str, Any]:
+    data = forecaster_json(f)
+    data["report"] = f.forecaster in outsiders
+    return data
+
+
+def review_json(review: Review) -> dict[str, Any]:
+    """The whole review as JSON (keys documented in docs/reviews.md)."""
+    titles = review.titles
+    return {
+        "kind": "review",
+        "period": period_json(review.period),
+        "previous_period": period_json(review.previous),
+        "as_of": plain(review.as_of),
+        "filters": plain(review.filters),
+        "headline": [headline_json(h) for h in review.headline],
+        "questions": [reviewed_question_json(q, titles) for q in review.questions],
+        "misses": [call_json(c) for c in review.misses],
+        "best_calls": [call_json(c) for c in review.calls],
+        "calibration": calibration_json(review.calibration),
+        "forecasters": [_summary(f, review.report_forecasters) for f in review.forecasters],
+        "by_source": plain(review.by_source),
+        "by_horizon": plain(review.horizons),
+        "follow_up": plain(review.follow_up),
+        "conventions": review.conventions,
+        "excluded": review.excluded,
+    }
+
+
+def _retro_row(row: RetroRow, outsiders: frozenset[str]) -> dict[str, Any]:
+    return {
+        "role": row.role,
+        "summary": _summary(row.summary, outsiders),
+        "time_weighted_brier": estimate_json(row.time_weighted),
+        "relative_brier": estimate_json(row.relative),
+        "against_team_median": None
+        if row.against is None
+        else dict(plain(row.against), difference=plain(row.against.difference)),
+    }
+
+
+def _quarter(q: QuarterCalibration) -> dict[str, Any]:
+    return {
+        "forecaster": q.forecaster,
+        "quarter": q.quarter,
+        "questions": q.questions,
+        "brier": plain(q.brier),
+        **calibration_json(q.calibration),
+    }
+
+
+def _disagreement(d: Disagreement, titles: dict[str, str]) -> dict[str, Any]:
+    data: dict[str, Any] = plain(d)
+    data["title"] = titles.get(d.question, "")
+    return data
+
+
+def retro_json(retro: Retro) -> dict[str, Any]:
+    """The whole retrospective as JSON (keys documented in docs/reviews.md)."""
+    outsiders = frozenset(r.summary.forecaster for r in retro.rows if r.role == "report")
+    return {
+        "kind": "retro",
+        "period": period_json(retro.period),
+        "as_of": plain(retro.as_of),
+        "filters": plain(retro.filters),
+        "questions": retro.questions,
+        "forecasters": [_retro_row(r, outsiders) for r in retro.rows],
+        "team_verdict": plain(retro.verdict),
+        "disagreements": [_disagreement(d, retro.titles) for d in retro.disagreements],
+        "by_quarter": [_quarter(q) for q in retro.quarters],
+        "prompts": retro.prompts,
+        "conventions": retro.conventions,
+        "excluded": retro.excluded,
+    }

@@ -1,0 +1,340 @@
+"""Reviews and retrospectives in the terminal: the same sections as the documents, in tables
+narrow enough for an 80-column window (charts are in the Markdown and HTML formats)."""
+
+from __future__ import annotations
+
+from rich.console import Group, RenderableType
+from rich.rule import Rule
+from rich.table import Table
+from rich.text import Text
+
+from tracker.domain.review import Estimate, Headline, OpenQuestion, Retro, Review
+from tracker.domain.scoring import TEAM_NAMES, Calibration, calibration_verdict
+
+
+def _score(value: float | None, digits: int = 3) -> str:
+    return "-" if value is None else f"{value:.{digits}f}"
+
+
+def _signed(value: float | None) -> str:
+    return "-" if value is None else f"{value:+.3f}"
+
+
+def _percent(value: float | None) -> str:
+    return "-" if value is None else f"{value * 100:.0f}%"
+
+
+def _points(value: float | None) -> str:
+    return "-" if value is None else f"{value * 100:+.0f}"
+
+
+def _estimate(e: Estimate, *, signed: bool = False) -> str:
+    if e.mean is None:
+        return "-"
+    fmt = "+.3f" if signed else ".3f"
+    if e.low is None or e.high is None:
+        return format(e.mean, fmt)
+    return f"{format(e.mean, fmt)} ({format(e.low, fmt)}..{format(e.high, fmt)})"
+
+
+def _figure(value: float | None, style: str) -> str:
+    if value is None:
+        return "-"
+    if style == "count":
+        return f"{value:.0f}"
+    if style == "percent":
+        return _percent(value)
+    if style == "points":
+        return f"{value * 100:.1f} pts"
+    return f"{value:.3f}"
+
+
+def _change(h: Headline) -> Text:
+    change = h.change
+    if change is None:
+        return Text("-")
+    if h.style == "count":
+        amount = f"{change:+.0f}"
+    elif h.style in ("percent", "points"):
+        amount = f"{change * 100:+.1f} pts"
+    else:
+        amount = f"{change:+.3f}"
+    style = {"better": "green", "worse": "red"}.get(h.verdict or "", "")
+    return Text(f"{h.arrow} {amount}" + (f" {h.verdict}" if h.verdict else ""), style=style)
+
+
+def _heading(text: str) -> Rule:
+    return Rule(Text(text, style="bold"), align="left", style="dim")
+
+
+def _table(*columns: str, numeric: tuple[int, ...] = ()) -> Table:
+    table = Table(show_edge=False, pad_edge=False, expand=False, header_style="bold")
+    for i, name in enumerate(columns):
+        table.add_column(name, justify="right" if i in numeric else "left", overflow="fold")
+    return table
+
+
+def _calibration_table(table: Calibration) -> Table:
+    out = _table("forecast bin", "n", "mean", "came true", "95% interval", numeric=(1, 2, 3, 4))
+    for b in table.bins:
+        interval = (
+            f"{_percent(b.wilson_low)}-{_percent(b.wilson_high)}"
+            if b.n and b.wilson_low is not None
+            else "-"
+        )
+        out.add_row(
+            f"{round(b.lower * 100)}-{round(b.upper * 100)}%",
+            str(b.n),
+            _percent(b.mean_forecast),
+            _percent(b.observed),
+            interval,
+        )
+    return out
+
+
+def _open_table(items: list[OpenQuestion], empty: str) -> RenderableType:
+    if not items:
+        return Text(empty, style="dim")
+    table = _table("question", "deadline", "last forecast", "people", numeric=(3,))
+    for q in items:
+        table.add_row(
+            f"#{q.number} {q.title}",
+            q.deadline.isoformat(),
+            q.last_forecast_on.isoformat() if q.last_forecast_on else "never",
+            str(q.forecasters),
+        )
+    return table
+
+
+def review_view(review: Review) -> RenderableType:
+    """The periodic review for the terminal."""
+    r = review
+    parts: list[RenderableType] = []
+    title = Text(f"Accuracy review: {r.period.label}", style="bold")
+    parts.append(title)
+    compared = f", compared with {r.previous.label}" if r.previous else ""
+    parts.append(Text(f"As of {r.as_of:%Y-%m-%d %H:%M} UTC{compared}.", style="dim"))
+
+    parts.append(_heading("Headline"))
+    head = _table(
+        "figure",
+        r.period.label,
+        r.previous.label if r.previous else "before",
+        "change",
+        numeric=(1, 2),
+    )
+    for h in r.headline:
+        if h.current is None and h.previous is None:
+            continue
+        head.add_row(h.name, _figure(h.current, h.style), _figure(h.previous, h.style), _change(h))
+    parts.append(head)
+
+    parts.append(_heading(f"Questions resolved in {r.period.label}"))
+    if not r.questions:
+        parts.append(Text("None.", style="dim"))
+    for q in r.questions:
+        parts.append(Text.assemble((f"#{q.number} ", "bold"), (q.title, "bold")))
+        line = Text(f"outcome: {q.outcome} on {q.occurred_on}")
+        if q.evidence:
+            line.append(f" · evidence: {q.evidence}", style="dim")
+        parts.append(line)
+        if not q.scores:
+            parts.append(Text(f"not scored: {q.status}", style="dim"))
+            continue
+        table = _table(
+            "forecaster", "p(outcome)", "final", "time-w.", "relative", numeric=(1, 2, 3, 4)
+        )
+        for s in q.scores:
+            name = s.forecaster + (" (report)" if s.forecaster in r.report_forecasters else "")
+            table.add_row(
+                Text(name, style="italic dim" if s.forecaster in TEAM_NAMES else ""),
+                _percent(s.final_probabilities[s.outcome]),
+                _score(s.final_score),
+                _score(s.time_weighted),
+                _signed(s.relative),
+            )
+        parts.append(table)
+
+    parts.append(_heading("Biggest misses (confident and wrong)"))
+    if r.misses:
+        table = _table("forecaster", "question", "favoured", "outcome", numeric=())
+        for c in r.misses:
+            table.add_row(
+                c.forecaster,
+                c.question,
+                f"{c.favoured} {_percent(c.favoured_probability)}",
+                c.outcome,
+            )
+        parts.append(table)
+    else:
+        parts.append(Text("None.", style="dim"))
+    parts.append(_heading("Best calls (confident and right, early first)"))
+    if r.calls:
+        table = _table("forecaster", "question", "outcome", "skill", numeric=(3,))
+        for c in r.calls:
+            table.add_row(
+                c.forecaster,
+                c.question,
+                f"{c.outcome} {_percent(c.outcome_probability)}",
+                _percent(c.skill),
+            )
+        parts.append(table)
+    else:
+        parts.append(Text("None yet.", style="dim"))
+
+    parts.append(_heading("Calibration"))
+    parts.append(Text(f"All forecasters: {calibration_verdict(r.calibration)}"))
+    parts.append(_calibration_table(r.calibration))
+    table = _table("forecaster", "pairs", "ECE", "overconf.", numeric=(1, 2, 3))
+    for f in r.forecasters:
+        table.add_row(
+            f.forecaster,
+            str(f.calibration.n),
+            _percent(f.calibration.ece),
+            _points(f.calibration.overconfidence),
+        )
+    parts.append(table)
+
+    parts.append(_heading("Accuracy by source (time-weighted Brier, binary)"))
+    if r.by_source:
+        table = _table("source", "resolved", "report", "analysts", "team", numeric=(1, 2, 3, 4))
+        for s in r.by_source:
+            table.add_row(
+                f"{s.title} ({s.key})"
+                + (f"\nspoken for by {s.forecaster}" if s.forecaster else ""),
+                f"{s.resolved}/{s.questions}",
+                _estimate(s.report),
+                _estimate(s.analysts),
+                _estimate(s.team),
+            )
+        parts.append(table)
+    else:
+        parts.append(Text("No question from a source was resolved in the period.", style="dim"))
+
+    parts.append(_heading("Accuracy by horizon (mean score, n)"))
+    table = _table("made before close", "binary", "multiple", "ordered", numeric=(1, 2, 3))
+    for h in r.horizons:
+        table.add_row(
+            h.label,
+            *(f"{_score(h.mean[k])} ({h.n[k]})" for k in ("binary", "multiple_choice", "ordered")),
+        )
+    parts.append(table)
+
+    fu = r.follow_up
+    parts.append(_heading("Follow-up"))
+    parts.append(Text("Overdue (deadline passed, no resolution)", style="bold"))
+    parts.append(_open_table(fu.overdue, "None."))
+    parts.append(Text(f"Deadlines in the next {fu.due_within_days} days", style="bold"))
+    parts.append(_open_table(fu.due_soon, "None."))
+    parts.append(Text(f"Not forecast for more than {fu.stale_after_days} days", style="bold"))
+    parts.append(_open_table(fu.stale, "None."))
+    parts.append(Text("One forecaster only", style="bold"))
+    parts.append(_open_table(fu.single, "None."))
+
+    parts.append(_heading("Conventions"))
+    parts.append(_conventions(r.conventions, r.excluded))
+    return Group(*parts)
+
+
+def _conventions(conventions: dict[str, object], excluded: dict[str, int]) -> Text:
+    text = Text(
+        f"Brier {conventions['brier']}; multiple choice {conventions['brier_multi']}; "
+        f"ordered {conventions['rps']}. Days are UTC; time-weighted = "
+        f"{conventions['time_weighted']}. Full list: --format md or json, and docs/scoring.md.\n",
+        style="dim",
+    )
+    text.append(
+        f"Excluded: {excluded.get('annulled', 0)} annulled, {excluded.get('ambiguous', 0)} "
+        f"ambiguous; {excluded.get('hindsight', 0)} forecasts after the outcome, "
+        f"{excluded.get('after_close', 0)} after the deadline, "
+        f"{excluded.get('backfilled', 0)} backfilled left out.",
+        style="dim",
+    )
+    return text
+
+
+def retro_view(retro: Retro) -> RenderableType:
+    """The calibration retrospective for the terminal."""
+    r = retro
+    parts: list[RenderableType] = [
+        Text(f"Calibration retrospective: {r.period.label}", style="bold"),
+        Text(f"As of {r.as_of:%Y-%m-%d %H:%M} UTC. {r.questions} resolved questions.", style="dim"),
+        _heading("For discussion"),
+    ]
+    if r.prompts:
+        for i, prompt in enumerate(r.prompts, 1):
+            parts.append(Text(f"{i}. {prompt}"))
+    else:
+        parts.append(Text("Nothing stands out yet.", style="dim"))
+    parts.append(_heading("Did the team beat its best member?"))
+    parts.append(Text(r.verdict.sentence))
+    table = _table("forecaster", "beat median", "own", "team", "diff.", numeric=(1, 2, 3, 4))
+    for row in r.rows:
+        a = row.against
+        if a is None:
+            continue
+        diff = a.difference
+        table.add_row(
+            row.summary.forecaster + (" (report)" if row.role == "report" else ""),
+            f"{a.wins} of {a.shared}",
+            _score(a.own_brier),
+            _score(a.team_brier),
+            Text(_signed(diff), style="green" if diff is not None and diff < 0 else ""),
+        )
+    parts.append(table)
+
+    parts.append(_heading("Each analyst (Brier on binary questions, 95% interval from n=5)"))
+    table = _table(
+        "forecaster",
+        "qs",
+        "time-weighted",
+        "relative",
+        "cover",
+        "overconf.",
+        numeric=(1, 2, 3, 4, 5),
+    )
+    for row in r.rows:
+        s = row.summary
+        table.add_row(
+            Text(
+                s.forecaster + (" (report)" if row.role == "report" else ""),
+                style="italic dim" if row.role == "team" else "",
+            ),
+            str(s.n_questions),
+            _estimate(row.time_weighted),
+            _estimate(row.relative, signed=True),
+            _percent(s.coverage),
+            _points(s.calibration.overconfidence),
+        )
+    parts.append(table)
+
+    parts.append(_heading("Where the team disagreed most"))
+    if r.disagreements:
+        table = _table("question", "range", "outcome", "closest", numeric=())
+        for d in r.disagreements:
+            table.add_row(
+                d.question,
+                f"{d.option}: {_percent(d.lowest)}-{_percent(d.highest)}",
+                d.outcome,
+                f"{', '.join(d.closest)} {_percent(d.closest_probability)}",
+            )
+        parts.append(table)
+    else:
+        parts.append(Text("No question had two or more members forecasting.", style="dim"))
+
+    parts.append(
+        _heading("Calibration by quarter (overconfidence in points; n = forecast-outcome pairs)")
+    )
+    quarters = sorted({q.quarter for q in r.quarters})
+    table = _table("forecaster", *quarters, numeric=tuple(range(1, len(quarters) + 1)))
+    by_name: dict[str, dict[str, str]] = {}
+    for q in r.quarters:
+        by_name.setdefault(q.forecaster, {})[q.quarter] = (
+            f"{_points(q.calibration.overconfidence)} (n={q.calibration.n})"
+        )
+    for name, cells in by_name.items():
+        table.add_row(name, *(cells.get(label, "-") for label in quarters))
+    parts.append(table)
+    parts.append(_heading("Conventions"))
+    parts.append(_conventions(r.conventions, r.excluded))
+    return Group(*parts)

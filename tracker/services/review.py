@@ -1,0 +1,559 @@
+"""`tracker report` and `tracker retro`: build a periodic review or a retrospective's data."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import date, datetime, timedelta
+
+from tracker.domain.dates import parse_date
+from tracker.domain.model import OutcomeStatus, QuestionKind, parse_source_ref
+from tracker.domain.review import (
+    Estimate,
+    FollowUp,
+    Headline,
+    HorizonTable,
+    OpenQuestion,
+    Period,
+    PromptInputs,
+    Retro,
+    RetroRow,
+    Review,
+    ReviewedQuestion,
+    SourceAccuracy,
+    against_team,
+    best_calls,
+    biggest_misses,
+    calibration_by_quarter,
+    disagreements,
+    discussion_prompts,
+    estimate,
+    parse_period,
+    period_between,
+    team_verdict,
+)
+from tracker.domain.scoring import (
+    TEAM_MEDIAN,
+    TEAM_NAMES,
+    ForecastRow,
+    QuestionScore,
+    ResolvedQuestion,
+    ScoreReport,
+    calibration_arrays,
+    calibration_of,
+)
+from tracker.errors import InputError
+from tracker.services.scoring import score_ledger
+from tracker.storage import ledger as store
+from tracker.storage.database import Session
+
+#: Reports: how it is going (stage, done, total); the CLI turns it into a progress bar.
+Progress = Callable[[str, int, int], None]
+
+#: Follow-up defaults: deadlines this close are "due soon"; forecasts this old are "stale".
+DUE_WITHIN_DAYS = 30
+STALE_AFTER_DAYS = 30
+
+
+def choose_period(
+    *, period: str | None, since: str | date | None, until: str | date | None, today: date
+) -> Period:
+    """The period from `--period`, or from `--since/--until` (all time if none is given)."""
+    if period is not None:
+        if since is not None or until is not None:
+            raise InputError("--period names the whole period: leave out --since and --until.")
+        return parse_period(period)
+
+    def day(value: str | date | None) -> date | None:
+        if value is None or isinstance(value, date):
+            return value
+        return parse_date(value, today=today, past=True).value
+
+    return period_between(day(since), day(until))
+
+
+def _quiet(stage: str, done: int, total: int) -> None:
+    return None
+
+
+def _score(
+    session: Session,
+    *,
+    as_of: datetime,
+    period: Period,
+    tag: str | None,
+    source: str | None,
+    live_only: bool,
+    progress: Progress,
+    stage: str,
+    observe: Callable[[ResolvedQuestion, list[ForecastRow]], None] | None = None,
+) -> ScoreReport:
+    seen = 0
+
+    def watch(question: ResolvedQuestion, forecasts: list[ForecastRow]) -> None:
+        nonlocal seen
+        seen += 1
+        if seen % 256 == 0:
+            progress(stage, seen, 0)
+        if observe is not None:
+            observe(question, forecasts)
+
+    report = score_ledger(
+        session=session,
+        as_of=as_of,
+        tag=tag,
+        source=source,
+        since=period.first,
+        until=period.last,
+        live_only=live_only,
+        observe=watch,
+    )
+    progress(stage, seen, seen)
+    return report
+
+
+def _check_forecaster(session: Session, forecaster: str | None) -> None:
+    if forecaster is not None and forecaster not in store.forecaster_names(session):
+        raise InputError(f"No forecaster {forecaster!r}. See who has forecast: tracker list")
+
+
+def _shown(scores: Sequence[QuestionScore], forecaster: str | None) -> list[QuestionScore]:
+    """With --forecaster: that forecaster's scores, and the team's on the same questions."""
+    if forecaster is None:
+        return list(scores)
+    theirs = {s.question for s in scores if s.forecaster == forecaster}
+    return [
+        s
+        for s in scores
+        if s.question in theirs and (s.forecaster == forecaster or s.forecaster in TEAM_NAMES)
+    ]
+
+
+def _binary_mean(scores: Sequence[QuestionScore], *, final: bool = False) -> float | None:
+    values = [
+        s.final_score if final else s.time_weighted for s in scores if s.kind is QuestionKind.BINARY
+    ]
+    return sum(values) / len(values) if values else None
+
+
+def _headline(
+    current: ScoreReport | None, previous: ScoreReport | None, *, forecaster: str | None
+) -> list[Headline]:
+    def figures(report: ScoreReport | None) -> dict[str, float | None]:
+        if report is None:
+            return {}
+        scores = _shown(report.questions, forecaster)
+        members = [
+            s
+            for s in scores
+            if s.forecaster not in TEAM_NAMES and s.forecaster not in report.report_forecasters
+        ]
+        team = [s for s in scores if s.forecaster == TEAM_MEDIAN]
+        table = calibration_of(*calibration_arrays(members))
+        coverage = [s.active_days / s.window_days for s in members if s.window_days]
+        figures: dict[str, float | None] = {
+            "questions": float(len({s.question for s in scores})),
+            "annulled": float(
+                report.excluded.get("annulled", 0) + report.excluded.get("ambiguous", 0)
+            ),
+            "forecasters": float(len({s.forecaster for s in members})),
+            "analysts": _binary_mean(members),
+            "team": _binary_mean(team),
+            "ece": table.ece,
+            "overconfidence": table.overconfidence,
+            "coverage": sum(coverage) / len(coverage) if coverage else None,
+        }
+        for kind, name in ((QuestionKind.MULTIPLE_CHOICE, "multi"), (QuestionKind.ORDERED, "rps")):
+            values = [s.time_weighted for s in team if s.kind is kind]
+            figures[name] = sum(values) / len(values) if values else None
+        return figures
+
+    now, before = figures(current), figures(previous)
+    who = forecaster or "analysts"
+    rows = [
+        ("questions scored", "questions", None, "count"),
+        ("annulled or ambiguous", "annulled", None, "count"),
+        (
+            "forecasters scored" if forecaster is None else "forecasters",
+            "forecasters",
+            None,
+            "count",
+        ),
+        (f"{who}: time-weighted Brier (binary)", "analysts", "lower", "score"),
+        ("team median: time-weighted Brier (binary)", "team", "lower", "score"),
+        ("team median: Brier sum (multiple choice)", "multi", "lower", "score"),
+        ("team median: RPS (ordered)", "rps", "lower", "score"),
+        (f"{who}: calibration error (ECE)", "ece", "lower", "points"),
+        (f"{who}: overconfidence", "overconfidence", "nearer zero", "points"),
+        (f"{who}: coverage of question windows", "coverage", "higher", "percent"),
+    ]
+    return [
+        Headline(
+            name, now.get(key), before.get(key) if previous is not None else None, better, style
+        )
+        for name, key, better, style in rows
+        if forecaster is None or key != "forecasters"
+    ]
+
+
+def _reviewed_questions(
+    session: Session,
+    report: ScoreReport,
+    *,
+    as_of: datetime,
+    period: Period,
+    tag: str | None,
+    source: str | None,
+    forecaster: str | None,
+    keys: dict[str, int],
+) -> list[ReviewedQuestion]:
+    resolutions = store.resolutions_in_force(session, recorded_by=as_of)
+    by_question: dict[str, list[QuestionScore]] = {}
+    for s in _shown(report.questions, forecaster):
+        by_question.setdefault(s.question, []).append(s)
+    sources = {s.id: s.key for s in store.list_sources(session)}
+    question_sources = store.question_sources(session)
+
+    def order(s: QuestionScore) -> tuple[int, str]:
+        role = (
+            2
+            if s.forecaster in TEAM_NAMES
+            else 1
+            if s.forecaster in report.report_forecasters
+            else 0
+        )
+        return role, s.forecaster.casefold()
+
+    reviewed = []
+    for key, number in keys.items():
+        resolution = resolutions.get(number)
+        if resolution is None or not period.contains(resolution.occurred_on):
+            continue
+        scored = key in by_question
+        if resolution.status is OutcomeStatus.OPTION and not scored:
+            continue  # nobody's forecast counted (or not the chosen forecaster's)
+        if forecaster is not None and not scored:
+            continue
+        reviewed.append(
+            ReviewedQuestion(
+                key=key,
+                number=number,
+                title=report.titles.get(key) or "",
+                status=resolution.status.value,
+                outcome=resolution.label,
+                occurred_on=resolution.occurred_on,
+                evidence=resolution.evidence,
+                scores=sorted(by_question.get(key, []), key=order),
+                source=sources.get(question_sources.get(number, -1)),
+            )
+        )
+    reviewed.sort(key=lambda q: (q.occurred_on, q.number))
+    return reviewed
+
+
+def _question_keys(
+    session: Session, *, tag: str | None, source: str | None
+) -> tuple[dict[str, int], dict[str, str], list[store.QuestionTuple]]:
+    rows = store.questions_for_scoring(
+        session,
+        tag=tag.strip().lower() if tag else None,
+        source=parse_source_ref(source) if source else None,
+    )
+    keys = {(slug or str(number)): number for number, slug, *_ in rows}
+    titles = {(slug or str(number)): title for number, slug, title, *_ in rows}
+    return keys, titles, rows
+
+
+def _by_source(
+    session: Session, report: ScoreReport, *, keys: dict[str, int], forecaster: str | None
+) -> list[SourceAccuracy]:
+    question_sources = store.question_sources(session)
+    taken: dict[int, int] = {}
+    for source_id in question_sources.values():
+        taken[source_id] = taken.get(source_id, 0) + 1
+    of_source: dict[int, list[QuestionScore]] = {}
+    for s in report.questions:
+        found = question_sources.get(keys.get(s.question, -1))
+        if found is not None:
+            of_source.setdefault(found, []).append(s)
+    rows = []
+    for src in store.list_sources(session):
+        scores = of_source.get(src.id, [])
+        if not scores:
+            continue
+        voice = src.forecaster
+        own = [s for s in scores if voice is not None and s.forecaster == voice]
+        analysts = [
+            s
+            for s in scores
+            if s.forecaster not in TEAM_NAMES
+            and s.forecaster not in report.report_forecasters
+            and (forecaster is None or s.forecaster == forecaster)
+        ]
+        team = {s.question: s for s in scores if s.forecaster == TEAM_MEDIAN}
+        compared = [s for s in own if s.question in team]
+
+        def tw(group: list[QuestionScore]) -> Estimate:
+            return estimate([s.time_weighted for s in group if s.kind is QuestionKind.BINARY])
+
+        rows.append(
+            SourceAccuracy(
+                key=src.key,
+                title=src.title,
+                author=src.author,
+                organisation=src.organisation,
+                forecaster=voice,
+                questions=taken.get(src.id, 0),
+                resolved=len({s.question for s in scores}),
+                report=tw(own),
+                report_final=_binary_mean(own, final=True),
+                analysts=tw(analysts),
+                team=tw(list(team.values())),
+                report_wins=sum(s.time_weighted < team[s.question].time_weighted for s in compared),
+                report_compared=len(compared),
+            )
+        )
+    return rows
+
+
+def _follow_up(
+    session: Session,
+    *,
+    as_of: datetime,
+    rows: list[store.QuestionTuple],
+    due_within_days: int,
+    stale_after_days: int,
+) -> FollowUp:
+    today = as_of.date()
+    resolved = store.resolutions_in_force(session, recorded_by=as_of)
+    open_rows = [r for r in rows if r[0] not in resolved and r[7] <= as_of]
+    activity = store.question_activity(
+        session, question_ids=[r[0] for r in open_rows], recorded_by=as_of
+    )
+    overdue, due_soon, stale, single = [], [], [], []
+    for number, slug, title, _kind, _options, deadline, _opened, _created in open_rows:
+        last, people, count = activity.get(number, (None, 0, 0))
+        item = OpenQuestion(
+            key=slug or str(number),
+            number=number,
+            title=title,
+            deadline=deadline,
+            last_forecast_on=last.date() if last is not None else None,
+            forecasters=people,
+            forecasts=count,
+        )
+        if deadline < today:
+            overdue.append(item)
+            continue
+        if deadline <= today + timedelta(days=due_within_days):
+            due_soon.append(item)
+        if last is None or (today - last.date()).days > stale_after_days:
+            stale.append(item)
+        if people == 1:
+            single.append(item)
+    overdue.sort(key=lambda q: (q.deadline, q.number))
+    due_soon.sort(key=lambda q: (q.deadline, q.number))
+    stale.sort(key=lambda q: (q.last_forecast_on or date.min, q.number))
+    single.sort(key=lambda q: (q.deadline, q.number))
+    return FollowUp(overdue, due_soon, stale, single, due_within_days, stale_after_days)
+
+
+def build_review(
+    *,
+    session: Session,
+    as_of: datetime,
+    period: Period,
+    tag: str | None = None,
+    source: str | None = None,
+    forecaster: str | None = None,
+    live_only: bool = False,
+    stale_after_days: int = STALE_AFTER_DAYS,
+    due_within_days: int = DUE_WITHIN_DAYS,
+    progress: Progress = _quiet,
+) -> Review:
+    """The periodic accuracy review of the outcomes in `period`, as the record stood at `as_of`.
+
+    `forecaster` narrows what is shown to one forecaster (and the team aggregates beside);
+    everyone still counts in relative scores and aggregates. Raises InputError.
+    """
+    if stale_after_days < 1 or due_within_days < 1:
+        raise InputError("--stale-days and --due-within must be at least 1.")
+    _check_forecaster(session, forecaster)
+    if period.first is not None and period.first > as_of.date():
+        raise InputError(f"The period {period.label} starts after --as-of {as_of:%Y-%m-%d}.")
+    keys, _titles, rows = _question_keys(session, tag=tag, source=source)
+    outsiders = store.source_forecasters(session)
+    horizons = HorizonTable(
+        include=None if forecaster is None else frozenset({forecaster}), exclude=outsiders
+    )
+    current = _score(
+        session,
+        as_of=as_of,
+        period=period,
+        tag=tag,
+        source=source,
+        live_only=live_only,
+        progress=progress,
+        stage=f"Scoring {period.label}",
+        observe=lambda q, f: horizons.add(q, f, live_only=live_only),
+    )
+    previous_period = period.previous()
+    previous = None
+    if previous_period is not None:
+        previous = _score(
+            session,
+            as_of=as_of,
+            period=previous_period,
+            tag=tag,
+            source=source,
+            live_only=live_only,
+            progress=progress,
+            stage=f"Scoring {previous_period.label}",
+        )
+    progress("Writing up", 0, 1)
+    shown = _shown(current.questions, forecaster)
+    pooled = [s for s in shown if s.forecaster not in TEAM_NAMES]
+    review = Review(
+        period=period,
+        previous=previous_period,
+        as_of=as_of,
+        filters={
+            "tag": tag,
+            "source": source,
+            "forecaster": forecaster,
+            "live_only": live_only,
+            "due_within_days": due_within_days,
+            "stale_after_days": stale_after_days,
+        },
+        headline=_headline(current, previous, forecaster=forecaster),
+        questions=_reviewed_questions(
+            session,
+            current,
+            as_of=as_of,
+            period=period,
+            tag=tag,
+            source=source,
+            forecaster=forecaster,
+            keys=keys,
+        ),
+        misses=biggest_misses(shown, current.resolved),
+        calls=best_calls(shown, current.resolved),
+        calibration=calibration_of(*calibration_arrays(pooled)),
+        forecasters=[
+            f
+            for f in current.forecasters
+            if forecaster is None or f.forecaster == forecaster or f.forecaster in TEAM_NAMES
+        ],
+        by_source=_by_source(session, current, keys=keys, forecaster=forecaster),
+        horizons=horizons.rows(),
+        follow_up=_follow_up(
+            session,
+            as_of=as_of,
+            rows=rows,
+            due_within_days=due_within_days,
+            stale_after_days=stale_after_days,
+        ),
+        conventions=current.conventions,
+        excluded=current.excluded,
+        titles=current.titles,
+        report_forecasters=current.report_forecasters,
+    )
+    progress("Writing up", 1, 1)
+    return review
+
+
+def build_retro(
+    *,
+    session: Session,
+    as_of: datetime,
+    period: Period,
+    tag: str | None = None,
+    source: str | None = None,
+    live_only: bool = False,
+    progress: Progress = _quiet,
+) -> Retro:
+    """The team calibration retrospective over `period` (all time by default). Raises
+    InputError."""
+    if period.first is not None and period.first > as_of.date():
+        raise InputError(f"The period {period.label} starts after --as-of {as_of:%Y-%m-%d}.")
+    keys, _titles, _rows = _question_keys(session, tag=tag, source=source)
+    report = _score(
+        session,
+        as_of=as_of,
+        period=period,
+        tag=tag,
+        source=source,
+        live_only=live_only,
+        progress=progress,
+        stage=f"Scoring {period.label}",
+    )
+    progress("Writing up", 0, 1)
+    outsiders = report.report_forecasters
+    versus = {a.forecaster: a for a in against_team(report.questions)}
+    by_name: dict[str, list[QuestionScore]] = {}
+    for s in report.questions:
+        by_name.setdefault(s.forecaster, []).append(s)
+
+    def role(name: str) -> str:
+        return "team" if name in TEAM_NAMES else "report" if name in outsiders else "analyst"
+
+    order = {"analyst": 0, "report": 1, "team": 2}
+    rows = [
+        RetroRow(
+            summary=summary,
+            time_weighted=estimate(
+                [
+                    s.time_weighted
+                    for s in by_name[summary.forecaster]
+                    if s.kind is QuestionKind.BINARY
+                ]
+            ),
+            relative=estimate(
+                [
+                    s.relative
+                    for s in by_name[summary.forecaster]
+                    if s.kind is QuestionKind.BINARY and s.relative is not None
+                ]
+            ),
+            against=versus.get(summary.forecaster),
+            role=role(summary.forecaster),
+        )
+        for summary in report.forecasters
+    ]
+    rows.sort(key=lambda r: (order[r.role], r.summary.forecaster.casefold()))
+    members_only = [a for a in versus.values() if a.forecaster not in outsiders]
+    verdict = team_verdict(members_only)
+    spread = disagreements(report.questions, report.resolved, outsiders=outsiders)
+    tag_of = store.question_tags(session)
+    tags = {key: tag_of.get(number, ()) for key, number in keys.items()}
+    coverage = {r.summary.forecaster: r.summary.coverage for r in rows if r.role == "analyst"}
+    prompts = discussion_prompts(
+        PromptInputs(
+            scores=report.questions,
+            resolved=report.resolved,
+            titles=report.titles,
+            tags=tags,
+            outsiders=outsiders,
+            verdict=verdict,
+            disagreements=spread,
+            misses=biggest_misses(
+                [s for s in report.questions if s.forecaster not in outsiders], report.resolved
+            ),
+            coverage=coverage,
+        )
+    )
+    retro = Retro(
+        period=period,
+        as_of=as_of,
+        filters={"tag": tag, "source": source, "live_only": live_only},
+        rows=rows,
+        verdict=verdict,
+        disagreements=spread,
+        quarters=calibration_by_quarter(report.questions, report.resolved),
+        prompts=prompts,
+        conventions=report.conventions,
+        excluded=report.excluded,
+        titles=report.titles,
+        questions=len(report.resolved),
+    )
+    progress("Writing up", 1, 1)
+    return retro
