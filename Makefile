@@ -7,7 +7,7 @@ EXAMPLE := docs/examples/sochi-summit.jsonl
 # The example is shown as of a fixed day, so the demo reads the same on every machine.
 DEMO_NOW ?= 2022-06-15T12:00:00+00:00
 
-.PHONY: demo test lint typecheck unit example bench clean
+.PHONY: demo test lint typecheck unit example samples bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -51,6 +51,14 @@ example: $(STAMP)
 	rm -f forecasts.db.new
 	$(BIN)/tracker --db forecasts.db.new import $(EXAMPLE)
 	mv forecasts.db.new forecasts.db
+
+# Rebuild the sample review and retrospective in docs/examples (the tests compare against them).
+SAMPLE = TRACKER_NOW=$(DEMO_NOW) $(BIN)/tracker --db forecasts.db
+samples: $(STAMP)
+	for ext in md html json; do \
+		$(SAMPLE) report --period 2022Q2 --as-of 2022-06-15 --out docs/examples/review-2022Q2.$$ext && \
+		$(SAMPLE) retro --as-of 2022-06-15 --out docs/examples/retro.$$ext || exit 1; \
+	done
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,257 @@
+"""`tracker report` and `tracker retro` from the command line: formats, files, safety."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+from collections.abc import Callable
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import AFTER_EXAMPLE_ENV, EXAMPLE, REPO, Run
+
+Tracker = Callable[..., Run]
+SAMPLES = REPO / "docs" / "examples"
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+HOSTILE = "<script>alert(1)</script>"
+
+
+@pytest.fixture
+def example(tracker: Tracker) -> Tracker:
+    assert tracker("import", str(EXAMPLE), env=AFTER_EXAMPLE_ENV).exit_code == 0
+    return tracker
+
+
+def _report(tracker: Tracker, *args: str) -> Run:
+    return tracker(*args, env=AFTER_EXAMPLE_ENV)
+
+
+# --- snapshots of the documented samples --------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("command", "stem"),
+    [(["report", "--period", "2022Q2"], "review-2022Q2"), (["retro"], "retro")],
+)
+def test_markdown_and_json_match_the_documented_samples(
+    example: Tracker, tmp_path: Path, command: list[str], stem: str
+) -> None:
+    markdown = tmp_path / f"{stem}.md"
+    result = _report(example, *command, "--as-of", "2022-06-15", "--out", str(markdown))
+    assert result.exit_code == 0, result.stderr
+    expected = (SAMPLES / f"{stem}.md").read_text(encoding="utf-8")
+    assert markdown.read_text(encoding="utf-8") == expected, "run: make samples"
+    data = tmp_path / f"{stem}.json"
+    assert _report(example, *command, "--as-of", "2022-06-15", "--out", str(data)).exit_code == 0
+    assert json.loads(data.read_text(encoding="utf-8")) == json.loads(
+        (SAMPLES / f"{stem}.json").read_text(encoding="utf-8")
+    ), "run: make samples"
+
+
+def test_markdown_charts_are_png_files_beside_the_document(
+    example: Tracker, tmp_path: Path
+) -> None:
+    out = tmp_path / "q2.md"
+    result = _report(example, "report", "--period", "2022Q2", "--out", str(out))
+    assert result.stderr.strip() == f"Wrote the review to {out} and 3 charts beside it."
+    for name in ("q2-calibration.png", "q2-forecasters.png", "q2-horizons.png"):
+        assert (tmp_path / name).read_bytes().startswith(PNG_SIGNATURE)
+        assert f"]({name})" in out.read_text(encoding="utf-8")
+
+
+def test_markdown_to_stdout_says_the_charts_need_out(example: Tracker) -> None:
+    result = _report(example, "retro", "--format", "md")
+    assert result.exit_code == 0
+    assert result.stdout.startswith("# Calibration retrospective: all time")
+    assert ".png" not in result.stdout
+    assert "with --out" in result.stderr
+
+
+# --- HTML: self-contained and safe --------------------------------------------------------------
+
+
+class _Page(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.tags: list[str] = []
+        self.references: list[str] = []
+        self.text: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.append(tag)
+        for name, value in attrs:
+            if name in ("src", "href", "xlink:href", "action", "srcset") and value:
+                self.references.append(value)
+
+    def handle_data(self, data: str) -> None:
+        self.text.append(data)
+
+
+def _hostile_ledger(tracker: Tracker) -> None:
+    env = {"TRACKER_NOW": "2022-02-01T12:00:00+00:00"}
+    assert (
+        tracker(
+            "add",
+            HOSTILE,
+            "-c",
+            "C <b>bold</b>",
+            "-d",
+            "2022-01-31",
+            "--opened",
+            "2022-01-01",
+            env=env,
+        ).exit_code
+        == 0
+    )
+    assert (
+        tracker(
+            "forecast",
+            "1",
+            "70%",
+            "--as",
+            "<img src=x onerror=alert(2)>",
+            "--made-at",
+            "2022-01-02",
+            env=env,
+        ).exit_code
+        == 0
+    )
+    assert (
+        tracker("forecast", "1", "20%", "--as", "tom", "--made-at", "2022-01-02", env=env).exit_code
+        == 0
+    )
+    resolved = tracker(
+        "resolve",
+        "1",
+        "no",
+        "--on",
+        "2022-01-30",
+        "--evidence",
+        "<a href='http://evil'>x</a> *bold* | cell",
+        env=env,
+    )
+    assert resolved.exit_code == 0, resolved.stderr
+
+
+def test_html_is_self_contained_and_shows_hostile_text_as_text(
+    tracker: Tracker, tmp_path: Path
+) -> None:
+    _hostile_ledger(tracker)
+    for command in (["report", "--period", "2022Q1"], ["retro"]):
+        out = tmp_path / "page.html"
+        result = tracker(
+            *command, "--out", str(out), env={"TRACKER_NOW": "2022-02-01T12:00:00+00:00"}
+        )
+        assert result.exit_code == 0, result.stderr
+        page = _Page()
+        html = out.read_text(encoding="utf-8")
+        page.feed(html)
+        page.close()
+        assert "script" not in page.tags and "img" not in page.tags and "a" not in page.tags
+        assert all(ref.startswith("#") for ref in page.references), page.references
+        # Only references inside the page itself: clip paths url(#...), links #...
+        assert re.findall(r"url\((?!#)", html) == []
+        assert "@import" not in html and "<link" not in html
+        text = "".join(page.text)
+        if command[0] == "report":
+            assert HOSTILE in text
+            assert "<a href='http://evil'>x</a> *bold* | cell" in text
+        assert "<img src=x onerror=alert(2)>" in text
+        assert page.tags.count("svg") >= 2
+
+
+def test_markdown_escapes_hostile_text(tracker: Tracker, tmp_path: Path) -> None:
+    _hostile_ledger(tracker)
+    out = tmp_path / "review.md"
+    result = tracker(
+        "report",
+        "--period",
+        "2022Q1",
+        "--out",
+        str(out),
+        env={"TRACKER_NOW": "2022-02-01T12:00:00+00:00"},
+    )
+    assert result.exit_code == 0
+    text = out.read_text(encoding="utf-8")
+    assert "<script>" not in text and "<img" not in text and "<a href" not in text
+    assert "### #1 &lt;script&gt;alert(1)&lt;/script&gt;" in text
+    assert r"\*bold\* \| cell" in text
+
+
+def test_html_is_byte_identical_for_the_same_data(example: Tracker, tmp_path: Path) -> None:
+    # In separate processes, so that nothing (hash seeds, ids, dates) can differ unseen.
+    outputs = []
+    for n in range(2):
+        out = tmp_path / f"retro{n}.html"
+        subprocess.run(
+            [sys.executable, "-m", "tracker", "retro", "--out", str(out)],
+            check=True,
+            capture_output=True,
+            env={**os.environ, **AFTER_EXAMPLE_ENV, "PYTHONHASHSEED": str(n)},
+        )
+        outputs.append(out.read_bytes())
+    assert outputs[0] == outputs[1]
+
+
+# --- errors: one line, nothing written ------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["report", "--period", "2022Q5"], "error: --period '2022Q5' is not a period"),
+        (["report", "--out", "x.txt"], "error: Cannot tell the format from 'x.txt'"),
+        (["report", "--format", "pdf"], "error: --format 'pdf': use terminal, md, html or json."),
+        (["retro", "--format", "terminal", "--out", "r.md"], "error: --out writes a file"),
+        (
+            ["report", "--out", "missing/r.md"],
+            "error: Cannot write missing/r.md: the folder missing does not exist.",
+        ),
+        (["report", "--forecaster", "nobody"], "error: No forecaster 'nobody'"),
+        (
+            ["report", "--period", "2023Q1"],
+            "error: The period 2023Q1 starts after --as-of 2022-06-15.",
+        ),
+        (
+            ["report", "--period", "2022Q1", "--since", "2022-01-01"],
+            "error: --period names the whole period",
+        ),
+    ],
+)
+def test_bad_input_is_one_line_and_writes_nothing(
+    example: Tracker, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, args: list[str], message: str
+) -> None:
+    work = tmp_path / "work"
+    work.mkdir()
+    monkeypatch.chdir(work)
+    result = _report(example, *args)
+    assert result.exit_code == 1
+    assert result.stderr.startswith(message)
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert list(work.iterdir()) == []
+
+
+def test_a_terminal_review_imports_neither_matplotlib_nor_jinja2(example: Tracker) -> None:
+    probe = (
+        "import sys\n"
+        "from tracker.cli import main\n"
+        "sys.argv = ['tracker', *sys.argv[1:]]\n"
+        "try:\n    main()\nexcept SystemExit:\n    pass\n"
+        "print('LOADED', 'matplotlib' in sys.modules, 'jinja2' in sys.modules, file=sys.stderr)\n"
+    )
+    for args, expected in (
+        (["report"], "LOADED False False"),
+        (["retro", "--format", "html"], "LOADED True True"),
+    ):
+        done = subprocess.run(
+            [sys.executable, "-c", probe, *args],
+            capture_output=True,
+            text=True,
+            env={**os.environ, **AFTER_EXAMPLE_ENV},
+        )
+        assert done.stderr.strip().splitlines()[-1] == expected, done.stderr

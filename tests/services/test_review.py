@@ -1,0 +1,172 @@
+"""`build_review` and `build_retro` on real databases (SQLite and PostgreSQL)."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+
+from tests.conftest import EXAMPLE, NOW
+from tracker.domain.review import parse_period, period_between
+from tracker.domain.scoring import TEAM_GEO_ODDS, TEAM_MEDIAN
+from tracker.errors import InputError
+from tracker.services.interchange import import_file
+from tracker.services.ledger import add_question, record_forecast, resolve_question
+from tracker.services.review import build_retro, build_review, choose_period
+from tracker.services.workspace import unit_of_work
+from tracker.storage.database import Session
+
+LATER = datetime(2022, 6, 15, 12, 0, tzinfo=UTC)
+ALL_TIME = period_between(None, None)
+
+
+@pytest.fixture
+def example(any_url: str) -> str:
+    import_file(url=any_url, path=EXAMPLE, importer="ani", now=LATER)
+    return any_url
+
+
+def _review(url: str, period: str, **kw: object):  # type: ignore[no-untyped-def]
+    with unit_of_work(url, write=False, now=LATER) as session:
+        return build_review(session=session, as_of=LATER, period=parse_period(period), **kw)  # type: ignore[arg-type]
+
+
+def test_the_review_lists_the_questions_resolved_in_the_period(example: str) -> None:
+    review = _review(example, "2022Q2")
+    assert [(q.key, q.outcome) for q in review.questions] == [
+        ("border-demarcation-mechanism", "another arrangement"),
+        ("nakhichevan-road-rail", "no"),
+    ]
+    nakhichevan = review.questions[1]
+    assert [s.forecaster for s in nakhichevan.scores] == [
+        "ani",
+        "lena",
+        "tom",
+        "RSC sitrep (Giragosian)",
+        TEAM_GEO_ODDS,
+        TEAM_MEDIAN,
+    ]
+    assert nakhichevan.evidence is not None and "29 May 2022" in nakhichevan.evidence
+    assert nakhichevan.source == "sochi-sitrep"
+    assert review.previous is not None and review.previous.label == "2022Q1"
+
+
+def test_headline_compares_with_the_previous_period(example: str) -> None:
+    review = _review(example, "2022Q2")
+    figures = {h.name: h for h in review.headline}
+    scored = figures["questions scored"]
+    assert (scored.current, scored.previous) == (2, 1)  # Q1: the Minsk Group visit
+    team = figures["team median: time-weighted Brier (binary)"]
+    assert team.current == pytest.approx(
+        next(s.time_weighted for s in review.questions[1].scores if s.forecaster == TEAM_MEDIAN)
+    )
+    assert team.verdict in ("better", "worse", "same")
+
+
+def test_the_report_forecaster_is_scored_per_source_but_not_pooled(example: str) -> None:
+    review = _review(example, "2022Q2")
+    (source,) = review.by_source
+    assert source.forecaster == "RSC sitrep (Giragosian)"
+    assert (source.questions, source.resolved) == (5, 2)
+    # The report forecast 75% yes on the Nakhichevan agreement, which did not come: 0.5625.
+    assert source.report.mean == pytest.approx(0.5625)
+    assert (source.report_wins, source.report_compared) == (0, 2)
+    assert "RSC sitrep (Giragosian)" in review.report_forecasters
+
+
+def test_follow_up_finds_overdue_due_stale_and_single_forecaster_questions(
+    session: Session,
+) -> None:
+    def question(title: str, deadline: str) -> str:
+        added = add_question(
+            session=session, title=title, criteria="C", deadline=deadline, created_by="ani", now=NOW
+        )
+        return str(added.question.id)
+
+    overdue = question("Overdue", "2021-12-10")
+    soon = question("Soon", "2022-01-20")
+    later = question("Later", "2022-06-30")
+    record_forecast(
+        session=session, question=overdue, probability=["60%"], forecaster="ani", now=NOW
+    )
+    record_forecast(session=session, question=soon, probability=["60%"], forecaster="ani", now=NOW)
+    record_forecast(session=session, question=soon, probability=["70%"], forecaster="tom", now=NOW)
+    as_of = NOW + timedelta(days=40)  # 8 January 2022
+    review = build_review(session=session, as_of=as_of, period=ALL_TIME)
+    follow = review.follow_up
+    assert [q.title for q in follow.overdue] == ["Overdue"]
+    assert [q.title for q in follow.due_soon] == ["Soon"]
+    # Soon was forecast 40 days ago, Later never: both stale after 30 days.
+    assert [q.title for q in follow.stale] == ["Later", "Soon"]
+    assert [q.title for q in follow.single] == []
+    assert later  # never forecast: listed as stale, not as single
+
+
+def test_the_review_as_of_a_day_ignores_what_came_later(example: str) -> None:
+    before = _review(example, "2022Q2")
+    with unit_of_work(example, write=True, now=LATER + timedelta(days=1)) as session:
+        record_forecast(
+            session=session,
+            question="released-detainees-count",
+            probability=["10%", "20%", "30%", "40%"],
+            forecaster="lena",
+            now=LATER + timedelta(days=1),
+        )
+    again = _review(example, "2022Q2")
+    assert again.follow_up == before.follow_up
+    assert [q.scores for q in again.questions] == [q.scores for q in before.questions]
+
+
+def test_a_forecaster_review_shows_that_forecaster_beside_the_team(example: str) -> None:
+    review = _review(example, "2022Q2", forecaster="tom")
+    for q in review.questions:
+        assert {s.forecaster for s in q.scores} == {"tom", TEAM_MEDIAN, TEAM_GEO_ODDS}
+    assert {m.forecaster for m in review.misses} <= {"tom"}
+    assert [f.forecaster for f in review.forecasters] == ["tom", TEAM_GEO_ODDS, TEAM_MEDIAN]
+
+
+def test_an_unknown_forecaster_is_refused(example: str) -> None:
+    with pytest.raises(InputError, match="No forecaster 'nobody'"):
+        _review(example, "2022Q2", forecaster="nobody")
+
+
+def test_an_annulled_question_is_listed_but_not_scored(session: Session) -> None:
+    added = add_question(
+        session=session, title="Void", criteria="C", deadline="2021-12-31", created_by="a", now=NOW
+    )
+    q = str(added.question.id)
+    record_forecast(session=session, question=q, probability=["60%"], forecaster="ani", now=NOW)
+    resolve_question(session=session, question=q, outcome="annulled", resolver="ani", now=NOW)
+    review = build_review(session=session, as_of=LATER, period=ALL_TIME)
+    (listed,) = review.questions
+    assert (listed.status, listed.scores) == ("annulled", [])
+    assert review.excluded["annulled"] == 1
+
+
+def test_the_retro_compares_the_team_with_its_best_member(example: str) -> None:
+    with unit_of_work(example, write=False, now=LATER) as session:
+        retro = build_retro(session=session, as_of=LATER, period=ALL_TIME)
+    roles = {r.summary.forecaster: r.role for r in retro.rows}
+    assert roles == {
+        "ani": "analyst",
+        "lena": "analyst",
+        "tom": "analyst",
+        "RSC sitrep (Giragosian)": "report",
+        TEAM_GEO_ODDS: "team",
+        TEAM_MEDIAN: "team",
+    }
+    assert retro.verdict.best_member == "ani"
+    assert retro.questions == 5
+    assert retro.disagreements[0].question == "nakhichevan-road-rail"
+    assert retro.disagreements[0].closest == ["ani"]
+    assert 1 <= len(retro.prompts) <= 6
+    assert {q.quarter for q in retro.quarters} == {"2021Q4", "2022Q1", "2022Q2"}
+
+
+def test_period_and_since_until_do_not_mix() -> None:
+    with pytest.raises(InputError, match="--period names the whole period"):
+        choose_period(period="2022Q1", since="2022-01-01", until=None, today=date(2022, 6, 1))
+    chosen = choose_period(
+        period=None, since="2022-01-01", until="2022-03-31", today=date(2022, 6, 1)
+    )
+    assert (chosen.first, chosen.last) == (date(2022, 1, 1), date(2022, 3, 31))
