@@ -255,3 +255,16 @@ def test_a_terminal_review_imports_neither_matplotlib_nor_jinja2(example: Tracke
             env={**os.environ, **AFTER_EXAMPLE_ENV},
         )
         assert done.stderr.strip().splitlines()[-1] == expected, done.stderr
+
+
+def test_written_files_get_the_usual_permissions_not_private_ones(
+    example: Tracker, tmp_path: Path
+) -> None:
+    umask = os.umask(0o022)
+    try:
+        out = tmp_path / "shared.md"
+        assert _report(example, "retro", "--out", str(out)).exit_code == 0
+    finally:
+        os.umask(umask)
+    for written in (out, tmp_path / "shared-calibration.png"):
+        assert written.stat().st_mode & 0o777 == 0o644

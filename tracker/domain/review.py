@@ -7,6 +7,7 @@ aggregate beat its best member, calibration by quarter, and discussion prompts. 
 
 from __future__ import annotations
 
+import heapq
 import math
 import re
 from collections.abc import Iterable, Sequence
@@ -224,10 +225,17 @@ def biggest_misses(
 ) -> list[Call]:
     """Confident and wrong: final forecasts that favoured another option with at least
     CONFIDENT, lowest probability on what happened first. Team aggregates are left out."""
-    calls = [_call(s, resolved[s.question]) for s in scores if s.forecaster not in TEAM_NAMES]
-    misses = [c for c in calls if c.favoured != c.outcome and c.favoured_probability >= CONFIDENT]
-    misses.sort(key=lambda c: (c.outcome_probability, c.question, c.forecaster))
-    return misses[:top]
+    misses = [
+        _call(s, resolved[s.question])
+        for s in scores
+        if s.forecaster not in TEAM_NAMES
+        and max(s.final_probabilities) >= CONFIDENT
+        and s.final_probabilities[s.outcome] < CONFIDENT  # so another option was favoured
+    ]
+    misses = [c for c in misses if c.favoured != c.outcome]
+    return heapq.nsmallest(
+        top, misses, key=lambda c: (c.outcome_probability, c.question, c.forecaster)
+    )
 
 
 def best_calls(
@@ -235,10 +243,12 @@ def best_calls(
 ) -> list[Call]:
     """Confident and right, or early: final forecasts that gave what happened at least
     CONFIDENT, ranked by time-weighted skill (being right early and for long ranks first)."""
-    calls = [_call(s, resolved[s.question]) for s in scores if s.forecaster not in TEAM_NAMES]
-    good = [c for c in calls if c.outcome_probability >= CONFIDENT]
-    good.sort(key=lambda c: (-c.skill, c.question, c.forecaster))
-    return good[:top]
+    good = [
+        _call(s, resolved[s.question])
+        for s in scores
+        if s.forecaster not in TEAM_NAMES and s.final_probabilities[s.outcome] >= CONFIDENT
+    ]
+    return heapq.nsmallest(top, good, key=lambda c: (-c.skill, c.question, c.forecaster))
 
 
 @dataclass(frozen=True)
@@ -521,7 +531,7 @@ def calibration_by_quarter(
                 forecaster=name,
                 quarter=quarter,
                 questions=len(members),
-                calibration=calibration_of(*calibration_arrays(members)),
+                calibration=calibration_of(*calibration_arrays(members), with_slope=False),
                 brier=_mean(binary),
             )
         )
@@ -551,7 +561,14 @@ class PromptInputs:
     coverage: dict[str, float | None] = field(default_factory=dict)
 
 
+#: A prompt names at most this many people, then says how many others.
+PROMPT_NAMES = 4
+
+
 def _names(names: Sequence[str]) -> str:
+    if len(names) > PROMPT_NAMES:
+        rest = len(names) - PROMPT_NAMES
+        return ", ".join(names[:PROMPT_NAMES]) + f" and {rest} other{'s' if rest != 1 else ''}"
     if len(names) <= 2:
         return " and ".join(names)
     return ", ".join(names[:-1]) + " and " + names[-1]
@@ -560,6 +577,25 @@ def _names(names: Sequence[str]) -> str:
 def _count_word(n: int) -> str:
     words = ("no", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine")
     return words[n] if n < len(words) else str(n)
+
+
+def _team_prompt(verdict: TeamVerdict) -> list[str]:
+    if verdict.beat is None:
+        return []
+    if verdict.beat:
+        return [verdict.sentence + " Are we using the pooled forecast when we brief?"]
+    return [verdict.sentence + " What did this analyst know that the others did not?"]
+
+
+def _flagged(tables: dict[str, Calibration], sign: int) -> list[str]:
+    """Names whose over- (sign 1) or under- (sign -1) confidence passes the prompt bar,
+    largest first, each with its figure in points."""
+    found = []
+    for name, table in tables.items():
+        oc = table.overconfidence
+        if table.n >= PROMPT_MIN_PAIRS and oc is not None and sign * oc >= PROMPT_MIN_GAP:
+            found.append((-abs(oc), name.casefold(), f"{name} ({oc * 100:+.0f} points)"))
+    return [text for *_, text in sorted(found)]
 
 
 def discussion_prompts(inputs: PromptInputs, *, limit: int = 6) -> list[str]:
@@ -571,45 +607,48 @@ def discussion_prompts(inputs: PromptInputs, *, limit: int = 6) -> list[str]:
         if s.forecaster not in TEAM_NAMES and s.forecaster not in inputs.outsiders
     ]
 
-    # Tags on which several analysts were over- (or under-) confident.
+    def table_of(group: Sequence[QuestionScore]) -> Calibration:
+        return calibration_of(*calibration_arrays(group), with_slope=False)
+
     by_tag: dict[str, dict[str, list[QuestionScore]]] = {}
+    by_name: dict[str, list[QuestionScore]] = {}
     for s in members:
+        by_name.setdefault(s.forecaster, []).append(s)
         for tag in inputs.tags.get(s.question, ()):
             by_tag.setdefault(tag, {}).setdefault(s.forecaster, []).append(s)
+    prompts.extend(_team_prompt(inputs.verdict))
+
+    # Tags on which several analysts were over- (or under-) confident: the widest two.
+    by_tag_prompts: list[tuple[int, str]] = []
     for tag in sorted(by_tag):
+        tables = {name: table_of(group) for name, group in by_tag[tag].items()}
         for sign, word in ((1, "overconfident"), (-1, "underconfident")):
-            who = []
-            for name, group in sorted(by_tag[tag].items(), key=lambda kv: kv[0].casefold()):
-                table = calibration_of(*calibration_arrays(group))
-                oc = table.overconfidence
-                if table.n >= PROMPT_MIN_PAIRS and oc is not None and sign * oc >= PROMPT_MIN_GAP:
-                    who.append(f"{name} ({sign * oc * 100:+.0f} points)")
+            who = _flagged(tables, sign)
             if len(who) >= 2:
-                prompts.append(
-                    f"{_count_word(len(who)).capitalize()} analysts were {word} on {tag} "
-                    f"questions: {_names(who)}. What made these questions look more "
-                    f"{'certain' if sign > 0 else 'uncertain'} than they were?"
+                by_tag_prompts.append(
+                    (
+                        len(who),
+                        f"{_count_word(len(who)).capitalize()} analysts were {word} on {tag} "
+                        f"questions: {_names(who)}. What made these questions look more "
+                        f"{'certain' if sign > 0 else 'uncertain'} than they were?",
+                    )
                 )
+    by_tag_prompts.sort(key=lambda item: -item[0])  # stable: ties keep tag order
+    prompts.extend(text for _, text in by_tag_prompts[:2])
 
-    # Each analyst's overall over/underconfidence, when it is large and well supported.
-    for name in sorted({s.forecaster for s in members}, key=str.casefold):
-        table = calibration_of(*calibration_arrays([s for s in members if s.forecaster == name]))
-        oc = table.overconfidence
-        if table.n >= PROMPT_MIN_PAIRS and oc is not None and abs(oc) >= PROMPT_MIN_GAP:
-            word = "overconfident" if oc > 0 else "underconfident"
+    # Analysts over- or underconfident overall, when it is large and well supported.
+    overall = {name: table_of(group) for name, group in by_name.items()}
+    for sign, word in ((1, "overconfident"), (-1, "underconfident")):
+        who = _flagged(overall, sign)
+        if len(who) == 1:
             prompts.append(
-                f"{name} was {word} by {abs(oc) * 100:.0f} points over {table.n} forecasts: "
-                f"what would {'more' if oc > 0 else 'less'} hedging have looked like?"
+                f"{who[0]} was {word} over all questions: what would "
+                f"{'more' if sign > 0 else 'less'} hedging have looked like?"
             )
-
-    if inputs.verdict.beat is not None:
-        if inputs.verdict.beat:
+        elif who:
             prompts.append(
-                inputs.verdict.sentence + " Are we using the pooled forecast when we brief?"
-            )
-        else:
-            prompts.append(
-                inputs.verdict.sentence + " What did this analyst know that the others did not?"
+                f"{_count_word(len(who)).capitalize()} analysts were {word} over all "
+                f"questions: {_names(who)}. Is it the questions, or how we forecast?"
             )
 
     for d in inputs.disagreements[:1]:
@@ -632,8 +671,13 @@ def discussion_prompts(inputs: PromptInputs, *, limit: int = 6) -> list[str]:
 
     # Reports scored against the team on the same questions.
     team = {s.question: s for s in inputs.scores if s.forecaster == TEAM_MEDIAN}
-    for name in sorted(inputs.outsiders, key=str.casefold):
-        own = [s for s in inputs.scores if s.forecaster == name and s.question in team]
+    reports: dict[str, list[QuestionScore]] = {}
+    for s in inputs.scores:
+        if s.forecaster in inputs.outsiders and s.question in team:
+            reports.setdefault(s.forecaster, []).append(s)
+    # The report with the longest record.
+    for name in sorted(reports, key=lambda n: (-len(reports[n]), n.casefold()))[:1]:
+        own = reports[name]
         if own:
             wins = sum(s.time_weighted < team[s.question].time_weighted for s in own)
             prompts.append(

@@ -606,8 +606,9 @@ def calibration(pairs: Sequence[tuple[float, int]]) -> Calibration:
     return calibration_of(table[:, 0], table[:, 1])
 
 
-def calibration_of(forecasts: Any, outcomes: Any) -> Calibration:
-    """`calibration` of two arrays: forecasts and outcomes (0 or 1)."""
+def calibration_of(forecasts: Any, outcomes: Any, *, with_slope: bool = True) -> Calibration:
+    """`calibration` of two arrays: forecasts and outcomes (0 or 1). Without `with_slope`, the
+    recalibration fit (the costly part, for tables that do not show it) is left out."""
     n = len(forecasts)
     index = bin_index(forecasts)
     counts = np.bincount(index, minlength=BIN_COUNT)
@@ -649,7 +650,7 @@ def calibration_of(forecasts: Any, outcomes: Any) -> Calibration:
         confidence = np.maximum(forecasts, 1 - forecasts)[decided].mean()
         right = ((forecasts > 0.5) == (outcomes == 1))[decided].mean()
         overconfidence = float(confidence - right)
-    fit = _recalibration(forecasts, outcomes)
+    fit = _recalibration(forecasts, outcomes) if with_slope else None
     uncertainty = murphy.uncertainty
     return Calibration(
         n=n,

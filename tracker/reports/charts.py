@@ -75,14 +75,19 @@ def _calibration_panel(axes: Any, name: str, table: Calibration) -> None:
     axes.plot([0, 1], [0, 1], linestyle="--", color=_MUTED, linewidth=0.8)
     bins = [b for b in table.bins if b.n > 0]
     largest = max((b.n for b in bins), default=1)
-    for b in bins:
-        assert b.mean_forecast is not None and b.observed is not None
-        if b.wilson_low is not None and b.wilson_high is not None:
-            axes.vlines(b.mean_forecast, b.wilson_low, b.wilson_high, color=_ACCENT, alpha=0.35)
+    if bins:  # one call per panel, not one per bin: a retrospective draws fifty panels
+        xs = [b.mean_forecast for b in bins]
+        axes.vlines(
+            xs,
+            [b.wilson_low for b in bins],
+            [b.wilson_high for b in bins],
+            color=_ACCENT,
+            alpha=0.35,
+        )
         axes.scatter(
-            [b.mean_forecast],
-            [b.observed],
-            s=12 + 60 * math.sqrt(b.n / largest),
+            xs,
+            [b.observed for b in bins],
+            s=[12 + 60 * math.sqrt(b.n / largest) for b in bins],
             color=_ACCENT,
             edgecolors="white",
             linewidths=0.5,
@@ -109,15 +114,31 @@ def calibration_chart(
     columns = min(columns, count)
     rows = math.ceil(count / columns)
     with _style() as Figure:
-        figure = Figure(figsize=(2.6 * columns + 0.6, 2.6 * rows + 0.6), layout="constrained")
-        grid = figure.subplots(rows, columns, sharex=True, sharey=True, squeeze=False)
+        # Fixed margins rather than a layout engine: with fifty panels, constrained layout
+        # and shared axes cost seconds; every panel has the same limits anyway.
+        side = 4.2 if count == 1 else 2.6  # inches per panel
+        width, height = side * columns + 0.8, side * rows + 0.7
+        figure = Figure(figsize=(width, height))
+        figure.subplots_adjust(
+            left=0.75 / width,
+            right=1 - 0.1 / width,
+            bottom=0.55 / height,
+            top=1 - 0.3 / height,
+            wspace=0.25,
+            hspace=0.3,
+        )
+        grid = figure.subplots(rows, columns, squeeze=False)
         for index, axes in enumerate(grid.flat):
+            column = index % columns
             if index < len(panels):
                 _calibration_panel(axes, *panels[index])
+                # Tick labels on the outer edge only, as shared axes would have them.
+                below = index + columns >= len(panels)
+                axes.tick_params(labelbottom=below, labelleft=column == 0)
             else:
                 axes.set_visible(False)
-        figure.supxlabel("forecast probability (mean of the bin)", color=_INK)
-        figure.supylabel("share that came true (95% Wilson interval)", color=_INK)
+        figure.supxlabel("forecast probability (mean of the bin)", color=_INK, y=0.15 / height)
+        figure.supylabel("came true (with 95% Wilson interval)", color=_INK, x=0.12 / width)
         return _save(figure, fmt)
 
 

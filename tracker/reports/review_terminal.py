@@ -11,6 +11,12 @@ from rich.text import Text
 from tracker.domain.review import Estimate, Headline, OpenQuestion, Retro, Review
 from tracker.domain.scoring import TEAM_NAMES, Calibration, calibration_verdict
 
+#: A terminal shows at most this many questions (or sources) per section; the documents
+#: show them all.
+TERMINAL_ROWS = 15
+#: The last quarters that fit an 80-column terminal beside the names.
+TERMINAL_QUARTERS = 4
+
 
 def _score(value: float | None, digits: int = 3) -> str:
     return "-" if value is None else f"{value:.{digits}f}"
@@ -96,14 +102,23 @@ def _open_table(items: list[OpenQuestion], empty: str) -> RenderableType:
     if not items:
         return Text(empty, style="dim")
     table = _table("question", "deadline", "last forecast", "people", numeric=(3,))
-    for q in items:
+    for q in items[:TERMINAL_ROWS]:
         table.add_row(
             f"#{q.number} {q.title}",
             q.deadline.isoformat(),
             q.last_forecast_on.isoformat() if q.last_forecast_on else "never",
             str(q.forecasters),
         )
+    if len(items) > TERMINAL_ROWS:
+        return Group(table, _more(len(items) - TERMINAL_ROWS, "questions"))
     return table
+
+
+def _more(count: int, what: str) -> Text:
+    return Text(
+        f"... and {count} more {what}: all of them are in --format md, html or json.",
+        style="dim",
+    )
 
 
 def review_view(review: Review) -> RenderableType:
@@ -132,7 +147,7 @@ def review_view(review: Review) -> RenderableType:
     parts.append(_heading(f"Questions resolved in {r.period.label}"))
     if not r.questions:
         parts.append(Text("None.", style="dim"))
-    for q in r.questions:
+    for q in r.questions[-TERMINAL_ROWS:]:
         parts.append(Text.assemble((f"#{q.number} ", "bold"), (q.title, "bold")))
         line = Text(f"outcome: {q.outcome} on {q.occurred_on}")
         if q.evidence:
@@ -154,6 +169,8 @@ def review_view(review: Review) -> RenderableType:
                 _signed(s.relative),
             )
         parts.append(table)
+    if len(r.questions) > TERMINAL_ROWS:
+        parts.append(_more(len(r.questions) - TERMINAL_ROWS, "earlier questions"))
 
     parts.append(_heading("Biggest misses (confident and wrong)"))
     if r.misses:
@@ -198,7 +215,7 @@ def review_view(review: Review) -> RenderableType:
     parts.append(_heading("Accuracy by source (time-weighted Brier, binary)"))
     if r.by_source:
         table = _table("source", "resolved", "report", "analysts", "team", numeric=(1, 2, 3, 4))
-        for s in r.by_source:
+        for s in r.by_source[:TERMINAL_ROWS]:
             table.add_row(
                 f"{s.title} ({s.key})"
                 + (f"\nspoken for by {s.forecaster}" if s.forecaster else ""),
@@ -208,6 +225,8 @@ def review_view(review: Review) -> RenderableType:
                 _estimate(s.team),
             )
         parts.append(table)
+        if len(r.by_source) > TERMINAL_ROWS:
+            parts.append(_more(len(r.by_source) - TERMINAL_ROWS, "sources"))
     else:
         parts.append(Text("No question from a source was resolved in the period.", style="dim"))
 
@@ -325,7 +344,8 @@ def retro_view(retro: Retro) -> RenderableType:
     parts.append(
         _heading("Calibration by quarter (overconfidence in points; n = forecast-outcome pairs)")
     )
-    quarters = sorted({q.quarter for q in r.quarters})
+    every = sorted({q.quarter for q in r.quarters})
+    quarters = every[-TERMINAL_QUARTERS:]
     table = _table("forecaster", *quarters, numeric=tuple(range(1, len(quarters) + 1)))
     by_name: dict[str, dict[str, str]] = {}
     for q in r.quarters:
@@ -335,6 +355,8 @@ def retro_view(retro: Retro) -> RenderableType:
     for name, cells in by_name.items():
         table.add_row(name, *(cells.get(label, "-") for label in quarters))
     parts.append(table)
+    if len(every) > len(quarters):
+        parts.append(_more(len(every) - len(quarters), "quarters before these"))
     parts.append(_heading("Conventions"))
     parts.append(_conventions(r.conventions, r.excluded))
     return Group(*parts)

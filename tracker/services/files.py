@@ -36,6 +36,10 @@ def write_files_atomically(files: Mapping[Path, str | bytes]) -> None:
     Raises InputError when a folder is missing or not writable, or a path is a folder.
     """
     folders = {path: check_writable(path) for path in files}
+    # mkstemp makes private (0600) files; a report is written to be shared, so give it the
+    # permissions any new file gets here (0666 less the umask).
+    umask = os.umask(0)
+    os.umask(umask)
     temporaries: dict[Path, str] = {}
     try:
         for path, content in files.items():
@@ -46,6 +50,7 @@ def write_files_atomically(files: Mapping[Path, str | bytes]) -> None:
             except OSError as exc:
                 raise InputError(f"Cannot write {path}: {exc.strerror}.") from None
             temporaries[path] = temporary
+            os.chmod(temporary, 0o666 & ~umask)
             if isinstance(content, bytes):
                 with os.fdopen(handle, "wb") as raw:
                     raw.write(content)
