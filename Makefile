@@ -27,6 +27,14 @@ demo: $(STAMP)
 	@echo
 	@echo "== who was right: tracker --db forecasts.db score (conventions in docs/scoring.md) =="
 	@TRACKER_NOW=$(DEMO_NOW) $(BIN)/tracker --db forecasts.db score
+	@echo
+	@echo "== the accuracy review of 2022Q2: tracker --db forecasts.db report --period 2022Q2 =="
+	@TRACKER_NOW=$(DEMO_NOW) $(BIN)/tracker --db forecasts.db report --period 2022Q2
+	@echo
+	@mkdir -p build
+	@TRACKER_NOW=$(DEMO_NOW) $(BIN)/tracker --db forecasts.db report --period 2022Q2 --out build/review-2022Q2.html
+	@TRACKER_NOW=$(DEMO_NOW) $(BIN)/tracker --db forecasts.db retro --out build/retro.html
+	@echo "== open build/review-2022Q2.html (the review) and build/retro.html (the team retrospective) in a browser =="
 
 test: lint typecheck unit
 

@@ -268,3 +268,43 @@ def test_written_files_get_the_usual_permissions_not_private_ones(
         os.umask(umask)
     for written in (out, tmp_path / "shared-calibration.png"):
         assert written.stat().st_mode & 0o777 == 0o644
+
+
+def test_the_progress_bar_appears_only_after_a_second_on_a_terminal(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import io
+
+    from rich.console import Console
+
+    from tracker.cli import console
+
+    screen = io.StringIO()
+    monkeypatch.setattr(
+        console, "err", Console(file=screen, force_terminal=True, width=80, color_system=None)
+    )
+    clock = iter([0.0, 0.5, 1.5, 1.6])
+    progress = console.DelayedProgress()
+    progress._clock = lambda: next(clock)  # type: ignore[method-assign]
+    progress._start = progress._clock()  # 0.0
+    progress("Scoring 2022Q2", 256, 0)  # 0.5 s: too soon, nothing shown
+    assert screen.getvalue() == ""
+    progress("Scoring 2022Q2", 512, 0)  # 1.5 s: the bar appears
+    progress("Scoring 2022Q2", 768, 1000)
+    progress.close()
+    assert "Scoring 2022Q2" in screen.getvalue()
+
+
+def test_no_progress_bar_when_stderr_is_not_a_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
+    import io
+
+    from rich.console import Console
+
+    from tracker.cli import console
+
+    screen = io.StringIO()
+    monkeypatch.setattr(console, "err", Console(file=screen, force_terminal=False))
+    progress = console.DelayedProgress(delay=0.0)
+    progress("Scoring", 1, 2)
+    progress.close()
+    assert screen.getvalue() == ""
