@@ -8,7 +8,6 @@ characters that would start emphasis, links or table cells. Charts are drawn onl
 from __future__ import annotations
 
 import html
-import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -19,8 +18,9 @@ from urllib.parse import quote
 from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup
 
-from tracker.domain.review import Estimate, Headline, Retro, Review
-from tracker.domain.scoring import TEAM_NAMES, calibration_verdict, nats_to_bits
+from tracker.domain.review import Headline, Retro, Review
+from tracker.domain.scoring import TEAM_NAMES, calibration_verdict
+from tracker.reports import numbers
 
 #: Document formats: Markdown with PNG charts beside it, or a self-contained HTML page.
 DOCUMENT_FORMATS = ("md", "html")
@@ -41,63 +41,8 @@ def markdown_text(value: Any) -> Markup:
     return Markup(text)
 
 
-# --- number formats (shared by both formats) ---------------------------------------------------
-
-
-def _score(value: float | None, digits: int = 3) -> str:
-    return "-" if value is None else f"{value:.{digits}f}"
-
-
-def _signed(value: float | None, digits: int = 3) -> str:
-    return "-" if value is None else f"{value:+.{digits}f}"
-
-
-def _percent(value: float | None) -> str:
-    return "-" if value is None else f"{value * 100:.0f}%"
-
-
-def _points(value: float | None) -> str:
-    return "-" if value is None else f"{value * 100:+.0f} pts"
-
-
-def _figure(value: float | None, style: str) -> str:
-    if value is None:
-        return "-"
-    if style == "count":
-        return f"{value:.0f}"
-    if style == "percent":
-        return _percent(value)
-    if style == "points":
-        return f"{value * 100:.1f} pts"
-    return _score(value)
-
-
 def _change(h: Headline) -> str:
-    change = h.change
-    if change is None:
-        return "-"
-    if h.style == "count":
-        amount = f"{change:+.0f}"
-    elif h.style in ("percent", "points"):
-        amount = f"{change * 100:+.1f} pts"
-    else:
-        amount = f"{change:+.3f}"
-    return f"{h.arrow} {amount}" + (f" ({h.verdict})" if h.verdict else "")
-
-
-def _bits(nats: float | None) -> str:
-    if nats is None:
-        return "-"
-    return "inf" if math.isinf(nats) else f"{nats_to_bits(nats):.2f}"
-
-
-def _estimate(e: Estimate, signed: bool = False) -> str:
-    if e.mean is None:
-        return "-"
-    sign = "+" if signed else ""
-    if e.low is None or e.high is None:
-        return f"{e.mean:{sign}.3f}"
-    return f"{e.mean:{sign}.3f} ({e.low:{sign}.3f} to {e.high:{sign}.3f})"
+    return numbers.change(h) + (f" ({h.verdict})" if h.verdict else "")
 
 
 def _day(value: date | datetime | None) -> str:
@@ -145,18 +90,18 @@ def _environment(*, markdown: bool) -> Environment:
         finalize=markdown_text if markdown else None,
     )
     env.filters.update(
-        score=_score,
-        signed=_signed,
-        percent=_percent,
-        points=_points,
-        figure=_figure,
+        score=numbers.score,
+        signed=numbers.signed,
+        percent=numbers.percent,
+        points=numbers.points,
+        figure=numbers.figure,
         change=_change,
-        estimate=_estimate,
+        estimate=numbers.estimate,
         day=_day,
         kind_score=_kind_score,
         verdict=calibration_verdict,
         callout=_callout,
-        bits=_bits,
+        bits=numbers.bits,
         convention=_convention,
     )
     env.globals["team_names"] = TEAM_NAMES

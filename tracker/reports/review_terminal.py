@@ -10,6 +10,7 @@ from rich.text import Text
 
 from tracker.domain.review import Estimate, Headline, OpenQuestion, Retro, Review
 from tracker.domain.scoring import TEAM_NAMES, Calibration, calibration_verdict
+from tracker.reports import numbers
 
 #: A terminal shows at most this many questions (or sources) per section; the documents
 #: show them all.
@@ -18,16 +19,10 @@ TERMINAL_ROWS = 15
 TERMINAL_QUARTERS = 4
 
 
-def _score(value: float | None, digits: int = 3) -> str:
-    return "-" if value is None else f"{value:.{digits}f}"
-
-
-def _signed(value: float | None) -> str:
-    return "-" if value is None else f"{value:+.3f}"
-
-
-def _percent(value: float | None) -> str:
-    return "-" if value is None else f"{value * 100:.0f}%"
+_score = numbers.score
+_signed = numbers.signed
+_percent = numbers.percent
+_figure = numbers.figure
 
 
 def _points(value: float | None) -> str:
@@ -35,38 +30,12 @@ def _points(value: float | None) -> str:
 
 
 def _estimate(e: Estimate, *, signed: bool = False) -> str:
-    if e.mean is None:
-        return "-"
-    fmt = "+.3f" if signed else ".3f"
-    if e.low is None or e.high is None:
-        return format(e.mean, fmt)
-    return f"{format(e.mean, fmt)} ({format(e.low, fmt)}..{format(e.high, fmt)})"
-
-
-def _figure(value: float | None, style: str) -> str:
-    if value is None:
-        return "-"
-    if style == "count":
-        return f"{value:.0f}"
-    if style == "percent":
-        return _percent(value)
-    if style == "points":
-        return f"{value * 100:.1f} pts"
-    return f"{value:.3f}"
+    return numbers.estimate(e, signed=signed)
 
 
 def _change(h: Headline) -> Text:
-    change = h.change
-    if change is None:
-        return Text("-")
-    if h.style == "count":
-        amount = f"{change:+.0f}"
-    elif h.style in ("percent", "points"):
-        amount = f"{change * 100:+.1f} pts"
-    else:
-        amount = f"{change:+.3f}"
     style = {"better": "green", "worse": "red"}.get(h.verdict or "", "")
-    return Text(f"{h.arrow} {amount}" + (f" {h.verdict}" if h.verdict else ""), style=style)
+    return Text(numbers.change(h) + (f" {h.verdict}" if h.verdict else ""), style=style)
 
 
 def _heading(text: str) -> Rule:
