@@ -308,3 +308,58 @@ def test_no_progress_bar_when_stderr_is_not_a_terminal(monkeypatch: pytest.Monke
     progress("Scoring", 1, 2)
     progress.close()
     assert screen.getvalue() == ""
+
+
+def test_brackets_in_titles_and_names_are_text_not_terminal_styles(tracker: Tracker) -> None:
+    env = {"TRACKER_NOW": "2022-02-01T12:00:00+00:00", "COLUMNS": "200"}
+    assert (
+        tracker(
+            "add",
+            "Will the [eu] summit happen?",
+            "-c",
+            "C",
+            "-d",
+            "2022-01-31",
+            "--opened",
+            "2022-01-01",
+            env=env,
+        ).exit_code
+        == 0
+    )
+    assert (
+        tracker("forecast", "1", "70%", "--as", "[/]", "--made-at", "2022-01-02", env=env).exit_code
+        == 0
+    )
+    assert tracker("resolve", "1", "yes", "--on", "2022-01-30", env=env).exit_code == 0
+    assert (
+        tracker("add", "Open [b]question[/b]", "-c", "C", "-d", "2022-02-20", env=env).exit_code
+        == 0
+    )
+    for args in (["report", "--period", "2022Q1"], ["report"], ["retro"], ["list"], ["overview"]):
+        result = tracker(*args, env=env)
+        assert result.exit_code == 0, (args, result.stderr)
+    report = tracker("report", env=env).stdout
+    assert "Will the [eu] summit happen?" in report
+    assert "Open [b]question[/b]" in report
+    assert "[/]" in tracker("retro", env=env).stdout
+
+
+def test_dollar_signs_stay_text_in_markdown(tracker: Tracker, tmp_path: Path) -> None:
+    env = {"TRACKER_NOW": "2022-02-01T12:00:00+00:00"}
+    tracker(
+        "add",
+        "Oil between $80 and $90?",
+        "-c",
+        "C",
+        "-d",
+        "2022-01-31",
+        "--opened",
+        "2022-01-01",
+        "-p",
+        "60%",
+        env=env,
+    )
+    tracker("resolve", "1", "no", "--on", "2022-01-30", env=env)
+    out = tmp_path / "r.md"
+    assert tracker("report", "--period", "2022Q1", "--out", str(out), env=env).exit_code == 0
+    assert r"Oil between \$80 and \$90?" in out.read_text(encoding="utf-8")

@@ -97,7 +97,11 @@ def test_all_time_has_nothing_before_it() -> None:
     assert period_between(None, None).previous() is None
 
 
-@pytest.mark.parametrize("text", ["2021Q5", "2022-13", "Q4", "last quarter"])
+def test_a_period_at_the_start_of_the_calendar_has_nothing_before_it() -> None:
+    assert period_between(date(1, 1, 1), date(1, 1, 5)).previous() is None
+
+
+@pytest.mark.parametrize("text", ["2021Q5", "2022-13", "Q4", "last quarter", "0001Q1", "9999Q4"])
 def test_a_period_that_is_not_one_is_refused(text: str) -> None:
     with pytest.raises(InputError, match="--period"):
         parse_period(text)
@@ -256,3 +260,36 @@ def test_a_prompt_names_analysts_overconfident_on_one_tag() -> None:
     # The same two over all questions, in one prompt rather than one each.
     assert prompts[2].startswith("Two analysts were overconfident over all questions")
     assert len(prompts) <= 6
+
+
+def test_a_tie_with_the_team_median_is_neither_a_win_nor_a_loss() -> None:
+    question = ResolvedQuestion(
+        key="mc",
+        kind=QuestionKind.MULTIPLE_CHOICE,
+        options=("a", "b", "c"),
+        opened_on=DAY,
+        deadline=DAY + timedelta(days=9),
+        occurred_on=DAY + timedelta(days=9),
+        outcome=1,
+    )
+    # A team of one: its median is its own forecast, up to rounding in the last bits.
+    scores = score_question(question, [DatedForecast("solo", DAY, (0.7, 0.2, 0.1))]).scores
+    (row,) = against_team(scores)
+    assert (row.wins, row.losses) == (0, 0)
+
+
+def test_a_team_of_one_ties_with_its_member_and_asks_nothing() -> None:
+    scores = _scores(_question(), {"solo": 0.7})
+    verdict = team_verdict(against_team(scores))
+    assert verdict.beat is None
+    assert verdict.sentence.startswith("The team median tied with its best member, solo")
+
+
+def test_one_lucky_question_does_not_make_the_best_member() -> None:
+    scores = []
+    for i in range(6):
+        scores += _scores(_question(f"q{i}"), {"ani": 0.8, "tom": 0.6})
+    scores += _scores(_question("lucky"), {"ani": 0.8, "tom": 0.6, "bob": 0.999})
+    verdict = team_verdict(against_team(scores))
+    assert verdict.best_member == "ani"
+    assert verdict.questions == 7

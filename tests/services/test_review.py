@@ -139,7 +139,7 @@ def test_an_annulled_question_is_listed_but_not_scored(session: Session) -> None
     resolve_question(session=session, question=q, outcome="annulled", resolver="ani", now=NOW)
     review = build_review(session=session, as_of=LATER, period=ALL_TIME)
     (listed,) = review.questions
-    assert (listed.status, listed.scores) == ("annulled", [])
+    assert (listed.title, listed.status, listed.scores) == ("Void", "annulled", [])
     assert review.excluded["annulled"] == 1
 
 
@@ -170,3 +170,49 @@ def test_period_and_since_until_do_not_mix() -> None:
         period=None, since="2022-01-01", until="2022-03-31", today=date(2022, 6, 1)
     )
     assert (chosen.first, chosen.last) == (date(2022, 1, 1), date(2022, 3, 31))
+
+
+def test_a_review_of_a_reports_forecaster_shows_its_own_figures(example: str) -> None:
+    review = _review(example, "2022Q2", forecaster="RSC sitrep (Giragosian)")
+    figures = {h.name: h for h in review.headline}
+    own = figures["RSC sitrep (Giragosian): time-weighted Brier (binary)"]
+    assert own.current == pytest.approx(0.5625)
+    assert sum(row.total for row in review.horizons) == 2  # its two forecasts in 2022Q2
+    assert review.by_source[0].analysts.mean == pytest.approx(0.5625)
+
+
+def test_source_counts_follow_the_filters(example: str) -> None:
+    (everything,) = _review(example, "2021Q4").by_source
+    assert everything.questions == 5
+    # Two of the report's questions are tagged prisoners; one was resolved in 2021Q4.
+    (tagged,) = _review(example, "2021Q4", tag="prisoners").by_source
+    assert (tagged.questions, tagged.resolved) == (2, 1)
+
+
+def test_one_forecaster_only_does_not_count_the_report(session: Session) -> None:
+    from tracker.services.sources import add_source
+
+    add_source(
+        session=session,
+        added_by="ani",
+        now=NOW,
+        url="https://example.org/r",
+        title="R",
+        forecaster="R (org)",
+        slug="r",
+    )
+    added = add_question(
+        session=session,
+        title="Q",
+        criteria="C",
+        deadline="2022-06-30",
+        created_by="ani",
+        now=NOW,
+        source="r",
+    )
+    q = str(added.question.id)
+    record_forecast(session=session, question=q, probability=["60%"], forecaster="R (org)", now=NOW)
+    record_forecast(session=session, question=q, probability=["70%"], forecaster="ani", now=NOW)
+    review = build_review(session=session, as_of=NOW + timedelta(days=1), period=ALL_TIME)
+    assert [item.title for item in review.follow_up.single] == ["Q"]
+    assert review.follow_up.single[0].forecasters == 1

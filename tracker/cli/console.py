@@ -10,9 +10,11 @@ from typing import Any
 
 from rich.console import Console, RenderableType
 
-# Rich honours NO_COLOR and turns colour off when output is not a terminal.
-out = Console(highlight=False, soft_wrap=False)
-err = Console(stderr=True, highlight=False)
+# Rich honours NO_COLOR and turns colour off when output is not a terminal. Markup is off:
+# table cells hold user text (titles, names, options), and "[eu]" or "[/]" in it is text,
+# not a style; styles are given as Text objects.
+out = Console(highlight=False, soft_wrap=False, markup=False)
+err = Console(stderr=True, highlight=False, markup=False)
 
 
 def show(renderable: RenderableType) -> None:

@@ -34,6 +34,8 @@ from tracker.errors import InputError
 
 # --- periods -----------------------------------------------------------------------------------
 
+#: Periods outside these years are refused (their previous period must exist too).
+FIRST_YEAR, LAST_YEAR = 1900, 2999
 _QUARTER = re.compile(r"^(\d{4})[- ]?[Qq]([1-4])$")
 _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
 _YEAR = re.compile(r"^(\d{4})$")
@@ -57,7 +59,7 @@ class Period:
 
     def previous(self) -> Period | None:
         """The period of the same length just before this one (None when open-ended)."""
-        if self.first is None or self.last is None:
+        if self.first is None or self.last is None or self.first.year <= FIRST_YEAR:
             return None
         if self.unit == "quarter":
             first = self.first - relativedelta(months=3)
@@ -88,6 +90,9 @@ def parse_period(text: str) -> Period:
     Raises InputError for anything else, naming the accepted forms.
     """
     value = text.strip()
+    leading = re.match(r"^(\d{4})", value)
+    if leading and not FIRST_YEAR <= int(leading[1]) <= LAST_YEAR:
+        raise InputError(f"--period {text!r}: give a year from {FIRST_YEAR} to {LAST_YEAR}.")
     if match := _QUARTER.match(value):
         year, quarter = int(match[1]), int(match[2])
         first = date(year, 3 * quarter - 2, 1)
@@ -165,6 +170,15 @@ def _mean(values: Sequence[float]) -> float | None:
 # --- per question ------------------------------------------------------------------------------
 
 
+#: Scores closer than this are a tie (sums of floats differ in the last bits).
+TIE = 1e-9
+
+
+def beats(own: float, other: float) -> bool:
+    """True if score `own` is better (lower) than `other` by more than rounding."""
+    return own < other - TIE
+
+
 def probability_of_outcome(score: QuestionScore) -> float:
     """The probability a final forecast gave to what happened."""
     return score.final_probabilities[score.outcome]
@@ -186,6 +200,8 @@ def skill(score: QuestionScore, options: int) -> float:
 
 #: A final forecast this sure of one option is "confident".
 CONFIDENT = 0.7
+#: Time-weighted skill at which a forecast counts as a good call even if hedged at the close.
+EARLY_SKILL = 0.5
 #: How many misses, calls and disagreements a review lists.
 TOP = 5
 
@@ -242,11 +258,16 @@ def best_calls(
     scores: Iterable[QuestionScore], resolved: dict[str, ResolvedQuestion], *, top: int = TOP
 ) -> list[Call]:
     """Confident and right, or early: final forecasts that gave what happened at least
-    CONFIDENT, ranked by time-weighted skill (being right early and for long ranks first)."""
+    CONFIDENT, or forecasts whose time-weighted skill reached EARLY_SKILL (right for most of the
+    window, even if hedged at the close); ranked by time-weighted skill."""
     good = [
         _call(s, resolved[s.question])
         for s in scores
-        if s.forecaster not in TEAM_NAMES and s.final_probabilities[s.outcome] >= CONFIDENT
+        if s.forecaster not in TEAM_NAMES
+        and (
+            s.final_probabilities[s.outcome] >= CONFIDENT
+            or skill(s, len(resolved[s.question].options)) >= EARLY_SKILL
+        )
     ]
     return heapq.nsmallest(top, good, key=lambda c: (-c.skill, c.question, c.forecaster))
 
@@ -456,8 +477,8 @@ def against_team(scores: Iterable[QuestionScore], *, team: str = TEAM_MEDIAN) ->
             AgainstTeam(
                 forecaster=name,
                 shared=len(pairs),
-                wins=sum(s.time_weighted < t.time_weighted for s, t in pairs),
-                losses=sum(s.time_weighted > t.time_weighted for s, t in pairs),
+                wins=sum(beats(s.time_weighted, t.time_weighted) for s, t in pairs),
+                losses=sum(beats(t.time_weighted, s.time_weighted) for s, t in pairs),
                 own_brier=_mean([s.time_weighted for s, _ in binary]),
                 team_brier=_mean([t.time_weighted for _, t in binary]),
                 binary=len(binary),
@@ -474,22 +495,32 @@ class TeamVerdict:
     member_brier: float | None
     team_brier: float | None
     questions: int
-    beat: bool | None
+    beat: bool | None  # None: a tie, or nothing to compare
     sentence: str
+
+
+#: A member needs this many binary questions to be called the team's best (or, if nobody has
+#: that many, as many as the longest record).
+BEST_MEMBER_MIN_QUESTIONS = 5
 
 
 def team_verdict(rows: Sequence[AgainstTeam], *, team: str = TEAM_MEDIAN) -> TeamVerdict:
     """Compare the team aggregate with the member whose own binary time-weighted Brier was
-    lowest, on the questions that member forecast (a fair, paired comparison)."""
+    lowest, on the questions that member forecast (a fair, paired comparison). `beat` is None
+    for a tie (a team of one is its own median)."""
     scored = [r for r in rows if r.own_brier is not None and r.team_brier is not None]
     if not scored:
         return TeamVerdict(
             None, None, None, 0, None, "No binary questions shared by a member and the team."
         )
-    best = min(scored, key=lambda r: (r.own_brier, r.forecaster))
+    # One lucky question does not make a best member: the record must be long enough (or as
+    # long as the longest there is).
+    needed = min(BEST_MEMBER_MIN_QUESTIONS, max(r.binary for r in scored))
+    best = min((r for r in scored if r.binary >= needed), key=lambda r: (r.own_brier, r.forecaster))
     assert best.own_brier is not None and best.team_brier is not None
-    beat = best.team_brier < best.own_brier
-    word = "beat" if beat else ("tied with" if best.team_brier == best.own_brier else "trailed")
+    tied = not beats(best.team_brier, best.own_brier) and not beats(best.own_brier, best.team_brier)
+    beat = None if tied else beats(best.team_brier, best.own_brier)
+    word = "tied with" if tied else "beat" if beat else "trailed"
     label = "team median" if team == TEAM_MEDIAN else f"{team} aggregate"
     sentence = (
         f"The {label} {word} its best member, {best.forecaster}: time-weighted Brier "
@@ -679,7 +710,7 @@ def discussion_prompts(inputs: PromptInputs, *, limit: int = 6) -> list[str]:
     for name in sorted(reports, key=lambda n: (-len(reports[n]), n.casefold()))[:1]:
         own = reports[name]
         if own:
-            wins = sum(s.time_weighted < team[s.question].time_weighted for s in own)
+            wins = sum(beats(s.time_weighted, team[s.question].time_weighted) for s in own)
             prompts.append(
                 f"The report forecaster {name} beat the team median on {wins} of {len(own)} "
                 f"question{'s' if len(own) != 1 else ''}. "
@@ -781,6 +812,10 @@ class SourceAccuracy:
     team: Estimate  # the team median's
     report_wins: int  # questions where the report beat the team median
     report_compared: int
+    # Time-weighted skill against an even spread, every kind of question (see `skill`).
+    report_skill: Estimate = Estimate(None, 0)
+    analysts_skill: Estimate = Estimate(None, 0)
+    team_skill: Estimate = Estimate(None, 0)
 
 
 @dataclass(frozen=True)

@@ -195,7 +195,8 @@ def quarterly_chart(quarters: Sequence[QuarterCalibration], *, fmt: str) -> byte
                 markersize=4,
                 linewidth=2 if team else 1,
                 linestyle="-" if not team else ":",
-                label=name,
+                # matplotlib hides labels that start with "_": keep such a name visible.
+                label=name if not name.startswith("_") else "\u200b" + name,
             )
         axes.set_xticks(range(len(labels)), labels)
         axes.set_ylabel("overconfidence (+ too sure, - too unsure)")

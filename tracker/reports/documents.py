@@ -25,7 +25,7 @@ from tracker.reports import numbers
 #: Document formats: Markdown with PNG charts beside it, or a self-contained HTML page.
 DOCUMENT_FORMATS = ("md", "html")
 
-_MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]|#~<>])")
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]|#~<>$])")
 
 
 def markdown_text(value: Any) -> Markup:

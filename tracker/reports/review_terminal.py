@@ -181,7 +181,7 @@ def review_view(review: Review) -> RenderableType:
         )
     parts.append(table)
 
-    parts.append(_heading("Accuracy by source (time-weighted Brier, binary)"))
+    parts.append(_heading("Accuracy by source (time-weighted skill, all kinds; 1 is perfect)"))
     if r.by_source:
         table = _table("source", "resolved", "report", "analysts", "team", numeric=(1, 2, 3, 4))
         for s in r.by_source[:TERMINAL_ROWS]:
@@ -189,9 +189,9 @@ def review_view(review: Review) -> RenderableType:
                 f"{s.title} ({s.key})"
                 + (f"\nspoken for by {s.forecaster}" if s.forecaster else ""),
                 f"{s.resolved}/{s.questions}",
-                _estimate(s.report),
-                _estimate(s.analysts),
-                _estimate(s.team),
+                _estimate(s.report_skill, signed=True),
+                _estimate(s.analysts_skill, signed=True),
+                _estimate(s.team_skill, signed=True),
             )
         parts.append(table)
         if len(r.by_source) > TERMINAL_ROWS:

@@ -21,6 +21,7 @@ from tracker.domain.review import (
     ReviewedQuestion,
     SourceAccuracy,
     against_team,
+    beats,
     best_calls,
     biggest_misses,
     calibration_by_quarter,
@@ -29,6 +30,7 @@ from tracker.domain.review import (
     estimate,
     parse_period,
     period_between,
+    skill,
     team_verdict,
 )
 from tracker.domain.scoring import (
@@ -52,6 +54,8 @@ Progress = Callable[[str, int, int], None]
 #: Follow-up defaults: deadlines this close are "due soon"; forecasts this old are "stale".
 DUE_WITHIN_DAYS = 30
 STALE_AFTER_DAYS = 30
+#: Longer follow-up windows than a century mean a typo.
+MAX_FOLLOW_UP_DAYS = 36_500
 
 
 def choose_period(
@@ -142,19 +146,22 @@ def _headline(
         if report is None:
             return {}
         scores = _shown(report.questions, forecaster)
+        # One forecaster's review shows that forecaster's figures, even a report's.
         members = [
             s
             for s in scores
-            if s.forecaster not in TEAM_NAMES and s.forecaster not in report.report_forecasters
+            if s.forecaster not in TEAM_NAMES
+            and (s.forecaster == forecaster or s.forecaster not in report.report_forecasters)
         ]
         team = [s for s in scores if s.forecaster == TEAM_MEDIAN]
         table = calibration_of(*calibration_arrays(members))
         coverage = [s.active_days / s.window_days for s in members if s.window_days]
         figures: dict[str, float | None] = {
             "questions": float(len({s.question for s in scores})),
-            "annulled": float(
-                report.excluded.get("annulled", 0) + report.excluded.get("ambiguous", 0)
-            ),
+            # Annulled questions have no scores, so one forecaster's review cannot count theirs.
+            "annulled": None
+            if forecaster is not None
+            else float(report.excluded.get("annulled", 0) + report.excluded.get("ambiguous", 0)),
             "forecasters": float(len({s.forecaster for s in members})),
             "analysts": _binary_mean(members),
             "team": _binary_mean(team),
@@ -205,6 +212,7 @@ def _reviewed_questions(
     source: str | None,
     forecaster: str | None,
     keys: dict[str, int],
+    titles: dict[str, str],
 ) -> list[ReviewedQuestion]:
     resolutions = store.resolutions_in_force(session, recorded_by=as_of)
     by_question: dict[str, list[QuestionScore]] = {}
@@ -237,7 +245,7 @@ def _reviewed_questions(
             ReviewedQuestion(
                 key=key,
                 number=number,
-                title=report.titles.get(key) or "",
+                title=titles[key],
                 status=resolution.status.value,
                 outcome=resolution.label,
                 occurred_on=resolution.occurred_on,
@@ -264,38 +272,52 @@ def _question_keys(
 
 
 def _by_source(
-    session: Session, report: ScoreReport, *, keys: dict[str, int], forecaster: str | None
+    session: Session,
+    report: ScoreReport,
+    *,
+    keys: dict[str, int],
+    rows: list[store.QuestionTuple],
+    as_of: datetime,
+    forecaster: str | None,
 ) -> list[SourceAccuracy]:
     question_sources = store.question_sources(session)
     taken: dict[int, int] = {}
-    for source_id in question_sources.values():
-        taken[source_id] = taken.get(source_id, 0) + 1
+    for number, *_, created_at in rows:  # the questions the filters select, as of then
+        found = question_sources.get(number)
+        if found is not None and created_at <= as_of:
+            taken[found] = taken.get(found, 0) + 1
     of_source: dict[int, list[QuestionScore]] = {}
     for s in report.questions:
         found = question_sources.get(keys.get(s.question, -1))
         if found is not None:
             of_source.setdefault(found, []).append(s)
-    rows = []
+    found_rows = []
     for src in store.list_sources(session):
         scores = of_source.get(src.id, [])
         if not scores:
             continue
-        voice = src.forecaster
+        voice = src.forecaster if src.forecaster in report.report_forecasters else None
         own = [s for s in scores if voice is not None and s.forecaster == voice]
         analysts = [
             s
             for s in scores
             if s.forecaster not in TEAM_NAMES
-            and s.forecaster not in report.report_forecasters
-            and (forecaster is None or s.forecaster == forecaster)
+            and (
+                s.forecaster == forecaster
+                if forecaster is not None
+                else s.forecaster not in report.report_forecasters
+            )
         ]
         team = {s.question: s for s in scores if s.forecaster == TEAM_MEDIAN}
         compared = [s for s in own if s.question in team]
 
-        def tw(group: list[QuestionScore]) -> Estimate:
+        def brier(group: Sequence[QuestionScore]) -> Estimate:
             return estimate([s.time_weighted for s in group if s.kind is QuestionKind.BINARY])
 
-        rows.append(
+        def skilled(group: Sequence[QuestionScore]) -> Estimate:
+            return estimate([skill(s, len(report.resolved[s.question].options)) for s in group])
+
+        found_rows.append(
             SourceAccuracy(
                 key=src.key,
                 title=src.title,
@@ -304,15 +326,20 @@ def _by_source(
                 forecaster=voice,
                 questions=taken.get(src.id, 0),
                 resolved=len({s.question for s in scores}),
-                report=tw(own),
+                report=brier(own),
                 report_final=_binary_mean(own, final=True),
-                analysts=tw(analysts),
-                team=tw(list(team.values())),
-                report_wins=sum(s.time_weighted < team[s.question].time_weighted for s in compared),
+                analysts=brier(analysts),
+                team=brier(list(team.values())),
+                report_wins=sum(
+                    beats(s.time_weighted, team[s.question].time_weighted) for s in compared
+                ),
                 report_compared=len(compared),
+                report_skill=skilled(own),
+                analysts_skill=skilled(analysts),
+                team_skill=skilled(list(team.values())),
             )
         )
-    return rows
+    return found_rows
 
 
 def _follow_up(
@@ -322,12 +349,16 @@ def _follow_up(
     rows: list[store.QuestionTuple],
     due_within_days: int,
     stale_after_days: int,
+    outsiders: frozenset[str],
 ) -> FollowUp:
     today = as_of.date()
     resolved = store.resolutions_in_force(session, recorded_by=as_of)
     open_rows = [r for r in rows if r[0] not in resolved and r[7] <= as_of]
     activity = store.question_activity(
-        session, question_ids=[r[0] for r in open_rows], recorded_by=as_of
+        session,
+        question_ids=[r[0] for r in open_rows],
+        recorded_by=as_of,
+        people_excluding=outsiders,
     )
     overdue, due_soon, stale, single = [], [], [], []
     for number, slug, title, _kind, _options, deadline, _opened, _created in open_rows:
@@ -375,15 +406,19 @@ def build_review(
     `forecaster` narrows what is shown to one forecaster (and the team aggregates beside);
     everyone still counts in relative scores and aggregates. Raises InputError.
     """
-    if stale_after_days < 1 or due_within_days < 1:
-        raise InputError("--stale-days and --due-within must be at least 1.")
+    for name, days in (("--stale-days", stale_after_days), ("--due-within", due_within_days)):
+        if not 1 <= days <= MAX_FOLLOW_UP_DAYS:
+            raise InputError(
+                f"{name} {days}: give a number of days from 1 to {MAX_FOLLOW_UP_DAYS}."
+            )
     _check_forecaster(session, forecaster)
     if period.first is not None and period.first > as_of.date():
         raise InputError(f"The period {period.label} starts after --as-of {as_of:%Y-%m-%d}.")
-    keys, _titles, rows = _question_keys(session, tag=tag, source=source)
-    outsiders = store.source_forecasters(session)
+    keys, titles, rows = _question_keys(session, tag=tag, source=source)
+    outsiders = store.source_forecasters(session, added_by=as_of)
     horizons = HorizonTable(
-        include=None if forecaster is None else frozenset({forecaster}), exclude=outsiders
+        include=None if forecaster is None else frozenset({forecaster}),
+        exclude=outsiders - {forecaster},
     )
     current = _score(
         session,
@@ -434,6 +469,7 @@ def build_review(
             source=source,
             forecaster=forecaster,
             keys=keys,
+            titles=titles,
         ),
         misses=biggest_misses(shown, current.resolved),
         calls=best_calls(shown, current.resolved),
@@ -443,7 +479,9 @@ def build_review(
             for f in current.forecasters
             if forecaster is None or f.forecaster == forecaster or f.forecaster in TEAM_NAMES
         ],
-        by_source=_by_source(session, current, keys=keys, forecaster=forecaster),
+        by_source=_by_source(
+            session, current, keys=keys, rows=rows, as_of=as_of, forecaster=forecaster
+        ),
         horizons=horizons.rows(),
         follow_up=_follow_up(
             session,
@@ -451,6 +489,7 @@ def build_review(
             rows=rows,
             due_within_days=due_within_days,
             stale_after_days=stale_after_days,
+            outsiders=outsiders,
         ),
         conventions=current.conventions,
         excluded=current.excluded,

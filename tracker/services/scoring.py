@@ -253,7 +253,7 @@ def score_ledger(
         )
         titles[key] = title
 
-    outsiders = store.source_forecasters(session)
+    outsiders = store.source_forecasters(session, added_by=as_of)
     rows = store.stream_forecasts(session, question_ids=sorted(chosen), recorded_by=as_of)
     with _no_cyclic_gc():
         scores = _score_rows(

@@ -71,9 +71,12 @@ def forecaster_names(session: Session) -> list[str]:
     return sorted(str(n) for n in session.execute(sa.select(P.c.name)).scalars())
 
 
-def source_forecasters(session: Session) -> frozenset[str]:
-    """Names of the forecasters that speak for a report (left out of team aggregates)."""
+def source_forecasters(session: Session, *, added_by: datetime | None = None) -> frozenset[str]:
+    """Names of the forecasters that speak for a report (left out of team aggregates), as
+    named by the sources added by `added_by` (None: all)."""
     query = sa.select(P.c.name).join(S, S.c.forecaster_id == P.c.id).distinct()
+    if added_by is not None:
+        query = query.where(S.c.added_at <= added_by)
     return frozenset(str(n) for n in session.execute(query).scalars())
 
 
@@ -716,10 +719,17 @@ Activity = tuple[datetime | None, int, int]
 
 
 def question_activity(
-    session: Session, *, question_ids: Sequence[int], recorded_by: datetime
+    session: Session,
+    *,
+    question_ids: Sequence[int],
+    recorded_by: datetime,
+    people_excluding: frozenset[str] = frozenset(),
 ) -> dict[int, Activity]:
-    """When each question was last forecast and by how many forecasters, as the record stood
-    at `recorded_by` (questions never forecast are absent)."""
+    """When each question was last forecast and by how many forecasters (not counting
+    `people_excluding`, e.g. reports), as the record stood at `recorded_by` (questions never
+    forecast are absent)."""
+    excluded = sa.select(P.c.id).where(P.c.name.in_(sorted(people_excluding)))
+    person = sa.case((F.c.forecaster_id.in_(excluded), None), else_=F.c.forecaster_id)
     found: dict[int, Activity] = {}
     ids = list(question_ids)
     for start in range(0, len(ids), 500):  # keep within every driver's parameter limit
@@ -728,7 +738,7 @@ def question_activity(
             sa.select(
                 F.c.question_id,
                 sa.func.max(F.c.made_at),
-                sa.func.count(sa.distinct(F.c.forecaster_id)),
+                sa.func.count(sa.distinct(person)),
                 sa.func.count(),
             )
             .where(F.c.question_id.in_(chunk), F.c.recorded_at <= recorded_by)
