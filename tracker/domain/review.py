@@ -7,6 +7,7 @@ aggregate beat its best member, calibration by quarter, and discussion prompts. 
 
 from __future__ import annotations
 
+import functools
 import heapq
 import math
 import re
@@ -184,6 +185,7 @@ def probability_of_outcome(score: QuestionScore) -> float:
     return score.final_probabilities[score.outcome]
 
 
+@functools.cache
 def uniform_score(kind: QuestionKind, options: int, outcome: int) -> float:
     """The score of a forecast spreading probability evenly over the options."""
     return forecast_score(kind, [1 / options] * options, outcome)
