@@ -5,13 +5,14 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
 
 from tracker.domain.model import (
     RESERVED_OUTCOMES,
     Forecast,
+    Provenance,
     Question,
     QuestionKind,
     Resolution,
@@ -65,6 +66,7 @@ class QuestionRecord:
     notes: str | None
     created_by: str | None
     created_at: datetime | None
+    provenance: Provenance = field(default_factory=Provenance)
 
 
 @dataclass(frozen=True)
@@ -166,6 +168,14 @@ class _Fields:
             raise self.fail(f"'{name}' must be a whole number from 1 to {MAX_NUMBER}.")
         return value
 
+    def offset(self, name: str) -> int | None:
+        value = self.data.get(name)
+        if value is None:
+            return None
+        if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_NUMBER:
+            raise self.fail(f"'{name}' must be a whole number from 0 to {MAX_NUMBER}.")
+        return value
+
     def strings(self, name: str) -> tuple[str, ...]:
         value = self.data.get(name)
         if value is None:
@@ -248,7 +258,17 @@ def _question(f: _Fields) -> QuestionRecord:
         notes=f.text("notes"),
         created_by=f.text("created_by"),
         created_at=f.moment("created_at"),
+        provenance=_provenance(f),
     )
+
+
+def _provenance(f: _Fields) -> Provenance:
+    start, end = f.offset("quote_start"), f.offset("quote_end")
+    if (start is None) != (end is None) or (start is not None and end is not None and start >= end):
+        raise f.fail("'quote_start' and 'quote_end' go together, and the start comes first.")
+    if start is not None and f.data.get("source") is None:
+        raise f.fail("quote offsets need the question's 'source'.")
+    return Provenance(start, end, f.text("deadline_phrase"), f.text("hedge_phrase"))
 
 
 def _probabilities(f: _Fields) -> dict[str, float]:
@@ -387,6 +407,10 @@ def question_line(question: Question) -> str:
             "tags": list(question.tags),
             "source": question.source_key,
             "quote": question.quote,
+            "quote_start": question.quote_start,
+            "quote_end": question.quote_end,
+            "deadline_phrase": question.deadline_phrase,
+            "hedge_phrase": question.hedge_phrase,
             "notes": question.notes,
             "created_by": question.created_by,
             "created_at": _iso(question.created_at),

@@ -96,6 +96,25 @@ class Forecast:
 
 
 @dataclass(frozen=True)
+class Provenance:
+    """Where a question's quote sits in its source, and the report's words behind its numbers."""
+
+    quote_start: int | None = None
+    quote_end: int | None = None
+    deadline_phrase: str | None = None
+    hedge_phrase: str | None = None
+
+    def as_columns(self) -> dict[str, object]:
+        """The values as stored, by column name."""
+        return {
+            "quote_start": self.quote_start,
+            "quote_end": self.quote_end,
+            "deadline_phrase": self.deadline_phrase,
+            "hedge_phrase": self.hedge_phrase,
+        }
+
+
+@dataclass(frozen=True)
 class Question:
     """An expectation turned into something that can be scored."""
 
@@ -114,6 +133,17 @@ class Question:
     quote: str | None = None
     notes: str | None = None
     tags: tuple[str, ...] = field(default_factory=tuple)
+    # Provenance: the quote's offsets in the source text, and the report's own words that its
+    # deadline and probability were read from (so the translation can be audited).
+    quote_start: int | None = None
+    quote_end: int | None = None
+    deadline_phrase: str | None = None
+    hedge_phrase: str | None = None
+
+    @property
+    def provenance(self) -> Provenance:
+        """The quote's offsets and the report's words for the deadline and the hedge."""
+        return Provenance(self.quote_start, self.quote_end, self.deadline_phrase, self.hedge_phrase)
 
     @property
     def ref(self) -> str:

@@ -209,14 +209,24 @@ def question_view(detail: QuestionDetail) -> RenderableType:
     if q.kind is not QuestionKind.BINARY:
         facts.add_row("options", "\n".join(f"{i}. {o}" for i, o in enumerate(q.options, 1)))
     facts.add_row("opened", q.opened_on.isoformat())
-    facts.add_row("deadline", q.deadline.isoformat())
+    deadline = q.deadline.isoformat()
+    if q.deadline_phrase:
+        deadline += f"  (the report: \u201c{q.deadline_phrase}\u201d)"
+    facts.add_row("deadline", deadline)
+    if q.hedge_phrase:
+        facts.add_row("report's hedge", q.hedge_phrase)
     facts.add_row("criteria", q.criteria)
     if detail.source is not None:
         src = detail.source
         who = ", ".join(x for x in (src.author, src.organisation) if x)
         facts.add_row("source", f"{src.key}: {src.title}" + (f" ({who})" if who else ""))
     if q.quote:
-        facts.add_row("quote", Text(f"“{q.quote}”", style="italic"))
+        where = (
+            f"\n(characters {q.quote_start}-{q.quote_end} of the source)"
+            if q.quote_start is not None
+            else ""
+        )
+        facts.add_row("quote", Text(f"“{q.quote}”{where}", style="italic"))
     if q.tags:
         facts.add_row("tags", ", ".join(q.tags))
     if q.notes:
@@ -308,8 +318,11 @@ def source_view(detail: SourceDetail) -> RenderableType:
             for c in s.text.strip()
         )
         body = Text(shown)
+        lead = len(s.text) - len(s.text.lstrip())  # the shown text is stripped
         for q in detail.questions:
-            if q.quote:
+            if q.quote_start is not None and q.quote_end is not None:
+                body.stylize("bold reverse", q.quote_start - lead, q.quote_end - lead)
+            elif q.quote:
                 body.highlight_words([q.quote], style="bold reverse")
         parts.append(Panel(body, title="text (quotes highlighted)", title_align="left"))
     return Group(*parts)

@@ -224,6 +224,7 @@ class _Importer:
             quote=record.quote,
             notes=record.notes,
             tags=record.tags,
+            provenance=record.provenance,
             created_at=record.created_at or self.now,
             created_by=record.created_by or self.importer,
             number=record.number,

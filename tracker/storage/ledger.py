@@ -14,6 +14,7 @@ from tracker.domain.model import (
     BACKFILL_THRESHOLD,
     Forecast,
     OutcomeStatus,
+    Provenance,
     Question,
     QuestionKind,
     Resolution,
@@ -244,6 +245,10 @@ def _questions(session: Session, rows: Sequence[sa.Row[tuple[object, ...]]]) -> 
                 quote=m["quote"],
                 notes=m["notes"],
                 tags=tuple(tags[m["id"]]),
+                quote_start=m["quote_start"],
+                quote_end=m["quote_end"],
+                deadline_phrase=m["deadline_phrase"],
+                hedge_phrase=m["hedge_phrase"],
             )
         )
     return result
@@ -266,8 +271,10 @@ def insert_question(
     created_at: datetime,
     created_by: str,
     number: int | None = None,
+    provenance: Provenance | None = None,
 ) -> Question:
-    """Insert a question with its tags and return it. `number` keeps an imported id if free."""
+    """Insert a question with its tags and return it. `number` keeps an imported id if free;
+    `provenance` holds a quote's offsets and the report's words for the deadline and hedge."""
     if slug is not None and session.execute(sa.select(Q.c.id).where(Q.c.slug == slug)).first():
         raise ConflictError(f"A question with slug {slug!r} exists already; choose another slug.")
     values: dict[str, object] = {
@@ -284,6 +291,8 @@ def insert_question(
         "created_at": created_at,
         "created_by": created_by,
     }
+    if provenance is not None:
+        values.update(provenance.as_columns())
     if _id_is_free(session, Q, number):
         values["id"] = number
     new_id = _insert(session, Q, values)

@@ -87,6 +87,11 @@ class QuestionRow(SQLModel, table=True):
     notes: str | None = None
     created_at: datetime = _moment()
     created_by: str
+    # Provenance of a question taken from a report (see migration 0005).
+    quote_start: int | None = None
+    quote_end: int | None = None
+    deadline_phrase: str | None = None
+    hedge_phrase: str | None = None
 
 
 class QuestionTagRow(SQLModel, table=True):
