@@ -1,0 +1,144 @@
+"""The expectation extractor: the seed report, each signal, and its quality on the corpus."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import REPO
+from tests.extract.quality import HELD_OUT, measure, table
+from tracker.extract.expectations import OTHER_OUTCOME, Candidate, scan_text
+from tracker.extract.sentences import split_sentences
+
+SEED = REPO / "docs" / "examples" / "sochi-summit-sitrep.txt"
+PUBLISHED = date(2021, 11, 29)
+
+
+@pytest.fixture(scope="module")
+def seed() -> list[Candidate]:
+    return scan_text(SEED.read_text(encoding="utf-8"), published=PUBLISHED)
+
+
+def _find(candidates: list[Candidate], words: str) -> Candidate:
+    return next(c for c in candidates if words in c.sentence.plain)
+
+
+def test_the_seeds_three_expectations_are_top_candidates(seed: list[Candidate]) -> None:
+    top = seed[:5]
+    nakhichevan = _find(top, "restoration of road and railway links")
+    border = _find(top, "two likely scenarios or options")
+    brussels = _find(top, "set for Brussels on 15 December")
+    assert (
+        nakhichevan.deadline is not None and nakhichevan.deadline.phrase == "in the coming months"
+    )
+    assert nakhichevan.deadline.day == date(2022, 5, 29) and nakhichevan.deadline.vague
+    assert nakhichevan.deadline.from_context  # announced in the sentence before it
+    assert nakhichevan.probability is not None
+    assert nakhichevan.probability.words == "justified expectation"
+    assert border.options == (
+        "formation of a trilateral \u201cworking group\u201d",
+        "incorporation of this work into the existing working group on trade\u2026",
+        OTHER_OUTCOME,
+    )
+    assert border.kind == "multiple_choice"
+    assert brussels.deadline is not None and brussels.deadline.day == date(2021, 12, 15)
+    assert not brussels.deadline.vague
+
+
+def test_background_sentences_rank_below_the_expectations(seed: list[Candidate]) -> None:
+    text = SEED.read_text(encoding="utf-8")
+    listed = {c.sentence.start: c.rank for c in seed}
+    worst_expectation = max(
+        _find(seed, words).rank
+        for words in ("restoration of road", "two likely scenarios", "set for Brussels")
+    )
+    for background in (
+        "met in Sochi on 26 November",
+        "there was never any expectation for the signing",
+        "Putin sought to preempt the EU",
+        "the return of the OSCE Minsk Group offers Moscow",
+    ):
+        sentence = next(s for s in split_sentences(text) if background in s.plain)
+        assert listed.get(sentence.start, 10**6) > worst_expectation, background
+
+
+def test_every_candidate_carries_its_offsets_and_reasons(seed: list[Candidate]) -> None:
+    text = SEED.read_text(encoding="utf-8")
+    for candidate in seed:
+        s = candidate.sentence
+        assert text[s.start : s.end] == s.text
+        assert candidate.reasons and candidate.score == pytest.approx(
+            sum(r.points for r in candidate.reasons)
+        )
+    assert [c.rank for c in seed] == list(range(1, len(seed) + 1))
+    assert scan_text(text, published=PUBLISHED) == seed  # deterministic
+
+
+def test_hedge_words_suggest_a_range_and_a_midpoint() -> None:
+    (candidate,) = scan_text("Talks are likely to resume in the coming weeks.", published=PUBLISHED)
+    assert candidate.probability is not None
+    assert (candidate.probability.low, candidate.probability.high) == (0.55, 0.80)
+    assert candidate.probability.midpoint == 0.675
+    assert candidate.probability.words == "likely"
+    assert candidate.deadline is not None and candidate.deadline.day == date(2022, 1, 29)
+
+
+def test_a_negated_expectation_reads_as_unlikely() -> None:
+    (candidate,) = scan_text(
+        "It is not expected that the phase-out language will survive.", published=PUBLISHED
+    )
+    assert candidate.probability is not None
+    assert candidate.probability.label.startswith("unlikely")
+
+
+def test_a_date_without_a_year_is_the_next_one_after_publication() -> None:
+    (candidate,) = scan_text("The summit is scheduled for 10 March.", published=PUBLISHED)
+    assert candidate.deadline is not None and candidate.deadline.day == date(2022, 3, 10)
+
+
+def test_the_next_meeting_without_a_date_asks_for_one() -> None:
+    (candidate,) = scan_text(
+        "A prisoner exchange is expected at the next meeting of the contact group.",
+        published=PUBLISHED,
+    )
+    assert candidate.deadline is not None
+    assert (candidate.deadline.day, candidate.deadline.phrase) == (None, "next meeting")
+
+
+def test_either_or_proposes_the_options_and_another_outcome() -> None:
+    (candidate,) = scan_text(
+        "We expect either a grand coalition of the two largest parties or a minority government.",
+        published=PUBLISHED,
+    )
+    assert candidate.options == (
+        "grand coalition of the two largest parties",
+        "minority government",
+        OTHER_OUTCOME,
+    )
+
+
+def test_sentences_do_not_split_at_abbreviations_and_headings_name_sections() -> None:
+    text = "# Outlook\n\nDr. Smith met the U.S. envoy. Talks will resume in May.\n"
+    sentences = split_sentences(text)
+    assert [s.text for s in sentences] == [
+        "Dr. Smith met the U.S. envoy.",
+        "Talks will resume in May.",
+    ]
+    assert {s.section for s in sentences} == {"Outlook"}
+
+
+def test_quality_on_the_labelled_corpus_is_what_the_docs_say() -> None:
+    development, held_out = measure(), measure(corpus=HELD_OUT)
+    assert development.precision >= 0.85 and development.recall >= 0.9
+    docs = (REPO / "docs" / "extraction.md").read_text(encoding="utf-8")
+    assert table(development, held_out) in docs, (
+        "update docs/extraction.md: python -m tests.extract.quality"
+    )
+
+
+def test_the_corpus_labels_name_real_sentences() -> None:
+    # measure() raises when a label matches no sentence; both corpora load.
+    assert measure().expectations == 31
+    assert measure(corpus=Path(HELD_OUT)).expectations == 7
