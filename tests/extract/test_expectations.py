@@ -9,7 +9,8 @@ import pytest
 
 from tests.conftest import REPO
 from tests.extract.quality import HELD_OUT, measure, table
-from tracker.extract.expectations import OTHER_OUTCOME, Candidate, scan_text
+from tracker.domain.expectations import OTHER_OUTCOME, Candidate
+from tracker.extract.expectations import scan_text
 from tracker.extract.sentences import split_sentences
 
 SEED = REPO / "docs" / "examples" / "sochi-summit-sitrep.txt"

@@ -33,6 +33,9 @@ def score(
     by_question: bool = typer.Option(
         False, "--by-question", help="Also list every (question, forecaster) score."
     ),
+    by: str | None = typer.Option(
+        None, "--by", help="source or author: how each report's expectations scored."
+    ),
     as_json: bool = typer.Option(False, "--json", help=JSON_HELP),
 ) -> None:
     """Score every resolved forecast: Brier, log loss, time-weighted, relative, calibration.
@@ -48,6 +51,32 @@ def score(
     s = settings(ctx)
     now = s.now()
     moment = as_of_moment(as_of, now=now)
+    if by is not None:
+        if forecaster is not None or question is not None or by_question:
+            raise InputError(
+                "--by shows every forecaster on every question of a group: leave "
+                "out --forecaster, --question and --by-question."
+            )
+        from tracker.services.review import accuracy_by
+
+        with unit_of_work(s.url, write=False, now=now) as session:
+            rows = accuracy_by(
+                session=session,
+                as_of=moment,
+                by=by,
+                tag=tag,
+                source=source,
+                since=since,
+                until=until,
+                live_only=live_only,
+            )
+        from tracker.reports.scores import accuracy_json, accuracy_view
+
+        if as_json:
+            console.emit_json(accuracy_json(rows, by=by))
+        else:
+            console.show(accuracy_view(rows, by=by))
+        return
     with unit_of_work(s.url, write=False, now=now) as session:
         report = score_ledger(
             session=session,

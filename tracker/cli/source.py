@@ -108,7 +108,7 @@ def show(
 
     s = settings(ctx)
     with unit_of_work(s.url, write=False, now=s.now()) as session:
-        detail = show_source(session=session, source=source)
+        detail = show_source(session=session, source=source, now=s.now())
     if as_json:
         from tracker.reports.ledger_json import source_detail_json
 
@@ -117,3 +117,149 @@ def show(
     from tracker.reports.terminal import source_view
 
     console.show(source_view(detail))
+
+
+@app.command("scan")
+def scan(
+    ctx: typer.Context,
+    source: str = typer.Argument(..., help="The source: its number or slug."),
+    limit: int = typer.Option(10, "--limit", "-n", help="Show this many candidates."),
+    show_all: bool = typer.Option(False, "--all", help="Show every candidate."),
+    pick: int | None = typer.Option(
+        None, "--pick", help="Make candidate N a question (pre-filled from the report)."
+    ),
+    criteria: str | None = typer.Option(
+        None, "--criteria", "-c", help="With --pick: the resolution criteria (required)."
+    ),
+    accept_draft: bool = typer.Option(
+        False, "--accept-draft-criteria", help="With --pick: use the drafted criteria as they are."
+    ),
+    title: str | None = typer.Option(None, "--title", help="With --pick: the question's title."),
+    deadline: str | None = typer.Option(
+        None, "--deadline", "-d", help="With --pick: a deadline instead of the suggested one."
+    ),
+    option: list[str] = typer.Option(
+        [], "--option", "-o", help="With --pick: options instead of the suggested ones; repeat."
+    ),
+    slug: str | None = typer.Option(None, "--slug", help="With --pick: a short name."),
+    tag: list[str] = typer.Option([], "--tag", "-t", help="With --pick: a tag; repeat."),
+    forecast: str | None = typer.Option(
+        None, "--forecast", "-p", help="With --pick: your own first forecast."
+    ),
+    rationale: str | None = typer.Option(None, "--rationale", "-r", help="Why, for it."),
+    record_implied: bool = typer.Option(
+        False,
+        "--record-implied",
+        help="With --pick: record the report's implied probability as its own forecast.",
+    ),
+    implied: str | None = typer.Option(
+        None, "--implied", help="With --record-implied: the report's probability, if not hedged."
+    ),
+    as_name: str | None = typer.Option(None, "--as", help=AS_HELP),
+    as_json: bool = typer.Option(False, "--json", help=JSON_HELP),
+) -> None:
+    """Find the expectations in a report, best first; --pick N makes one a question.
+
+    Example: tracker source scan sochi-sitrep --pick 4 --criteria "Resolves yes if ..."
+    """
+    from tracker.errors import InputError
+    from tracker.services.workspace import unit_of_work
+
+    s = settings(ctx)
+    now = s.now()
+    picking = [
+        name
+        for name, given in (
+            ("--criteria", criteria is not None),
+            ("--accept-draft-criteria", accept_draft),
+            ("--title", title is not None),
+            ("--deadline", deadline is not None),
+            ("--option", bool(option)),
+            ("--slug", slug is not None),
+            ("--tag", bool(tag)),
+            ("--forecast", forecast is not None),
+            ("--record-implied", record_implied),
+            ("--implied", implied is not None),
+        )
+        if given
+    ]
+    if pick is None:
+        if picking:
+            raise InputError(f"{picking[0]} goes with --pick N.")
+        if limit < 1:
+            raise InputError("--limit must be at least 1.")
+        from tracker.services.scan import scan_source
+
+        with unit_of_work(s.url, write=False, now=now) as session:
+            found = scan_source(session=session, source=source)
+        if not found.published_known:
+            console.note(
+                f"note: {found.source.key} has no publication date; dates are read from "
+                f"{found.published} (the day it was added). Set one when adding: --published."
+            )
+        if as_json:
+            from tracker.reports.scan import candidate_json
+
+            console.emit_json([candidate_json(c) for c in found.candidates])
+            return
+        from tracker.reports.scan import scan_view
+
+        console.show(
+            scan_view(
+                found.candidates,
+                source_key=found.source.key,
+                published=found.published.isoformat(),
+                limit=None if show_all else limit,
+            )
+        )
+        return
+    if implied is not None and not record_implied:
+        raise InputError("--implied goes with --record-implied.")
+    from tracker.services.scan import pick_candidate
+
+    who = s.who(as_name)
+    with unit_of_work(s.url, write=True, now=now) as session:
+        picked = pick_candidate(
+            session=session,
+            source=source,
+            number=pick,
+            created_by=who,
+            now=now,
+            criteria=criteria,
+            accept_draft_criteria=accept_draft,
+            title=title,
+            deadline=deadline,
+            options=option,
+            slug=slug,
+            tags=tag,
+            forecast=forecast.split() if forecast else (),
+            rationale=rationale,
+            record_implied=record_implied,
+            implied=implied,
+        )
+    q = picked.added.question
+    if as_json:
+        from tracker.reports.ledger_json import forecast_json, question_json
+
+        data = question_json(q)
+        data["forecast"] = forecast_json(picked.forecast.forecast) if picked.forecast else None
+        data["implied_forecast"] = (
+            forecast_json(picked.implied.forecast) if picked.implied else None
+        )
+        console.emit_json(data)
+        return
+    console.say(f"Added {q.ref} {q.title}")
+    console.say(f"  from candidate {pick}: \u201c{q.quote}\u201d")
+    phrase = f" (the report: \u201c{q.deadline_phrase}\u201d)" if q.deadline_phrase else ""
+    console.say(f"  deadline {q.deadline}{phrase}")
+    if (q.options and len(q.options) > 2) or q.kind.value != "binary":
+        console.say("  options: " + "; ".join(q.options))
+    if picked.criteria_drafted:
+        console.say(f"  criteria (the draft, accepted): {q.criteria}")
+    if picked.forecast is not None:
+        console.say(f"Recorded {picked.forecast.distribution.explanation} by {who}.")
+    if picked.implied is not None:
+        console.say(
+            f"Recorded the report's {picked.implied.distribution.explanation} "
+            f"by {picked.implied_by}" + (f" ({q.hedge_phrase})" if q.hedge_phrase else "") + "."
+        )

@@ -66,7 +66,11 @@ class SourceListing:
 
 @dataclass(frozen=True)
 class SourceDetail:
-    """A source with its text and the questions taken from it."""
+    """A source with its text and the questions taken from it, where they stand and how the
+    report's forecaster and the team median scored on the resolved ones."""
 
     source: Source
     questions: list[Question]
+    summaries: list[QuestionSummary] = field(default_factory=list)
+    # By question key: (the report's time-weighted score, the team median's), None if absent.
+    scores: dict[str, tuple[float | None, float | None]] = field(default_factory=dict)

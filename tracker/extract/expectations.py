@@ -11,14 +11,21 @@ same text always gives the same candidates. The tables are documented in docs/ex
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 from datetime import date
 
 from dateutil.relativedelta import relativedelta
 
 from tracker.domain.dates import parse_date
+from tracker.domain.expectations import (
+    OTHER_OUTCOME,
+    Candidate,
+    Reason,
+    Sentence,
+    SuggestedDeadline,
+    SuggestedProbability,
+)
 from tracker.errors import InputError
-from tracker.extract.sentences import Sentence, split_sentences
+from tracker.extract.sentences import split_sentences
 
 # --- the tables ---------------------------------------------------------------------------------
 
@@ -107,8 +114,6 @@ NEGATED_POINTS = -3.0
 CONTEXT_POINTS = 0.5  # a sentence right after an announced expectation, in the same section
 #: A sentence scoring at least this is listed as a candidate.
 THRESHOLD = 3.0
-#: The extra option proposed beside the alternatives a passage names.
-OTHER_OUTCOME = "another outcome"
 
 _MONTHS = (
     "january|february|march|april|may|june|july|august|september|october|november|december|"
@@ -136,59 +141,6 @@ _HORIZONS = [(_word(p), months, label) for p, months, label in HORIZONS]
 
 
 # --- what a candidate says ----------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Reason:
-    """One signal that moved a sentence's score, with the words that carried it."""
-
-    signal: str  # cue, emphasis, hedge, date, horizon, alternatives, background, negated, context
-    words: str
-    points: float
-
-
-@dataclass(frozen=True)
-class SuggestedProbability:
-    """A probability read from the report's hedging words: a range and its midpoint."""
-
-    low: float
-    high: float
-    words: str
-    label: str
-
-    @property
-    def midpoint(self) -> float:
-        """The middle of the range (what a forecast records)."""
-        return round((self.low + self.high) / 2, 4)
-
-
-@dataclass(frozen=True)
-class SuggestedDeadline:
-    """A deadline read from a time expression, resolved from the publication date."""
-
-    day: date | None  # None: the text names an event without a date ("next meeting"): ask
-    phrase: str
-    vague: bool  # a horizon such as "in the coming months" read as a default length
-    from_context: bool = False  # taken from an earlier sentence of the same section
-    note: str = ""
-
-
-@dataclass(frozen=True)
-class Candidate:
-    """A sentence that may hold an expectation, with everything read from it."""
-
-    rank: int
-    score: float
-    sentence: Sentence
-    reasons: tuple[Reason, ...]
-    probability: SuggestedProbability | None
-    deadline: SuggestedDeadline | None
-    options: tuple[str, ...] = field(default_factory=tuple)  # alternatives, then OTHER_OUTCOME
-
-    @property
-    def kind(self) -> str:
-        """binary, or multiple_choice when the passage names alternatives."""
-        return "multiple_choice" if self.options else "binary"
 
 
 # --- reading one sentence ----------------------------------------------------------------------

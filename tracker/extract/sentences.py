@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+
+from tracker.domain.expectations import Sentence
 
 # A sentence ends at . ! or ? (perhaps followed by a closing quote, bracket or emphasis mark)
 # and whitespace, before something that can start a sentence.
@@ -16,29 +17,7 @@ _ABBREVIATIONS = frozenset(
         *("jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec"),
     )
 )
-_EMPHASIS = re.compile(r"\*([^*\n]+)\*")
 _BLANK = re.compile(r"\n[ \t]*\n")
-
-
-@dataclass(frozen=True)
-class Sentence:
-    """A sentence of the text: `text` is exactly `source[start:end]`."""
-
-    text: str
-    start: int
-    end: int
-    paragraph: int  # its paragraph's position in the text
-    section: str | None  # the heading above it, if any
-
-    @property
-    def plain(self) -> str:
-        """The sentence without emphasis marks and with spaces collapsed (for quotes)."""
-        return " ".join(_EMPHASIS.sub(r"\1", self.text).split())
-
-    @property
-    def emphasis(self) -> list[str]:
-        """The passages the source emphasised (`*...*`), in order."""
-        return [m.group(1).strip() for m in _EMPHASIS.finditer(self.text)]
 
 
 def _is_heading(paragraph: str) -> bool:

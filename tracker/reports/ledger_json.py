@@ -147,5 +147,15 @@ def source_listing_json(listing: SourceListing) -> JSONObject:
 def source_detail_json(detail: SourceDetail) -> JSONObject:
     """A source with its text and its questions."""
     data = source_json(detail.source)
-    data["questions"] = [question_json(q) for q in detail.questions]
+    summaries = {s.question.id: s for s in detail.summaries}
+    data["questions"] = []
+    for q in detail.questions:
+        item = question_json(q)
+        summary = summaries.get(q.id)
+        item["status"] = summary.status.value if summary else None
+        item["outcome"] = summary.resolution.label if summary and summary.resolution else None
+        own, team = detail.scores.get(q.key, (None, None))
+        item["report_time_weighted"] = own
+        item["team_median_time_weighted"] = team
+        data["questions"].append(item)
     return data

@@ -12,6 +12,7 @@ from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
+from tracker.domain.review import Estimate, SourceAccuracy
 from tracker.domain.scoring import (
     Calibration,
     ForecasterSummary,
@@ -339,3 +340,46 @@ def score_view(
     if left_out:
         parts.append(Text(f"Not scored: {left_out}.", style="dim"))
     return Group(*parts)
+
+
+def accuracy_view(rows: list[SourceAccuracy], *, by: str) -> RenderableType:
+    """`tracker score --by source|author`: each report's (or author's) record and its questions'."""
+    if not rows:
+        return Text(f"No resolved question comes from a {by} yet.", style="dim")
+    table = Table(title=f"Accuracy by {by}", title_justify="left")
+    table.add_column(by, overflow="fold", ratio=1, min_width=20)
+    table.add_column("resolved", justify="right", no_wrap=True)
+    table.add_column("report", justify="right", no_wrap=True)
+    table.add_column("analysts", justify="right", no_wrap=True)
+    table.add_column("team", justify="right", no_wrap=True)
+    table.add_column("beat team", justify="right", no_wrap=True)
+    for r in rows:
+        name = Text(f"{r.title} ({r.key})" if by == "source" else f"{r.key}: {r.title}")
+        if r.forecaster:
+            name.append(f"\nits forecaster: {r.forecaster}", style="dim")
+        table.add_row(
+            name,
+            f"{r.resolved}/{r.questions}",
+            _skill(r.report_skill),
+            _skill(r.analysts_skill),
+            _skill(r.team_skill),
+            f"{r.report_wins}/{r.report_compared}" if r.report_compared else "-",
+        )
+    note = Text(
+        "Time-weighted skill against an even spread over the options, every kind of question: "
+        "1 is perfect, 0 no better than an even spread, below 0 worse. Brier scores and 95% "
+        "intervals: --json.",
+        style="dim",
+    )
+    return Group(table, note)
+
+
+def _skill(e: Estimate) -> str:
+    return "-" if e.mean is None else f"{e.mean:+.2f}"
+
+
+def accuracy_json(rows: list[SourceAccuracy], *, by: str) -> dict[str, Any]:
+    """`tracker score --by ... --json`: the rows as in the review's `by_source`."""
+    from tracker.reports.review_json import plain
+
+    return {"by": by, "rows": plain(rows)}

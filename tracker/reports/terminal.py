@@ -303,13 +303,39 @@ def source_view(detail: SourceDetail) -> RenderableType:
     heading.append(s.title, style="bold")
     parts: list[RenderableType] = [Panel(Group(heading, Text(""), facts))]
     if detail.questions:
+        summaries = {x.question.id: x for x in detail.summaries}
         table = Table(title="Questions taken from it", title_justify="left")
         table.add_column("#", justify="right")
         table.add_column("question", overflow="fold")
         table.add_column("deadline", no_wrap=True)
+        table.add_column("status", overflow="fold")
+        table.add_column("report", justify="right")
+        table.add_column("team", justify="right")
         for q in detail.questions:
-            table.add_row(str(q.id), q.title, q.deadline.isoformat())
+            summary = summaries.get(q.id)
+            status: Text | str = "-"
+            if summary is not None:
+                status = status_text(summary.status)
+                if summary.resolution is not None:
+                    status = Text.assemble(status, f": {summary.resolution.label}")
+            own, team = detail.scores.get(q.key, (None, None))
+            table.add_row(
+                str(q.id),
+                q.title,
+                q.deadline.isoformat(),
+                status,
+                "-" if own is None else f"{own:.3f}",
+                "-" if team is None else f"{team:.3f}",
+            )
         parts.append(table)
+        if detail.scores:
+            parts.append(
+                Text(
+                    "report, team: time-weighted score of the report's forecaster and of the team "
+                    "median (Brier 0-1, multiple choice 0-2, ordered RPS 0-1; lower is better)",
+                    style="dim",
+                )
+            )
     if s.text:
         # The stored text is kept byte for byte (its hash must hold); what reaches the
         # terminal has control characters (form feeds, escapes) replaced.

@@ -11,6 +11,7 @@ from tracker.domain.model import (
     RESERVED_OUTCOMES,
     Forecast,
     OutcomeStatus,
+    Provenance,
     Question,
     QuestionKind,
     Resolution,
@@ -100,6 +101,7 @@ def add_question(
     notes: str | None = None,
     forecast: Sequence[str] = (),
     rationale: str | None = None,
+    provenance: Provenance | None = None,
 ) -> AddedQuestion:
     """Add a question, optionally with the creator's first forecast (`forecast` tokens).
 
@@ -160,6 +162,7 @@ def add_question(
         tags=normalise_tags(tags),
         created_at=now,
         created_by=created_by,
+        provenance=provenance,
     )
     recorded = None
     if forecast:
@@ -380,6 +383,13 @@ def resolve_question(
 
 
 # --- read ----------------------------------------------------------------------------------------
+
+
+def summaries_of(
+    session: Session, questions: list[Question], *, today: date
+) -> list[QuestionSummary]:
+    """Where each question stands as of `today`: status, resolution, standing forecasts."""
+    return _summaries(session, questions, today)
 
 
 def _summaries(session: Session, questions: list[Question], today: date) -> list[QuestionSummary]:

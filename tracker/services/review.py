@@ -6,7 +6,7 @@ from collections.abc import Callable, Sequence
 from datetime import date, datetime, timedelta
 
 from tracker.domain.dates import parse_date
-from tracker.domain.model import OutcomeStatus, QuestionKind, parse_source_ref
+from tracker.domain.model import OutcomeStatus, QuestionKind, Source, parse_source_ref
 from tracker.domain.review import (
     Estimate,
     FollowUp,
@@ -279,25 +279,42 @@ def _by_source(
     rows: list[store.QuestionTuple],
     as_of: datetime,
     forecaster: str | None,
+    by: str = "source",
 ) -> list[SourceAccuracy]:
+    """Accuracy per source (or per author: all the sources of one author and organisation):
+    questions taken and resolved, the report's forecaster, the analysts and the team median."""
     question_sources = store.question_sources(session)
-    taken: dict[int, int] = {}
+    sources = {src.id: src for src in store.list_sources(session)}
+
+    def group_of(source_id: int) -> str:
+        src = sources[source_id]
+        if by == "source":
+            return src.key
+        return ", ".join(x for x in (src.author, src.organisation) if x) or "(no author)"
+
+    taken: dict[str, int] = {}
     for number, *_, created_at in rows:  # the questions the filters select, as of then
         found = question_sources.get(number)
         if found is not None and created_at <= as_of:
-            taken[found] = taken.get(found, 0) + 1
-    of_source: dict[int, list[QuestionScore]] = {}
+            group = group_of(found)
+            taken[group] = taken.get(group, 0) + 1
+    of_group: dict[str, list[QuestionScore]] = {}
     for s in report.questions:
         found = question_sources.get(keys.get(s.question, -1))
         if found is not None:
-            of_source.setdefault(found, []).append(s)
+            of_group.setdefault(group_of(found), []).append(s)
+    members: dict[str, list[Source]] = {}
+    for src in sources.values():
+        members.setdefault(group_of(src.id), []).append(src)
     found_rows = []
-    for src in store.list_sources(session):
-        scores = of_source.get(src.id, [])
+    for group, group_sources in members.items():
+        scores = of_group.get(group, [])
         if not scores:
             continue
-        voice = src.forecaster if src.forecaster in report.report_forecasters else None
-        own = [s for s in scores if voice is not None and s.forecaster == voice]
+        voices = {
+            src.forecaster for src in group_sources if src.forecaster in report.report_forecasters
+        }
+        own = [s for s in scores if s.forecaster in voices]
         analysts = [
             s
             for s in scores
@@ -317,14 +334,18 @@ def _by_source(
         def skilled(group: Sequence[QuestionScore]) -> Estimate:
             return estimate([skill(s, len(report.resolved[s.question].options)) for s in group])
 
+        first = group_sources[0]
+        single = len(group_sources) == 1
         found_rows.append(
             SourceAccuracy(
-                key=src.key,
-                title=src.title,
-                author=src.author,
-                organisation=src.organisation,
-                forecaster=voice,
-                questions=taken.get(src.id, 0),
+                key=group,
+                title=first.title
+                if single
+                else f"{len(group_sources)} reports: " + "; ".join(x.title for x in group_sources),
+                author=first.author,
+                organisation=first.organisation,
+                forecaster=", ".join(sorted(voices)) or None,
+                questions=taken.get(group, 0),
                 resolved=len({s.question for s in scores}),
                 report=brier(own),
                 report_final=_binary_mean(own, final=True),
@@ -339,7 +360,38 @@ def _by_source(
                 team_skill=skilled(list(team.values())),
             )
         )
+    found_rows.sort(key=lambda r: r.key.casefold())
     return found_rows
+
+
+def accuracy_by(
+    *,
+    session: Session,
+    as_of: datetime,
+    by: str,
+    tag: str | None = None,
+    source: str | None = None,
+    since: str | date | None = None,
+    until: str | date | None = None,
+    live_only: bool = False,
+) -> list[SourceAccuracy]:
+    """`tracker score --by source|author`: how each report's (or author's) expectations scored,
+    and how the analysts did on its questions. Raises InputError."""
+    if by not in ("source", "author"):
+        raise InputError(f"--by {by!r}: use source or author.")
+    period = choose_period(period=None, since=since, until=until, today=as_of.date())
+    keys, _titles, rows = _question_keys(session, tag=tag, source=source)
+    report = _score(
+        session,
+        as_of=as_of,
+        period=period,
+        tag=tag,
+        source=source,
+        live_only=live_only,
+        progress=_quiet,
+        stage="",
+    )
+    return _by_source(session, report, keys=keys, rows=rows, as_of=as_of, forecaster=None, by=by)
 
 
 def _follow_up(

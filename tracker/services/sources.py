@@ -15,6 +15,7 @@ from tracker.storage import ledger as store
 from tracker.storage.database import Session
 
 TEXT_SUFFIXES = frozenset({".txt", ".md", ".markdown", ".text", ""})
+HTML_SUFFIXES = frozenset({".html", ".htm", ".xhtml"})
 
 
 def content_hash(text: str) -> str:
@@ -23,17 +24,31 @@ def content_hash(text: str) -> str:
 
 
 def read_source_text(path: Path) -> str:
-    """Read a plain-text or Markdown report. Raises InputError for anything else or unreadable."""
+    """Read a plain-text, Markdown or HTML report (HTML reduced to its text). Raises
+    InputError for anything else or unreadable."""
+    return read_source(path)[0]
+
+
+def read_source(path: Path) -> tuple[str, str | None]:
+    """A report's text and, for HTML, its `<title>`. Raises InputError for other kinds of
+    file, a missing or unreadable one, and text that is not UTF-8."""
     if path.is_dir():
         raise InputError(f"{path} is a folder; give the report's file.")
     if not path.exists():
         raise InputError(f"No file {path}.")
-    if path.suffix.lower() not in TEXT_SUFFIXES:
+    suffix = path.suffix.lower()
+    if suffix not in TEXT_SUFFIXES | HTML_SUFFIXES:
         raise InputError(
-            f"{path.name}: only plain text and Markdown reports can be added (.txt, .md)."
+            f"{path.name}: only plain text, Markdown and HTML reports can be added "
+            "(.txt, .md, .html)."
         )
     try:
-        return path.read_text(encoding="utf-8")
+        text = path.read_text(encoding="utf-8")
+        if suffix in HTML_SUFFIXES:
+            from tracker.extract.html import html_to_text
+
+            return html_to_text(text)
+        return text, None
     except UnicodeDecodeError:
         raise InputError(f"{path} is not UTF-8 text; save it as UTF-8 and try again.") from None
     except OSError as exc:
@@ -69,7 +84,7 @@ def add_source(
     forecaster scored like an analyst but never counted in the team aggregate). Raises
     InputError or ConflictError.
     """
-    text = read_source_text(file) if file is not None else None
+    text, html_title = read_source(file) if file is not None else (None, None)
     if text is not None and not text.strip():
         raise InputError(f"{file} is empty.")
     if text is None and not (url or "").strip():
@@ -83,7 +98,7 @@ def add_source(
                 "see it with: tracker source show " + existing.key
             )
     title_from_text = False
-    chosen_title = clean_text(title, "title") or ""
+    chosen_title = clean_text(title, "title") or clean_text(html_title, "title") or ""
     if not chosen_title and text is not None:
         chosen_title = next(line.strip() for line in text.splitlines() if line.strip())
         title_from_text = True
@@ -124,8 +139,29 @@ def list_sources(*, session: Session) -> list[SourceListing]:
     return [SourceListing(s, counts.get(s.id, 0)) for s in store.list_sources(session)]
 
 
-def show_source(*, session: Session, source: str) -> SourceDetail:
-    """One source with its full text and its questions. Raises NotFoundError."""
+def show_source(*, session: Session, source: str, now: datetime) -> SourceDetail:
+    """One source with its full text and its questions, their status, and the time-weighted
+    scores of the report's forecaster and the team median on the resolved ones. Raises
+    NotFoundError."""
+    from tracker.domain.scoring import TEAM_MEDIAN
+    from tracker.services.ledger import latest_day, summaries_of
+    from tracker.services.scoring import score_ledger
+
     found = store.get_source(session, parse_source_ref(source), with_text=True)
     questions = store.select_questions(session, store.QuestionFilter(source=found.id))
-    return SourceDetail(source=found, questions=questions)
+    scores: dict[str, tuple[float | None, float | None]] = {}
+    if questions:
+        report = score_ledger(session=session, as_of=now, source=found.key)
+        for s in report.questions:
+            own, team = scores.get(s.question, (None, None))
+            if s.forecaster == found.forecaster:
+                own = s.time_weighted
+            elif s.forecaster == TEAM_MEDIAN:
+                team = s.time_weighted
+            scores[s.question] = (own, team)
+    return SourceDetail(
+        source=found,
+        questions=questions,
+        summaries=summaries_of(session, questions, today=latest_day(now)),
+        scores=scores,
+    )

@@ -150,6 +150,15 @@ def insert_source(
     return get_source(session, _insert(session, S, values), with_text=True)
 
 
+def set_source_forecaster(session: Session, source_id: int, name: str, *, now: datetime) -> None:
+    """Name the forecaster that speaks for a source that had none (created if new)."""
+    session.execute(
+        sa.update(S)
+        .where(S.c.id == source_id, S.c.forecaster_id.is_(None))
+        .values(forecaster_id=forecaster_id(session, name, now=now))
+    )
+
+
 def find_source(session: Session, ref: int | str, *, with_text: bool = False) -> Source | None:
     """Return the source with this number or slug, or None."""
     column = S.c.id if isinstance(ref, int) else S.c.slug

@@ -1,0 +1,88 @@
+"""Candidate expectations found in a report: sentences with offsets, and what was read from them.
+
+Values only: `tracker.extract` finds them, reports show them, services turn them into questions.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date
+
+_EMPHASIS = re.compile(r"\*([^*\n]+)\*")
+#: The extra option proposed beside the alternatives a passage names.
+OTHER_OUTCOME = "another outcome"
+
+
+@dataclass(frozen=True)
+class Sentence:
+    """A sentence of the text: `text` is exactly `source[start:end]`."""
+
+    text: str
+    start: int
+    end: int
+    paragraph: int  # its paragraph's position in the text
+    section: str | None  # the heading above it, if any
+
+    @property
+    def plain(self) -> str:
+        """The sentence without emphasis marks and with spaces collapsed (for quotes)."""
+        return " ".join(_EMPHASIS.sub(r"\1", self.text).split())
+
+    @property
+    def emphasis(self) -> list[str]:
+        """The passages the source emphasised (`*...*`), in order."""
+        return [m.group(1).strip() for m in _EMPHASIS.finditer(self.text)]
+
+
+@dataclass(frozen=True)
+class Reason:
+    """One signal that moved a sentence's score, with the words that carried it."""
+
+    signal: str  # cue, emphasis, hedge, date, horizon, alternatives, background, negated, context
+    words: str
+    points: float
+
+
+@dataclass(frozen=True)
+class SuggestedProbability:
+    """A probability read from the report's hedging words: a range and its midpoint."""
+
+    low: float
+    high: float
+    words: str
+    label: str
+
+    @property
+    def midpoint(self) -> float:
+        """The middle of the range (what a forecast records)."""
+        return round((self.low + self.high) / 2, 4)
+
+
+@dataclass(frozen=True)
+class SuggestedDeadline:
+    """A deadline read from a time expression, resolved from the publication date."""
+
+    day: date | None  # None: the text names an event without a date ("next meeting"): ask
+    phrase: str
+    vague: bool  # a horizon such as "in the coming months" read as a default length
+    from_context: bool = False  # taken from an earlier sentence of the same section
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A sentence that may hold an expectation, with everything read from it."""
+
+    rank: int
+    score: float
+    sentence: Sentence
+    reasons: tuple[Reason, ...]
+    probability: SuggestedProbability | None
+    deadline: SuggestedDeadline | None
+    options: tuple[str, ...] = field(default_factory=tuple)  # alternatives, then OTHER_OUTCOME
+
+    @property
+    def kind(self) -> str:
+        """binary, or multiple_choice when the passage names alternatives."""
+        return "multiple_choice" if self.options else "binary"

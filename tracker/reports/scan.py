@@ -1,0 +1,115 @@
+"""`tracker source scan` output: candidate expectations as JSON and for the terminal."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.console import Group, RenderableType
+from rich.table import Table
+from rich.text import Text
+
+from tracker.domain.expectations import Candidate
+
+
+def candidate_json(candidate: Candidate) -> dict[str, Any]:
+    """One candidate: the sentence with its offsets, why it was picked, and the suggestions."""
+    p, d = candidate.probability, candidate.deadline
+    return {
+        "rank": candidate.rank,
+        "score": candidate.score,
+        "sentence": candidate.sentence.plain,
+        "start": candidate.sentence.start,
+        "end": candidate.sentence.end,
+        "section": candidate.sentence.section,
+        "reasons": [
+            {"signal": r.signal, "words": r.words, "points": r.points} for r in candidate.reasons
+        ],
+        "probability": None
+        if p is None
+        else {
+            "low": p.low,
+            "high": p.high,
+            "midpoint": p.midpoint,
+            "words": p.words,
+            "label": p.label,
+        },
+        "deadline": None
+        if d is None
+        else {
+            "date": d.day.isoformat() if d.day else None,
+            "phrase": d.phrase,
+            "vague": d.vague,
+            "from_context": d.from_context,
+            "note": d.note or None,
+            "ask": d.day is None,
+        },
+        "kind": candidate.kind,
+        "options": list(candidate.options),
+    }
+
+
+def _reasons(candidate: Candidate) -> Text:
+    text = Text()
+    for i, r in enumerate(candidate.reasons):
+        if i:
+            text.append(", ")
+        style = "red" if r.points < 0 else ""
+        words = r.words if len(r.words) <= 40 else r.words[:39] + "\u2026"
+        text.append(f"{r.signal} \u201c{words}\u201d {r.points:+g}", style=style)
+    return text
+
+
+def scan_view(
+    candidates: list[Candidate], *, source_key: str, published: str, limit: int | None
+) -> RenderableType:
+    """Candidates best first: the sentence, why, and what it suggests."""
+    shown = candidates if limit is None else candidates[:limit]
+    parts: list[RenderableType] = [
+        Text(
+            f"{len(candidates)} candidate expectations in {source_key} (published {published}), "
+            "best first.",
+            style="bold",
+        )
+    ]
+    for c in shown:
+        table = Table.grid(padding=(0, 2))
+        table.add_column(style="bold", no_wrap=True)
+        table.add_column(overflow="fold")
+        table.add_row("why", _reasons(c))
+        if c.probability is not None:
+            p = c.probability
+            table.add_row(
+                "probability",
+                f"{p.midpoint * 100:g}% ({p.low * 100:.0f}-{p.high * 100:.0f}%, {p.label}) "
+                f"from \u201c{p.words}\u201d",
+            )
+        if c.deadline is not None:
+            d = c.deadline
+            when = d.day.isoformat() if d.day else "no date: ask (--deadline)"
+            notes = [n for n in ("vague" if d.vague and d.day else "", d.note) if n]
+            table.add_row(
+                "deadline",
+                f"{when} from \u201c{d.phrase}\u201d" + (f" ({'; '.join(notes)})" if notes else ""),
+            )
+        if c.options:
+            table.add_row("options", "\n".join(f"{i}. {o}" for i, o in enumerate(c.options, 1)))
+        table.add_row(
+            "where",
+            f"characters {c.sentence.start}-{c.sentence.end}"
+            + (f", section \u201c{c.sentence.section}\u201d" if c.sentence.section else ""),
+        )
+        parts.append(Text(""))
+        heading = Text(f"{c.rank}. ", style="bold")
+        heading.append(f"[{c.score:g}] ", style="dim")
+        heading.append(c.sentence.plain)
+        parts.append(heading)
+        parts.append(table)
+    if limit is not None and len(candidates) > limit:
+        parts.append(Text(f"\n... {len(candidates) - limit} more: --all", style="dim"))
+    parts.append(
+        Text(
+            f"\nMake one a question: tracker source scan {source_key} --pick N --criteria TEXT",
+            style="dim",
+        )
+    )
+    return Group(*parts)

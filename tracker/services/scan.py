@@ -1,0 +1,260 @@
+"""`tracker source scan`: find a report's expectations, and turn one into a question."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time
+
+from tracker.domain.dates import parse_date
+from tracker.domain.expectations import OTHER_OUTCOME, Candidate
+from tracker.domain.model import Provenance, QuestionKind, Source, parse_source_ref
+from tracker.errors import InputError
+from tracker.extract.expectations import scan_text
+from tracker.services.ledger import AddedQuestion, RecordedForecast, add_question, record_forecast
+from tracker.storage import ledger as store
+from tracker.storage.database import Session
+
+#: Draft titles quote at most this many words of the passage.
+TITLE_WORDS = 14
+
+
+@dataclass(frozen=True)
+class Scan:
+    """A report's candidate expectations, best first."""
+
+    source: Source
+    published: date
+    published_known: bool  # False: the report has no publication date; the day it was added
+    candidates: list[Candidate]
+
+
+def scan_source(*, session: Session, source: str) -> Scan:
+    """The candidate expectations in a source's text. Raises NotFoundError, InputError."""
+    found = store.get_source(session, parse_source_ref(source), with_text=True)
+    if not found.text:
+        raise InputError(
+            f"Source {found.key} has no text to scan (it was added by URL). Add the report's "
+            "file: tracker source add FILE."
+        )
+    published = found.published_on or found.added_at.date()
+    return Scan(
+        found, published, found.published_on is not None, scan_text(found.text, published=published)
+    )
+
+
+def _long_date(day: date) -> str:
+    return f"{day.day} {day:%B %Y}"
+
+
+def _subject(candidate: Candidate) -> str:
+    """What the passage expects, for a draft title: the report's own emphasis if it has one,
+    else the start of the sentence."""
+    emphasis = candidate.sentence.emphasis
+    text = max(emphasis, key=len) if emphasis else candidate.sentence.plain
+    words = text.rstrip(".").split()
+    short = " ".join(words[:TITLE_WORDS]) + ("\u2026" if len(words) > TITLE_WORDS else "")
+    return short[:1].upper() + short[1:]
+
+
+def draft_title(candidate: Candidate, deadline: date) -> str:
+    """A title to start from; the analyst may pass --title instead."""
+    if candidate.options:
+        named = [o for o in candidate.options if o != OTHER_OUTCOME]
+        return f"Which by {_long_date(deadline)}: {' or '.join(named)}?"
+    return f"{_subject(candidate)}: by {_long_date(deadline)}?"
+
+
+def draft_criteria(candidate: Candidate, deadline: date, options: Sequence[str]) -> str:
+    """Resolution criteria to start from. They name the passage but cannot say what evidence
+    will count: the analyst must confirm or rewrite them."""
+    when = _long_date(deadline)
+    if options:
+        listed = "; ".join(f"{i}. {o}" for i, o in enumerate(options, 1))
+        return (
+            f"Resolves to the first of these to happen by {when}, as shown by an official "
+            f"announcement or credible reporting: {listed}. The last option covers anything "
+            "else, including nothing by the deadline."
+        )
+    return (
+        f"Resolves yes if, by {when}, what the report expects happens, as shown by an official "
+        f"announcement or credible reporting: \u201c{candidate.sentence.plain}\u201d; "
+        "otherwise no."
+    )
+
+
+def _deadline_phrase(candidate: Candidate) -> str | None:
+    d = candidate.deadline
+    if d is None:
+        return None
+    notes = [n for n in (d.note,) if n]
+    return d.phrase + (f" ({'; '.join(notes)})" if notes else "")
+
+
+def _hedge_phrase(candidate: Candidate) -> str | None:
+    p = candidate.probability
+    if p is None:
+        return None
+    return (
+        f"\u201c{p.words}\u201d read as {p.label}, {p.low * 100:.0f}-{p.high * 100:.0f}%, "
+        f"midpoint {p.midpoint * 100:g}%"
+    )
+
+
+@dataclass(frozen=True)
+class Picked:
+    """The question made from a candidate, and the forecasts recorded with it."""
+
+    candidate: Candidate
+    added: AddedQuestion
+    forecast: RecordedForecast | None  # the analyst's own, if given
+    implied: RecordedForecast | None
+    implied_by: str | None
+    criteria_drafted: bool
+
+
+def _implied_tokens(candidate: Candidate, options: Sequence[str], implied: str | None) -> list[str]:
+    """The report's own forecast: `implied` if given, else the hedge's midpoint; with
+    alternatives, they share it equally and `another outcome` takes the rest."""
+    if implied is not None:
+        return implied.split()
+    if candidate.probability is None:
+        raise InputError(
+            f"Candidate {candidate.rank} does not hedge, so it implies no probability: pass "
+            "--implied P (e.g. --implied likely)."
+        )
+    mid = candidate.probability.midpoint
+    if not options:
+        return [f"{mid * 100:g}%"]
+    if len(options) != len(candidate.options):
+        raise InputError(
+            f"The report names {len(candidate.options) - 1} alternatives and you gave "
+            f"{len(options)} options, so its forecast cannot be read across: pass --implied "
+            "with a probability per option."
+        )
+    # The report's alternatives (in its order; renamed options keep their positions) share
+    # the hedge's probability; the last option, the "another outcome", takes the rest.
+    share = mid / (len(options) - 1)
+    values = [share] * (len(options) - 1) + [1 - mid]
+    return [f"{v * 100:.6g}%" for v in values]
+
+
+def pick_candidate(
+    *,
+    session: Session,
+    source: str,
+    number: int,
+    created_by: str,
+    now: datetime,
+    criteria: str | None = None,
+    accept_draft_criteria: bool = False,
+    title: str | None = None,
+    deadline: str | None = None,
+    options: Sequence[str] = (),
+    slug: str | None = None,
+    tags: Sequence[str] = (),
+    forecast: Sequence[str] = (),
+    rationale: str | None = None,
+    record_implied: bool = False,
+    implied: str | None = None,
+) -> Picked:
+    """Make candidate `number` of a source's scan into a question, pre-filled from the report.
+
+    The criteria must be given (`criteria`) or the draft explicitly accepted
+    (`accept_draft_criteria`): a question without criteria someone has read cannot be
+    resolved fairly. With `record_implied`, the report's implied probability is recorded as a
+    forecast by the forecaster that speaks for the report (named after its author and
+    organisation if it had none), made on the publication day. Raises InputError.
+    """
+    scan = scan_source(session=session, source=source)
+    if not scan.candidates:
+        raise InputError(f"Source {scan.source.key} has no candidate expectations to pick.")
+    if not 1 <= number <= len(scan.candidates):
+        raise InputError(
+            f"--pick {number}: choose a candidate from 1 to {len(scan.candidates)} "
+            f"(tracker source scan {scan.source.key})."
+        )
+    candidate = scan.candidates[number - 1]
+    if deadline is not None:
+        chosen_deadline = parse_date(deadline, today=now.date()).value
+        # Keep what the report said, and that the analyst chose otherwise, for the audit.
+        said = _deadline_phrase(candidate)
+        deadline_phrase = f"{said}; the analyst chose {chosen_deadline}" if said else None
+    elif candidate.deadline is not None and candidate.deadline.day is not None:
+        chosen_deadline = candidate.deadline.day
+        deadline_phrase = _deadline_phrase(candidate)
+    else:
+        said = f' (it says "{candidate.deadline.phrase}")' if candidate.deadline else ""
+        raise InputError(f"Candidate {number} names no date{said}: pass --deadline DATE.")
+    chosen_options = list(options) or list(candidate.options)
+    kind = QuestionKind.MULTIPLE_CHOICE if chosen_options else QuestionKind.BINARY
+    draft = draft_criteria(candidate, chosen_deadline, chosen_options)
+    if criteria is None and not accept_draft_criteria:
+        raise InputError(
+            "Confirm or edit the resolution criteria: pass --criteria TEXT, or "
+            f"--accept-draft-criteria to use the draft: {draft}"
+        )
+    implied_by = None
+    if record_implied:
+        implied_by = scan.source.forecaster or _report_forecaster_name(scan.source)
+    added = add_question(
+        session=session,
+        title=title or draft_title(candidate, chosen_deadline),
+        criteria=criteria if criteria is not None else draft,
+        deadline=chosen_deadline,
+        created_by=created_by,
+        now=now,
+        kind=kind.value,
+        options=chosen_options,
+        slug=slug,
+        # The expectation stands from the day the report said it: the question opens then,
+        # so the report's own forecast (made that day) scores over the whole window.
+        opened=min(scan.published, now.date()),
+        source=scan.source.key,
+        quote=candidate.sentence.plain,
+        tags=tags,
+        provenance=Provenance(
+            quote_start=candidate.sentence.start,
+            quote_end=candidate.sentence.end,
+            deadline_phrase=deadline_phrase,
+            hedge_phrase=_hedge_phrase(candidate),
+        ),
+    )
+    own = None
+    if forecast:  # the analyst's forecast is made now, though the question opened earlier
+        own = record_forecast(
+            session=session,
+            question=str(added.question.id),
+            probability=forecast,
+            forecaster=created_by,
+            now=now,
+            rationale=rationale,
+        )
+    recorded = None
+    if implied_by is not None:
+        if scan.source.forecaster is None:
+            store.set_source_forecaster(session, scan.source.id, implied_by, now=now)
+        made_at = min(now, datetime.combine(scan.published, time(12), UTC))
+        tokens = _implied_tokens(candidate, chosen_options, implied)
+        recorded = record_forecast(
+            session=session,
+            question=str(added.question.id),
+            probability=tokens,
+            forecaster=implied_by,
+            now=now,
+            made_at=made_at.isoformat(),
+            rationale=f"The report: \u201c{candidate.sentence.plain}\u201d"
+            + (
+                f" ({_hedge_phrase(candidate)})"
+                if candidate.probability and implied is None
+                else ""
+            ),
+        )
+    return Picked(candidate, added, own, recorded, implied_by, criteria is None)
+
+
+def _report_forecaster_name(source: Source) -> str:
+    """A forecaster named after the report's author and organisation."""
+    if source.author and source.organisation:
+        return f"{source.author} ({source.organisation})"
+    return source.author or source.organisation or f"report: {source.title}"
