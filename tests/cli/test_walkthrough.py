@@ -1,6 +1,6 @@
 """docs/walkthrough.md is run: every `$ tracker ...` line, and its output must be what the page says.
 
-    UPDATE_WALKTHROUGH=1 pytest tests/cli/test_walkthrough.py   # rewrite the outputs
+UPDATE_WALKTHROUGH=1 pytest tests/cli/test_walkthrough.py   # rewrite the outputs
 """
 
 from __future__ import annotations

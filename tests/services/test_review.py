@@ -216,3 +216,34 @@ def test_one_forecaster_only_does_not_count_the_report(session: Session) -> None
     review = build_review(session=session, as_of=NOW + timedelta(days=1), period=ALL_TIME)
     assert [item.title for item in review.follow_up.single] == ["Q"]
     assert review.follow_up.single[0].forecasters == 1
+
+
+def test_an_authors_reports_are_scored_together(session: Session) -> None:
+    from tracker.services.sources import add_source
+
+    for slug in ("first", "second"):
+        add_source(session=session, added_by="ani", now=NOW, url=f"https://example.org/{slug}",
+                   title=slug.title(), slug=slug, author="A. Author", organisation="Org",
+                   forecaster="A. Author (Org)")  # fmt: skip
+        added = add_question(
+            session=session, title=f"Q {slug}", criteria="C", deadline="2021-12-10",
+            created_by="ani", now=NOW, source=slug,
+        )  # fmt: skip
+        q = str(added.question.id)
+        record_forecast(
+            session=session, question=q, probability=["80%"], forecaster="A. Author (Org)", now=NOW
+        )
+        record_forecast(session=session, question=q, probability=["60%"], forecaster="ani", now=NOW)
+        resolve_question(
+            session=session,
+            question=q,
+            outcome="yes",
+            resolver="ani",
+            now=NOW + timedelta(days=5),
+            occurred_on="2021-12-04",
+        )
+    review = build_review(session=session, as_of=LATER, period=ALL_TIME)
+    assert [s.key for s in review.by_source] == ["first", "second"]
+    (author,) = review.by_author
+    assert (author.key, author.questions, author.resolved) == ("A. Author, Org", 2, 2)
+    assert author.report.n == 2 and author.report_wins == 2

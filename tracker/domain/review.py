@@ -866,6 +866,7 @@ class Review:
     excluded: dict[str, int]
     titles: dict[str, str]
     report_forecasters: frozenset[str]
+    by_author: list[SourceAccuracy] = field(default_factory=list)
 
 
 @dataclass(frozen=True)

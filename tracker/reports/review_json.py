@@ -119,6 +119,7 @@ def review_json(review: Review) -> dict[str, Any]:
         "calibration": calibration_json(review.calibration),
         "forecasters": [_summary(f, review.report_forecasters) for f in review.forecasters],
         "by_source": plain(review.by_source),
+        "by_author": plain(review.by_author),
         "by_horizon": plain(review.horizons),
         "follow_up": plain(review.follow_up),
         "conventions": review.conventions,

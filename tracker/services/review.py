@@ -534,6 +534,15 @@ def build_review(
         by_source=_by_source(
             session, current, keys=keys, rows=rows, as_of=as_of, forecaster=forecaster
         ),
+        by_author=_by_source(
+            session,
+            current,
+            keys=keys,
+            rows=rows,
+            as_of=as_of,
+            forecaster=forecaster,
+            by="author",
+        ),
         horizons=horizons.rows(),
         follow_up=_follow_up(
             session,
