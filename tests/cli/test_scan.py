@@ -246,10 +246,84 @@ def test_score_by_source_and_author(tracker: Tracker) -> None:
     by_author = json.loads(
         tracker("score", "--by", "author", "--json", env=AFTER_EXAMPLE_ENV).stdout
     )
-    assert by_author["rows"][0]["key"] == "Richard Giragosian, Regional Studies Center (RSC)"
+    assert by_author["rows"][0]["key"] == "Richard Giragosian"
     shown = tracker("score", "--by", "author", env={**AFTER_EXAMPLE_ENV, "COLUMNS": "120"})
     assert "Accuracy by author" in shown.stdout
     refused = tracker("score", "--by", "desk", env=AFTER_EXAMPLE_ENV)
     assert refused.exit_code == 1 and refused.stderr.startswith(
         "error: --by 'desk': use source or author."
     )
+
+
+def test_picking_the_same_candidate_twice_is_refused(seeded: Tracker) -> None:
+    number = str(_rank(_scan(seeded), "set for Brussels"))
+    first = seeded(
+        "source",
+        "scan",
+        "sochi-sitrep",
+        "--pick",
+        number,
+        "--accept-draft-criteria",
+        env=ON_30_NOVEMBER,
+    )
+    assert first.exit_code == 0
+    again = seeded(
+        "source",
+        "scan",
+        "sochi-sitrep",
+        "--pick",
+        number,
+        "--accept-draft-criteria",
+        env=ON_30_NOVEMBER,
+    )
+    assert again.exit_code == 1
+    assert again.stderr.startswith(f"error: Candidate {number} is already question #1")
+
+
+def test_the_report_cannot_forecast_under_an_analysts_name(
+    tracker: Tracker, tmp_path: Path
+) -> None:
+    report = tmp_path / "r.md"
+    report.write_text("Talks are likely to resume in the coming weeks.\n")
+    tracker(
+        "source",
+        "add",
+        str(report),
+        "--slug",
+        "r",
+        "--author",
+        "ani",
+        "--published",
+        "2021-11-29",
+        env=ON_30_NOVEMBER,
+    )
+    tracker(
+        "add", "Other", "-c", "C", "-d", "2022-01-31", "-p", "60%", env=ON_30_NOVEMBER
+    )  # ani forecasts
+    refused = tracker(
+        "source",
+        "scan",
+        "r",
+        "--pick",
+        "1",
+        "--accept-draft-criteria",
+        "--record-implied",
+        env=ON_30_NOVEMBER,
+    )
+    assert refused.exit_code == 1
+    assert "'ani' already forecasts as an analyst" in refused.stderr
+    done = tracker(
+        "source",
+        "scan",
+        "r",
+        "--pick",
+        "1",
+        "--accept-draft-criteria",
+        "--record-implied",
+        "--implied-as",
+        "Brief (ani)",
+        "--json",
+        env=ON_30_NOVEMBER,
+    )
+    assert done.exit_code == 0, done.stderr
+    assert json.loads(done.stdout)["implied_forecast"]["forecaster"] == "Brief (ani)"

@@ -143,3 +143,53 @@ def test_the_corpus_labels_name_real_sentences() -> None:
     # measure() raises when a label matches no sentence; both corpora load.
     assert measure().expectations == 31
     assert measure(corpus=Path(HELD_OUT)).expectations == 7
+
+
+@pytest.mark.parametrize(
+    ("text", "deadline"),
+    [
+        ("The treaty will be signed on 15 December.", date(2021, 12, 15)),  # a future passive
+        ("Since 1 November prices have risen and we expect them to keep rising.", None),
+    ],
+)
+def test_passives_are_not_the_past_and_a_day_just_gone_is_not_next_year(
+    text: str, deadline: date | None
+) -> None:
+    (candidate,) = scan_text(text, published=PUBLISHED)
+    assert (candidate.deadline.day if candidate.deadline else None) == deadline
+
+
+def test_the_month_may_is_not_the_hedge_may() -> None:
+    assert scan_text("Elections are due to take place in May.", published=PUBLISHED) == []
+
+
+def test_the_next_meeting_does_not_borrow_an_earlier_date() -> None:
+    text = "The summit is set for 10 March. A deal is expected at the next summit."
+    by_sentence = {c.sentence.text: c for c in scan_text(text, published=PUBLISHED)}
+    later = by_sentence["A deal is expected at the next summit."]
+    assert later.deadline is not None and later.deadline.day is None
+
+
+@pytest.mark.parametrize(
+    ("text", "options"),
+    [
+        ("We expect either Smith or Jones, or else nobody.", ("Smith", "Jones", "nobody")),
+        (
+            "Two scenarios are likely: talks resume, sanctions, or war.",
+            ("talks resume", "sanctions", "war"),
+        ),
+    ],
+)
+def test_alternatives_split_at_every_or(text: str, options: tuple[str, ...]) -> None:
+    (candidate,) = scan_text(text, published=PUBLISHED)
+    assert candidate.options == (*options, OTHER_OUTCOME)
+
+
+def test_list_items_and_short_sentences_are_sentences() -> None:
+    text = "- Talks will resume in the coming weeks\n- A deal is likely by 15 December\n\nThe answer was no. Talks will likely resume by 15 December.\n"
+    assert [s.text for s in split_sentences(text)] == [
+        "Talks will resume in the coming weeks",
+        "A deal is likely by 15 December",
+        "The answer was no.",
+        "Talks will likely resume by 15 December.",
+    ]

@@ -245,5 +245,5 @@ def test_an_authors_reports_are_scored_together(session: Session) -> None:
     review = build_review(session=session, as_of=LATER, period=ALL_TIME)
     assert [s.key for s in review.by_source] == ["first", "second"]
     (author,) = review.by_author
-    assert (author.key, author.questions, author.resolved) == ("A. Author, Org", 2, 2)
+    assert (author.key, author.questions, author.resolved) == ("A. Author", 2, 2)
     assert author.report.n == 2 and author.report_wins == 2

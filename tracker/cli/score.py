@@ -52,10 +52,10 @@ def score(
     now = s.now()
     moment = as_of_moment(as_of, now=now)
     if by is not None:
-        if forecaster is not None or question is not None or by_question:
+        if forecaster is not None or question is not None or by_question or brier != "one-sided":
             raise InputError(
-                "--by shows every forecaster on every question of a group: leave "
-                "out --forecaster, --question and --by-question."
+                "--by shows every forecaster on every question of a group, scored by skill and "
+                "one-sided Brier: leave out --forecaster, --question, --by-question and --brier."
             )
         from tracker.services.review import accuracy_by
 

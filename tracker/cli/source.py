@@ -16,7 +16,9 @@ app = typer.Typer(help="Add, list and show sources (reports).", no_args_is_help=
 @app.command("add")
 def add(
     ctx: typer.Context,
-    file: Path | None = typer.Argument(None, help="The report as plain text or Markdown."),
+    file: Path | None = typer.Argument(
+        None, help="The report as plain text, Markdown or HTML (reduced to its text)."
+    ),
     title: str | None = typer.Option(None, "--title", help="Default: the text's first line."),
     author: str | None = typer.Option(None, "--author"),
     org: str | None = typer.Option(None, "--org", help="The organisation that published it."),
@@ -155,6 +157,9 @@ def scan(
     implied: str | None = typer.Option(
         None, "--implied", help="With --record-implied: the report's probability, if not hedged."
     ),
+    implied_as: str | None = typer.Option(
+        None, "--implied-as", help="With --record-implied: the name the report forecasts under."
+    ),
     as_name: str | None = typer.Option(None, "--as", help=AS_HELP),
     as_json: bool = typer.Option(False, "--json", help=JSON_HELP),
 ) -> None:
@@ -180,6 +185,7 @@ def scan(
             ("--forecast", forecast is not None),
             ("--record-implied", record_implied),
             ("--implied", implied is not None),
+            ("--implied-as", implied_as is not None),
         )
         if given
     ]
@@ -213,8 +219,11 @@ def scan(
             )
         )
         return
-    if implied is not None and not record_implied:
-        raise InputError("--implied goes with --record-implied.")
+    if (implied is not None or implied_as is not None) and not record_implied:
+        raise InputError(
+            ("--implied" if implied is not None else "--implied-as")
+            + " goes with --record-implied."
+        )
     from tracker.services.scan import pick_candidate
 
     who = s.who(as_name)
@@ -236,6 +245,7 @@ def scan(
             rationale=rationale,
             record_implied=record_implied,
             implied=implied,
+            implied_as=implied_as,
         )
     q = picked.added.question
     if as_json:
@@ -261,5 +271,7 @@ def scan(
     if picked.implied is not None:
         console.say(
             f"Recorded the report's {picked.implied.distribution.explanation} "
-            f"by {picked.implied_by}" + (f" ({q.hedge_phrase})" if q.hedge_phrase else "") + "."
+            f"by {picked.implied_by}"
+            + (f" ({q.hedge_phrase})" if q.hedge_phrase and picked.implied_from_hedge else "")
+            + "."
         )

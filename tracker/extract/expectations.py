@@ -42,7 +42,7 @@ CUES: tuple[tuple[str, float, str], ...] = (
     (r"next", 1.5, "next"),
     (r"soon|upcoming|forthcoming|coming", 1.5, "soon"),
     (r"will|shall|won't", 1.5, "will"),
-    (r"would|could|may|might", 0.5, "may"),
+    (r"would|could|(?-i:may)|might", 0.5, "may"),
     (r"prospects?|outlook", 1.0, "prospect"),
 )  # fmt: skip
 
@@ -64,7 +64,7 @@ HEDGES: tuple[tuple[str, float, float, str], ...] = (
      "likely (an expectation)"),
     (r"expect(?:s|ed|ation|ations)?|anticipat(?:e|es|ed)", 0.55, 0.80, "likely (an expectation)"),
     (r"will|shall", 0.80, 0.95, "very likely (\u201cwill\u201d)"),
-    (r"may|might|could|possibl[ey]", 0.20, 0.55, "possible (may, might, could)"),
+    (r"(?-i:may)|might|could|possibl[ey]", 0.20, 0.55, "possible (may, might, could)"),
 )  # fmt: skip
 
 #: Vague horizons: (pattern, months, label). Resolved from the publication date.
@@ -86,8 +86,10 @@ HORIZONS: tuple[tuple[str, int, str], ...] = (
 
 #: Past-tense and other marks of background (what already happened).
 BACKGROUND = re.compile(
-    r"\b(?:was|were|had|did|met|took|offered|sought|used|convened|organi[sz]ed|failed|freed|"
-    r"has been|have been|has adopted|have adopted|returned|signed|agreed|announced)\b",
+    # Not after "be"/"been": "will be signed" is a future passive, not the past.
+    r"(?<!\bbe )(?<!\bbeen )\b(?:was|were|had|did|met|took|offered|sought|used|convened|"
+    r"organi[sz]ed|failed|freed|has been|have been|has adopted|have adopted|returned|signed|"
+    r"agreed|announced)\b",
     re.IGNORECASE,
 )
 NEGATION = re.compile(r"\b(?:never|no|not|nor|without)\b(?:\W+\w+){0,3}\W+$", re.IGNORECASE)
@@ -193,7 +195,11 @@ def _horizon(text: str, published: date) -> SuggestedDeadline | None:
     return None
 
 
-_ALTERNATIVE_SPLIT = re.compile(r",?\s+or instead,?\s+|,\s+or\s+|\s+or else\s+", re.IGNORECASE)
+_ALTERNATIVE_SPLIT = re.compile(
+    r",?\s+or\s+(?:instead|else),?\s+|,\s*or\s+|,\s+(?=\S)|\s+or\s+", re.IGNORECASE
+)
+#: Alternatives are looked for in this many characters of a sentence at most.
+ALTERNATIVES_SPAN = 1_000
 _EITHER = re.compile(r"\beither\s+(.+?)\s+or\s+(.+?)(?:[.;]|$)", re.IGNORECASE)
 # Where a long option is cut: at a relative clause or a participle that qualifies it.
 _CLAUSE = re.compile(
@@ -220,15 +226,22 @@ def _option_label(text: str) -> str:
 def _alternatives(text: str) -> tuple[str, ...]:
     """Options a passage sets side by side ("either A or B"; "two scenarios: A, or instead,
     B"), with OTHER_OUTCOME added; () when there are none."""
-    plain = text.replace("*", "")
+    plain = text.replace("*", "")[:ALTERNATIVES_SPAN]
     parts: list[str] = []
     if ":" in plain and re.search(r"\b(?:scenarios?|options?|alternatives?|either)\b", plain, re.I):
         listed = plain.split(":", 1)[1]
-        parts = [p for p in _ALTERNATIVE_SPLIT.split(listed) if p.strip()]
+        # "A, or instead, B": the clause inside an option keeps its commas only when the list
+        # is joined by "or instead"/"or else"; otherwise commas separate options too.
+        joiner = re.search(r",?\s+or\s+(?:instead|else),?\s+", listed, re.IGNORECASE)
+        if joiner:
+            parts = [listed[: joiner.start()], listed[joiner.end() :]]
+        else:
+            parts = [p for p in _ALTERNATIVE_SPLIT.split(listed) if p.strip()]
     if len(parts) < 2:
         match = _EITHER.search(plain)
         if match and not re.match(r"\s*option\b", match.group(1), re.IGNORECASE):
-            parts = [match.group(1), match.group(2)]
+            rest = re.split(r",?\s+or\s+(?:instead|else),?\s+", match.group(2), flags=re.I)
+            parts = [match.group(1), *rest]
     labels: list[str] = []
     for part in parts:
         label = _option_label(part)
@@ -277,8 +290,11 @@ def _read(
     deadline: SuggestedDeadline | None = None
     for phrase, day in _dates(text, published):
         last = _last_occurrence(phrase, published)
-        if last is not None and (published - last).days <= 60 and BACKGROUND.search(text):
-            add("background", phrase, PAST_DATE_POINTS)  # "met in Sochi on 26 November"
+        if last is not None and 0 <= (published - last).days <= 60:
+            # A day just gone is a past reference ("since 1 November"), not next year's date;
+            # in a past-tense sentence it marks background ("met in Sochi on 26 November").
+            if BACKGROUND.search(text):
+                add("background", phrase, PAST_DATE_POINTS)
             continue
         if day > published and deadline is None:
             deadline = SuggestedDeadline(day, phrase.strip(), vague=False)
@@ -324,8 +340,9 @@ def scan_text(text: str, *, published: date, threshold: float = THRESHOLD) -> li
         ):
             reasons.append(Reason("context", sentences[index - 1].text[:40], CONTEXT_POINTS))
             score += CONTEXT_POINTS
-        if deadline is None or deadline.day is None:
-            # No time of its own: take the horizon announced earlier in the same section.
+        if deadline is None:
+            # No time of its own: take the horizon announced earlier in the same section (not
+            # for "the next meeting": that names an event whose date is to be asked for).
             for earlier in range(index - 1, -1, -1):
                 if sentences[earlier].section != sentence.section:
                     break

@@ -8,16 +8,17 @@ from tracker.domain.expectations import Sentence
 
 # A sentence ends at . ! or ? (perhaps followed by a closing quote, bracket or emphasis mark)
 # and whitespace, before something that can start a sentence.
-_END = re.compile(r"(?<=[.!?])[”’\"')*]*\s+(?=[“‘\"'(*]*[A-Z0-9])")
+_END = re.compile(r"(?<=[.!?…])[”’\"')*]*\s+(?=[“‘\"'(*]*[A-Z0-9À-ÖØ-ÞĀ-Ž])")
 # Words whose full stop does not end a sentence.
 _ABBREVIATIONS = frozenset(
     (
-        *("mr", "mrs", "ms", "dr", "prof", "gen", "col", "lt", "sgt", "st", "no", "vs", "etc"),
+        *("mr", "mrs", "ms", "dr", "prof", "gen", "col", "lt", "sgt", "st", "vs", "etc"),
         *("e.g", "i.e", "approx", "dept", "est", "fig", "u.s", "u.k", "u.n", "e.u"),
         *("jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec"),
     )
 )
-_BLANK = re.compile(r"\n[ \t]*\n")
+_BLANK = re.compile(r"\n[ \t\r]*\n")
+_BULLET = re.compile(r"^\s*(?:[-*•‣▪]|\d+[.)])\s+")
 
 
 def _is_heading(paragraph: str) -> bool:
@@ -28,7 +29,14 @@ def _is_heading(paragraph: str) -> bool:
         len(lines) == 1
         and len(stripped.split()) <= 12
         and not stripped.endswith((".", "!", "?", ":", ";", ",", "”", '"'))
+        and not _BULLET.match(stripped)
     )
+
+
+def _is_list(paragraph: str) -> bool:
+    """Every line is a list item (`- `, `* `, `1. `): each item is a sentence of its own."""
+    lines = [line for line in paragraph.splitlines() if line.strip()]
+    return bool(lines) and all(_BULLET.match(line) for line in lines)
 
 
 def _is_block_of_labels(paragraph: str) -> bool:
@@ -79,6 +87,20 @@ def split_sentences(text: str) -> list[Sentence]:
         paragraph_number += 1
         if _is_heading(chunk):
             section = " ".join(chunk.lstrip("#").split())
+            continue
+        if _is_list(chunk):
+            at = 0
+            for line in chunk.splitlines(keepends=True):
+                item = line.strip()
+                bullet = _BULLET.match(line)
+                if item and bullet:
+                    begin = offset + at + bullet.end()
+                    body = line[bullet.end() :].rstrip()
+                    if len(body.split()) >= 3:
+                        sentences.append(
+                            Sentence(body, begin, begin + len(body), paragraph_number, section)
+                        )
+                at += len(line)
             continue
         if _is_block_of_labels(chunk):
             continue  # a byline or an address: names, not sentences

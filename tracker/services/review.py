@@ -287,10 +287,12 @@ def _by_source(
     sources = {src.id: src for src in store.list_sources(session)}
 
     def group_of(source_id: int) -> str:
+        # By author: all of an author's reports, whatever organisation published them; a
+        # report without an author goes by its organisation, and without either stays alone.
         src = sources[source_id]
         if by == "source":
             return src.key
-        return ", ".join(x for x in (src.author, src.organisation) if x) or "(no author)"
+        return src.author or src.organisation or f"{src.key} (no author)"
 
     taken: dict[str, int] = {}
     for number, *_, created_at in rows:  # the questions the filters select, as of then

@@ -9,7 +9,7 @@ from datetime import UTC, date, datetime, time
 from tracker.domain.dates import parse_date
 from tracker.domain.expectations import OTHER_OUTCOME, Candidate
 from tracker.domain.model import Provenance, QuestionKind, Source, parse_source_ref
-from tracker.errors import InputError
+from tracker.errors import ConflictError, InputError
 from tracker.extract.expectations import scan_text
 from tracker.services.ledger import AddedQuestion, RecordedForecast, add_question, record_forecast
 from tracker.storage import ledger as store
@@ -50,17 +50,17 @@ def _long_date(day: date) -> str:
 def _subject(candidate: Candidate) -> str:
     """What the passage expects, for a draft title: the report's own emphasis if it has one,
     else the start of the sentence."""
-    emphasis = candidate.sentence.emphasis
+    emphasis = [e for e in candidate.sentence.emphasis if len(e.split()) >= 3]
     text = max(emphasis, key=len) if emphasis else candidate.sentence.plain
     words = text.rstrip(".").split()
     short = " ".join(words[:TITLE_WORDS]) + ("\u2026" if len(words) > TITLE_WORDS else "")
     return short[:1].upper() + short[1:]
 
 
-def draft_title(candidate: Candidate, deadline: date) -> str:
+def draft_title(candidate: Candidate, deadline: date, options: Sequence[str] = ()) -> str:
     """A title to start from; the analyst may pass --title instead."""
-    if candidate.options:
-        named = [o for o in candidate.options if o != OTHER_OUTCOME]
+    if options:
+        named = [o for o in options if o != OTHER_OUTCOME]
         return f"Which by {_long_date(deadline)}: {' or '.join(named)}?"
     return f"{_subject(candidate)}: by {_long_date(deadline)}?"
 
@@ -71,15 +71,19 @@ def draft_criteria(candidate: Candidate, deadline: date, options: Sequence[str])
     when = _long_date(deadline)
     if options:
         listed = "; ".join(f"{i}. {o}" for i, o in enumerate(options, 1))
+        catch_all = (
+            " The last option covers anything else, including nothing by the deadline."
+            if options[-1] == OTHER_OUTCOME
+            else ""
+        )
         return (
             f"Resolves to the first of these to happen by {when}, as shown by an official "
-            f"announcement or credible reporting: {listed}. The last option covers anything "
-            "else, including nothing by the deadline."
+            f"announcement or credible reporting: {listed}.{catch_all}"
         )
     return (
-        f"Resolves yes if, by {when}, what the report expects happens, as shown by an official "
-        f"announcement or credible reporting: \u201c{candidate.sentence.plain}\u201d; "
-        "otherwise no."
+        f"Resolves yes if, by {when}, the development this passage is about happens, as shown "
+        f"by an official announcement or credible reporting: \u201c{candidate.sentence.plain}"
+        "\u201d; otherwise no."
     )
 
 
@@ -111,6 +115,7 @@ class Picked:
     implied: RecordedForecast | None
     implied_by: str | None
     criteria_drafted: bool
+    implied_from_hedge: bool = False
 
 
 def _implied_tokens(candidate: Candidate, options: Sequence[str], implied: str | None) -> list[str]:
@@ -127,10 +132,14 @@ def _implied_tokens(candidate: Candidate, options: Sequence[str], implied: str |
     if not options:
         return [f"{mid * 100:g}%"]
     if len(options) != len(candidate.options):
+        named = (
+            f"names {len(candidate.options) - 1} alternatives"
+            if candidate.options
+            else "names no alternatives"
+        )
         raise InputError(
-            f"The report names {len(candidate.options) - 1} alternatives and you gave "
-            f"{len(options)} options, so its forecast cannot be read across: pass --implied "
-            "with a probability per option."
+            f"The report {named} and you gave {len(options)} options, so its forecast cannot "
+            "be read across: pass --implied with a probability per option."
         )
     # The report's alternatives (in its order; renamed options keep their positions) share
     # the hedge's probability; the last option, the "another outcome", takes the rest.
@@ -157,6 +166,7 @@ def pick_candidate(
     rationale: str | None = None,
     record_implied: bool = False,
     implied: str | None = None,
+    implied_as: str | None = None,
 ) -> Picked:
     """Make candidate `number` of a source's scan into a question, pre-filled from the report.
 
@@ -194,12 +204,31 @@ def pick_candidate(
             "Confirm or edit the resolution criteria: pass --criteria TEXT, or "
             f"--accept-draft-criteria to use the draft: {draft}"
         )
+    taken = store.question_from_quote(
+        session, source_id=scan.source.id, quote_start=candidate.sentence.start
+    )
+    if taken is not None:
+        raise ConflictError(
+            f"Candidate {number} is already question {taken.ref} ({taken.title}). To make "
+            "another question from the same passage: tracker add ... --source --quote."
+        )
+    if forecast and chosen_deadline < now.date():
+        raise InputError(
+            f"The deadline {chosen_deadline} has passed, so a forecast made now would not count: "
+            "leave out --forecast, or give a later --deadline."
+        )
     implied_by = None
     if record_implied:
-        implied_by = scan.source.forecaster or _report_forecaster_name(scan.source)
+        implied_by = implied_as or scan.source.forecaster or _report_forecaster_name(scan.source)
+        speaking = store.source_forecasters(session)
+        if implied_by not in speaking and implied_by in store.forecaster_names(session):
+            raise InputError(
+                f"{implied_by!r} already forecasts as an analyst, so the report cannot use that "
+                "name: pass --implied-as NAME (e.g. the report's title and author)."
+            )
     added = add_question(
         session=session,
-        title=title or draft_title(candidate, chosen_deadline),
+        title=title or draft_title(candidate, chosen_deadline, chosen_options),
         criteria=criteria if criteria is not None else draft,
         deadline=chosen_deadline,
         created_by=created_by,
@@ -234,6 +263,11 @@ def pick_candidate(
     if implied_by is not None:
         if scan.source.forecaster is None:
             store.set_source_forecaster(session, scan.source.id, implied_by, now=now)
+        elif implied_by != scan.source.forecaster:
+            raise InputError(
+                f"Source {scan.source.key} already speaks as {scan.source.forecaster!r}; leave "
+                "out --implied-as."
+            )
         made_at = min(now, datetime.combine(scan.published, time(12), UTC))
         tokens = _implied_tokens(candidate, chosen_options, implied)
         recorded = record_forecast(
@@ -250,7 +284,7 @@ def pick_candidate(
                 else ""
             ),
         )
-    return Picked(candidate, added, own, recorded, implied_by, criteria is None)
+    return Picked(candidate, added, own, recorded, implied_by, criteria is None, implied is None)
 
 
 def _report_forecaster_name(source: Source) -> str:

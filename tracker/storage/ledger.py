@@ -318,6 +318,14 @@ def find_question(session: Session, ref: int | str) -> Question | None:
     return _questions(session, rows)[0] if rows else None
 
 
+def question_from_quote(session: Session, *, source_id: int, quote_start: int) -> Question | None:
+    """The question already taken from this place in a source, if any."""
+    row = session.execute(
+        _question_select().where(Q.c.source_id == source_id, Q.c.quote_start == quote_start)
+    ).first()
+    return _questions(session, [row])[0] if row else None
+
+
 def get_question(session: Session, ref: int | str) -> Question:
     """Return the question with this number or slug; raises NotFoundError."""
     found = find_question(session, ref)
