@@ -22,6 +22,11 @@ def show(renderable: RenderableType) -> None:
     out.print(renderable)
 
 
+def show_err(renderable: RenderableType) -> None:
+    """Print a table or text to stderr (problems found on the way)."""
+    err.print(renderable)
+
+
 def say(message: str) -> None:
     """Print a confirmation to stdout (plain text, no markup)."""
     out.print(message, markup=False, highlight=False, soft_wrap=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Sequence
 from datetime import date
 
 from rich.console import Group, RenderableType
@@ -10,6 +11,7 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
+from tracker.domain.foreign import Problem
 from tracker.domain.model import (
     BINARY_OPTIONS,
     Forecast,
@@ -359,3 +361,14 @@ def forecast_line(question: Question, forecast: Forecast) -> str:
     return (
         f"{question.ref} {question.title}: {probabilities_text(question, forecast.probabilities)}"
     )
+
+
+def problems_table(problems: Sequence[Problem]) -> RenderableType:
+    """Rows of an import that cannot be read: row, field, and why."""
+    table = Table(title="Problems", title_justify="left")
+    table.add_column("row", justify="right")
+    table.add_column("field", overflow="fold")
+    table.add_column("why", overflow="fold")
+    for p in problems:
+        table.add_row(str(p.row), p.field, p.why)
+    return table

@@ -9,6 +9,7 @@ from datetime import date, datetime
 from pathlib import Path
 
 from tracker.config import sqlite_path
+from tracker.domain.foreign import Converted, Problem, read_foreign
 from tracker.domain.interchange import (
     ForecastRecord,
     QuestionRecord,
@@ -22,7 +23,7 @@ from tracker.domain.interchange import (
     resolution_line,
     source_line,
 )
-from tracker.domain.model import OutcomeStatus, Question
+from tracker.domain.model import Forecast, OutcomeStatus, Question, Resolution, Source
 from tracker.errors import InputError
 from tracker.services.ledger import CLOCK_TOLERANCE, latest_day
 from tracker.services.sources import content_hash
@@ -34,18 +35,169 @@ from tracker.storage.database import Session
 BATCH = 5_000
 
 
-def export_lines(*, session: Session) -> Iterator[str]:
-    """Every source, question, forecast and resolution as interchange lines, in a stable order."""
-    questions = store.all_questions(session)
+@dataclass(frozen=True)
+class ExportFilter:
+    """Which part of the record to export (all of it by default)."""
+
+    since: date | None = None  # forecasts made on or after this day
+    tag: str | None = None
+    forecaster: str | None = None
+    source: str | None = None
+
+    @property
+    def narrows_forecasts(self) -> bool:
+        return self.since is not None or self.forecaster is not None
+
+
+def export_filter(
+    *,
+    session: Session,
+    today: date,
+    since: str | None = None,
+    tag: str | None = None,
+    forecaster: str | None = None,
+    source: str | None = None,
+) -> ExportFilter:
+    """Read and check export filters. Raises InputError, NotFoundError."""
+    from tracker.domain.dates import parse_date
+    from tracker.domain.model import parse_source_ref
+
+    if source is not None:
+        source = store.get_source(session, parse_source_ref(source)).key
+    if forecaster is not None and forecaster not in store.forecaster_names(session):
+        raise InputError(f"No forecaster {forecaster!r}. See who has forecast: tracker list")
+    return ExportFilter(
+        since=parse_date(since, today=today, past=True).value if since else None,
+        tag=tag.strip().lower() if tag else None,
+        forecaster=forecaster,
+        source=source,
+    )
+
+
+def _selected(
+    session: Session, flt: ExportFilter
+) -> tuple[list[Source], list[Question], list[Forecast], list[Resolution]]:
+    questions = [
+        q
+        for q in store.all_questions(session)
+        if (flt.tag is None or flt.tag in q.tags)
+        and (flt.source is None or q.source_key == flt.source)
+    ]
+    wanted = {q.id for q in questions}
+    forecasts = [
+        f
+        for f in store.all_forecasts(session)
+        if f.question_id in wanted
+        and (flt.forecaster is None or f.forecaster == flt.forecaster)
+        and (flt.since is None or f.made_at.date() >= flt.since)
+    ]
+    if flt.narrows_forecasts:
+        kept = {f.question_id for f in forecasts}
+        questions = [q for q in questions if q.id in kept]
+        wanted = kept
+    resolutions = [r for r in store.all_resolutions(session) if r.question_id in wanted]
+    used = {q.source_key for q in questions}
+    everything = flt == ExportFilter()
+    sources = [
+        s for s in store.list_sources(session, with_text=True) if everything or s.key in used
+    ]
+    return sources, questions, forecasts, resolutions
+
+
+def export_lines(*, session: Session, only: ExportFilter | None = None) -> Iterator[str]:
+    """Every source, question, forecast and resolution as interchange lines, in a stable order
+    (with `only`, the part it selects)."""
+    sources, questions, forecasts, resolutions = _selected(session, only or ExportFilter())
     keys = {q.id: q.key for q in questions}
-    for source in store.list_sources(session, with_text=True):
+    for source in sources:
         yield source_line(source)
     for question in questions:
         yield question_line(question)
-    for forecast in store.all_forecasts(session):
+    for forecast in forecasts:
         yield forecast_line(forecast, keys[forecast.question_id])
-    for resolution in store.all_resolutions(session):
+    for resolution in resolutions:
         yield resolution_line(resolution, keys[resolution.question_id])
+
+
+CSV_HEADER = (
+    "question",
+    "question_id",
+    "title",
+    "kind",
+    "options",
+    "forecaster",
+    "made_at",
+    "recorded_at",
+    "backfilled",
+    "probability",
+    "probabilities",
+    "outcome",
+    "occurred_on",
+    "score",
+    "tags",
+    "source",
+    "rationale",
+)
+#: A cell starting with one of these is run as a formula by spreadsheets (CSV injection).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_safe(value: object) -> object:
+    """A cell a spreadsheet shows as text: text that would start a formula gets a leading `'`."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+def export_csv_rows(
+    *, session: Session, only: ExportFilter | None = None
+) -> Iterator[list[object]]:
+    """One row per forecast (see CSV_HEADER): the probability of yes for a binary question, all
+    options for the others, the resolution in force, and the forecast's own score against it
+    (Brier, Brier sum or RPS as for its kind; empty if unresolved, annulled or made after the
+    outcome). Text cells are spreadsheet-safe."""
+    from tracker.domain.scoring import forecast_score
+
+    _sources, questions, forecasts, resolutions = _selected(session, only or ExportFilter())
+    by_id = {q.id: q for q in questions}
+    in_force: dict[int, Resolution] = {}
+    for resolution in resolutions:
+        in_force[resolution.question_id] = resolution
+    for f in forecasts:
+        q = by_id[f.question_id]
+        r = in_force.get(q.id)
+        score: float | None = None
+        if (
+            r is not None
+            and r.status is OutcomeStatus.OPTION
+            and r.outcome in q.options
+            and f.made_at.date() <= r.occurred_on
+        ):
+            score = forecast_score(
+                q.kind, [f.probabilities[o] for o in q.options], q.options.index(r.outcome)
+            )
+        yield [
+            spreadsheet_safe(value)
+            for value in (
+                q.id,
+                q.key,
+                q.title,
+                q.kind.value,
+                " | ".join(q.options),
+                f.forecaster,
+                f.made_at.isoformat(),
+                f.recorded_at.isoformat(),
+                f.backfilled,
+                f.probabilities[q.options[0]] if q.kind.value == "binary" else "",
+                "; ".join(f"{o}={f.probabilities[o]:g}" for o in q.options),
+                r.label if r is not None else "",
+                r.occurred_on.isoformat() if r is not None else "",
+                "" if score is None else round(score, 6),
+                ", ".join(q.tags),
+                q.source_key or "",
+                f.rationale or "",
+            )
+        ]
 
 
 @dataclass(frozen=True)
@@ -427,3 +579,78 @@ def import_file(
     except _DryRun as finished:
         return finished.result
     return result
+
+
+@dataclass(frozen=True)
+class ForeignImport:
+    """What an import from another tool did (or, in a dry run, would do), and its problems."""
+
+    result: ImportResult
+    problems: list[Problem]
+    rows: int
+    skipped_rows: list[int]
+    written: bool
+
+
+def read_text(path: Path) -> str:
+    """A whole file as text (`-` reads stdin). Raises InputError if unreadable."""
+    if str(path) == "-":
+        return sys.stdin.read()
+    if path.is_dir():
+        raise InputError(f"{path} is a folder; give the export file.")
+    try:
+        return path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise InputError(f"No file {path}.") from None
+    except UnicodeDecodeError:
+        raise InputError(f"{path} is not UTF-8 text.") from None
+    except OSError as exc:
+        raise InputError(f"Cannot read {path}: {exc.strerror}.") from None
+
+
+def import_foreign(
+    *,
+    url: str,
+    path: Path,
+    tool: str,
+    importer: str,
+    now: datetime,
+    dry_run: bool = False,
+    skip_invalid: bool = False,
+) -> ForeignImport:
+    """Import another tool's export (see `tracker.domain.foreign`), all or nothing.
+
+    Every row is read and checked first. With problems, nothing is written unless
+    `skip_invalid`, which leaves out each bad row (and the rest of its question). Forecasts keep
+    their original times and are recorded now, so they show as backfilled; each keeps its tool
+    and row as its input text. Importing the same export twice adds nothing. Raises InputError
+    for a file that is not that tool's export, or for a row the database refuses.
+    """
+    text = read_text(path)
+    converted = read_foreign(tool, text, importer=importer, now=now, skip_invalid=skip_invalid)
+    if converted.rows == 0:
+        raise InputError(f"{path} holds no rows; nothing to import.")
+    if dry_run and converted.problems and not skip_invalid:
+        # A dry run shows what the valid rows would add, beside the problems.
+        preview = read_foreign(tool, text, importer=importer, now=now, skip_invalid=True)
+        converted = Converted(preview.records, converted.problems, preview.rows, [])
+    blocked = bool(converted.problems) and not skip_invalid and not dry_run
+    if blocked or not converted.records:
+        return ForeignImport(
+            ImportResult(), converted.problems, converted.rows, converted.skipped_rows, False
+        )
+    file = sqlite_path(url)
+    if dry_run and file is not None and not file.exists():
+        url = "sqlite://"
+    try:
+        with unit_of_work(url, write=True, now=now) as session:
+            result = import_records(
+                session=session, records=converted.records, importer=importer, now=now
+            )
+            if dry_run:
+                raise _DryRun(result)
+    except _DryRun as finished:
+        return ForeignImport(
+            finished.result, converted.problems, converted.rows, converted.skipped_rows, False
+        )
+    return ForeignImport(result, converted.problems, converted.rows, converted.skipped_rows, True)
