@@ -1,0 +1,162 @@
+"""`tracker import --from TOOL` and `tracker export --format csv` from the command line."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import AFTER_EXAMPLE_ENV, EXAMPLE, REPO, Run
+
+Tracker = Callable[..., Run]
+FIXTURES = REPO / "tests" / "fixtures" / "import"
+LATER = {"TRACKER_NOW": "2026-06-01T12:00:00+00:00"}
+
+
+@pytest.mark.parametrize(
+    ("tool", "name", "added"),
+    [
+        ("fatebook", "fatebook.csv", "3 questions, 4 forecasts, 2 resolutions from 4 rows"),
+        ("augur", "augur.json", "4 questions, 4 forecasts, 3 resolutions from 4 rows"),
+        (
+            "predictionbook",
+            "predictionbook.json",
+            "2 questions, 3 forecasts, 1 resolution from 2 rows",
+        ),
+        (
+            "predictionbook",
+            "predictionbook.csv",
+            "2 questions, 2 forecasts, 1 resolution from 2 rows",
+        ),
+        ("csv", "simple.csv", "2 questions, 3 forecasts, 1 resolution from 3 rows"),
+    ],
+)
+def test_importing_an_export_twice_adds_nothing_the_second_time(
+    tracker: Tracker, tool: str, name: str, added: str
+) -> None:
+    path = str(FIXTURES / name)
+    dry = tracker("import", "--from", tool, path, "--dry-run", env=LATER)
+    assert dry.exit_code == 0 and dry.stdout.startswith(f"Would add {added}")
+    assert not Path(os.environ["TRACKER_DB"]).exists()  # a dry run creates nothing
+    first = tracker("import", "--from", tool, path, env=LATER)
+    assert first.stdout.startswith(f"Added {added}"), first.stderr
+    again = tracker("import", "--from", tool, path, env=LATER)
+    assert again.stdout.startswith("Added 0 questions, 0 forecasts, 0 resolutions")
+
+
+def test_imported_forecasts_keep_their_times_and_where_they_came_from(tracker: Tracker) -> None:
+    tracker("import", "--from", "fatebook", str(FIXTURES / "fatebook.csv"), env=LATER)
+    questions = json.loads(tracker("list", "--json", env=LATER).stdout)
+    rain = next(q for q in questions if q["title"].startswith("Will it rain"))
+    shown = json.loads(tracker("show", rain["id"], "--json", env=LATER).stdout)
+    first = shown["forecasts"][0]
+    assert first["made_at"] == "2024-03-05T14:07:05+00:00"
+    assert first["backfilled"] is True
+    assert first["input"] == "fatebook row 2: 0.7"
+    assert shown["criteria"].startswith(
+        "Imported from Fatebook, which keeps no resolution criteria"
+    )
+
+
+def test_problems_stop_the_import_with_one_line_and_a_table(
+    tracker: Tracker, tmp_path: Path
+) -> None:
+    bad = tmp_path / "bad.csv"
+    bad.write_text(
+        "question,forecast,made_on,deadline\nFine?,70%,2022-01-10,2022-03-31\nToo sure?,150%,2022-01-10,2022-03-31\n"
+    )
+    result = tracker("import", "--from", "csv", str(bad), env=LATER)
+    assert result.exit_code == 1
+    assert result.stderr.splitlines()[-1] == (
+        "error: 1 row of 2 have problems (listed above); nothing was imported. Fix them, or "
+        "pass --skip-invalid to leave them out."
+    )
+    assert "150%" in result.stderr and "forecast" in result.stderr
+    assert (
+        not (tmp_path.parent / "tracker.db").exists()
+        or tracker("list", "--json", env=LATER).stdout.strip() == "[]"
+    )
+    skipped = tracker("import", "--from", "csv", str(bad), "--skip-invalid", env=LATER)
+    assert skipped.exit_code == 0
+    assert "Skipped rows 3." in skipped.stderr
+    assert skipped.stdout.startswith("Added 1 question, 1 forecast, 0 resolutions from 2 rows")
+
+
+def test_skip_invalid_goes_with_from(tracker: Tracker) -> None:
+    result = tracker("import", str(EXAMPLE), "--skip-invalid", env=AFTER_EXAMPLE_ENV)
+    assert result.exit_code == 1
+    assert result.stderr.startswith("error: --skip-invalid goes with --from")
+
+
+def _csv(text: str) -> list[dict[str, str]]:
+    return list(csv.DictReader(io.StringIO(text)))
+
+
+def test_csv_export_has_a_row_per_forecast_with_its_score(tracker: Tracker) -> None:
+    tracker("import", str(EXAMPLE), env=AFTER_EXAMPLE_ENV)
+    rows = _csv(tracker("export", "--format", "csv", env=AFTER_EXAMPLE_ENV).stdout)
+    assert len(rows) == 49
+    tom = next(
+        r for r in rows if r["forecaster"] == "tom" and r["question_id"] == "nakhichevan-road-rail"
+    )
+    assert (tom["probability"], tom["outcome"], tom["score"]) == ("0.9", "no", "0.81")
+    open_question = next(r for r in rows if r["question_id"] == "released-detainees-count")
+    assert open_question["score"] == "" and open_question["outcome"] == ""
+
+
+def test_csv_export_neutralises_formulas(tracker: Tracker) -> None:
+    env = {"TRACKER_NOW": "2022-01-01T12:00:00+00:00"}
+    tracker("add", "=HYPERLINK(\"http://evil\")", "-c", "+1 criteria", "-d", "2022-06-30", "-p", "60%",
+            "-r", "@SUM(A1)", "--as", "-ani", env=env)  # fmt: skip
+    (row,) = _csv(tracker("export", "--format", "csv", env=env).stdout)
+    assert row["title"] == '\'=HYPERLINK("http://evil")'
+    assert row["rationale"] == "'@SUM(A1)"
+    assert row["forecaster"] == "'-ani"
+
+
+def test_export_filters_select_forecasts_and_their_questions(
+    tracker: Tracker, tmp_path: Path
+) -> None:
+    tracker("import", str(EXAMPLE), env=AFTER_EXAMPLE_ENV)
+    rows = _csv(
+        tracker(
+            "export",
+            "--format",
+            "csv",
+            "--forecaster",
+            "lena",
+            "--since",
+            "2021-12-01",
+            env=AFTER_EXAMPLE_ENV,
+        ).stdout
+    )
+    assert rows and {r["forecaster"] for r in rows} == {"lena"}
+    assert min(r["made_at"] for r in rows) >= "2021-12-01"
+    tagged = tracker(
+        "export", "--tag", "prisoners", "--out", str(tmp_path / "p.jsonl"), env=AFTER_EXAMPLE_ENV
+    )
+    assert tagged.exit_code == 0
+    lines = [json.loads(x) for x in (tmp_path / "p.jsonl").read_text().splitlines()]
+    assert {x["id"] for x in lines if x["type"] == "question"} == {
+        "prisoner-releases",
+        "released-detainees-count",
+    }
+    # The part is a valid file of its own.
+    fresh = tracker(
+        "--db",
+        str(tmp_path / "fresh.db"),
+        "import",
+        str(tmp_path / "p.jsonl"),
+        env=AFTER_EXAMPLE_ENV,
+    )
+    assert fresh.exit_code == 0, fresh.stderr
+    refused = tracker("export", "--forecaster", "nobody", env=AFTER_EXAMPLE_ENV)
+    assert refused.exit_code == 1 and refused.stderr.startswith("error: No forecaster 'nobody'")
+    assert tracker("export", "--format", "xlsx", env=AFTER_EXAMPLE_ENV).stderr.startswith(
+        "error: --format 'xlsx'"
+    )
