@@ -418,12 +418,8 @@ class _Importer:
             self.forecast_keys[question.id] = keys
         if record.made_at > self.now + CLOCK_TOLERANCE:
             raise InputError(f"line {record.line}: made_at {record.made_at} is in the future.")
-        identity = (
-            record.forecaster,
-            record.made_at,
-            store.dump_probabilities(probabilities),
-            record.rationale,
-        )
+        dumped = store.dump_probabilities(probabilities)
+        identity = (record.forecaster, record.made_at, dumped, record.rationale)
         if identity in keys:
             self.unchanged += 1
             return
@@ -443,6 +439,7 @@ class _Importer:
                 probabilities=probabilities,
                 rationale=record.rationale,
                 input_text=record.input_text,
+                probabilities_json=dumped,
             )
         )
         if len(self.pending) >= BATCH:
