@@ -465,3 +465,19 @@ def test_automatic_upgrade_says_so_and_where_the_copy_is(
         f"note: Upgraded {isolated_database} from schema 0001 to {HEAD}; "
         f"the old file is kept as {copy}."
     )
+
+
+def test_a_long_list_shows_a_page_and_says_how_many_match(tracker: Tracker) -> None:
+    env = {"TRACKER_NOW": "2021-11-29T12:00:00+00:00"}
+    for n in range(53):
+        assert (
+            tracker("add", f"Question {n}", "-c", "C", "-d", "2022-06-30", env=env).exit_code == 0
+        )
+    shown = tracker("list", "--open", env={**env, "COLUMNS": "120"})
+    assert shown.stderr.strip() == "Showing 50 of 53, earliest deadlines first: --limit N or --all."
+    assert len(json.loads(tracker("list", "--json", env=env).stdout)) == 53
+    assert len(json.loads(tracker("list", "--json", "--limit", "5", env=env).stdout)) == 5
+    everything = tracker("list", "--all", env={**env, "COLUMNS": "120"})
+    assert everything.stderr == "" and "Question 52" in everything.stdout
+    due = tracker("due", "--within", "365", env={**env, "COLUMNS": "120"})
+    assert due.stderr.strip() == "Not shown: 3 more due soon (latest deadlines): --all."

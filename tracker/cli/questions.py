@@ -8,6 +8,7 @@ from tracker.cli import console
 from tracker.cli.context import settings
 
 AS_HELP = "Act as this forecaster. Default: $TRACKER_USER, else your login name."
+PAGE = 50  # questions a terminal shows at once
 JSON_HELP = "Write JSON to stdout instead of a table."
 
 
@@ -231,6 +232,10 @@ def list_(
     forecaster: str | None = typer.Option(
         None, "--forecaster", "-f", help="Only questions this forecaster has forecast."
     ),
+    limit: int | None = typer.Option(
+        None, "--limit", "-n", help="Show at most N (terminal default 50; JSON: all)."
+    ),
+    show_all: bool = typer.Option(False, "--all", help="Show every matching question."),
     as_json: bool = typer.Option(False, "--json", help=JSON_HELP),
 ) -> None:
     """List questions with their status, standing forecasts and outcome.
@@ -250,6 +255,11 @@ def list_(
         raise InputError("Choose one of --open, --resolved and --overdue.")
     s = settings(ctx)
     now = s.now()
+    if show_all and limit is not None:
+        raise InputError("Give --limit N or --all, not both.")
+    # A terminal shows a page (a team's ledger has thousands of open questions); JSON is whole.
+    shown = None if show_all else (limit if limit is not None else None if as_json else PAGE)
+    total: list[int] = []
     with unit_of_work(s.url, write=False, now=now) as session:
         summaries = list_questions(
             session=session,
@@ -259,6 +269,8 @@ def list_(
             tag=tag,
             source=source,
             forecaster=forecaster,
+            limit=shown,
+            counted=total,
         )
     if as_json:
         from tracker.reports.ledger_json import summary_json
@@ -271,6 +283,10 @@ def list_(
     from tracker.reports.terminal import questions_table
 
     console.show(questions_table(summaries))
+    if total[0] > len(summaries):
+        console.note(
+            f"Showing {len(summaries)} of {total[0]}, earliest deadlines first: --limit N or --all."
+        )
 
 
 def show(
@@ -302,6 +318,9 @@ def show(
 def due(
     ctx: typer.Context,
     within: int = typer.Option(30, "--within", metavar="DAYS", help="How far ahead to look."),
+    show_all: bool = typer.Option(
+        False, "--all", help="Show every question (the terminal shows 50 of each list)."
+    ),
     as_json: bool = typer.Option(False, "--json", help=JSON_HELP),
 ) -> None:
     """Show overdue questions and deadlines in the coming days.
@@ -314,7 +333,12 @@ def due(
     s = settings(ctx)
     now = s.now()
     with unit_of_work(s.url, write=False, now=now) as session:
-        result = due_questions(session=session, today=now.date(), within_days=within)
+        result = due_questions(
+            session=session,
+            today=now.date(),
+            within_days=within,
+            limit=None if show_all or as_json else PAGE,
+        )
     if as_json:
         from tracker.reports.ledger_json import due_json
 
@@ -323,6 +347,16 @@ def due(
     from tracker.reports.terminal import due_view
 
     console.show(due_view(result))
+    cut = [
+        f"{total - len(items)} more {what}"
+        for what, items, total in (
+            ("overdue", result.overdue, result.overdue_total),
+            ("due soon", result.upcoming, result.upcoming_total),
+        )
+        if total is not None and total > len(items)
+    ]
+    if cut:
+        console.note(f"Not shown: {' and '.join(cut)} (latest deadlines): --all.")
 
 
 def overview(

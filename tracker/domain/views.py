@@ -41,6 +41,9 @@ class DueQuestions:
     overdue: list[QuestionSummary]
     upcoming: list[QuestionSummary]
     within_days: int
+    # How many there are in all, when the lists above were cut short (None: they are whole).
+    overdue_total: int | None = None
+    upcoming_total: int | None = None
 
 
 @dataclass(frozen=True)

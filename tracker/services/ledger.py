@@ -420,12 +420,17 @@ def list_questions(
     tag: str | None = None,
     source: str | None = None,
     forecaster: str | None = None,
+    limit: int | None = None,
+    counted: list[int] | None = None,
 ) -> list[QuestionSummary]:
     """Questions with their status and standing forecasts, by deadline.
 
     `state`: None (all), `open`, `resolved` or `overdue`; `due_within_days`: open questions whose
-    deadline falls from today to today + N days.
+    deadline falls from today to today + N days. With `limit`, only the first `limit` are read
+    in full (their forecasts and resolutions), and `counted` (if given) receives how many match.
     """
+    if limit is not None and limit < 1:
+        raise InputError("--limit must be at least 1.")
     if state not in (None, "open", "resolved", "overdue"):
         raise InputError(f"Unknown state {state!r}: use open, resolved or overdue.")
     if due_within_days is not None and not 0 <= due_within_days <= MAX_DAYS:
@@ -442,7 +447,10 @@ def list_questions(
         source=parse_source_ref(source) if source else None,
         forecaster=forecaster,
     )
-    return _summaries(session, store.select_questions(session, flt), today)
+    matching = store.select_questions(session, flt)
+    if counted is not None:
+        counted.append(len(matching))
+    return _summaries(session, matching if limit is None else matching[:limit], today)
 
 
 def show_question(*, session: Session, question: str, today: date) -> QuestionDetail:
@@ -461,14 +469,29 @@ def show_question(*, session: Session, question: str, today: date) -> QuestionDe
     )
 
 
-def due_questions(*, session: Session, today: date, within_days: int = 30) -> DueQuestions:
-    """Overdue questions and open questions due within `within_days` days of `today`."""
+def due_questions(
+    *, session: Session, today: date, within_days: int = 30, limit: int | None = None
+) -> DueQuestions:
+    """Overdue questions and open questions due within `within_days` days of `today` (with
+    `limit`, at most that many of each, the earliest deadlines first; the totals are counted)."""
     if not 0 <= within_days <= MAX_DAYS:
         raise InputError(f"--within takes a number of days from 0 to {MAX_DAYS}.")
+    overdue_total: list[int] = []
+    upcoming_total: list[int] = []
     return DueQuestions(
-        overdue=list_questions(session=session, today=today, state="overdue"),
-        upcoming=list_questions(session=session, today=today, due_within_days=within_days),
+        overdue=list_questions(
+            session=session, today=today, state="overdue", limit=limit, counted=overdue_total
+        ),
+        upcoming=list_questions(
+            session=session,
+            today=today,
+            due_within_days=within_days,
+            limit=limit,
+            counted=upcoming_total,
+        ),
         within_days=within_days,
+        overdue_total=overdue_total[0],
+        upcoming_total=upcoming_total[0],
     )
 
 
