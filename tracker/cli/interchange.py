@@ -133,9 +133,18 @@ def import_(
             )
         from tracker.services.interchange import import_file
 
-        result = import_file(
-            url=s.url, path=file, importer=s.who(as_name), now=s.now(), dry_run=dry_run
-        )
+        progress = console.DelayedProgress()
+        try:
+            result = import_file(
+                url=s.url,
+                path=file,
+                importer=s.who(as_name),
+                now=s.now(),
+                dry_run=dry_run,
+                progress=progress,
+            )
+        finally:
+            progress.close()
         console.say(f"{verb} {counts(result)}; {result.unchanged} already there.")
         return
     from tracker.services.interchange import import_foreign

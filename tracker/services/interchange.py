@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -215,13 +215,24 @@ class ImportResult:
         return self.sources + self.questions + self.forecasts + self.resolutions
 
 
-def parse_lines(lines: Iterable[str]) -> list[Record]:
+#: Reports how an import is going: (stage, done, total).
+Progress = Callable[[str, int, int], None]
+
+
+def _quiet(stage: str, done: int, total: int) -> None:
+    return None
+
+
+def parse_lines(lines: Sequence[str], progress: Progress = _quiet) -> list[Record]:
     """Parse every line first; raises InputError on the first bad one (nothing is written)."""
     records = []
+    total = len(lines)
     for number, line in enumerate(lines, start=1):
         record = parse_line(number, line)
         if record is not None:
             records.append(record)
+        if number % 10_000 == 0:
+            progress("Checking", number, total)
     return records
 
 
@@ -503,7 +514,12 @@ class _Importer:
 
 
 def import_records(
-    *, session: Session, records: list[Record], importer: str, now: datetime
+    *,
+    session: Session,
+    records: list[Record],
+    importer: str,
+    now: datetime,
+    progress: Progress = _quiet,
 ) -> ImportResult:
     """Write parsed records in the caller's transaction; what is already there is skipped.
 
@@ -511,7 +527,10 @@ def import_records(
     transaction is then rolled back, so nothing is written.
     """
     importer_state = _Importer(session, importer=importer, now=now)
-    for record in records:
+    total = len(records)
+    for done, record in enumerate(records, start=1):
+        if done % 10_000 == 0:
+            progress("Writing", done, total)
         if isinstance(record, SourceRecord):
             importer_state.source(record)
         elif isinstance(record, QuestionRecord):
@@ -554,7 +573,13 @@ def read_lines(path: Path) -> list[str]:
 
 
 def import_file(
-    *, url: str, path: Path, importer: str, now: datetime, dry_run: bool = False
+    *,
+    url: str,
+    path: Path,
+    importer: str,
+    now: datetime,
+    dry_run: bool = False,
+    progress: Progress = _quiet,
 ) -> ImportResult:
     """Import an interchange file into the database at `url`, all or nothing.
 
@@ -562,7 +587,7 @@ def import_file(
     transaction. `dry_run` checks against the database and writes nothing (a missing SQLite
     file is not created). Raises InputError naming the first bad line.
     """
-    records = parse_lines(read_lines(path))
+    records = parse_lines(read_lines(path), progress)
     if not records:
         raise InputError(f"{path} holds no records; nothing to import.")
     file = sqlite_path(url)
@@ -570,7 +595,10 @@ def import_file(
         url = "sqlite://"
     try:
         with unit_of_work(url, write=True, now=now) as session:
-            result = import_records(session=session, records=records, importer=importer, now=now)
+            result = import_records(
+                session=session, records=records, importer=importer, now=now, progress=progress
+            )
+            progress("Committing", len(records), len(records))
             if dry_run:
                 raise _DryRun(result)
     except _DryRun as finished:
