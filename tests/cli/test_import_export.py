@@ -160,3 +160,113 @@ def test_export_filters_select_forecasts_and_their_questions(
     assert tracker("export", "--format", "xlsx", env=AFTER_EXAMPLE_ENV).stderr.startswith(
         "error: --format 'xlsx'"
     )
+
+
+def test_a_reordered_or_longer_export_adds_only_what_is_new(
+    tracker: Tracker, tmp_path: Path
+) -> None:
+    lines = (FIXTURES / "fatebook.csv").read_text(encoding="utf-8").split("\n")
+    tracker("import", "--from", "fatebook", str(FIXTURES / "fatebook.csv"), env=LATER)
+    reordered = tmp_path / "reordered.csv"
+    reordered.write_text("\n".join([lines[0], *reversed(lines[1:])]), encoding="utf-8")
+    again = tracker("import", "--from", "fatebook", str(reordered), env=LATER)
+    assert again.exit_code == 0, again.stderr
+    assert again.stdout.startswith("Added 0 questions, 0 forecasts, 0 resolutions")
+    longer = tmp_path / "longer.csv"
+    extra = lines[1].replace("0.7,2024-03-05 14:07:5", "0.75,2024-03-05 18:00:0")
+    longer.write_text("\n".join([lines[0], extra, *lines[1:]]), encoding="utf-8")
+    more = tracker("import", "--from", "fatebook", str(longer), env=LATER)
+    assert more.exit_code == 0, more.stderr
+    assert more.stdout.startswith("Added 0 questions, 1 forecast, 0 resolutions")
+
+
+def test_odd_rows_are_problems_not_crashes(tracker: Tracker, tmp_path: Path) -> None:
+    odd = tmp_path / "odd.csv"
+    odd.write_text(
+        "question,forecast,made_on,deadline,outcome,resolved_on\n"
+        "Old?,70%,0999-06-01,2022-02-01,,\n"
+        "Future outcome?,70%,2026-05-01,2026-12-31,yes,2026-12-31\n"
+        "Later today?,70%,2026-06-01 23:00,2026-12-31,,\n",
+        encoding="utf-8",
+    )
+    result = tracker(
+        "import", "--from", "csv", str(odd), "--dry-run", env={**LATER, "COLUMNS": "200"}
+    )
+    assert result.exit_code == 1
+    assert "'0999-06-01' is not a date and time" in result.stderr
+    assert "the outcome day 2026-12-31 is in the future" in result.stderr
+    assert "2026-06-01 23:00 is in the future" in result.stderr
+    header_only = tmp_path / "empty.csv"
+    header_only.write_text("question,forecast,made_on,deadline\n", encoding="utf-8")
+    empty = tracker("import", "--from", "csv", str(header_only), env=LATER)
+    assert (
+        empty.stderr.strip() == "error: The file has a header row but no rows; nothing to import."
+    )
+
+
+def test_a_forecast_after_the_deadline_has_no_score_in_the_csv(
+    tracker: Tracker, tmp_path: Path
+) -> None:
+    ledger = tmp_path / "late.jsonl"
+    ledger.write_text(
+        "\n".join(
+            json.dumps(x)
+            for x in (
+                {
+                    "type": "question",
+                    "id": "q",
+                    "title": "Q",
+                    "kind": "binary",
+                    "options": ["yes", "no"],
+                    "deadline": "2022-01-10",
+                    "opened_on": "2022-01-01",
+                    "criteria": "C",
+                },
+                {
+                    "type": "forecast",
+                    "question": "q",
+                    "forecaster": "ani",
+                    "made_at": "2022-01-02T12:00:00+00:00",
+                    "probabilities": {"yes": 0.6, "no": 0.4},
+                },
+                {
+                    "type": "forecast",
+                    "question": "q",
+                    "forecaster": "ani",
+                    "made_at": "2022-01-12T12:00:00+00:00",
+                    "probabilities": {"yes": 0.9, "no": 0.1},
+                },
+                {
+                    "type": "resolution",
+                    "question": "q",
+                    "outcome": "yes",
+                    "occurred_on": "2022-01-15",
+                },
+            )
+        )
+        + "\n",
+        encoding="utf-8",
+    )
+    env = {"TRACKER_NOW": "2022-01-20T12:00:00+00:00"}
+    imported = tracker("import", str(ledger), env=env)
+    assert imported.exit_code == 0, imported.stderr
+    rows = _csv(tracker("export", "--format", "csv", env=env).stdout)
+    assert [r["score"] for r in rows] == ["0.16", ""]
+    future = tracker("export", "--since", "2030-01-01", env=env)
+    assert future.exit_code == 1 and "--since 2030-01-01 is in the future" in future.stderr
+
+
+def test_a_year_before_1000_is_stored_so_that_it_reads_back(
+    tracker: Tracker, tmp_path: Path
+) -> None:
+    ledger = tmp_path / "old.jsonl"
+    ledger.write_text(
+        json.dumps({"type": "question", "id": "q", "title": "Q", "kind": "binary", "options": ["yes", "no"],
+                    "deadline": "1000-01-10", "opened_on": "0999-01-01", "criteria": "C"}) + "\n"
+        + json.dumps({"type": "forecast", "question": "q", "forecaster": "ani",
+                      "made_at": "0999-06-01T12:00:00+00:00", "probabilities": {"yes": 0.6, "no": 0.4}}) + "\n",
+        encoding="utf-8",
+    )  # fmt: skip
+    assert tracker("import", str(ledger), env=LATER).exit_code == 0
+    shown = json.loads(tracker("show", "q", "--json", env=LATER).stdout)
+    assert shown["forecasts"][0]["made_at"] == "0999-06-01T12:00:00+00:00"

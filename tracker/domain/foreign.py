@@ -32,6 +32,8 @@ _NAMES = {
     "csv": "a CSV file",
 }
 BINARY = ("yes", "no")
+#: Years outside these are typing mistakes (and some would not fit a time zone shift).
+FIRST_YEAR, LAST_YEAR = 1900, 2999
 
 
 @dataclass(frozen=True)
@@ -69,6 +71,8 @@ def read_moment(text: str) -> datetime:
     if not match:
         raise ValueError(f"{text!r} is not a date and time")
     year, month, day, hour, minute, second = (int(g) if g else 0 for g in match.groups()[:6])
+    if not FIRST_YEAR <= year <= LAST_YEAR:
+        raise ValueError(f"{text!r} is not between {FIRST_YEAR} and {LAST_YEAR}")
     moment = datetime(year, month, day, hour, minute, second, tzinfo=UTC)
     zone = match.group(7)
     if zone and zone != "Z":
@@ -125,8 +129,11 @@ class _Builder:
             if required:
                 self.problem(row, name, "is empty")
             return None
-        if not isinstance(value, str):
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
             value = str(value)
+        if not isinstance(value, str):
+            self.problem(row, name, "is not text")
+            return None
         try:
             check_text(value, name)
         except InputError as exc:
@@ -146,8 +153,8 @@ class _Builder:
         except ValueError:
             self.problem(row, name, f"{value!r} is not a date and time")
             return None
-        if moment.date() > self.now.date():
-            self.problem(row, name, f"{moment:%Y-%m-%d} is in the future")
+        if moment > self.now:
+            self.problem(row, name, f"{moment:%Y-%m-%d %H:%M} is in the future")
             return None
         return moment
 
@@ -200,6 +207,9 @@ class _Builder:
     def resolve(
         self, row: int, key: str, *, outcome: str, occurred_on: date, evidence: str
     ) -> None:
+        if occurred_on > self.now.date():
+            self.problem(row, "resolution", f"the outcome day {occurred_on} is in the future")
+            return
         record = ResolutionRecord(
             line=row,
             question=key,
@@ -246,6 +256,14 @@ class _Builder:
             if q.deadline < opened:
                 self.problem(
                     q.row, "deadline", f"{q.deadline} is before the question opened ({opened})"
+                )
+            resolution = self.resolutions.get(q.key)
+            if resolution is not None and resolution.occurred_on < opened:
+                self.problem(
+                    resolution.line,
+                    "resolution",
+                    f"the outcome day {resolution.occurred_on} is before the question opened "
+                    f"({opened})",
                 )
             if q.rows & self.bad_rows:
                 dropped.add(q.key)
@@ -310,13 +328,24 @@ def _probability(
 
 def _rows(text: str) -> list[tuple[int, dict[str, str]]]:
     """CSV rows by header name, numbered as a spreadsheet numbers them (the header is row 1)."""
+    csv.field_size_limit(FIELD_LIMIT)
     reader = csv.DictReader(io.StringIO(text.removeprefix("\ufeff")))
-    if reader.fieldnames is None:
-        raise InputError("The file is empty: no header row.")
     rows = []
-    for index, data in enumerate(reader, start=2):
-        rows.append((index, {(k or "").strip(): (v or "") for k, v in data.items()}))
+    try:
+        if reader.fieldnames is None:
+            raise InputError("The file is empty: no header row.")
+        for index, data in enumerate(reader, start=2):
+            cells = {(k or "").strip(): v if isinstance(v, str) else "" for k, v in data.items()}
+            rows.append((index, cells))
+    except csv.Error as exc:
+        raise InputError(f"Not a readable CSV file (line {reader.line_num}): {exc}.") from None
+    if not rows:
+        raise InputError("The file has a header row but no rows; nothing to import.")
     return rows
+
+
+#: The longest CSV cell read (Fatebook's comments column can be long).
+FIELD_LIMIT = 16 * 1024 * 1024
 
 
 def _need(headers: Iterable[str], wanted: Iterable[str], tool: str) -> None:
@@ -400,7 +429,7 @@ def read_fatebook(text: str, *, importer: str, now: datetime, skip_invalid: bool
                     key,
                     outcome=outcome,
                     occurred_on=occurred,
-                    evidence=f"Resolved {resolution} in Fatebook (row {row}).",
+                    evidence=f"Resolved {resolution} in Fatebook.",
                 )
     return b.finish(skip_invalid=skip_invalid)
 
@@ -448,7 +477,11 @@ def read_augur(text: str, *, importer: str, now: datetime, skip_invalid: bool) -
                 deadline=deadline,
                 created_at=created,
                 created_by=importer,
-                tags=tuple(t.strip().lower() for t in tags if t.strip()),
+                tags=tuple(
+                    t.strip().lower()
+                    for t in tags
+                    if t.strip() and b.text(index, "tags", t) is not None
+                ),
             ),
         )
         if created is not None and p is not None:
@@ -524,7 +557,7 @@ def read_predictionbook(
         "description": ("description", "prediction", "statement", "title"),
         "created_at": ("created_at", "created", "date"),
         "deadline": ("deadline", "known_at", "due"),
-        "confidence": ("confidence", "mean_confidence", "probability"),
+        "confidence": ("confidence",),
         "outcome": ("outcome", "judgement", "result", "status"),
         "creator": ("creator_label", "creator", "user", "user_label"),
     }
@@ -594,7 +627,10 @@ def _pb_items(
                 continue  # a comment without a forecast
             p = _probability(b, index, "confidence", response.get("confidence"), scale=100)
             made = b.moment(index, "created_at", response.get("created_at"))
-            who = str(response.get("user_label") or item.get("creator_label") or importer)
+            who = (
+                b.text(index, "user_label", response.get("user_label") or item.get("creator_label"))
+                or importer
+            )
             if p is not None and made is not None:
                 b.forecast(
                     index,
@@ -614,13 +650,13 @@ def _pb_items(
         if outcome is False:
             b.problem(index, "outcome", f"{item.get('outcome')!r} is not right, wrong or unknown")
         elif outcome is not None and deadline is not None:
-            judged = b.day(index, "updated_at", item.get("updated_at"), required=False)
-            occurred = min(judged, deadline) if judged else deadline
+            # PredictionBook keeps no outcome day (updated_at moves with any edit): the deadline,
+            # by which the prediction was to come true or not, is taken.
             b.resolve(
                 index,
                 key,
                 outcome=str(outcome),
-                occurred_on=occurred,
+                occurred_on=deadline,
                 evidence=f"Judged {'right' if outcome == 'yes' else 'wrong'} in PredictionBook.",
             )
     return b.finish(skip_invalid=skip_invalid)
@@ -651,7 +687,9 @@ def read_csv(text: str, *, importer: str, now: datetime, skip_invalid: bool) -> 
         except InputError as exc:
             b.problem(row, "forecast", str(exc).rstrip("."))
         tags = tuple(
-            t.strip().lower() for t in re.split(r"[;,]", data.get("tags") or "") if t.strip()
+            t.strip().lower()
+            for t in re.split(r"[;,]", b.text(row, "tags", data.get("tags")) or "")
+            if t.strip()
         )
         if title is None:
             continue
@@ -685,9 +723,11 @@ def read_csv(text: str, *, importer: str, now: datetime, skip_invalid: bool) -> 
             occurred = (
                 b.day(row, "resolved_on", data.get("resolved_on"), required=False) or deadline
             )
+            if occurred is not None and deadline is not None:
+                occurred = min(occurred, deadline)
             if occurred is not None:
                 b.resolve(row, key, outcome=outcome, occurred_on=occurred,
-                          evidence=f"Resolved {outcome} in the CSV (row {row}).")  # fmt: skip
+                          evidence=f"Resolved {outcome} in the CSV.")  # fmt: skip
     return b.finish(skip_invalid=skip_invalid)
 
 

@@ -5,13 +5,16 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Sequence
 from datetime import date
+from typing import TYPE_CHECKING
 
 from rich.console import Group, RenderableType
 from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from tracker.domain.foreign import Problem
+if TYPE_CHECKING:  # the importers' types: not loaded for every command
+    from tracker.domain.foreign import Problem
+
 from tracker.domain.model import (
     BINARY_OPTIONS,
     Forecast,

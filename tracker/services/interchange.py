@@ -66,8 +66,11 @@ def export_filter(
         source = store.get_source(session, parse_source_ref(source)).key
     if forecaster is not None and forecaster not in store.forecaster_names(session):
         raise InputError(f"No forecaster {forecaster!r}. See who has forecast: tracker list")
+    first = parse_date(since, today=today, past=True).value if since else None
+    if first is not None and first > today:
+        raise InputError(f"--since {first} is in the future: no forecast was made then yet.")
     return ExportFilter(
-        since=parse_date(since, today=today, past=True).value if since else None,
+        since=first,
         tag=tag.strip().lower() if tag else None,
         forecaster=forecaster,
         source=source,
@@ -139,7 +142,7 @@ CSV_HEADER = (
     "rationale",
 )
 #: A cell starting with one of these is run as a formula by spreadsheets (CSV injection).
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n")
 
 
 def spreadsheet_safe(value: object) -> object:
@@ -171,7 +174,7 @@ def export_csv_rows(
             r is not None
             and r.status is OutcomeStatus.OPTION
             and r.outcome in q.options
-            and f.made_at.date() <= r.occurred_on
+            and f.made_at.date() <= min(r.occurred_on, q.deadline)
         ):
             score = forecast_score(
                 q.kind, [f.probabilities[o] for o in q.options], q.options.index(r.outcome)
@@ -620,7 +623,10 @@ class ForeignImport:
 def read_text(path: Path) -> str:
     """A whole file as text (`-` reads stdin). Raises InputError if unreadable."""
     if str(path) == "-":
-        return sys.stdin.read()
+        try:
+            return sys.stdin.buffer.read().decode("utf-8")
+        except UnicodeDecodeError:
+            raise InputError("The input is not UTF-8 text.") from None
     if path.is_dir():
         raise InputError(f"{path} is a folder; give the export file.")
     try:

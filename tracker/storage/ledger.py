@@ -579,7 +579,11 @@ class NewForecast:
     probabilities_json: str | None = None  # `dump_probabilities(probabilities)`, if known
 
 
-_SQLITE_MOMENT = "%Y-%m-%d %H:%M:%S.%f"  # how UTCDateTime stores a time in SQLite
+def _sqlite_moment(moment: datetime) -> str:
+    """A time as UTCDateTime stores it in SQLite: `YYYY-MM-DD HH:MM:SS.ffffff`, UTC, the year
+    zero-padded (strftime's `%Y` would write year 999 as `999`)."""
+    naive = moment.astimezone(UTC).replace(tzinfo=None)
+    return naive.isoformat(sep=" ", timespec="microseconds")
 
 
 def insert_forecasts(session: Session, rows: Sequence[NewForecast]) -> None:
@@ -599,8 +603,8 @@ def insert_forecasts(session: Session, rows: Sequence[NewForecast]) -> None:
                 (
                     r.question_id,
                     r.forecaster_id,
-                    r.made_at.astimezone(UTC).strftime(_SQLITE_MOMENT),
-                    r.recorded_at.astimezone(UTC).strftime(_SQLITE_MOMENT),
+                    _sqlite_moment(r.made_at),
+                    _sqlite_moment(r.recorded_at),
                     r.probabilities_json or dump_probabilities(r.probabilities),
                     r.rationale,
                     r.input_text,
