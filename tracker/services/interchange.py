@@ -561,18 +561,7 @@ def split_lines(text: str) -> list[str]:
 
 def read_lines(path: Path) -> list[str]:
     """The lines of an interchange file (`-` reads stdin). Raises InputError if unreadable."""
-    if str(path) == "-":
-        return split_lines(sys.stdin.read())
-    if path.is_dir():
-        raise InputError(f"{path} is a folder; give a JSON Lines file.")
-    try:
-        return split_lines(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise InputError(f"No file {path}.") from None
-    except UnicodeDecodeError:
-        raise InputError(f"{path} is not UTF-8 text.") from None
-    except OSError as exc:
-        raise InputError(f"Cannot read {path}: {exc.strerror}.") from None
+    return split_lines(read_text(path, what="a JSON Lines file"))
 
 
 def import_file(
@@ -620,15 +609,15 @@ class ForeignImport:
     written: bool
 
 
-def read_text(path: Path) -> str:
-    """A whole file as text (`-` reads stdin). Raises InputError if unreadable."""
+def read_text(path: Path, *, what: str = "the export file") -> str:
+    """A whole file as UTF-8 text (`-` reads stdin). Raises InputError if unreadable."""
     if str(path) == "-":
         try:
             return sys.stdin.buffer.read().decode("utf-8")
         except UnicodeDecodeError:
             raise InputError("The input is not UTF-8 text.") from None
     if path.is_dir():
-        raise InputError(f"{path} is a folder; give the export file.")
+        raise InputError(f"{path} is a folder; give {what}.")
     try:
         return path.read_text(encoding="utf-8")
     except FileNotFoundError:

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from tracker.domain.dates import parse_date
-from tracker.domain.model import OutcomeStatus, QuestionKind, Source, parse_source_ref
+from tracker.domain.model import OutcomeStatus, QuestionKind, Resolution, Source, parse_source_ref
 from tracker.domain.review import (
     Estimate,
     FollowUp,
@@ -44,7 +44,7 @@ from tracker.domain.scoring import (
     calibration_of,
 )
 from tracker.errors import InputError
-from tracker.services.scoring import score_ledger
+from tracker.services.scoring import read_day, score_ledger
 from tracker.storage import ledger as store
 from tracker.storage.database import Session
 
@@ -66,17 +66,28 @@ def choose_period(
         if since is not None or until is not None:
             raise InputError("--period names the whole period: leave out --since and --until.")
         return parse_period(period)
-
-    def day(value: str | date | None) -> date | None:
-        if value is None or isinstance(value, date):
-            return value
-        return parse_date(value, today=today, past=True).value
-
-    return period_between(day(since), day(until))
+    return period_between(read_day(since, today=today), read_day(until, today=today))
 
 
 def _quiet(stage: str, done: int, total: int) -> None:
     return None
+
+
+@dataclass(frozen=True)
+class _Record:
+    """What several sections of a review read from the ledger, read once."""
+
+    resolutions: dict[int, Resolution]  # in force as of the review, by question number
+    sources: dict[int, Source]
+    question_sources: dict[int, int]  # question number -> source id
+
+
+def _read_record(session: Session, *, as_of: datetime) -> _Record:
+    return _Record(
+        resolutions=store.resolutions_in_force(session, recorded_by=as_of),
+        sources={src.id: src for src in store.list_sources(session)},
+        question_sources=store.question_sources(session),
+    )
 
 
 def _score(
@@ -203,23 +214,17 @@ def _headline(
 
 
 def _reviewed_questions(
-    session: Session,
     report: ScoreReport,
     *,
-    as_of: datetime,
+    record: _Record,
     period: Period,
-    tag: str | None,
-    source: str | None,
     forecaster: str | None,
     keys: dict[str, int],
     titles: dict[str, str],
 ) -> list[ReviewedQuestion]:
-    resolutions = store.resolutions_in_force(session, recorded_by=as_of)
     by_question: dict[str, list[QuestionScore]] = {}
     for s in _shown(report.questions, forecaster):
         by_question.setdefault(s.question, []).append(s)
-    sources = {s.id: s.key for s in store.list_sources(session)}
-    question_sources = store.question_sources(session)
 
     def order(s: QuestionScore) -> tuple[int, str]:
         role = (
@@ -233,7 +238,7 @@ def _reviewed_questions(
 
     reviewed = []
     for key, number in keys.items():
-        resolution = resolutions.get(number)
+        resolution = record.resolutions.get(number)
         if resolution is None or not period.contains(resolution.occurred_on):
             continue
         scored = key in by_question
@@ -251,11 +256,16 @@ def _reviewed_questions(
                 occurred_on=resolution.occurred_on,
                 evidence=resolution.evidence,
                 scores=sorted(by_question.get(key, []), key=order),
-                source=sources.get(question_sources.get(number, -1)),
+                source=_source_key(record, number),
             )
         )
     reviewed.sort(key=lambda q: (q.occurred_on, q.number))
     return reviewed
+
+
+def _source_key(record: _Record, number: int) -> str | None:
+    found = record.sources.get(record.question_sources.get(number, -1))
+    return found.key if found else None
 
 
 def _question_keys(
@@ -272,9 +282,9 @@ def _question_keys(
 
 
 def _by_source(
-    session: Session,
     report: ScoreReport,
     *,
+    record: _Record,
     keys: dict[str, int],
     rows: list[store.QuestionTuple],
     as_of: datetime,
@@ -283,8 +293,7 @@ def _by_source(
 ) -> list[SourceAccuracy]:
     """Accuracy per source (or per author: all the sources of one author and organisation):
     questions taken and resolved, the report's forecaster, the analysts and the team median."""
-    question_sources = store.question_sources(session)
-    sources = {src.id: src for src in store.list_sources(session)}
+    question_sources, sources = record.question_sources, record.sources
 
     def group_of(source_id: int) -> str:
         # By author: all of an author's reports, whatever organisation published them; a
@@ -393,12 +402,21 @@ def accuracy_by(
         progress=_quiet,
         stage="",
     )
-    return _by_source(session, report, keys=keys, rows=rows, as_of=as_of, forecaster=None, by=by)
+    return _by_source(
+        report,
+        record=_read_record(session, as_of=as_of),
+        keys=keys,
+        rows=rows,
+        as_of=as_of,
+        forecaster=None,
+        by=by,
+    )
 
 
 def _follow_up(
     session: Session,
     *,
+    record: _Record,
     as_of: datetime,
     rows: list[store.QuestionTuple],
     due_within_days: int,
@@ -406,8 +424,7 @@ def _follow_up(
     outsiders: frozenset[str],
 ) -> FollowUp:
     today = as_of.date()
-    resolved = store.resolutions_in_force(session, recorded_by=as_of)
-    open_rows = [r for r in rows if r[0] not in resolved and r[7] <= as_of]
+    open_rows = [r for r in rows if r[0] not in record.resolutions and r[7] <= as_of]
     activity = store.question_activity(
         session,
         question_ids=[r[0] for r in open_rows],
@@ -499,6 +516,7 @@ def build_review(
             stage=f"Scoring {previous_period.label}",
         )
     progress("Writing up", 0, 1)
+    record = _read_record(session, as_of=as_of)
     shown = _shown(current.questions, forecaster)
     pooled = [s for s in shown if s.forecaster not in TEAM_NAMES]
     review = Review(
@@ -515,12 +533,9 @@ def build_review(
         },
         headline=_headline(current, previous, forecaster=forecaster),
         questions=_reviewed_questions(
-            session,
             current,
-            as_of=as_of,
+            record=record,
             period=period,
-            tag=tag,
-            source=source,
             forecaster=forecaster,
             keys=keys,
             titles=titles,
@@ -534,11 +549,11 @@ def build_review(
             if forecaster is None or f.forecaster == forecaster or f.forecaster in TEAM_NAMES
         ],
         by_source=_by_source(
-            session, current, keys=keys, rows=rows, as_of=as_of, forecaster=forecaster
+            current, record=record, keys=keys, rows=rows, as_of=as_of, forecaster=forecaster
         ),
         by_author=_by_source(
-            session,
             current,
+            record=record,
             keys=keys,
             rows=rows,
             as_of=as_of,
@@ -548,6 +563,7 @@ def build_review(
         horizons=horizons.rows(),
         follow_up=_follow_up(
             session,
+            record=record,
             as_of=as_of,
             rows=rows,
             due_within_days=due_within_days,

@@ -75,7 +75,8 @@ def conventions(*, two_sided: bool, live_only: bool) -> dict[str, Any]:
     }
 
 
-def _day(value: str | date | None, *, today: date) -> date | None:
+def read_day(value: str | date | None, *, today: date) -> date | None:
+    """A day given as a date or as text (read as a past day, as outcomes are); None stays."""
     if value is None or isinstance(value, date):
         return value
     return parse_date(value, today=today, past=True).value
@@ -218,8 +219,8 @@ def score_ledger(
     Annulled and ambiguous questions are counted, not scored.
     """
     today = as_of.date()
-    first = _day(since, today=today)
-    last = _day(until, today=today)
+    first = read_day(since, today=today)
+    last = read_day(until, today=today)
     if first and last and first > last:
         raise InputError(f"--since {first} is after --until {last}.")
     if source is not None:

@@ -697,7 +697,7 @@ def _rows_sqlite(
     parameters: list[object] = []
     if recorded_by is not None:
         conditions.append("recorded_at <= ?")
-        parameters.append(recorded_by.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f"))
+        parameters.append(_sqlite_moment(recorded_by))
     if question_ids is not None and len(question_ids) <= 900:  # a few: read only theirs
         conditions.append(f"question_id IN ({', '.join('?' * len(question_ids))})")
         parameters.extend(question_ids)
@@ -806,16 +806,13 @@ def question_activity(
     return found
 
 
-def question_tags(
-    session: Session, *, question_ids: Sequence[int] | None = None
-) -> dict[int, tuple[str, ...]]:
+def question_tags(session: Session) -> dict[int, tuple[str, ...]]:
     """Each question's tags, sorted (questions without tags are absent)."""
     query = sa.select(T.c.question_id, T.c.tag).order_by(T.c.question_id, T.c.tag)
     tags: dict[int, list[str]] = {}
     for question_id, tag in session.execute(query):
         tags.setdefault(int(question_id), []).append(str(tag))
-    wanted = None if question_ids is None else set(question_ids)
-    return {q: tuple(t) for q, t in tags.items() if wanted is None or q in wanted}
+    return {q: tuple(t) for q, t in tags.items()}
 
 
 def question_sources(session: Session) -> dict[int, int]:
