@@ -41,13 +41,28 @@ def sqlite_path(url: str) -> Path | None:
 
 
 def redact_url(url: str) -> str:
-    """Hide the password of a database URL, so it never appears in output or messages."""
-    return re.sub(r"(://[^:/@]+:)[^@]*@", r"\1***@", url)
+    """Hide the password of a database URL, so it never appears in output or messages (in the
+    user part, `user:secret@`, and as a query parameter, `?password=secret`)."""
+    url = re.sub(r"(://[^:/@?]*:).*@", r"\1***@", url)
+    return re.sub(r"([?&](?:password|passwd|pwd)=)[^&]*", r"\1***", url, flags=re.IGNORECASE)
 
 
-def forecaster_name(option: str | None, environ: Mapping[str, str]) -> str:
-    """Return who is acting: `--as NAME` > `TRACKER_USER` > the login name."""
-    name = option or environ.get("TRACKER_USER")
+def database_user(url: str, environ: Mapping[str, str]) -> str | None:
+    """The user a PostgreSQL URL connects as (the URL's, else $PGUSER); None for SQLite."""
+    if not url.lower().startswith("postgres"):
+        return None
+    match = re.match(r"^[^:]+://([^:@/?]+)(?::[^@]*)?@", url)
+    if match:
+        from urllib.parse import unquote
+
+        return unquote(match.group(1))
+    return environ.get("PGUSER") or None
+
+
+def forecaster_name(option: str | None, environ: Mapping[str, str], url: str = "") -> str:
+    """Return who is acting: `--as NAME` > `TRACKER_USER` > on PostgreSQL the database user
+    (which the team database insists on) > the login name."""
+    name = option or environ.get("TRACKER_USER") or database_user(url, environ)
     if not name:
         try:
             name = getpass.getuser()

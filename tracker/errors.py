@@ -21,3 +21,7 @@ class ConflictError(TrackerError):
 
 class DatabaseError(TrackerError):
     """The database cannot be opened, is of the wrong version, or refused the write."""
+
+
+class NotAllowedError(DatabaseError):
+    """The database refused the write: the user's role or the file's permissions forbid it."""

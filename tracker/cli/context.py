@@ -25,7 +25,7 @@ class Settings:
         return current_time(environment())
 
     def who(self, as_name: str | None) -> str:
-        return forecaster_name(as_name, environment())
+        return forecaster_name(as_name, environment(), self.url)
 
 
 def settings(ctx: typer.Context) -> Settings:

@@ -92,3 +92,90 @@ def backup(
 
     written = backup_database(url=settings(ctx).url, target=target)
     console.say(f"Backed up to {written}.")
+
+
+@app.command("verify")
+def verify(
+    ctx: typer.Context,
+    head: str | None = typer.Option(
+        None,
+        "--head",
+        metavar="SEQ:HASH",
+        help="A chain head published earlier (a review prints it); the record must still hold it.",
+    ),
+    as_json: bool = typer.Option(False, "--json", help=JSON_HELP),
+) -> None:
+    """Recompute the tamper-evident chain: say which event was changed, removed or inserted.
+
+    Exits 1 when anything was edited behind tracker's back (or the published head no longer
+    holds), listing each finding.
+
+    Example: tracker db verify --head 1204:3fa9c1e2b7d4
+    """
+    from tracker.errors import DatabaseError
+    from tracker.services.database import verify as verify_chain
+
+    s = settings(ctx)
+    result = verify_chain(url=s.url, now=s.now(), pinned=head)
+    if as_json:
+        console.emit_json(
+            {
+                "intact": result.intact,
+                "events": result.events,
+                "head": str(result.head),
+                "findings": [
+                    {
+                        "what": f.what,
+                        "seq": f.seq,
+                        "table": f.kind,
+                        "id": f.row_id,
+                        "message": f.message,
+                    }
+                    for f in result.findings
+                ],
+                "pinned": None if result.pinned is None else str(result.pinned),
+                "pinned_holds": result.pinned_ok,
+            }
+        )
+    else:
+        for finding in result.findings:
+            console.say(f"{finding.what}: {finding.message}")
+        if result.pinned is not None and not result.pinned_ok:
+            console.say(
+                f"pinned: the record no longer holds the published head {result.pinned}: it "
+                f"was rewritten at or before event {result.pinned.seq}."
+            )
+        if result.intact:
+            pinned = "" if result.pinned is None else f"; it holds the published head {head}"
+            console.say(f"Chain intact: {result.events} events, head {result.head}{pinned}.")
+    if not result.intact:
+        count = len(result.findings) + (result.pinned_ok is False)
+        raise DatabaseError(
+            f"The record was changed behind tracker's back: {count} finding"
+            f"{'s' if count != 1 else ''} (listed above)."
+        )
+
+
+@app.command("roles")
+def roles(
+    ctx: typer.Context,
+    apply: bool = typer.Option(
+        False, "--apply", help="Run the SQL on the database (as the owner of its tables)."
+    ),
+) -> None:
+    """Print (or apply) the SQL of the team roles on PostgreSQL: analyst, resolver, reviewer.
+
+    reviewer reads; analyst also adds sources and questions and records forecasts under the
+    connected database user; resolver also resolves. Nobody may update or delete history.
+    Give a person a role with: GRANT tracker_analyst TO alice;
+
+    Example: TRACKER_DB=postgresql+psycopg://owner@db/forecasts tracker db roles --apply
+    """
+    from tracker.services.database import roles as team_roles
+
+    s = settings(ctx)
+    sql = team_roles(url=s.url, now=s.now(), apply=apply)
+    if apply:
+        console.say("Applied the roles tracker_reviewer, tracker_analyst, tracker_resolver.")
+    else:
+        console.emit_text([sql])

@@ -867,6 +867,8 @@ class Review:
     titles: dict[str, str]
     report_forecasters: frozenset[str]
     by_author: list[SourceAccuracy] = field(default_factory=list)
+    #: The head of the record's tamper-evident chain when the review was written (SEQ:HASH).
+    record_head: str | None = None
 
 
 @dataclass(frozen=True)
@@ -896,3 +898,5 @@ class Retro:
     excluded: dict[str, int]
     titles: dict[str, str]
     questions: int
+    #: The head of the record's tamper-evident chain when the retro was written (SEQ:HASH).
+    record_head: str | None = None

@@ -124,6 +124,7 @@ def review_json(review: Review) -> dict[str, Any]:
         "follow_up": plain(review.follow_up),
         "conventions": review.conventions,
         "excluded": review.excluded,
+        "record_head": review.record_head,
     }
 
 
@@ -171,4 +172,5 @@ def retro_json(retro: Retro) -> dict[str, Any]:
         "prompts": retro.prompts,
         "conventions": retro.conventions,
         "excluded": retro.excluded,
+        "record_head": retro.record_head,
     }

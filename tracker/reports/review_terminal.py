@@ -220,11 +220,13 @@ def review_view(review: Review) -> RenderableType:
     parts.append(_open_table(fu.single, "None."))
 
     parts.append(_heading("Conventions"))
-    parts.append(_conventions(r.conventions, r.excluded))
+    parts.append(_conventions(r.conventions, r.excluded, r.record_head))
     return Group(*parts)
 
 
-def _conventions(conventions: dict[str, object], excluded: dict[str, int]) -> Text:
+def _conventions(
+    conventions: dict[str, object], excluded: dict[str, int], record_head: str | None
+) -> Text:
     text = Text(
         f"Brier {conventions['brier']}; multiple choice {conventions['brier_multi']}; "
         f"ordered {conventions['rps']}. Days are UTC; time-weighted = "
@@ -238,6 +240,12 @@ def _conventions(conventions: dict[str, object], excluded: dict[str, int]) -> Te
         f"{excluded.get('backfilled', 0)} backfilled left out.",
         style="dim",
     )
+    if record_head:
+        text.append(
+            f"\nRecord: chain head {record_head} (check it later with: "
+            f"tracker db verify --head {record_head}).",
+            style="dim",
+        )
     return text
 
 
@@ -327,5 +335,5 @@ def retro_view(retro: Retro) -> RenderableType:
     if len(every) > len(quarters):
         parts.append(_more(len(every) - len(quarters), "quarters before these"))
     parts.append(_heading("Conventions"))
-    parts.append(_conventions(r.conventions, r.excluded))
+    parts.append(_conventions(r.conventions, r.excluded, r.record_head))
     return Group(*parts)

@@ -1,11 +1,17 @@
-"""Database administration for `tracker db`: status, explicit upgrade, consistent backup."""
+"""Database administration for `tracker db`: status, upgrade, backup, roles, verification."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from pathlib import Path
 
+from tracker.domain.chain import Head, Verification, parse_head
+from tracker.domain.chain import verify as verify_events
+from tracker.errors import InputError
+from tracker.services.workspace import unit_of_work
+from tracker.storage.chain import chained_events, read_head, unchained_events
 from tracker.storage.database import SchemaState, backup_sqlite, schema_state, upgrade_database
+from tracker.storage.roles import database_name, roles_sql
 
 
 def database_status(*, url: str) -> SchemaState:
@@ -21,3 +27,38 @@ def upgrade(*, url: str, now: datetime) -> SchemaState:
 def backup(*, url: str, target: Path) -> Path:
     """Copy a SQLite database consistently with the online backup API; returns the copy."""
     return backup_sqlite(url, target)
+
+
+def verify(*, url: str, now: datetime, pinned: str | None = None) -> Verification:
+    """Recompute the tamper-evident chain and report what was changed, removed or inserted
+    behind tracker's back; `pinned`: a head published earlier (`SEQ:HASH`) to check against."""
+    head = None
+    if pinned is not None:
+        try:
+            head = parse_head(pinned)
+        except ValueError as exc:
+            raise InputError(str(exc)) from None
+    with unit_of_work(url, write=False, now=now) as session:
+        return verify_events(
+            chained_events(session),
+            unchained=unchained_events(session),
+            stored_head=read_head(session),
+            pinned=head,
+        )
+
+
+def record_head(*, url: str, now: datetime) -> Head | None:
+    """The head of the record's chain: publishing it pins everything recorded so far."""
+    with unit_of_work(url, write=False, now=now) as session:
+        return read_head(session)
+
+
+def roles(*, url: str, now: datetime, apply: bool) -> str:
+    """The SQL of the team roles for the PostgreSQL database at `url`; `apply` runs it."""
+    sql = roles_sql(database_name(url))
+    if apply:
+        from tracker.storage.roles import apply_roles
+
+        with unit_of_work(url, write=True, now=now) as session:
+            apply_roles(session.connection(), sql)
+    return sql

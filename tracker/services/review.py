@@ -46,6 +46,7 @@ from tracker.domain.scoring import (
 from tracker.errors import InputError
 from tracker.services.scoring import read_day, score_ledger
 from tracker.storage import ledger as store
+from tracker.storage.chain import read_head
 from tracker.storage.database import Session
 
 #: Reports: how it is going (stage, done, total); the CLI turns it into a progress bar.
@@ -459,6 +460,11 @@ def _follow_up(
     return FollowUp(overdue, due_soon, stale, single, due_within_days, stale_after_days)
 
 
+def _record_head(session: Session) -> str | None:
+    head = read_head(session)
+    return None if head is None else str(head)
+
+
 def build_review(
     *,
     session: Session,
@@ -574,6 +580,7 @@ def build_review(
         excluded=current.excluded,
         titles=current.titles,
         report_forecasters=current.report_forecasters,
+        record_head=_record_head(session),
     )
     progress("Writing up", 1, 1)
     return review
@@ -672,6 +679,7 @@ def build_retro(
         excluded=report.excluded,
         titles=report.titles,
         questions=len(report.resolved),
+        record_head=_record_head(session),
     )
     progress("Writing up", 1, 1)
     return retro

@@ -17,11 +17,11 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session as Session
 
 from tracker.config import redact_url, sqlite_path
-from tracker.errors import DatabaseError
+from tracker.errors import DatabaseError, NotAllowedError
 
 #: Every schema revision this version of tracker knows, oldest first. The last is the current one.
 #: A test checks this against the Alembic scripts, so a migration cannot be forgotten here.
-REVISIONS: tuple[str, ...] = ("0001", "0002", "0003", "0004", "0005")
+REVISIONS: tuple[str, ...] = ("0001", "0002", "0003", "0004", "0005", "0006")
 HEAD = REVISIONS[-1]
 MIGRATIONS = Path(__file__).with_name("migrations")
 log = logging.getLogger("tracker")
@@ -185,12 +185,39 @@ class Database:
             try:
                 yield session
                 session.commit()
+            except sa.exc.DBAPIError as exc:
+                session.rollback()
+                refusal = refused(exc, self.url)
+                if refusal is None:
+                    raise
+                raise refusal from exc
             except BaseException:
                 session.rollback()
                 raise
 
     def close(self) -> None:
         self.engine.dispose()
+
+
+def refused(exc: sa.exc.DBAPIError, url: str) -> DatabaseError | None:
+    """The one-line error for a write the database refused (a role without the grant, a
+    trigger guarding who writes, a read-only file), or None for anything else."""
+    original = exc.orig
+    if getattr(original, "sqlstate", None) == "42501":  # PostgreSQL: insufficient privilege
+        diag = getattr(original, "diag", None)
+        message = getattr(diag, "message_primary", None) or str(original).splitlines()[0]
+        return NotAllowedError(
+            f"Not allowed: {message}. Your database role decides what you may record "
+            "(analyst, resolver, reviewer: see docs/team.md)."
+        )
+    text = str(original)
+    if isinstance(original, sqlite3.OperationalError) and "readonly database" in text:
+        path = sqlite_path(url)
+        return NotAllowedError(
+            f"Cannot write {path if path is not None else redact_url(url)}: the database is "
+            "read-only here (check the permissions of the file and its folder)."
+        )
+    return None
 
 
 def _translate(exc: Exception, url: str) -> DatabaseError:

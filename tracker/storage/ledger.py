@@ -21,6 +21,7 @@ from tracker.domain.model import (
     Source,
 )
 from tracker.errors import ConflictError, NotFoundError
+from tracker.storage.chain import chain_rows, chained_insert
 from tracker.storage.tables import (
     ForecasterRow,
     ForecastRow,
@@ -38,11 +39,11 @@ P = ForecasterRow.__table__  # type: ignore[attr-defined]
 R = ResolutionRow.__table__  # type: ignore[attr-defined]
 
 
-def _insert(session: Session, table: sa.Table, values: dict[str, object]) -> int:
-    """Insert one row and return its id."""
-    return int(
-        session.execute(sa.insert(table).values(**values).returning(table.c.id)).scalar_one()
-    )
+def _insert(
+    session: Session, table: sa.Table, values: dict[str, object], *, tags: Iterable[str] = ()
+) -> int:
+    """Insert one row, as the next event of the chain, and return its id."""
+    return chained_insert(session, table, values, tags=tags)
 
 
 def _id_is_free(session: Session, table: sa.Table, number: int | None) -> bool:
@@ -304,8 +305,8 @@ def insert_question(
         values.update(provenance.as_columns())
     if _id_is_free(session, Q, number):
         values["id"] = number
-    new_id = _insert(session, Q, values)
     unique_tags = sorted(set(tags))
+    new_id = _insert(session, Q, values, tags=unique_tags)
     if unique_tags:
         session.execute(sa.insert(T), [{"question_id": new_id, "tag": t} for t in unique_tags])
     return get_question(session, new_id)
@@ -594,40 +595,43 @@ def insert_forecasts(session: Session, rows: Sequence[NewForecast]) -> None:
     """
     if not rows:
         return
+    values: list[dict[str, object]] = [
+        {
+            "question_id": r.question_id,
+            "forecaster_id": r.forecaster_id,
+            "made_at": r.made_at,
+            "recorded_at": r.recorded_at,
+            "probabilities": r.probabilities_json or dump_probabilities(r.probabilities),
+            "rationale": r.rationale,
+            "input_text": r.input_text,
+        }
+        for r in rows
+    ]
+    chain_rows(session, F, values)
     if session.get_bind().dialect.name == "sqlite":
         cursor = session.connection().connection.driver_connection.cursor()  # type: ignore[union-attr]
         cursor.executemany(
-            "INSERT INTO forecast (question_id, forecaster_id, made_at, recorded_at, "
-            "probabilities, rationale, input_text) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO forecast (id, question_id, forecaster_id, made_at, recorded_at, "
+            "probabilities, rationale, input_text, chain_seq, chain_hash) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [
                 (
-                    r.question_id,
-                    r.forecaster_id,
-                    _sqlite_moment(r.made_at),
-                    _sqlite_moment(r.recorded_at),
-                    r.probabilities_json or dump_probabilities(r.probabilities),
-                    r.rationale,
-                    r.input_text,
+                    v["id"],
+                    v["question_id"],
+                    v["forecaster_id"],
+                    _sqlite_moment(v["made_at"]),  # type: ignore[arg-type]
+                    _sqlite_moment(v["recorded_at"]),  # type: ignore[arg-type]
+                    v["probabilities"],
+                    v["rationale"],
+                    v["input_text"],
+                    v["chain_seq"],
+                    v["chain_hash"],
                 )
-                for r in rows
+                for v in values
             ],
         )
         return
-    session.execute(
-        sa.insert(F),
-        [
-            {
-                "question_id": r.question_id,
-                "forecaster_id": r.forecaster_id,
-                "made_at": r.made_at,
-                "recorded_at": r.recorded_at,
-                "probabilities": dump_probabilities(r.probabilities),
-                "rationale": r.rationale,
-                "input_text": r.input_text,
-            }
-            for r in rows
-        ],
-    )
+    session.execute(sa.insert(F), values)
 
 
 #: One forecast as scoring reads it: (forecaster, UTC day it was made, backfilled,

@@ -38,6 +38,17 @@ def _moment(*, index: bool = False) -> Any:
     return Field(sa_column=sa.Column(UTCDateTime(), nullable=False, index=index))
 
 
+def _chain_seq() -> Any:
+    """The event's place in the tamper-evident chain (see tracker/domain/chain.py)."""
+    return Field(
+        default=None, sa_column=sa.Column(sa.BigInteger(), nullable=True, index=True, unique=True)
+    )
+
+
+def _chain_hash() -> Any:
+    return Field(default=None, sa_column=sa.Column(sa.String(64), nullable=True))
+
+
 class SourceRow(SQLModel, table=True):
     """A report: metadata, and optionally its full text with a content hash."""
 
@@ -57,6 +68,8 @@ class SourceRow(SQLModel, table=True):
     added_by: str
     # The forecaster that records this report's own implied probabilities, if any.
     forecaster_id: int | None = Field(default=None, foreign_key="forecaster.id")
+    chain_seq: int | None = _chain_seq()
+    chain_hash: str | None = _chain_hash()
 
 
 class ForecasterRow(SQLModel, table=True):
@@ -67,6 +80,8 @@ class ForecasterRow(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     name: str = Field(unique=True)
     created_at: datetime = _moment()
+    chain_seq: int | None = _chain_seq()
+    chain_hash: str | None = _chain_hash()
 
 
 class QuestionRow(SQLModel, table=True):
@@ -92,6 +107,8 @@ class QuestionRow(SQLModel, table=True):
     quote_end: int | None = None
     deadline_phrase: str | None = None
     hedge_phrase: str | None = None
+    chain_seq: int | None = _chain_seq()
+    chain_hash: str | None = _chain_hash()
 
 
 class QuestionTagRow(SQLModel, table=True):
@@ -129,6 +146,8 @@ class ForecastRow(SQLModel, table=True):
     probabilities: str
     rationale: str | None = None
     input_text: str | None = None
+    chain_seq: int | None = _chain_seq()
+    chain_hash: str | None = _chain_hash()
 
 
 class ResolutionRow(SQLModel, table=True):
@@ -156,6 +175,18 @@ class ResolutionRow(SQLModel, table=True):
     resolved_by: str
     recorded_at: datetime = _moment()
     amends_id: int | None = Field(default=None, foreign_key="resolution.id", unique=True)
+    chain_seq: int | None = _chain_seq()
+    chain_hash: str | None = _chain_hash()
+
+
+class ChainHeadRow(SQLModel, table=True):
+    """The chain's last event as tracker wrote it (one row, id 1); writers lock it in turn."""
+
+    __tablename__ = "chain_head"
+
+    id: int = Field(primary_key=True)
+    seq: int = Field(sa_column=sa.Column(sa.BigInteger(), nullable=False))
+    hash: str = Field(sa_column=sa.Column(sa.String(64), nullable=False))
 
 
 METADATA = SQLModel.metadata

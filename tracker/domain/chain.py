@@ -1,0 +1,306 @@
+"""The tamper-evident chain: every recorded event hashes its content and the previous hash.
+
+An event is one row of the record: a source, a forecaster, a question (with its tags), a
+forecast or a resolution. Each carries its place in the chain (`seq`, 1, 2, 3, ... with no gaps)
+and `hash = sha256(version, seq, previous hash, table, canonical content)`. Editing, removing or
+splicing in a row behind tracker's back breaks the chain at that row, and `verify` says which.
+Someone who recomputes every later hash can only be caught against a head published earlier
+(reviews print it): that is what pinning the record means.
+
+Pure functions: the database code reads and writes the rows; this module only does the maths.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+
+VERSION = "tracker-chain-v1"
+GENESIS = "0" * 64
+
+#: The content of each kind of event, in the order it is hashed. A row's own id is part of it;
+#: the chain columns are not. A source's forecaster is not: it may be named once after the
+#: source was added (`source scan --record-implied`).
+CONTENT: Mapping[str, tuple[str, ...]] = {
+    "source": (
+        "id",
+        "slug",
+        "title",
+        "author",
+        "organisation",
+        "published_on",
+        "url",
+        "file",
+        "text",
+        "content_hash",
+        "added_at",
+        "added_by",
+    ),
+    "forecaster": ("id", "name", "created_at"),
+    "question": (
+        "id",
+        "slug",
+        "title",
+        "criteria",
+        "kind",
+        "options",
+        "deadline",
+        "opened_on",
+        "source_id",
+        "quote",
+        "notes",
+        "created_at",
+        "created_by",
+        "quote_start",
+        "quote_end",
+        "deadline_phrase",
+        "hedge_phrase",
+    ),
+    "forecast": (
+        "id",
+        "question_id",
+        "forecaster_id",
+        "made_at",
+        "recorded_at",
+        "probabilities",
+        "rationale",
+        "input_text",
+    ),
+    "resolution": (
+        "id",
+        "question_id",
+        "status",
+        "outcome",
+        "occurred_on",
+        "evidence",
+        "resolved_by",
+        "recorded_at",
+        "amends_id",
+    ),
+}
+KINDS = tuple(CONTENT)
+_MOMENTS = frozenset({"added_at", "created_at", "made_at", "recorded_at"})
+_DAYS = frozenset({"published_on", "deadline", "opened_on", "occurred_on"})
+
+
+def _moment(value: object) -> str:
+    if isinstance(value, str):  # SQLite hands times back as text, in UTC
+        value = datetime.fromisoformat(value)
+    assert isinstance(value, datetime), value
+    moment = value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+    return moment.replace(tzinfo=None).isoformat(timespec="microseconds") + "Z"
+
+
+def _day(value: object) -> str:
+    if isinstance(value, datetime):
+        value = value.date()
+    if isinstance(value, date):
+        return value.isoformat()
+    assert isinstance(value, str), value
+    return date.fromisoformat(value).isoformat()
+
+
+def canonical(kind: str, row: Mapping[str, object], tags: Iterable[str] = ()) -> str:
+    """The content of one event as canonical JSON, the same whichever database it came from.
+
+    Times are UTC with microseconds, days ISO-8601; a missing column counts as null. A
+    question's tags are part of it, sorted.
+    """
+    content: dict[str, object] = {}
+    for name in CONTENT[kind]:
+        value = row.get(name)
+        if value is not None and name in _MOMENTS:
+            value = _moment(value)
+        elif value is not None and name in _DAYS:
+            value = _day(value)
+        content[name] = value
+    if kind == "question":
+        content["tags"] = sorted(set(tags))
+    return json.dumps(content, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+
+
+def link(previous: str, seq: int, kind: str, content: str) -> str:
+    """The hash of event `seq`: over the previous event's hash and this event's content."""
+    data = f"{VERSION}\n{seq}\n{previous}\n{kind}\n{content}".encode()
+    return hashlib.sha256(data).hexdigest()
+
+
+@dataclass(frozen=True)
+class Head:
+    """The last event of the chain: publishing it pins everything recorded up to it."""
+
+    seq: int
+    hash: str
+
+    def __str__(self) -> str:
+        return f"{self.seq}:{self.hash}"
+
+
+GENESIS_HEAD = Head(0, GENESIS)
+_HEAD = re.compile(r"^(\d+):([0-9a-f]{12,64})$")
+
+
+def parse_head(text: str) -> Head:
+    """Read a published head, `SEQ:HASH` (the hash may be shortened to 12 hex digits or more).
+
+    Raises ValueError with a message for the user.
+    """
+    match = _HEAD.match(text.strip().lower())
+    if not match:
+        raise ValueError(
+            f"{text!r} is not a chain head: give SEQ:HASH as a review prints it, e.g. "
+            "1204:3fa9c1e2b7d4 (at least 12 hex digits)."
+        )
+    return Head(int(match.group(1)), match.group(2))
+
+
+@dataclass(frozen=True)
+class Event:
+    """One chained row as stored: where it claims to sit, its hash, and its content."""
+
+    kind: str
+    row_id: int
+    seq: int | None
+    hash: str | None
+    content: str
+
+
+@dataclass(frozen=True)
+class Finding:
+    """Something wrong with the chain. `what`: changed, removed, inserted or head."""
+
+    what: str
+    message: str
+    seq: int | None = None
+    kind: str | None = None
+    row_id: int | None = None
+
+
+@dataclass
+class Verification:
+    """What `tracker db verify` found."""
+
+    events: int = 0
+    head: Head = GENESIS_HEAD
+    stored_head: Head | None = None
+    findings: list[Finding] = field(default_factory=list)
+    pinned: Head | None = None
+    pinned_ok: bool | None = None
+
+    @property
+    def intact(self) -> bool:
+        return not self.findings and self.pinned_ok is not False
+
+
+def describe(kind: str, row_id: int) -> str:
+    return f"{kind} #{row_id}"
+
+
+def verify(
+    events: Iterable[Event],
+    *,
+    unchained: Sequence[Event] = (),
+    stored_head: Head | None,
+    pinned: Head | None = None,
+) -> Verification:
+    """Recompute the chain from `events` (in seq order) and say what does not hold.
+
+    `unchained`: rows with no place in the chain (written behind tracker's back).
+    `stored_head`: the head tracker recorded with its last write. `pinned`: a head published
+    earlier (e.g. in a review), which the record must still contain.
+    """
+    result = Verification(stored_head=stored_head, pinned=pinned)
+    previous = GENESIS
+    expected = 1
+    last_seq = 0
+    hashes_at_pin: str | None = None
+    broken_before_pin = False
+    for event in events:
+        assert event.seq is not None and event.hash is not None
+        result.events += 1
+        if event.seq < expected:  # a second event claims an earlier place
+            result.findings.append(
+                Finding(
+                    "inserted",
+                    f"{describe(event.kind, event.row_id)} claims place {event.seq} in the "
+                    "chain, which another event holds: it was inserted behind tracker's back.",
+                    event.seq,
+                    event.kind,
+                    event.row_id,
+                )
+            )
+            if pinned is not None and event.seq <= pinned.seq:
+                broken_before_pin = True
+            continue
+        gap = event.seq > expected
+        if gap:
+            result.findings.append(_removed(expected, event.seq - 1))
+            if pinned is not None and expected <= pinned.seq:
+                broken_before_pin = True
+        computed = link(previous, event.seq, event.kind, event.content)
+        if computed != event.hash and not gap:
+            result.findings.append(
+                Finding(
+                    "changed",
+                    f"event {event.seq}, {describe(event.kind, event.row_id)}, was changed "
+                    "after it was recorded (its content no longer matches its hash).",
+                    event.seq,
+                    event.kind,
+                    event.row_id,
+                )
+            )
+            if pinned is not None and event.seq <= pinned.seq:
+                broken_before_pin = True
+        previous = event.hash
+        expected = event.seq + 1
+        last_seq = event.seq
+        if pinned is not None and event.seq == pinned.seq:
+            hashes_at_pin = event.hash
+    result.head = Head(last_seq, previous)
+    for event in unchained:
+        result.findings.append(
+            Finding(
+                "inserted",
+                f"{describe(event.kind, event.row_id)} is not in the chain: it was inserted "
+                "behind tracker's back.",
+                None,
+                event.kind,
+                event.row_id,
+            )
+        )
+    if stored_head is not None:
+        if stored_head.seq > last_seq:
+            result.findings.append(_removed(last_seq + 1, stored_head.seq))
+        elif stored_head.seq < last_seq:
+            result.findings.append(
+                Finding(
+                    "inserted",
+                    f"events {stored_head.seq + 1}-{last_seq} come after the last event "
+                    f"tracker recorded ({stored_head.seq}): they were appended behind "
+                    "tracker's back.",
+                    stored_head.seq + 1,
+                )
+            )
+    if pinned is not None:
+        result.pinned_ok = (
+            hashes_at_pin is not None
+            and hashes_at_pin.startswith(pinned.hash)
+            and not broken_before_pin
+        )
+    return result
+
+
+def _removed(first: int, last: int) -> Finding:
+    places = f"event {first} is" if first == last else f"events {first}-{last} are"
+    return Finding("removed", f"{places} missing: removed behind tracker's back.", first)
+
+
+def merge(streams: Sequence[Iterator[Event]]) -> Iterator[Event]:
+    """Merge per-table streams that are each in seq order into one stream in seq order."""
+    import heapq
+
+    return heapq.merge(*streams, key=lambda event: event.seq or 0)

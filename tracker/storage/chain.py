@@ -1,0 +1,160 @@
+"""Writing and reading the tamper-evident chain; the hashing itself is in tracker/domain/chain.py.
+
+Every insert of a chained row goes through `chained_insert` (or `chain_rows` for the bulk path):
+it locks the chain head (on SQLite the writer already holds the database's write lock), gives
+the row its id, its place and its hash, and moves the head on, all in the caller's transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+
+import sqlalchemy as sa
+from sqlmodel import Session
+
+from tracker.domain.chain import CONTENT, KINDS, Event, Head, canonical, link, merge
+from tracker.errors import DatabaseError
+from tracker.storage.tables import ChainHeadRow
+
+H = ChainHeadRow.__table__  # type: ignore[attr-defined]
+BATCH = 5_000
+
+
+def _is_sqlite(session: Session) -> bool:
+    return session.get_bind().dialect.name == "sqlite"
+
+
+def lock_head(session: Session) -> Head:
+    """Read the chain head, locking it until the transaction ends (PostgreSQL: FOR UPDATE;
+    SQLite writers hold the database's write lock from BEGIN IMMEDIATE)."""
+    query = sa.select(H.c.seq, H.c.hash).where(H.c.id == 1)
+    if not _is_sqlite(session):
+        query = query.with_for_update()
+    row = session.execute(query).first()
+    if row is None:
+        raise DatabaseError("The database has no chain head; run: tracker db verify")
+    return Head(int(row[0]), str(row[1]))
+
+
+def read_head(session: Session) -> Head | None:
+    """The chain head as tracker last wrote it, without locking (None: no head row)."""
+    row = session.execute(sa.select(H.c.seq, H.c.hash).where(H.c.id == 1)).first()
+    return None if row is None else Head(int(row[0]), str(row[1]))
+
+
+def save_head(session: Session, head: Head) -> None:
+    session.execute(sa.update(H).where(H.c.id == 1).values(seq=head.seq, hash=head.hash))
+
+
+def next_ids(session: Session, table: sa.Table, count: int) -> list[int]:
+    """Ids for `count` new rows of `table`, taken before the insert because each row's hash
+    covers its id (SQLite: after the largest, under the write lock; PostgreSQL: the sequence)."""
+    if _is_sqlite(session):
+        start = int(
+            session.execute(sa.select(sa.func.coalesce(sa.func.max(table.c.id), 0))).scalar_one()
+        )
+        return list(range(start + 1, start + 1 + count))
+    rows = session.execute(
+        sa.text("SELECT nextval(pg_get_serial_sequence(:t, 'id')) FROM generate_series(1, :n)"),
+        {"t": table.name, "n": count},
+    )
+    return [int(r[0]) for r in rows]
+
+
+def _catch_up_sequence(session: Session, table: sa.Table) -> None:
+    """After rows were inserted with ids of their own (an import keeping numbers), move a
+    PostgreSQL sequence past them so the next new row does not collide."""
+    if _is_sqlite(session):
+        return
+    session.execute(
+        sa.text(
+            "SELECT setval(pg_get_serial_sequence(:t, 'id'), "
+            f"(SELECT max(id) FROM {table.name}))"  # the table name is one of ours
+        ),
+        {"t": table.name},
+    )
+
+
+def chained_insert(
+    session: Session, table: sa.Table, values: dict[str, object], *, tags: Iterable[str] = ()
+) -> int:
+    """Insert one chained row (with its id, place and hash) and return its id.
+
+    `values["id"]`, when given, keeps an imported number (the caller checked it is free).
+    `tags`: a question's tags, which are part of its content.
+    """
+    kind = table.name
+    head = lock_head(session)
+    explicit = values.get("id") is not None
+    row = dict(values)
+    if not explicit:
+        row["id"] = next_ids(session, table, 1)[0]
+    seq = head.seq + 1
+    digest = link(head.hash, seq, kind, canonical(kind, row, tags))
+    session.execute(sa.insert(table).values(**row, chain_seq=seq, chain_hash=digest))
+    if explicit:
+        _catch_up_sequence(session, table)
+    save_head(session, Head(seq, digest))
+    return int(str(row["id"]))
+
+
+def chain_rows(session: Session, table: sa.Table, rows: Sequence[dict[str, object]]) -> None:
+    """Give many new rows of `table` their ids, places and hashes, in order (the bulk path);
+    the caller inserts them and the head has moved on to the last."""
+    kind = table.name
+    head = lock_head(session)
+    ids = next_ids(session, table, len(rows))
+    previous, seq = head.hash, head.seq
+    for row, new_id in zip(rows, ids, strict=True):
+        row["id"] = new_id
+        seq += 1
+        previous = link(previous, seq, kind, canonical(kind, row))
+        row["chain_seq"] = seq
+        row["chain_hash"] = previous
+    if rows:
+        save_head(session, Head(seq, previous))
+
+
+# --- reading -----------------------------------------------------------------------------------
+
+
+def _tags(session: Session) -> dict[int, list[str]]:
+    tags: dict[int, list[str]] = {}
+    for question_id, tag in session.connection().exec_driver_sql(
+        "SELECT question_id, tag FROM question_tag"
+    ):
+        tags.setdefault(int(question_id), []).append(str(tag))
+    return tags
+
+
+def _events(
+    session: Session, kind: str, where: str, tags: Mapping[int, list[str]]
+) -> Iterator[Event]:
+    columns = CONTENT[kind]
+    sql = (
+        f"SELECT chain_seq, chain_hash, {', '.join(columns)} FROM {kind} "
+        f"WHERE {where} ORDER BY chain_seq, id"
+    )
+    connection = session.connection().execution_options(stream_results=True, yield_per=BATCH)
+    for record in connection.exec_driver_sql(sql):
+        row = dict(zip(columns, record[2:], strict=True))
+        row_id = int(row["id"])
+        yield Event(
+            kind=kind,
+            row_id=row_id,
+            seq=None if record[0] is None else int(record[0]),
+            hash=record[1],
+            content=canonical(kind, row, tags.get(row_id, ())),
+        )
+
+
+def chained_events(session: Session) -> Iterator[Event]:
+    """Every chained row of the record, in chain order (streamed)."""
+    tags = _tags(session)
+    return merge([_events(session, kind, "chain_seq IS NOT NULL", tags) for kind in KINDS])
+
+
+def unchained_events(session: Session) -> list[Event]:
+    """Rows with no place in the chain."""
+    tags = _tags(session)
+    return [e for kind in KINDS for e in _events(session, kind, "chain_seq IS NULL", tags)]
