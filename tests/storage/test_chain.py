@@ -1,0 +1,237 @@
+"""The tamper-evident chain on SQLite and PostgreSQL: every write extends it, and every edit
+made behind tracker's back (triggers dropped) is found and named."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
+
+import pytest
+import sqlalchemy as sa
+from alembic.config import Config
+
+from tests.conftest import AFTER_EXAMPLE, EXAMPLE, Run
+from tracker.domain.chain import Head, canonical, link
+from tracker.errors import InputError
+from tracker.services.database import verify
+from tracker.services.interchange import import_file
+from tracker.services.workspace import unit_of_work
+from tracker.storage.chain import read_head
+
+Tracker = Callable[..., Run]
+TABLES = ("source", "forecaster", "question", "forecast", "resolution")
+
+
+@pytest.fixture
+def ledger(any_url: str) -> str:
+    import_file(url=any_url, path=EXAMPLE, importer="ani", now=AFTER_EXAMPLE)
+    return any_url
+
+
+@pytest.fixture
+def raw(ledger: str) -> Iterator[Callable[[str], None]]:
+    """Run SQL behind tracker's back, with the append-only triggers out of the way."""
+    engine = sa.create_engine(ledger)
+
+    def run(sql: str) -> None:
+        with engine.begin() as connection:
+            if engine.dialect.name == "sqlite":
+                for name in (
+                    "forecast_no_update",
+                    "forecast_no_delete",
+                    "resolution_no_update",
+                    "resolution_no_delete",
+                ):
+                    connection.exec_driver_sql(f"DROP TRIGGER IF EXISTS {name}")
+            else:
+                connection.exec_driver_sql("SET LOCAL session_replication_role = replica")
+            connection.exec_driver_sql(sql)
+
+    yield run
+    engine.dispose()
+
+
+def _count(url: str) -> int:
+    engine = sa.create_engine(url)
+    with engine.connect() as connection:
+        total = sum(
+            connection.exec_driver_sql(f"SELECT count(*) FROM {t}").scalar_one() for t in TABLES
+        )
+    engine.dispose()
+    return int(total)
+
+
+def test_every_write_extends_the_chain_and_it_holds(ledger: str) -> None:
+    result = verify(url=ledger, now=AFTER_EXAMPLE)
+    assert result.intact and result.findings == []
+    assert result.events == _count(ledger) == 65
+    with unit_of_work(ledger, write=False, now=AFTER_EXAMPLE) as session:
+        assert read_head(session) == result.head
+    assert result.head.seq == 65
+
+
+@pytest.mark.parametrize(
+    ("sql", "what", "kind", "row_id"),
+    [
+        (
+            'UPDATE forecast SET probabilities = \'{"yes":0.99,"no":0.01}\' WHERE id = 5',
+            "changed",
+            "forecast",
+            5,
+        ),
+        (
+            "UPDATE forecast SET made_at = made_at - INTERVAL '1 day' WHERE id = 7",
+            "changed",
+            "forecast",
+            7,
+        ),
+        ("UPDATE resolution SET outcome = 'no' WHERE id = 1", "changed", "resolution", 1),
+        (
+            "UPDATE question SET criteria = 'something easier' WHERE id = 2",
+            "changed",
+            "question",
+            2,
+        ),
+        (
+            "INSERT INTO question_tag (question_id, tag) VALUES (3, 'sneaky')",
+            "changed",
+            "question",
+            3,
+        ),
+        ("UPDATE forecaster SET name = 'someone else' WHERE id = 1", "changed", "forecaster", 1),
+        ("DELETE FROM forecast WHERE id = 9", "removed", None, None),
+        (
+            "INSERT INTO forecast (question_id, forecaster_id, made_at, recorded_at, probabilities)"
+            " VALUES (1, 1, '2022-01-01 00:00:00', '2022-01-01 00:00:00', '{}')",
+            "inserted",
+            "forecast",
+            None,
+        ),
+    ],
+)
+def test_an_edit_behind_trackers_back_is_named(
+    ledger: str,
+    raw: Callable[[str], None],
+    sql: str,
+    what: str,
+    kind: str | None,
+    row_id: int | None,
+) -> None:
+    if ledger.startswith("sqlite"):
+        sql = sql.replace("made_at - INTERVAL '1 day'", "datetime(made_at, '-1 day')")
+    raw(sql)
+    result = verify(url=ledger, now=AFTER_EXAMPLE)
+    assert not result.intact
+    assert [(f.what, f.kind) for f in result.findings] == [(what, kind)]
+    if row_id is not None:
+        assert result.findings[0].row_id == row_id
+    if what == "removed":
+        assert result.findings[0].message.startswith("event ")
+
+
+def test_removing_the_last_event_is_found_from_the_head(
+    ledger: str, raw: Callable[[str], None]
+) -> None:
+    raw("DELETE FROM resolution WHERE chain_seq = (SELECT max(chain_seq) FROM resolution)")
+    result = verify(url=ledger, now=AFTER_EXAMPLE)
+    assert [(f.what, f.seq) for f in result.findings] == [("removed", 65)]
+
+
+def test_a_row_claiming_a_taken_place_is_found(ledger: str, raw: Callable[[str], None]) -> None:
+    raw(
+        "INSERT INTO forecast (question_id, forecaster_id, made_at, recorded_at, probabilities, "
+        "chain_seq, chain_hash) SELECT 1, 1, '2022-01-01 00:00:00', '2022-01-01 00:00:00', '{}', "
+        "chain_seq, chain_hash FROM question WHERE id = 1"
+    )
+    result = verify(url=ledger, now=AFTER_EXAMPLE)
+    assert [f.what for f in result.findings] == ["inserted"]
+    assert "claims place" in result.findings[0].message
+
+
+def _rechain(url: str) -> None:
+    """What a careful forger does: recompute every hash after the edit (and the head)."""
+    from tracker.storage.chain import chained_events
+
+    engine = sa.create_engine(url)
+    with unit_of_work(url, write=False, now=AFTER_EXAMPLE) as session:
+        events = list(chained_events(session))
+    previous = "0" * 64
+    with engine.begin() as connection:
+        if engine.dialect.name != "sqlite":
+            connection.exec_driver_sql("SET LOCAL session_replication_role = replica")
+        for event in events:
+            previous = link(previous, event.seq or 0, event.kind, event.content)
+            connection.execute(
+                sa.text(f"UPDATE {event.kind} SET chain_hash = :h WHERE id = :i"),
+                {"h": previous, "i": event.row_id},
+            )
+        connection.execute(sa.text("UPDATE chain_head SET hash = :h"), {"h": previous})
+    engine.dispose()
+
+
+def test_a_recomputed_chain_is_caught_by_a_published_head(
+    ledger: str, raw: Callable[[str], None]
+) -> None:
+    published = verify(url=ledger, now=AFTER_EXAMPLE).head
+    assert verify(url=ledger, now=AFTER_EXAMPLE, pinned=str(published)).intact
+    short = f"{published.seq}:{published.hash[:12]}"
+    assert verify(url=ledger, now=AFTER_EXAMPLE, pinned=short).pinned_ok
+    raw('UPDATE forecast SET probabilities = \'{"yes":0.99,"no":0.01}\' WHERE id = 5')
+    _rechain(ledger)
+    alone = verify(url=ledger, now=AFTER_EXAMPLE)
+    assert alone.intact  # the forger's chain holds on its own ...
+    pinned = verify(url=ledger, now=AFTER_EXAMPLE, pinned=str(published))
+    assert not pinned.intact and pinned.pinned_ok is False  # ... but not against the head
+
+
+def test_a_malformed_head_is_an_input_error(ledger: str) -> None:
+    with pytest.raises(InputError, match="is not a chain head"):
+        verify(url=ledger, now=AFTER_EXAMPLE, pinned="65:xyz")
+
+
+def test_new_writes_continue_the_chain(ledger: str, tracker: Tracker) -> None:
+    before = verify(url=ledger, now=AFTER_EXAMPLE).head
+    assert (
+        tracker("--db", ledger, "add", "Next", "-c", "C", "-d", "+1m", "--slug", "n").exit_code == 0
+    )
+    assert tracker("--db", ledger, "forecast", "n", "40%", "--as", "newcomer").exit_code == 0
+    after = verify(url=ledger, now=AFTER_EXAMPLE)
+    # the question, the new forecaster and the forecast
+    assert after.intact and after.head.seq == before.seq + 3
+    assert verify(url=ledger, now=AFTER_EXAMPLE, pinned=str(before)).intact
+
+
+def test_canonical_content_is_the_same_from_either_database() -> None:
+    moment = datetime(2022, 1, 10, 8, 0, tzinfo=UTC)
+    from_postgresql = {"id": 1, "name": "ani", "created_at": moment}
+    from_sqlite = {"id": 1, "name": "ani", "created_at": "2022-01-10 08:00:00.000000"}
+    assert canonical("forecaster", from_postgresql) == canonical("forecaster", from_sqlite)
+    assert canonical("forecaster", from_sqlite) == (
+        '{"created_at":"2022-01-10T08:00:00.000000Z","id":1,"name":"ani"}'
+    )
+    assert Head(3, "ab" * 32).seq == 3
+
+
+def test_upgrading_a_database_chains_the_rows_already_there(ledger: str) -> None:
+    from alembic import command
+
+    from tracker.storage.database import MIGRATIONS, upgrade_database
+
+    expected = verify(url=ledger, now=AFTER_EXAMPLE).events
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    engine = sa.create_engine(ledger)
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.downgrade(config, "0005")
+    with engine.connect() as connection:
+        columns = [c["name"] for c in sa.inspect(connection).get_columns("forecast")]
+    engine.dispose()
+    assert "chain_seq" not in columns
+    upgrade_database(ledger, now=AFTER_EXAMPLE)
+    result = verify(url=ledger, now=AFTER_EXAMPLE)
+    assert result.intact and result.events == expected
+    engine = sa.create_engine(ledger)
+    with engine.connect() as connection, pytest.raises(sa.exc.DBAPIError, match="append-only"):
+        connection.exec_driver_sql("UPDATE forecast SET rationale = 'x'")  # still guarded
+    engine.dispose()
