@@ -84,3 +84,43 @@ def test_the_ledger_works_on_postgresql_from_the_command_line(
     assert again.exit_code == 1
     shown = json.loads(tracker("--db", pg_url, "show", "1", "--json").stdout)
     assert [r["outcome"] for r in shown["resolutions"]] == ["yes"]
+
+
+def _with_password(url: str, password: str) -> str:
+    scheme, rest = url.split("://", 1)
+    user, host = rest.split("@", 1)
+    return f"{scheme}://{user}:{password}@{host}"
+
+
+@pytest.mark.parametrize("form", ["user-part", "query"])
+def test_a_password_never_appears_in_output_or_errors(pg_url: str, form: str) -> None:
+    import subprocess
+
+    from tests.cli.test_installed import TRACKER
+
+    secret = "s3cret-Pa55"
+    url = _with_password(pg_url, secret) if form == "user-part" else f"{pg_url}?password={secret}"
+    runs = [
+        ["db", "path"],
+        ["db", "status"],
+        ["db", "status", "--json"],
+        ["db", "upgrade"],
+        ["db", "verify"],
+        ["db", "roles"],
+        ["import", str(EXAMPLE)],
+        ["list"],
+        ["show", "999"],
+        ["--debug", "show", "999"],
+        ["--debug", "db", "verify", "--head", "1:000000000000"],
+    ]
+    for args in runs:
+        result = subprocess.run(
+            [TRACKER, "--db", url, *args], capture_output=True, text=True, env=None
+        )
+        assert secret not in result.stdout + result.stderr, args
+    # and a server that cannot be reached, with the traceback asked for
+    gone = _with_password("postgresql+psycopg://team@127.0.0.1:1/forecasts", secret)
+    result = subprocess.run(
+        [TRACKER, "--debug", "--db", gone, "list"], capture_output=True, text=True
+    )
+    assert result.returncode == 1 and secret not in result.stdout + result.stderr

@@ -118,7 +118,7 @@ def make_engine(url: str, *, write: bool = True) -> Engine:
             event.listen(engine, "begin", _begin_immediate if write else _begin_deferred)
             return engine
         return sa.create_engine(url, pool_pre_ping=False)
-    except (sa.exc.ArgumentError, sa.exc.NoSuchModuleError, ImportError) as exc:
+    except (sa.exc.ArgumentError, sa.exc.NoSuchModuleError, ImportError, ValueError) as exc:
         raise DatabaseError(f"Cannot use database URL {redact_url(url)}: {exc}") from exc
 
 
@@ -215,20 +215,22 @@ def refused(exc: sa.exc.DBAPIError, url: str) -> DatabaseError | None:
         path = sqlite_path(url)
         return NotAllowedError(
             f"Cannot write {path if path is not None else redact_url(url)}: the database is "
-            "read-only here (check the permissions of the file and its folder)."
+            "read-only here (SQLite needs to write the file and its -wal and -shm files beside "
+            "it: check the permissions of the file and its folder)."
         )
     return None
 
 
 def _translate(exc: Exception, url: str) -> DatabaseError:
     message = str(getattr(exc, "orig", exc)).strip().splitlines()[0]
-    hint = ""
-    if "unable to open database file" in message or "readonly" in message:
-        hint = (
-            " (SQLite needs to write the file and its -wal and -shm files beside it: "
-            "is the folder writable?)"
+    path = sqlite_path(url)
+    if path is not None and ("unable to open database file" in message or "readonly" in message):
+        return NotAllowedError(
+            f"Cannot {'write' if 'readonly' in message else 'open'} {path}: the database is "
+            "read-only here (SQLite needs to write the file and its -wal and -shm files beside "
+            "it: check the permissions of the file and its folder)."
         )
-    return DatabaseError(f"Cannot open database {redact_url(url)}: {message}{hint}")
+    return DatabaseError(f"Cannot open database {redact_url(url)}: {message}")
 
 
 def _newer(url: str, revision: str) -> DatabaseError:
