@@ -31,6 +31,9 @@ demo: $(STAMP)
 	@echo "== the accuracy review of 2022Q2: tracker --db forecasts.db report --period 2022Q2 =="
 	@TRACKER_NOW=$(DEMO_NOW) $(BIN)/tracker --db forecasts.db report --period 2022Q2
 	@echo
+	@echo "== the record is intact (tamper-evident chain): tracker --db forecasts.db db verify =="
+	@$(BIN)/tracker --db forecasts.db db verify
+	@echo
 	@mkdir -p build
 	@TRACKER_NOW=$(DEMO_NOW) $(BIN)/tracker --db forecasts.db report --period 2022Q2 --out build/review-2022Q2.html
 	@TRACKER_NOW=$(DEMO_NOW) $(BIN)/tracker --db forecasts.db retro --out build/retro.html

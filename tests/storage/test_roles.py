@@ -151,4 +151,44 @@ def test_a_reviewer_reads_but_cannot_write(team: dict[str, str], tracker: Tracke
     ):
         result = tracker("--db", team["reviewer"], *args)
         assert result.exit_code == 1, args
-        assert result.stderr.startswith("error: Not allowed: permission denied"), result.stderr
+        assert result.stderr.startswith("error: Not allowed: "), result.stderr
+
+
+def test_an_analyst_may_record_a_reports_own_forecast_but_not_through_a_colleagues_login(
+    team: dict[str, str], tracker: Tracker
+) -> None:
+    tracker("--db", team["owner"], "add", "Open", "-c", "C", "-d", "+1m", "--slug", "q")
+    report = "Think Tank (Institute)"
+    added = tracker(
+        "--db",
+        team["analyst"],
+        "source",
+        "add",
+        "--title",
+        "Brief",
+        "--forecaster",
+        report,
+        "--url",
+        "https://example.org/brief",
+    )
+    assert added.exit_code == 0, added.stderr
+    implied = tracker("--db", team["analyst"], "forecast", "q", "65%", "--as", report)
+    assert implied.exit_code == 0, implied.stderr
+    # A source that speaks through a colleague's login does not open a way to forge them.
+    other = team["other_name"]
+    second = tracker(
+        "--db",
+        team["analyst"],
+        "source",
+        "add",
+        "--title",
+        "Other",
+        "--forecaster",
+        other,
+        "--url",
+        "https://example.org/other",
+    )
+    assert second.exit_code == 0, second.stderr
+    forged = tracker("--db", team["analyst"], "forecast", "q", "65%", "--as", other)
+    assert forged.exit_code == 1
+    assert forged.stderr.startswith("error: Not allowed: on this team database")

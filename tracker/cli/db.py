@@ -160,7 +160,9 @@ def verify(
 def roles(
     ctx: typer.Context,
     apply: bool = typer.Option(
-        False, "--apply", help="Run the SQL on the database (as the owner of its tables)."
+        False,
+        "--apply",
+        help="Run the SQL on the database (connected as a superuser: creating roles needs one).",
     ),
 ) -> None:
     """Print (or apply) the SQL of the team roles on PostgreSQL: analyst, resolver, reviewer.
@@ -169,7 +171,7 @@ def roles(
     connected database user; resolver also resolves. Nobody may update or delete history.
     Give a person a role with: GRANT tracker_analyst TO alice;
 
-    Example: TRACKER_DB=postgresql+psycopg://owner@db/forecasts tracker db roles --apply
+    Example: tracker db roles | psql -U postgres -d forecasts
     """
     from tracker.services.database import roles as team_roles
 

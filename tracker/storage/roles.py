@@ -28,7 +28,7 @@ def roles_sql(database: str) -> str:
         "    END IF;"
         for role in ROLES
     )
-    return f"""-- tracker roles for database {database}: run as the owner of its tables.
+    return f"""-- tracker roles for database {database}; run as a superuser (to create roles).
 DO $$
 BEGIN
 {creates}
