@@ -192,3 +192,20 @@ def test_an_analyst_may_record_a_reports_own_forecast_but_not_through_a_colleagu
     forged = tracker("--db", team["analyst"], "forecast", "q", "65%", "--as", other)
     assert forged.exit_code == 1
     assert forged.stderr.startswith("error: Not allowed: on this team database")
+
+
+def test_a_temporary_table_cannot_stand_in_for_the_forecasters(team: dict[str, str]) -> None:
+    engine = sa.create_engine(team["analyst"])
+    with engine.begin() as connection, pytest.raises(sa.exc.DBAPIError, match="not as ani"):
+        connection.exec_driver_sql("CREATE TEMP TABLE forecaster (id int, name text)")
+        connection.exec_driver_sql(
+            "INSERT INTO pg_temp.forecaster SELECT id, session_user FROM public.forecaster "
+            "WHERE name = 'ani'"
+        )
+        connection.exec_driver_sql("CREATE TEMP TABLE source (forecaster_id int)")
+        connection.exec_driver_sql(
+            "INSERT INTO public.forecast (question_id, forecaster_id, made_at, recorded_at, "
+            "probabilities) SELECT 1, id, now(), now(), '{}' FROM public.forecaster "
+            "WHERE name = 'ani'"
+        )
+    engine.dispose()

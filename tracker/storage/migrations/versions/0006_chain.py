@@ -33,20 +33,20 @@ AUTHOR_COLUMN = {"question": "created_by", "resolution": "resolved_by", "source"
 
 PG_FUNCTIONS = (
     """
-    CREATE FUNCTION tracker_is_owner() RETURNS boolean LANGUAGE sql STABLE AS $$
+    CREATE FUNCTION tracker_is_owner(relation oid) RETURNS boolean LANGUAGE sql STABLE
+    SET search_path = {path} AS $$
         SELECT pg_has_role(
-            session_user,
-            (SELECT relowner FROM pg_class WHERE oid = 'forecast'::regclass),
-            'MEMBER'
+            session_user, (SELECT relowner FROM pg_class WHERE oid = relation), 'MEMBER'
         )
     $$
     """,
     """
-    CREATE FUNCTION tracker_forecast_by_session_user() RETURNS trigger LANGUAGE plpgsql AS $$
+    CREATE FUNCTION tracker_forecast_by_session_user() RETURNS trigger LANGUAGE plpgsql
+    SET search_path = {path} AS $$
     DECLARE
         who text;
     BEGIN
-        IF tracker_is_owner() THEN
+        IF tracker_is_owner(TG_RELID) THEN
             RETURN NEW;
         END IF;
         SELECT name INTO who FROM forecaster WHERE id = NEW.forecaster_id;
@@ -63,11 +63,12 @@ PG_FUNCTIONS = (
     END $$
     """,
     """
-    CREATE FUNCTION tracker_written_by_session_user() RETURNS trigger LANGUAGE plpgsql AS $$
+    CREATE FUNCTION tracker_written_by_session_user() RETURNS trigger LANGUAGE plpgsql
+    SET search_path = {path} AS $$
     DECLARE
         who text := to_jsonb(NEW) ->> TG_ARGV[0];
     BEGIN
-        IF who = session_user OR tracker_is_owner() THEN
+        IF who = session_user OR tracker_is_owner(TG_RELID) THEN
             RETURN NEW;
         END IF;
         RAISE EXCEPTION 'on this team database a % is recorded by your database user %, '
@@ -145,8 +146,12 @@ def upgrade() -> None:
         op.create_index(f"ix_{kind}_chain_seq", kind, ["chain_seq"], unique=True)
     if sqlite:
         return
+    # The functions look up tracker's own tables whatever the caller's search_path: a user's
+    # temporary table named `forecaster` must not stand in for the real one.
+    schema = bind.exec_driver_sql("SELECT quote_ident(current_schema())").scalar()
+    path = f"{schema}, pg_catalog, pg_temp"
     for function in PG_FUNCTIONS:
-        op.execute(function)
+        op.execute(function.replace("{path}", path))
     op.execute(
         "CREATE TRIGGER forecast_by_session_user BEFORE INSERT ON forecast "
         "FOR EACH ROW EXECUTE FUNCTION tracker_forecast_by_session_user()"
@@ -167,9 +172,9 @@ def downgrade() -> None:
         for name in (
             "tracker_written_by_session_user",
             "tracker_forecast_by_session_user",
-            "tracker_is_owner",
         ):
             op.execute(f"DROP FUNCTION {name}()")
+        op.execute("DROP FUNCTION tracker_is_owner(oid)")
     for kind in KINDS:
         op.drop_index(f"ix_{kind}_chain_seq", kind)
         # ALTER TABLE ... DROP COLUMN (SQLite 3.35+) keeps the append-only triggers, which
