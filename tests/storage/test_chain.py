@@ -235,3 +235,56 @@ def test_upgrading_a_database_chains_the_rows_already_there(ledger: str) -> None
     with engine.connect() as connection, pytest.raises(sa.exc.DBAPIError, match="append-only"):
         connection.exec_driver_sql("UPDATE forecast SET rationale = 'x'")  # still guarded
     engine.dispose()
+
+
+def test_a_refused_insert_inside_a_transaction_takes_no_place(any_url: str) -> None:
+    from datetime import date
+
+    from tracker.domain.model import OutcomeStatus, QuestionKind
+    from tracker.errors import ConflictError
+    from tracker.storage import ledger as store
+
+    with unit_of_work(any_url, write=True, now=AFTER_EXAMPLE) as session:
+        question = store.insert_question(
+            session,
+            slug="q",
+            title="Q",
+            criteria="C",
+            kind=QuestionKind.BINARY,
+            options=["yes", "no"],
+            deadline=date(2022, 6, 30),
+            opened_on=date(2022, 6, 1),
+            source_id=None,
+            quote=None,
+            notes=None,
+            tags=["a", "b"],
+            created_at=AFTER_EXAMPLE,
+            created_by="ani",
+        )
+        for attempt in range(2):
+            try:
+                store.insert_resolution(
+                    session,
+                    question_id=question.id,
+                    status=OutcomeStatus.OPTION,
+                    outcome="yes",
+                    occurred_on=date(2022, 6, 10),
+                    evidence=None,
+                    resolved_by="ani",
+                    recorded_at=AFTER_EXAMPLE,
+                    amends_id=None,
+                )
+            except ConflictError:
+                assert attempt == 1  # the second is refused, inside its savepoint
+        store.insert_forecast(
+            session,
+            question_id=question.id,
+            forecaster="ani",
+            made_at=AFTER_EXAMPLE,
+            recorded_at=AFTER_EXAMPLE,
+            probabilities={"yes": 0.6, "no": 0.4},
+            rationale=None,
+            input_text=None,
+        )
+    result = verify(url=any_url, now=AFTER_EXAMPLE)
+    assert result.intact and result.events == 4  # question, resolution, forecaster, forecast

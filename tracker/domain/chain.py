@@ -91,8 +91,11 @@ def _moment(value: object) -> str:
     if isinstance(value, str):  # SQLite hands times back as text, in UTC
         value = datetime.fromisoformat(value)
     assert isinstance(value, datetime), value
-    moment = value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-    return moment.replace(tzinfo=None).isoformat(timespec="microseconds") + "Z"
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    elif value.utcoffset():
+        value = value.astimezone(UTC)
+    return value.isoformat(timespec="microseconds")[:-6] + "Z"  # drop "+00:00"
 
 
 def _day(value: object) -> str:
@@ -104,23 +107,33 @@ def _day(value: object) -> str:
     return date.fromisoformat(value).isoformat()
 
 
+#: Each kind's keys in sorted order, so the JSON is canonical without sorting every time.
+_KEYS = {
+    kind: tuple(sorted(columns + (("tags",) if kind == "question" else ())))
+    for kind, columns in CONTENT.items()
+}
+_ENCODE = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+
+
 def canonical(kind: str, row: Mapping[str, object], tags: Iterable[str] = ()) -> str:
     """The content of one event as canonical JSON, the same whichever database it came from.
 
-    Times are UTC with microseconds, days ISO-8601; a missing column counts as null. A
-    question's tags are part of it, sorted.
+    Keys sorted, no spaces; times are UTC with microseconds, days ISO-8601; a missing column
+    counts as null. A question's tags are part of it, sorted.
     """
     content: dict[str, object] = {}
-    for name in CONTENT[kind]:
+    for name in _KEYS[kind]:
+        if name == "tags":
+            content[name] = sorted(set(tags))
+            continue
         value = row.get(name)
-        if value is not None and name in _MOMENTS:
-            value = _moment(value)
-        elif value is not None and name in _DAYS:
-            value = _day(value)
+        if value is not None:
+            if name in _MOMENTS:
+                value = _moment(value)
+            elif name in _DAYS:
+                value = _day(value)
         content[name] = value
-    if kind == "question":
-        content["tags"] = sorted(set(tags))
-    return json.dumps(content, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    return _ENCODE(content)
 
 
 def link(previous: str, seq: int, kind: str, content: str) -> str:

@@ -8,6 +8,7 @@ the row its id, its place and its hash, and moves the head on, all in the caller
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 from sqlmodel import Session
@@ -61,7 +62,7 @@ def next_ids(session: Session, table: sa.Table, count: int) -> list[int]:
     return [int(r[0]) for r in rows]
 
 
-def _catch_up_sequence(session: Session, table: sa.Table) -> None:
+def _catch_up_sequence(session: Session, table: str) -> None:
     """After rows were inserted with ids of their own (an import keeping numbers), move a
     PostgreSQL sequence past them so the next new row does not collide."""
     if _is_sqlite(session):
@@ -69,10 +70,57 @@ def _catch_up_sequence(session: Session, table: sa.Table) -> None:
     session.execute(
         sa.text(
             "SELECT setval(pg_get_serial_sequence(:t, 'id'), "
-            f"(SELECT max(id) FROM {table.name}))"  # the table name is one of ours
+            f"(SELECT max(id) FROM {table}))"  # the table name is one of ours
         ),
-        {"t": table.name},
+        {"t": table},
     )
+
+
+@dataclass
+class _Cursor:
+    """Where the chain stands inside one write transaction: read and locked once, written
+    back once when the transaction commits."""
+
+    transaction: object
+    head: Head
+    saved: Head
+    next_id: dict[str, int] = field(default_factory=dict)
+    explicit: set[str] = field(default_factory=set)
+
+
+def _cursor(session: Session) -> _Cursor:
+    transaction = session.get_transaction()
+    cursor = session.info.get("chain")
+    if transaction is None or cursor is None or cursor.transaction is not transaction:
+        head = lock_head(session)  # this begins the transaction if nothing else has
+        cursor = _Cursor(session.get_transaction(), head, head)
+        session.info["chain"] = cursor
+        if not sa.event.contains(session, "before_commit", _write_back):
+            sa.event.listen(session, "before_commit", _write_back)
+    return cursor
+
+
+def _write_back(session: Session) -> None:
+    """Before the transaction commits: move the stored head on, and PostgreSQL sequences past
+    ids that were kept from an import."""
+    cursor = session.info.get("chain")
+    if cursor is None or cursor.transaction is not session.get_transaction():
+        return
+    if cursor.head != cursor.saved:
+        save_head(session, cursor.head)
+        cursor.saved = cursor.head
+    for name in sorted(cursor.explicit):
+        _catch_up_sequence(session, name)
+    cursor.explicit.clear()
+
+
+def _take_ids(session: Session, cursor: _Cursor, table: sa.Table, count: int) -> list[int]:
+    if not _is_sqlite(session):
+        return next_ids(session, table, count)
+    if table.name not in cursor.next_id:
+        cursor.next_id[table.name] = next_ids(session, table, 1)[0]
+    start = cursor.next_id[table.name]
+    return list(range(start, start + count))
 
 
 def chained_insert(
@@ -84,35 +132,42 @@ def chained_insert(
     `tags`: a question's tags, which are part of its content.
     """
     kind = table.name
-    head = lock_head(session)
+    cursor = _cursor(session)
     explicit = values.get("id") is not None
     row = dict(values)
     if not explicit:
-        row["id"] = next_ids(session, table, 1)[0]
-    seq = head.seq + 1
-    digest = link(head.hash, seq, kind, canonical(kind, row, tags))
+        row["id"] = _take_ids(session, cursor, table, 1)[0]
+    new_id = int(str(row["id"]))
+    seq = cursor.head.seq + 1
+    digest = link(cursor.head.hash, seq, kind, canonical(kind, row, tags))
     session.execute(sa.insert(table).values(**row, chain_seq=seq, chain_hash=digest))
+    # Only once the row is in: a refused insert (inside a savepoint) takes no place.
+    cursor.head = Head(seq, digest)
+    if kind in cursor.next_id:
+        cursor.next_id[kind] = max(cursor.next_id[kind], new_id + 1)
     if explicit:
-        _catch_up_sequence(session, table)
-    save_head(session, Head(seq, digest))
-    return int(str(row["id"]))
+        cursor.explicit.add(kind)
+    return new_id
 
 
 def chain_rows(session: Session, table: sa.Table, rows: Sequence[dict[str, object]]) -> None:
     """Give many new rows of `table` their ids, places and hashes, in order (the bulk path);
-    the caller inserts them and the head has moved on to the last."""
+    the caller inserts them in the same transaction."""
+    if not rows:
+        return
     kind = table.name
-    head = lock_head(session)
-    ids = next_ids(session, table, len(rows))
-    previous, seq = head.hash, head.seq
+    cursor = _cursor(session)
+    ids = _take_ids(session, cursor, table, len(rows))
+    previous, seq = cursor.head.hash, cursor.head.seq
     for row, new_id in zip(rows, ids, strict=True):
         row["id"] = new_id
         seq += 1
         previous = link(previous, seq, kind, canonical(kind, row))
         row["chain_seq"] = seq
         row["chain_hash"] = previous
-    if rows:
-        save_head(session, Head(seq, previous))
+    cursor.head = Head(seq, previous)
+    if kind in cursor.next_id:
+        cursor.next_id[kind] = ids[-1] + 1
 
 
 # --- reading -----------------------------------------------------------------------------------
