@@ -13,6 +13,7 @@ from tracker.errors import InputError
 
 DEFAULT_DB_FILE = "forecasts.db"
 _URL = re.compile(r"^[a-z][a-z0-9+.-]*://", re.IGNORECASE)
+_ALMOST_URL = re.compile(r"^[a-z][a-z0-9+.-]*:?/+[^/@]*@", re.IGNORECASE)
 
 
 def database_url(option: str | None, environ: Mapping[str, str]) -> str:
@@ -26,6 +27,12 @@ def database_url(option: str | None, environ: Mapping[str, str]) -> str:
     value = option or environ.get("TRACKER_DB") or DEFAULT_DB_FILE
     if _URL.match(value):
         return value
+    if _ALMOST_URL.match(value):  # e.g. postgresql+psycopg//alice:secret@db/forecasts
+        shown = re.sub(r"(:)[^:/@]*@", r"\1***@", value)
+        raise InputError(
+            f"--db {shown} looks like a database URL without its '://'; write it as "
+            "scheme://user@host/database."
+        )
     return "sqlite:///" + str(Path(value).expanduser().absolute())
 
 
@@ -44,7 +51,7 @@ def redact_url(url: str) -> str:
     """Hide the password of a database URL, so it never appears in output or messages (in the
     user part, `user:secret@`, and as a query parameter, `?password=secret`)."""
     url = re.sub(r"(://[^:/@?]*:).*@", r"\1***@", url)
-    return re.sub(r"([?&](?:password|passwd|pwd)=)[^&]*", r"\1***", url, flags=re.IGNORECASE)
+    return re.sub(r"([?&][^=&]*(?:pass|pwd)[^=&]*=)[^&]*", r"\1***", url, flags=re.IGNORECASE)
 
 
 def database_user(url: str, environ: Mapping[str, str]) -> str | None:

@@ -201,3 +201,16 @@ def test_a_backup_taken_while_others_write_is_consistent(
     assert writer.wait() == 0
     assert counts == sorted(counts)  # each copy is a moment of the record, later than the last
     assert len(set(counts)) > 1, counts  # the copies were taken while the writer wrote
+
+
+def test_a_new_name_used_by_many_at_once_is_created_once(any_url: str) -> None:
+    _add_question(any_url, "fresh")
+    per_process = [
+        [["--db", any_url, "forecast", "fresh", f"{10 + n}%", "--as", "newcomer"]]
+        for n in range(WRITERS)
+    ]
+    outcomes = [outcome[0] for outcome in _run_together(per_process)]
+    assert outcomes == [(0, "")] * WRITERS
+    assert _scalar(any_url, "SELECT count(*) FROM forecaster WHERE name = 'newcomer'") == 1
+    assert _scalar(any_url, "SELECT count(*) FROM forecast") == WRITERS
+    assert verify(url=any_url, now=NOW).intact

@@ -23,7 +23,7 @@ def test_verify_says_the_chain_holds(tracker: Tracker) -> None:
     assert result.stdout.startswith("Chain intact: 65 events, head 65:")
     data = json.loads(tracker("db", "verify", "--json").stdout)
     assert data["intact"] is True and data["events"] == 65 and data["findings"] == []
-    pinned = tracker("db", "verify", "--head", data["head"][:20])
+    pinned = tracker("db", "verify", "--head", data["head"][:40])
     assert pinned.exit_code == 0
     assert "it holds the published head" in pinned.stdout
 
@@ -75,3 +75,17 @@ def test_roles_are_for_postgresql(tracker: Tracker) -> None:
     assert result.exit_code == 1
     assert result.stderr.startswith("error: Roles are for a team's PostgreSQL database")
     assert len(result.stderr.splitlines()) == 1
+
+
+def test_a_mistyped_url_does_not_show_its_password(tracker: Tracker) -> None:
+    for mistyped in ("postgresql+psycopg//alice:S3CRET@db/forecasts", "postgresql:/a:S3CRET@db/f"):
+        result = tracker("--db", mistyped, "list")
+        assert result.exit_code == 1
+        assert "looks like a database URL without its '://'" in result.stderr
+        assert "S3CRET" not in result.stderr
+
+
+def test_every_password_parameter_is_hidden(tracker: Tracker) -> None:
+    url = "postgresql+psycopg://alice@db/forecasts?sslpassword=S3CRET&password=S3CRET&x=1"
+    shown = tracker("--db", url, "db", "path").stdout
+    assert shown == "postgresql+psycopg://alice@db/forecasts?sslpassword=***&password=***&x=1\n"

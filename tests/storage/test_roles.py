@@ -1,14 +1,21 @@
-"""Who may do what on a team's PostgreSQL database, enforced by the database itself."""
+"""Who may do what on a team's PostgreSQL database, enforced by the database itself.
+
+The people here connect as their own database users and work on the real clock: on a team
+database, a recorded-at time is the server's.
+"""
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
 
 from tests.conftest import AFTER_EXAMPLE_ENV, EXAMPLE, Run
+from tracker.storage.roles import role_names
 
 Tracker = Callable[..., Run]
 
@@ -18,22 +25,24 @@ def team(
     pg_url: str, tracker: Tracker, monkeypatch: pytest.MonkeyPatch
 ) -> Iterator[dict[str, str]]:
     """The example on a team database with the roles applied, and one login per role:
-    {"owner": url, "analyst": url, "other": url, "resolver": url, "reviewer": url}."""
+    {"owner": url, "analyst": url, "other": url, "resolver": url, "reviewer": url, and each
+    person's name as "analyst_name", ...}."""
     monkeypatch.delenv("TRACKER_USER")  # on PostgreSQL the name is the database user's
-    assert (
-        tracker(
-            "--db", pg_url, "import", str(EXAMPLE), env={**AFTER_EXAMPLE_ENV, "TRACKER_USER": "ani"}
-        ).exit_code
-        == 0
+    monkeypatch.delenv("TRACKER_NOW")  # and the time the server's
+    imported = tracker(
+        "--db", pg_url, "import", str(EXAMPLE), env={**AFTER_EXAMPLE_ENV, "TRACKER_USER": "ani"}
     )
+    assert imported.exit_code == 0, imported.stderr
     applied = tracker("--db", pg_url, "db", "roles", "--apply")
     assert applied.exit_code == 0, applied.stderr
+    database = pg_url.rsplit("/", 1)[1]
+    roles = role_names(database)
     suffix = uuid.uuid4().hex[:8]
     people = {
-        "analyst": ("tracker_analyst", f"alice_{suffix}"),
-        "other": ("tracker_analyst", f"bob_{suffix}"),
-        "resolver": ("tracker_resolver", f"rita_{suffix}"),
-        "reviewer": ("tracker_reviewer", f"vera_{suffix}"),
+        "analyst": (roles["analyst"], f"alice_{suffix}"),
+        "other": (roles["analyst"], f"bob_{suffix}"),
+        "resolver": (roles["resolver"], f"rita_{suffix}"),
+        "reviewer": (roles["reviewer"], f"vera_{suffix}"),
     }
     admin = sa.create_engine(pg_url, isolation_level="AUTOCOMMIT")
     with admin.connect() as connection:
@@ -42,22 +51,43 @@ def team(
             connection.exec_driver_sql(f"GRANT {role} TO {login}")
     base, rest = pg_url.split("://", 1)
     host_and_db = rest.split("@", 1)[1]
-    urls = {"owner": pg_url}
+    urls = {"owner": pg_url, "database": database}
     for key, (_role, login) in people.items():
         urls[key] = f"{base}://{login}@{host_and_db}"
         urls[key + "_name"] = login
     try:
         yield urls
     finally:
+        logins = [login for _role, login in people.values()]
         with admin.connect() as connection:
             connection.exec_driver_sql(
                 "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
                 "WHERE usename = ANY(%(names)s)",
-                {"names": [login for _role, login in people.values()]},
+                {"names": logins},
             )
-            for _role, login in people.values():  # they own nothing and hold no grants
-                connection.exec_driver_sql(f"DROP ROLE {login}")
+            groups = ", ".join(roles.values())
+            connection.exec_driver_sql(f"DROP OWNED BY {groups}")  # their grants, here
+            for name in [*logins, *roles.values()]:
+                connection.exec_driver_sql(f"DROP ROLE {name}")
         admin.dispose()
+
+
+def _today() -> str:
+    return datetime.now(UTC).date().isoformat()
+
+
+def _open_question(tracker: Tracker, team: dict[str, str], slug: str = "q") -> None:
+    added = tracker("--db", team["owner"], "add", "Open", "-c", "C", "-d", "+1m", "--slug", slug)
+    assert added.exit_code == 0, added.stderr
+
+
+def _sql(url: str, statement: str) -> None:
+    engine = sa.create_engine(url)
+    try:
+        with engine.begin() as connection:
+            connection.exec_driver_sql(statement)
+    finally:
+        engine.dispose()
 
 
 def test_roles_sql_is_printed_and_applying_it_twice_changes_nothing(
@@ -65,11 +95,21 @@ def test_roles_sql_is_printed_and_applying_it_twice_changes_nothing(
 ) -> None:
     printed = tracker("--db", team["owner"], "db", "roles")
     assert printed.exit_code == 0
-    assert "GRANT INSERT ON resolution TO tracker_resolver;" in printed.stdout
-    grants = [line for line in printed.stdout.splitlines() if line.startswith("GRANT")]
-    assert not [g for g in grants if "DELETE" in g or ("UPDATE" in g and "forecast " in g)]
+    roles = role_names(team["database"])
+    assert f'GRANT INSERT ON resolution TO "{roles["resolver"]}";' in printed.stdout
+    grants = [line for line in printed.stdout.splitlines() if line.startswith("GRANT ")]
+    writes = [g.split(" ON ")[0] for g in grants if " ON " in g and "SELECT" not in g]
+    # Only inserts, one column of a source (its forecaster, named once), and sequences.
+    assert sorted(set(writes)) == [
+        "GRANT CONNECT",
+        "GRANT INSERT",
+        "GRANT UPDATE (forecaster_id)",
+        "GRANT USAGE",
+    ]
+    assert not [g for g in grants if "DELETE" in g or "TRUNCATE" in g or "ALL PRIVILEGES" in g]
     again = tracker("--db", team["owner"], "db", "roles", "--apply")
     assert again.exit_code == 0, again.stderr
+    assert again.stdout == f"Applied the roles {', '.join(roles.values())}.\n"
 
 
 def test_an_analyst_records_their_own_forecasts_named_by_the_database(
@@ -81,39 +121,66 @@ def test_an_analyst_records_their_own_forecasts_named_by_the_database(
     assert added.exit_code == 0, added.stderr
     forecast = tracker("--db", team["analyst"], "forecast", "q", "70%")
     assert forecast.exit_code == 0, forecast.stderr
-    shown = tracker("--db", team["reviewer"], "show", "q", "--json")
-    import json
-
-    names = [f["forecaster"] for f in json.loads(shown.stdout)["forecasts"]]
-    assert team["analyst_name"] in names
+    shown = json.loads(tracker("--db", team["reviewer"], "show", "q", "--json").stdout)
+    assert [f["forecaster"] for f in shown["forecasts"]] == [team["analyst_name"]]
+    assert tracker("--db", team["reviewer"], "db", "verify").exit_code == 0
 
 
 def test_an_analyst_cannot_forge_another_analysts_forecast(
     team: dict[str, str], tracker: Tracker
 ) -> None:
-    tracker("--db", team["owner"], "add", "Open", "-c", "C", "-d", "+1m", "--slug", "q")
+    _open_question(tracker, team)
     forged = tracker("--db", team["analyst"], "forecast", "q", "70%", "--as", team["other_name"])
     assert forged.exit_code == 1
     assert forged.stderr.startswith("error: Not allowed: on this team database you record")
     assert len(forged.stderr.splitlines()) == 1
-    # Nor with raw SQL, naming another forecaster's id.
-    engine = sa.create_engine(team["analyst"])
-    with engine.begin() as connection, pytest.raises(sa.exc.DBAPIError, match="not as ani"):
-        connection.exec_driver_sql(
-            "INSERT INTO forecast (question_id, forecaster_id, made_at, recorded_at, "
-            "probabilities) SELECT 1, id, now(), now(), '{}' FROM forecaster WHERE name = 'ani'"
-        )
-    engine.dispose()
+    imported = tracker("--db", team["analyst"], "forecast", "q", "70%", "--as", "ani")
+    assert imported.exit_code == 1 and "not as ani" in imported.stderr
+
+
+def test_an_analyst_cannot_backdate_or_forecast_a_resolved_question(
+    team: dict[str, str], tracker: Tracker
+) -> None:
+    """Through tracker's own storage code (the chain done right), as the reviewer of the
+    change did: only the database's checks stand in the way."""
+    from tracker.errors import NotAllowedError
+    from tracker.services.workspace import unit_of_work
+    from tracker.storage import ledger as store
+
+    _open_question(tracker, team)
+    now = datetime.now(UTC)
+    backdated = datetime(2021, 12, 1, tzinfo=UTC)
+    attempts = [("q", backdated, "server's time"), (3, now, "is resolved")]  # #3: resolved
+    for ref, recorded, message in attempts:
+        with (
+            pytest.raises(NotAllowedError, match=message),
+            unit_of_work(team["analyst"], write=True, now=now) as session,
+        ):
+            question = store.get_question(session, ref)
+            store.insert_forecast(
+                session,
+                question_id=question.id,
+                forecaster=team["analyst_name"],
+                made_at=recorded,
+                recorded_at=recorded,
+                probabilities={"yes": 1.0, "no": 0.0},
+                rationale=None,
+                input_text=None,
+            )
+    later = {"TRACKER_NOW": (now + timedelta(days=2)).isoformat()}  # a clock two days ahead
+    pinned = tracker("--db", team["analyst"], "forecast", "q", "70%", env=later)
+    assert pinned.exit_code == 1
+    assert "recorded at the server's time" in pinned.stderr
 
 
 def test_an_analyst_cannot_resolve_and_a_resolver_can(
     team: dict[str, str], tracker: Tracker
 ) -> None:
-    tracker("--db", team["owner"], "add", "Open", "-c", "C", "-d", "+1m", "--slug", "q")
-    refused = tracker("--db", team["analyst"], "resolve", "q", "yes", "--on", "2021-11-29")
+    _open_question(tracker, team)
+    refused = tracker("--db", team["analyst"], "resolve", "q", "yes", "--on", _today())
     assert refused.exit_code == 1
     assert refused.stderr.startswith("error: Not allowed: permission denied for table resolution")
-    resolved = tracker("--db", team["resolver"], "resolve", "q", "yes", "--on", "2021-11-29")
+    resolved = tracker("--db", team["resolver"], "resolve", "q", "yes", "--on", _today())
     assert resolved.exit_code == 0, resolved.stderr
 
 
@@ -122,76 +189,97 @@ def test_an_analyst_cannot_resolve_and_a_resolver_can(
     [
         "UPDATE forecast SET probabilities = '{}'",
         "DELETE FROM forecast",
+        "TRUNCATE forecast CASCADE",
         "UPDATE resolution SET outcome = NULL",
         "DELETE FROM resolution",
         "UPDATE question SET criteria = 'x'",
-        "DELETE FROM chain_head",
+        "DELETE FROM question_tag",
+        "UPDATE source SET title = 'x'",
+        "UPDATE forecaster SET name = 'x'",
+        "SELECT setval(pg_get_serial_sequence('question', 'id'), 1)",
     ],
 )
 def test_no_role_can_update_or_delete_history(team: dict[str, str], statement: str) -> None:
-    for who in ("analyst", "resolver"):
-        engine = sa.create_engine(team[who])
-        with (
-            engine.begin() as connection,
-            pytest.raises(sa.exc.ProgrammingError, match="permission denied"),
-        ):
-            connection.exec_driver_sql(statement)
-        engine.dispose()
+    for who in ("analyst", "resolver", "reviewer"):
+        with pytest.raises(sa.exc.ProgrammingError, match="permission denied"):
+            _sql(team[who], statement)
 
 
 def test_a_reviewer_reads_but_cannot_write(team: dict[str, str], tracker: Tracker) -> None:
-    tracker("--db", team["owner"], "add", "Open", "-c", "C", "-d", "+1m", "--slug", "q")
+    _open_question(tracker, team)
     assert tracker("--db", team["reviewer"], "list", "--json").exit_code == 0
     assert tracker("--db", team["reviewer"], "score", "--json").exit_code == 0
     assert tracker("--db", team["reviewer"], "db", "verify").exit_code == 0
     for args in (
         ["add", "Reviewer question", "-c", "C", "-d", "+1m"],
         ["forecast", "q", "40%"],
-        ["resolve", "q", "yes", "--on", "2021-11-29"],
+        ["resolve", "q", "yes", "--on", _today()],
     ):
         result = tracker("--db", team["reviewer"], *args)
         assert result.exit_code == 1, args
         assert result.stderr.startswith("error: Not allowed: "), result.stderr
+        assert len(result.stderr.splitlines()) == 1
 
 
-def test_an_analyst_may_record_a_reports_own_forecast_but_not_through_a_colleagues_login(
+def test_a_report_speaks_only_through_the_analyst_who_named_it(
     team: dict[str, str], tracker: Tracker
 ) -> None:
-    tracker("--db", team["owner"], "add", "Open", "-c", "C", "-d", "+1m", "--slug", "q")
+    _open_question(tracker, team)
+
+    def add_source(who: str, title: str, forecaster: str) -> Run:
+        return tracker(
+            "--db",
+            team[who],
+            "source",
+            "add",
+            "--title",
+            title,
+            "--forecaster",
+            forecaster,
+            "--url",
+            f"https://example.org/{title}",
+        )
+
     report = "Think Tank (Institute)"
-    added = tracker(
-        "--db",
-        team["analyst"],
-        "source",
-        "add",
-        "--title",
-        "Brief",
-        "--forecaster",
-        report,
-        "--url",
-        "https://example.org/brief",
-    )
-    assert added.exit_code == 0, added.stderr
+    assert add_source("analyst", "brief", report).exit_code == 0
     implied = tracker("--db", team["analyst"], "forecast", "q", "65%", "--as", report)
     assert implied.exit_code == 0, implied.stderr
-    # A source that speaks through a colleague's login does not open a way to forge them.
-    other = team["other_name"]
-    second = tracker(
-        "--db",
-        team["analyst"],
-        "source",
-        "add",
-        "--title",
-        "Other",
-        "--forecaster",
-        other,
-        "--url",
-        "https://example.org/other",
+    # Another analyst cannot speak for it, nor name it for a source of their own.
+    assert tracker("--db", team["other"], "forecast", "q", "65%", "--as", report).exit_code == 1
+    assert add_source("other", "again", report).exit_code == 1
+    # Nobody can name a forecaster with a record of their own, or a colleague's login.
+    for name in ("ani", team["other_name"]):
+        refused = add_source("analyst", f"as-{name}", name)
+        assert refused.exit_code == 1
+        assert refused.stderr.startswith("error: Not allowed: a source may only name")
+    # Nor attach one to someone else's source behind tracker's back.
+    plain = tracker(
+        "--db", team["analyst"], "source", "add", "--title", "p", "--url", "https://example.org/p"
     )
-    assert second.exit_code == 0, second.stderr
-    forged = tracker("--db", team["analyst"], "forecast", "q", "65%", "--as", other)
-    assert forged.exit_code == 1
-    assert forged.stderr.startswith("error: Not allowed: on this team database")
+    assert plain.exit_code == 0, plain.stderr
+    with pytest.raises(sa.exc.DBAPIError, match="only the analyst who added source"):
+        _sql(
+            team["other"],
+            "UPDATE source SET forecaster_id = (SELECT id FROM forecaster WHERE name = 'ani') "
+            "WHERE url = 'https://example.org/p'",
+        )
+
+
+def test_tags_come_only_with_their_question(team: dict[str, str]) -> None:
+    with pytest.raises(sa.exc.DBAPIError, match="tags are recorded with their question"):
+        _sql(team["analyst"], "INSERT INTO question_tag (question_id, tag) VALUES (1, 'x')")
+
+
+def test_every_row_takes_the_next_place_in_the_chain(team: dict[str, str]) -> None:
+    insert = (
+        "INSERT INTO forecaster (name, created_at, chain_seq, chain_hash) "
+        "VALUES ('x', now(), {seq}, {digest})"
+    )
+    for seq, digest in (("NULL", "NULL"), ("1", f"'{'a' * 64}'"), ("1000", f"'{'a' * 64}'")):
+        with pytest.raises(sa.exc.DBAPIError, match=r"tamper-evident chain|must take place"):
+            _sql(team["owner"], insert.format(seq=seq, digest=digest))
+    with pytest.raises(sa.exc.DBAPIError, match="cannot be truncated"):
+        _sql(team["owner"], "TRUNCATE forecast, resolution")
 
 
 def test_a_temporary_table_cannot_stand_in_for_the_forecasters(team: dict[str, str]) -> None:
@@ -205,7 +293,8 @@ def test_a_temporary_table_cannot_stand_in_for_the_forecasters(team: dict[str, s
         connection.exec_driver_sql("CREATE TEMP TABLE source (forecaster_id int)")
         connection.exec_driver_sql(
             "INSERT INTO public.forecast (question_id, forecaster_id, made_at, recorded_at, "
-            "probabilities) SELECT 1, id, now(), now(), '{}' FROM public.forecaster "
-            "WHERE name = 'ani'"
+            "probabilities, chain_seq, chain_hash) SELECT 1, id, now(), now(), '{}', "
+            "(SELECT max(chain_seq) + 1 FROM public.resolution), repeat('a', 64) "
+            "FROM public.forecaster WHERE name = 'ani'"
         )
     engine.dispose()

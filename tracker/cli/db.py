@@ -165,19 +165,20 @@ def roles(
         help="Run the SQL on the database (connected as a superuser: creating roles needs one).",
     ),
 ) -> None:
-    """Print (or apply) the SQL of the team roles on PostgreSQL: analyst, resolver, reviewer.
+    """Print (or apply) the SQL of the team roles on PostgreSQL: reviewer, analyst, resolver.
 
-    reviewer reads; analyst also adds sources and questions and records forecasts under the
-    connected database user; resolver also resolves. Nobody may update or delete history.
-    Give a person a role with: GRANT tracker_analyst TO alice;
+    The roles are named after the database (forecasts_reviewer, forecasts_analyst,
+    forecasts_resolver). reviewer reads; analyst also adds sources and questions and records
+    forecasts as the connected database user; resolver also resolves. Nobody may update or
+    delete history. Give a person a role with: GRANT forecasts_analyst TO alice;
 
     Example: tracker db roles | psql -U postgres -d forecasts
     """
     from tracker.services.database import roles as team_roles
 
     s = settings(ctx)
-    sql = team_roles(url=s.url, now=s.now(), apply=apply)
+    sql, names = team_roles(url=s.url, now=s.now(), apply=apply)
     if apply:
-        console.say("Applied the roles tracker_reviewer, tracker_analyst, tracker_resolver.")
+        console.say(f"Applied the roles {', '.join(names)}.")
     else:
         console.emit_text([sql])

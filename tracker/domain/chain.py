@@ -18,6 +18,7 @@ import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
+from itertools import groupby
 
 VERSION = "tracker-chain-v1"
 GENESIS = "0" * 64
@@ -154,11 +155,12 @@ class Head:
 
 
 GENESIS_HEAD = Head(0, GENESIS)
-_HEAD = re.compile(r"^(\d+):([0-9a-f]{12,64})$")
+_HEAD = re.compile(r"^(\d+):([0-9a-f]{32,64})$")
 
 
 def parse_head(text: str) -> Head:
-    """Read a published head, `SEQ:HASH` (the hash may be shortened to 12 hex digits or more).
+    """Read a published head, `SEQ:HASH` (the hash may be shortened to 32 hex digits or more:
+    fewer would make a forged record that matches it feasible to compute).
 
     Raises ValueError with a message for the user.
     """
@@ -166,7 +168,7 @@ def parse_head(text: str) -> Head:
     if not match:
         raise ValueError(
             f"{text!r} is not a chain head: give SEQ:HASH as a review prints it, e.g. "
-            "1204:3fa9c1e2b7d4 (at least 12 hex digits)."
+            "1204:3fa9c1e2b7d4... (at least 32 of its 64 hex digits)."
         )
     return Head(int(match.group(1)), match.group(2))
 
@@ -199,7 +201,6 @@ class Verification:
 
     events: int = 0
     head: Head = GENESIS_HEAD
-    stored_head: Head | None = None
     findings: list[Finding] = field(default_factory=list)
     pinned: Head | None = None
     pinned_ok: bool | None = None
@@ -217,62 +218,83 @@ def verify(
     events: Iterable[Event],
     *,
     unchained: Sequence[Event] = (),
-    stored_head: Head | None,
     pinned: Head | None = None,
 ) -> Verification:
     """Recompute the chain from `events` (in seq order) and say what does not hold.
 
-    `unchained`: rows with no place in the chain (written behind tracker's back).
-    `stored_head`: the head tracker recorded with its last write. `pinned`: a head published
-    earlier (e.g. in a review), which the record must still contain.
+    `unchained`: rows with no place in the chain (written behind tracker's back). `pinned`: a
+    head published earlier (e.g. in a review), which the record must still hold. When two rows
+    claim one place, the one whose hash follows from the chain is taken as the genuine one.
     """
-    result = Verification(stored_head=stored_head, pinned=pinned)
+    result = Verification(pinned=pinned)
     previous = GENESIS
     expected = 1
     last_seq = 0
-    hashes_at_pin: str | None = None
+    linked = True  # whether `previous` is the hash of the event in place expected - 1
+    hash_at_pin: str | None = None
     broken_before_pin = False
-    for event in events:
-        assert event.seq is not None and event.hash is not None
-        result.events += 1
-        if event.seq < expected:  # a second event claims an earlier place
-            result.findings.append(
-                Finding(
-                    "inserted",
-                    f"{describe(event.kind, event.row_id)} claims place {event.seq} in the "
-                    "chain, which another event holds: it was inserted behind tracker's back.",
-                    event.seq,
-                    event.kind,
-                    event.row_id,
+
+    def note(finding: Finding) -> None:
+        nonlocal broken_before_pin
+        result.findings.append(finding)
+        place = finding.seq if finding.seq is not None else expected
+        if pinned is not None and place <= pinned.seq:
+            broken_before_pin = True
+
+    for seq, group in groupby(events, key=lambda e: e.seq):
+        claimants = list(group)
+        assert seq is not None
+        result.events += len(claimants)
+        if seq > expected:
+            note(_removed(expected, seq - 1))
+            linked = False
+        follows = [
+            e
+            for e in claimants
+            if linked and e.hash is not None and link(previous, seq, e.kind, e.content) == e.hash
+        ]
+        genuine = follows[0] if follows else claimants[0]
+        for other in claimants:
+            if other is not genuine:
+                note(
+                    Finding(
+                        "inserted",
+                        f"{describe(other.kind, other.row_id)} claims place {seq} in the chain, "
+                        f"which {describe(genuine.kind, genuine.row_id)} holds: it was inserted "
+                        "behind tracker's back.",
+                        seq,
+                        other.kind,
+                        other.row_id,
+                    )
                 )
-            )
-            if pinned is not None and event.seq <= pinned.seq:
-                broken_before_pin = True
-            continue
-        gap = event.seq > expected
-        if gap:
-            result.findings.append(_removed(expected, event.seq - 1))
-            if pinned is not None and expected <= pinned.seq:
-                broken_before_pin = True
-        computed = link(previous, event.seq, event.kind, event.content)
-        if computed != event.hash and not gap:
-            result.findings.append(
+        if linked and not follows:
+            note(
                 Finding(
                     "changed",
-                    f"event {event.seq}, {describe(event.kind, event.row_id)}, was changed "
-                    "after it was recorded (its content no longer matches its hash).",
-                    event.seq,
-                    event.kind,
-                    event.row_id,
+                    f"event {seq}, {describe(genuine.kind, genuine.row_id)}, was changed after "
+                    "it was recorded (its content no longer matches its hash).",
+                    seq,
+                    genuine.kind,
+                    genuine.row_id,
                 )
             )
-            if pinned is not None and event.seq <= pinned.seq:
-                broken_before_pin = True
-        previous = event.hash
-        expected = event.seq + 1
-        last_seq = event.seq
-        if pinned is not None and event.seq == pinned.seq:
-            hashes_at_pin = event.hash
+        elif genuine.hash is None:  # after a gap, a row whose hash was taken away
+            note(
+                Finding(
+                    "changed",
+                    f"event {seq}, {describe(genuine.kind, genuine.row_id)}, has lost its hash.",
+                    seq,
+                    genuine.kind,
+                    genuine.row_id,
+                )
+            )
+        # Go on from the stored hash, so one edit is reported once, not at every later event.
+        linked = genuine.hash is not None
+        previous = genuine.hash or GENESIS
+        expected = seq + 1
+        last_seq = seq
+        if pinned is not None and seq == pinned.seq:
+            hash_at_pin = genuine.hash
     result.head = Head(last_seq, previous)
     for event in unchained:
         result.findings.append(
@@ -285,23 +307,10 @@ def verify(
                 event.row_id,
             )
         )
-    if stored_head is not None:
-        if stored_head.seq > last_seq:
-            result.findings.append(_removed(last_seq + 1, stored_head.seq))
-        elif stored_head.seq < last_seq:
-            result.findings.append(
-                Finding(
-                    "inserted",
-                    f"events {stored_head.seq + 1}-{last_seq} come after the last event "
-                    f"tracker recorded ({stored_head.seq}): they were appended behind "
-                    "tracker's back.",
-                    stored_head.seq + 1,
-                )
-            )
     if pinned is not None:
         result.pinned_ok = (
-            hashes_at_pin is not None
-            and hashes_at_pin.startswith(pinned.hash)
+            hash_at_pin is not None
+            and hash_at_pin.startswith(pinned.hash)
             and not broken_before_pin
         )
     return result

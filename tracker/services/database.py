@@ -11,7 +11,7 @@ from tracker.errors import InputError
 from tracker.services.workspace import unit_of_work
 from tracker.storage.chain import chained_events, read_head, unchained_events
 from tracker.storage.database import SchemaState, backup_sqlite, schema_state, upgrade_database
-from tracker.storage.roles import database_name, roles_sql
+from tracker.storage.roles import database_name, role_names, roles_sql
 
 
 def database_status(*, url: str) -> SchemaState:
@@ -39,26 +39,33 @@ def verify(*, url: str, now: datetime, pinned: str | None = None) -> Verificatio
         except ValueError as exc:
             raise InputError(str(exc)) from None
     with unit_of_work(url, write=False, now=now) as session:
+        # One snapshot for every table, so a write made meanwhile cannot look like a gap.
+        if session.get_bind().dialect.name != "sqlite":
+            session.connection(
+                execution_options={
+                    "isolation_level": "REPEATABLE READ",
+                    "postgresql_readonly": True,
+                }
+            )
         return verify_events(
-            chained_events(session),
-            unchained=unchained_events(session),
-            stored_head=read_head(session),
-            pinned=head,
+            chained_events(session), unchained=unchained_events(session), pinned=head
         )
 
 
-def record_head(*, url: str, now: datetime) -> Head | None:
+def record_head(*, url: str, now: datetime) -> Head:
     """The head of the record's chain: publishing it pins everything recorded so far."""
     with unit_of_work(url, write=False, now=now) as session:
         return read_head(session)
 
 
-def roles(*, url: str, now: datetime, apply: bool) -> str:
-    """The SQL of the team roles for the PostgreSQL database at `url`; `apply` runs it."""
-    sql = roles_sql(database_name(url))
+def roles(*, url: str, now: datetime, apply: bool) -> tuple[str, list[str]]:
+    """The SQL of the team roles for the PostgreSQL database at `url` and the roles' names
+    (reviewer, analyst, resolver); `apply` runs it."""
+    database = database_name(url)
+    sql = roles_sql(database)
     if apply:
         from tracker.storage.roles import apply_roles
 
         with unit_of_work(url, write=True, now=now) as session:
             apply_roles(session.connection(), sql)
-    return sql
+    return sql, list(role_names(database).values())

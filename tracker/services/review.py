@@ -460,9 +460,8 @@ def _follow_up(
     return FollowUp(overdue, due_soon, stale, single, due_within_days, stale_after_days)
 
 
-def _record_head(session: Session) -> str | None:
-    head = read_head(session)
-    return None if head is None else str(head)
+def _record_head(session: Session) -> str:
+    return str(read_head(session))
 
 
 def build_review(

@@ -13,11 +13,17 @@ from dataclasses import dataclass, field
 import sqlalchemy as sa
 from sqlmodel import Session
 
-from tracker.domain.chain import CONTENT, KINDS, Event, Head, canonical, link, merge
-from tracker.errors import DatabaseError
-from tracker.storage.tables import ChainHeadRow
+from tracker.domain.chain import (
+    CONTENT,
+    GENESIS_HEAD,
+    KINDS,
+    Event,
+    Head,
+    canonical,
+    link,
+    merge,
+)
 
-H = ChainHeadRow.__table__  # type: ignore[attr-defined]
 BATCH = 5_000
 
 
@@ -25,26 +31,32 @@ def _is_sqlite(session: Session) -> bool:
     return session.get_bind().dialect.name == "sqlite"
 
 
+#: The advisory lock PostgreSQL writers take before reading the head (migration 0006's
+#: triggers take it too, so no row can take a place out of turn).
+CHAIN_LOCK = 7_412_093
+
+_HEAD_SQL = " UNION ALL ".join(
+    f"SELECT * FROM (SELECT chain_seq, chain_hash FROM {kind} WHERE chain_seq IS NOT NULL "
+    "ORDER BY chain_seq DESC LIMIT 1) AS last_" + kind
+    for kind in KINDS
+)
+
+
+def read_head(session: Session) -> Head:
+    """The event in the last place of the chain (place 0 with the genesis hash when empty)."""
+    rows = session.connection().exec_driver_sql(_HEAD_SQL).all()
+    if not rows:
+        return GENESIS_HEAD
+    seq, digest = max(rows, key=lambda r: int(r[0]))
+    return Head(int(seq), str(digest))
+
+
 def lock_head(session: Session) -> Head:
-    """Read the chain head, locking it until the transaction ends (PostgreSQL: FOR UPDATE;
-    SQLite writers hold the database's write lock from BEGIN IMMEDIATE)."""
-    query = sa.select(H.c.seq, H.c.hash).where(H.c.id == 1)
+    """Read the chain head, holding the writers' lock until the transaction ends (PostgreSQL:
+    an advisory lock; SQLite writers hold the database's write lock from BEGIN IMMEDIATE)."""
     if not _is_sqlite(session):
-        query = query.with_for_update()
-    row = session.execute(query).first()
-    if row is None:
-        raise DatabaseError("The database has no chain head; run: tracker db verify")
-    return Head(int(row[0]), str(row[1]))
-
-
-def read_head(session: Session) -> Head | None:
-    """The chain head as tracker last wrote it, without locking (None: no head row)."""
-    row = session.execute(sa.select(H.c.seq, H.c.hash).where(H.c.id == 1)).first()
-    return None if row is None else Head(int(row[0]), str(row[1]))
-
-
-def save_head(session: Session, head: Head) -> None:
-    session.execute(sa.update(H).where(H.c.id == 1).values(seq=head.seq, hash=head.hash))
+        session.execute(sa.text(f"SELECT pg_advisory_xact_lock({CHAIN_LOCK})"))
+    return read_head(session)
 
 
 def next_ids(session: Session, table: sa.Table, count: int) -> list[int]:
@@ -78,12 +90,10 @@ def _catch_up_sequence(session: Session, table: str) -> None:
 
 @dataclass
 class _Cursor:
-    """Where the chain stands inside one write transaction: read and locked once, written
-    back once when the transaction commits."""
+    """Where the chain stands inside one write transaction: locked and read once."""
 
     transaction: object
     head: Head
-    saved: Head
     next_id: dict[str, int] = field(default_factory=dict)
     explicit: set[str] = field(default_factory=set)
 
@@ -93,22 +103,24 @@ def _cursor(session: Session) -> _Cursor:
     cursor = session.info.get("chain")
     if transaction is None or cursor is None or cursor.transaction is not transaction:
         head = lock_head(session)  # this begins the transaction if nothing else has
-        cursor = _Cursor(session.get_transaction(), head, head)
+        cursor = _Cursor(session.get_transaction(), head)
         session.info["chain"] = cursor
         if not sa.event.contains(session, "before_commit", _write_back):
             sa.event.listen(session, "before_commit", _write_back)
     return cursor
 
 
+def take_turn(session: Session) -> None:
+    """Wait for this transaction's turn to write (before a check-then-insert, so two writers
+    cannot both find a name missing and both insert it)."""
+    _cursor(session)
+
+
 def _write_back(session: Session) -> None:
-    """Before the transaction commits: move the stored head on, and PostgreSQL sequences past
-    ids that were kept from an import."""
+    """Before the transaction commits: move PostgreSQL sequences past ids kept from an import."""
     cursor = session.info.get("chain")
     if cursor is None or cursor.transaction is not session.get_transaction():
         return
-    if cursor.head != cursor.saved:
-        save_head(session, cursor.head)
-        cursor.saved = cursor.head
     for name in sorted(cursor.explicit):
         _catch_up_sequence(session, name)
     cursor.explicit.clear()

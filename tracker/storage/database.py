@@ -206,8 +206,8 @@ def refused(exc: sa.exc.DBAPIError, url: str) -> DatabaseError | None:
     if getattr(original, "sqlstate", None) == "42501":  # PostgreSQL: insufficient privilege
         diag = getattr(original, "diag", None)
         message = getattr(diag, "message_primary", None) or str(original).splitlines()[0]
-        if message.endswith("table chain_head"):  # the first thing every write touches
-            message = "your database role may not write to this database"
+        if message.startswith("permission denied for sequence"):  # taking a new row's number
+            message = "your database role may not add to this record"
         return NotAllowedError(
             f"Not allowed: {message}. Your database role decides what you may record "
             "(analyst, resolver, reviewer: see docs/team.md)."

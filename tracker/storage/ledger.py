@@ -21,7 +21,7 @@ from tracker.domain.model import (
     Source,
 )
 from tracker.errors import ConflictError, NotFoundError
-from tracker.storage.chain import chain_rows, chained_insert
+from tracker.storage.chain import chain_rows, chained_insert, take_turn
 from tracker.storage.tables import (
     ForecasterRow,
     ForecastRow,
@@ -62,6 +62,7 @@ def dump_probabilities(probabilities: dict[str, float]) -> str:
 
 def forecaster_id(session: Session, name: str, *, now: datetime) -> int:
     """Return the id of forecaster `name`, creating the forecaster on first use."""
+    take_turn(session)
     found = session.execute(sa.select(P.c.id).where(P.c.name == name)).scalar()
     if found is not None:
         return int(found)

@@ -7,46 +7,68 @@ import sqlalchemy as sa
 from tracker.config import redact_url
 from tracker.errors import DatabaseError
 
-#: The group roles, from the least allowed; each is granted the one before it.
-ROLES = ("tracker_reviewer", "tracker_analyst", "tracker_resolver")
+#: The kinds of role, from the least allowed; each is granted the one before it.
+KINDS = ("reviewer", "analyst", "resolver")
+
+
+def role_names(database: str) -> dict[str, str]:
+    """The roles of one database, e.g. forecasts_analyst. PostgreSQL roles belong to the whole
+    server, so each team database has its own: an analyst of one is nothing on another."""
+    return {kind: f"{database}_{kind}" for kind in KINDS}
 
 
 def _quote(identifier: str) -> str:
     return '"' + identifier.replace('"', '""') + '"'
 
 
+def _literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
 def roles_sql(database: str) -> str:
-    """The SQL that creates the roles (if missing) and grants them their rights on `database`.
+    """The SQL that creates the roles of `database` (if missing) and grants them their rights.
 
     reviewer: read everything. analyst: also add sources and questions and record forecasts
     (the database checks they are the analyst's own). resolver: also resolve. Nobody is granted
-    UPDATE or DELETE on forecasts or resolutions. Running it again changes nothing.
+    UPDATE or DELETE on the record. Running it again changes nothing.
     """
+    names = role_names(database)
+    reviewer, analyst, resolver = (_quote(names[k]) for k in KINDS)
     creates = "\n".join(
-        f"    IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '{role}') THEN\n"
-        f"        CREATE ROLE {role} NOLOGIN;\n"
+        f"    IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = {_literal(name)}) THEN\n"
+        f"        CREATE ROLE {_quote(name)} NOLOGIN;\n"
         "    END IF;"
-        for role in ROLES
+        for name in names.values()
+    )
+    members = "\n".join(
+        "    IF NOT EXISTS (SELECT FROM pg_auth_members m\n"
+        "        JOIN pg_roles g ON g.oid = m.roleid JOIN pg_roles u ON u.oid = m.member\n"
+        f"        WHERE g.rolname = {_literal(group)} AND u.rolname = {_literal(member)}) THEN\n"
+        f"        GRANT {_quote(group)} TO {_quote(member)};\n"
+        "    END IF;"
+        for group, member in (
+            (names["reviewer"], names["analyst"]),
+            (names["analyst"], names["resolver"]),
+        )
     )
     return f"""-- tracker roles for database {database}; run as a superuser (to create roles).
 DO $$
 BEGIN
 {creates}
+{members}
 END $$;
-GRANT tracker_reviewer TO tracker_analyst;
-GRANT tracker_analyst TO tracker_resolver;
 REVOKE CREATE ON SCHEMA public FROM PUBLIC;
-GRANT CONNECT ON DATABASE {_quote(database)} TO tracker_reviewer;
-GRANT USAGE ON SCHEMA public TO tracker_reviewer;
+REVOKE CONNECT ON DATABASE {_quote(database)} FROM PUBLIC;
+GRANT CONNECT ON DATABASE {_quote(database)} TO {reviewer};
+GRANT USAGE ON SCHEMA public TO {reviewer};
 -- reviewer: reads everything, writes nothing.
-GRANT SELECT ON ALL TABLES IN SCHEMA public TO tracker_reviewer;
+GRANT SELECT ON ALL TABLES IN SCHEMA public TO {reviewer};
 -- analyst: sources, questions and their own forecasts; never UPDATE or DELETE history.
-GRANT INSERT ON source, forecaster, question, question_tag, forecast TO tracker_analyst;
-GRANT UPDATE (forecaster_id) ON source TO tracker_analyst;
-GRANT UPDATE ON chain_head TO tracker_analyst;
-GRANT USAGE, SELECT, UPDATE ON ALL SEQUENCES IN SCHEMA public TO tracker_analyst;
+GRANT INSERT ON source, forecaster, question, question_tag, forecast TO {analyst};
+GRANT UPDATE (forecaster_id) ON source TO {analyst};
+GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {analyst};
 -- resolver: also records outcomes.
-GRANT INSERT ON resolution TO tracker_resolver;
+GRANT INSERT ON resolution TO {resolver};
 """
 
 

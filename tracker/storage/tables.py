@@ -179,14 +179,4 @@ class ResolutionRow(SQLModel, table=True):
     chain_hash: str | None = _chain_hash()
 
 
-class ChainHeadRow(SQLModel, table=True):
-    """The chain's last event as tracker wrote it (one row, id 1); writers lock it in turn."""
-
-    __tablename__ = "chain_head"
-
-    id: int = Field(primary_key=True)
-    seq: int = Field(sa_column=sa.Column(sa.BigInteger(), nullable=False))
-    hash: str = Field(sa_column=sa.Column(sa.String(64), nullable=False))
-
-
 METADATA = SQLModel.metadata

@@ -4,14 +4,19 @@ Revision ID: 0006
 Revises: 0005
 
 Every source, forecaster, question, forecast and resolution gets its place in one chain
-(`chain_seq`) and a hash over its content and the previous event's hash (`chain_hash`); the
-`chain_head` row holds the last. Rows recorded before this revision are chained here in table
-order (sources, forecasters, questions, forecasts, resolutions), each by id.
+(`chain_seq`, 1, 2, 3, ... across the five tables) and a hash over its content and the previous
+event's hash (`chain_hash`). The head is the event in the last place. Rows recorded before this
+revision are chained here in table order (sources, forecasters, questions, forecasts,
+resolutions), each by id.
 
-On PostgreSQL, triggers make the database, not the client, decide who wrote a row: a forecast
-is recorded for the connected user (or for a report's forecaster that is no database user), and
-questions, resolutions and sources name the connected user as their author. The owner of the
-tables (who runs `tracker db upgrade` and imports a team's history) is exempt.
+On PostgreSQL, triggers make the database guard the record whoever writes to it:
+- every new row must take the next place in the chain (writers queue on one advisory lock);
+- TRUNCATE is refused on every table of the record;
+- for anyone but the owner of the tables (who runs `tracker db upgrade` and imports a team's
+  history): a forecast's forecaster must be the connected user, or a report's forecaster that
+  user introduced; no forecast on a question already resolved; questions, sources and
+  resolutions name the connected user; every recorded-at time is the server's (within ten
+  minutes); tags only on a question created in the same transaction.
 """
 
 from __future__ import annotations
@@ -28,8 +33,18 @@ down_revision = "0005"
 branch_labels = None
 depends_on = None
 
+#: The advisory lock every writer takes before it reads the chain's head (PostgreSQL).
+CHAIN_LOCK = 7_412_093
 APPEND_ONLY = ("forecast", "resolution")
-AUTHOR_COLUMN = {"question": "created_by", "resolution": "resolved_by", "source": "added_by"}
+#: Who wrote a row, and when it was recorded, per table (checked against the session on PostgreSQL).
+AUTHOR = {
+    "source": ("added_by", "added_at"),
+    "question": ("created_by", "created_at"),
+    "resolution": ("resolved_by", "recorded_at"),
+    "forecast": (None, "recorded_at"),
+    "forecaster": (None, "created_at"),
+}
+NOT_ALLOWED = "USING ERRCODE = 'insufficient_privilege'"
 
 PG_FUNCTIONS = (
     """
@@ -41,8 +56,92 @@ PG_FUNCTIONS = (
     $$
     """,
     """
-    CREATE FUNCTION tracker_forecast_by_session_user() RETURNS trigger LANGUAGE plpgsql
+    CREATE FUNCTION tracker_chain_head() RETURNS bigint LANGUAGE sql STABLE
     SET search_path = {path} AS $$
+        SELECT coalesce(max(seq), 0) FROM (
+            SELECT max(chain_seq) AS seq FROM source
+            UNION ALL SELECT max(chain_seq) FROM forecaster
+            UNION ALL SELECT max(chain_seq) FROM question
+            UNION ALL SELECT max(chain_seq) FROM forecast
+            UNION ALL SELECT max(chain_seq) FROM resolution
+        ) AS heads
+    $$
+    """,
+    f"""
+    CREATE FUNCTION tracker_chain_next() RETURNS trigger LANGUAGE plpgsql
+    SET search_path = {{path}} AS $$
+    DECLARE
+        expected bigint;
+    BEGIN
+        PERFORM pg_advisory_xact_lock({CHAIN_LOCK});
+        IF NEW.chain_seq IS NULL OR NEW.chain_hash IS NULL
+           OR NEW.chain_hash !~ '^[0-9a-f]{{64}}$' THEN
+            RAISE EXCEPTION 'a % joins the tamper-evident chain: record it with tracker',
+                TG_TABLE_NAME {NOT_ALLOWED};
+        END IF;
+        expected := tracker_chain_head() + 1;
+        IF NEW.chain_seq <> expected THEN
+            RAISE EXCEPTION 'a % must take place % in the chain, not %: record it with tracker',
+                TG_TABLE_NAME, expected, NEW.chain_seq {NOT_ALLOWED};
+        END IF;
+        RETURN NEW;
+    END $$
+    """,
+    f"""
+    CREATE FUNCTION tracker_no_truncate() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+        RAISE EXCEPTION '% is part of the record: it cannot be truncated', TG_TABLE_NAME
+            {NOT_ALLOWED};
+    END $$
+    """,
+    f"""
+    CREATE FUNCTION tracker_written_by_session_user() RETURNS trigger LANGUAGE plpgsql
+    SET search_path = {{path}} AS $$
+    DECLARE
+        row jsonb := to_jsonb(NEW);
+        who text;
+        recorded timestamptz;
+    BEGIN
+        IF tracker_is_owner(TG_RELID) THEN
+            RETURN NEW;
+        END IF;
+        recorded := (row ->> TG_ARGV[1])::timestamptz;
+        IF recorded NOT BETWEEN now() - interval '10 minutes' AND now() + interval '10 minutes'
+        THEN
+            RAISE EXCEPTION 'on this team database a % is recorded at the server''s time '
+                '(%), not at %: check your clock (TRACKER_NOW is for demonstrations)',
+                TG_TABLE_NAME, now(), recorded {NOT_ALLOWED};
+        END IF;
+        IF TG_ARGV[0] <> '' THEN
+            who := row ->> TG_ARGV[0];
+            IF who IS DISTINCT FROM session_user THEN
+                RAISE EXCEPTION 'on this team database a % is recorded by your database user '
+                    '%, not by %', TG_TABLE_NAME, session_user, who {NOT_ALLOWED};
+            END IF;
+        END IF;
+        RETURN NEW;
+    END $$
+    """,
+    """
+    CREATE FUNCTION tracker_may_speak_for(person bigint) RETURNS boolean LANGUAGE sql STABLE
+    SET search_path = {path} AS $$
+        -- A report's forecaster that the connected user introduced: named by one of their
+        -- sources, by nobody else's, and no database user's name.
+        SELECT EXISTS (
+                SELECT 1 FROM source WHERE forecaster_id = person AND added_by = session_user
+            )
+            AND NOT EXISTS (
+                SELECT 1 FROM source WHERE forecaster_id = person AND added_by <> session_user
+            )
+            AND NOT EXISTS (
+                SELECT 1 FROM forecaster f JOIN pg_roles r ON r.rolname = f.name
+                WHERE f.id = person
+            )
+    $$
+    """,
+    f"""
+    CREATE FUNCTION tracker_forecast_by_session_user() RETURNS trigger LANGUAGE plpgsql
+    SET search_path = {{path}} AS $$
     DECLARE
         who text;
     BEGIN
@@ -50,31 +149,96 @@ PG_FUNCTIONS = (
             RETURN NEW;
         END IF;
         SELECT name INTO who FROM forecaster WHERE id = NEW.forecaster_id;
-        IF who = session_user THEN
-            RETURN NEW;
+        IF who IS DISTINCT FROM session_user AND NOT tracker_may_speak_for(NEW.forecaster_id)
+        THEN
+            RAISE EXCEPTION 'on this team database you record forecasts as your database user '
+                '%, not as %', session_user, who {NOT_ALLOWED};
         END IF;
-        -- A report's own forecaster (named by a source), unless it is someone's login.
-        IF EXISTS (SELECT 1 FROM source WHERE forecaster_id = NEW.forecaster_id)
-           AND NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = who) THEN
-            RETURN NEW;
+        IF EXISTS (SELECT 1 FROM resolution WHERE question_id = NEW.question_id) THEN
+            RAISE EXCEPTION 'question #% is resolved: forecasts on it are closed',
+                NEW.question_id {NOT_ALLOWED};
         END IF;
-        RAISE EXCEPTION 'on this team database you record forecasts as your database user %, '
-            'not as %', session_user, who USING ERRCODE = 'insufficient_privilege';
+        RETURN NEW;
     END $$
     """,
-    """
-    CREATE FUNCTION tracker_written_by_session_user() RETURNS trigger LANGUAGE plpgsql
-    SET search_path = {path} AS $$
+    f"""
+    CREATE FUNCTION tracker_source_speaker() RETURNS trigger LANGUAGE plpgsql
+    SET search_path = {{path}} AS $$
     DECLARE
-        who text := to_jsonb(NEW) ->> TG_ARGV[0];
+        introduced boolean;
     BEGIN
-        IF who = session_user OR tracker_is_owner(TG_RELID) THEN
+        IF NEW.forecaster_id IS NULL OR tracker_is_owner(TG_RELID) THEN
             RETURN NEW;
         END IF;
-        RAISE EXCEPTION 'on this team database a % is recorded by your database user %, '
-            'not by %', TG_TABLE_NAME, session_user, who USING ERRCODE = 'insufficient_privilege';
+        IF TG_OP = 'UPDATE' AND (OLD.forecaster_id IS NOT NULL OR OLD.added_by <> session_user)
+        THEN
+            RAISE EXCEPTION 'only the analyst who added source #% may name its forecaster, once',
+                NEW.id {NOT_ALLOWED};
+        END IF;
+        -- A name nobody forecasts under yet, or one this user already speaks for.
+        introduced := NOT EXISTS (SELECT 1 FROM forecast WHERE forecaster_id = NEW.forecaster_id)
+            AND NOT EXISTS (
+                SELECT 1 FROM source WHERE forecaster_id = NEW.forecaster_id
+                AND added_by <> session_user
+            )
+            AND NOT EXISTS (
+                SELECT 1 FROM forecaster f JOIN pg_roles r ON r.rolname = f.name
+                WHERE f.id = NEW.forecaster_id
+            );
+        IF NOT introduced AND NOT tracker_may_speak_for(NEW.forecaster_id) THEN
+            RAISE EXCEPTION 'a source may only name a new forecaster, or one its analyst already '
+                'speaks for' {NOT_ALLOWED};
+        END IF;
+        RETURN NEW;
     END $$
     """,
+    f"""
+    CREATE FUNCTION tracker_tag_with_question() RETURNS trigger LANGUAGE plpgsql
+    SET search_path = {{path}} AS $$
+    BEGIN
+        IF tracker_is_owner(TG_RELID) OR EXISTS (
+            SELECT 1 FROM question
+            WHERE id = NEW.question_id AND xmin = pg_current_xact_id()::xid
+        ) THEN
+            RETURN NEW;
+        END IF;
+        RAISE EXCEPTION 'tags are recorded with their question' {NOT_ALLOWED};
+    END $$
+    """,
+)
+PG_TRIGGERS = (
+    *(
+        f"CREATE TRIGGER {kind}_chain_next BEFORE INSERT ON {kind} "
+        "FOR EACH ROW EXECUTE FUNCTION tracker_chain_next()"
+        for kind in KINDS
+    ),
+    *(
+        f"CREATE TRIGGER {table}_no_truncate BEFORE TRUNCATE ON {table} "
+        "FOR EACH STATEMENT EXECUTE FUNCTION tracker_no_truncate()"
+        for table in (*KINDS, "question_tag")
+    ),
+    *(
+        f"CREATE TRIGGER {table}_by_session_user BEFORE INSERT ON {table} FOR EACH ROW "
+        f"EXECUTE FUNCTION tracker_written_by_session_user('{author or ''}', '{moment}')"
+        for table, (author, moment) in AUTHOR.items()
+    ),
+    "CREATE TRIGGER forecast_forecaster BEFORE INSERT ON forecast "
+    "FOR EACH ROW EXECUTE FUNCTION tracker_forecast_by_session_user()",
+    "CREATE TRIGGER source_speaker BEFORE INSERT OR UPDATE OF forecaster_id ON source "
+    "FOR EACH ROW EXECUTE FUNCTION tracker_source_speaker()",
+    "CREATE TRIGGER question_tag_with_question BEFORE INSERT ON question_tag "
+    "FOR EACH ROW EXECUTE FUNCTION tracker_tag_with_question()",
+)
+PG_DROPS = (
+    "tracker_tag_with_question()",
+    "tracker_source_speaker()",
+    "tracker_forecast_by_session_user()",
+    "tracker_may_speak_for(bigint)",
+    "tracker_written_by_session_user()",
+    "tracker_no_truncate()",
+    "tracker_chain_next()",
+    "tracker_chain_head()",
+    "tracker_is_owner(oid)",
 )
 
 
@@ -98,10 +262,6 @@ def _backfill(bind: Any) -> None:
                 sa.text(f"UPDATE {kind} SET chain_seq = :seq, chain_hash = :hash WHERE id = :id"),
                 updates,
             )
-    bind.execute(
-        sa.text("INSERT INTO chain_head (id, seq, hash) VALUES (1, :seq, :hash)"),
-        {"seq": seq, "hash": previous},
-    )
 
 
 def _sqlite_append_only(create: bool) -> None:
@@ -121,12 +281,6 @@ def _sqlite_append_only(create: bool) -> None:
 def upgrade() -> None:
     bind = op.get_bind()
     sqlite = bind.dialect.name == "sqlite"
-    op.create_table(
-        "chain_head",
-        sa.Column("id", sa.Integer(), primary_key=True),
-        sa.Column("seq", sa.BigInteger(), nullable=False),
-        sa.Column("hash", sa.String(64), nullable=False),
-    )
     for kind in KINDS:
         op.add_column(kind, sa.Column("chain_seq", sa.BigInteger(), nullable=True))
         op.add_column(kind, sa.Column("chain_hash", sa.String(64), nullable=True))
@@ -152,33 +306,21 @@ def upgrade() -> None:
     path = f"{schema}, pg_catalog, pg_temp"
     for function in PG_FUNCTIONS:
         op.execute(function.replace("{path}", path))
-    op.execute(
-        "CREATE TRIGGER forecast_by_session_user BEFORE INSERT ON forecast "
-        "FOR EACH ROW EXECUTE FUNCTION tracker_forecast_by_session_user()"
-    )
-    for table, column in AUTHOR_COLUMN.items():
-        op.execute(
-            f"CREATE TRIGGER {table}_by_session_user BEFORE INSERT ON {table} "
-            f"FOR EACH ROW EXECUTE FUNCTION tracker_written_by_session_user('{column}')"
-        )
+    for trigger in PG_TRIGGERS:
+        op.execute(trigger)
 
 
 def downgrade() -> None:
     bind = op.get_bind()
     if bind.dialect.name != "sqlite":
-        op.execute("DROP TRIGGER forecast_by_session_user ON forecast")
-        for table in AUTHOR_COLUMN:
-            op.execute(f"DROP TRIGGER {table}_by_session_user ON {table}")
-        for name in (
-            "tracker_written_by_session_user",
-            "tracker_forecast_by_session_user",
-        ):
-            op.execute(f"DROP FUNCTION {name}()")
-        op.execute("DROP FUNCTION tracker_is_owner(oid)")
+        for trigger in PG_TRIGGERS:
+            name, table = trigger.split()[2], trigger.split(" ON ")[1].split()[0]
+            op.execute(f"DROP TRIGGER {name} ON {table}")
+        for function in PG_DROPS:
+            op.execute(f"DROP FUNCTION {function}")
     for kind in KINDS:
         op.drop_index(f"ix_{kind}_chain_seq", kind)
         # ALTER TABLE ... DROP COLUMN (SQLite 3.35+) keeps the append-only triggers, which
         # copying the table in batch mode would lose.
         for column in ("chain_hash", "chain_seq"):
             op.execute(f"ALTER TABLE {kind} DROP COLUMN {column}")
-    op.drop_table("chain_head")
