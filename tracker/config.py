@@ -13,7 +13,19 @@ from tracker.errors import InputError
 
 DEFAULT_DB_FILE = "forecasts.db"
 _URL = re.compile(r"^[a-z][a-z0-9+.-]*://", re.IGNORECASE)
-_ALMOST_URL = re.compile(r"^[a-z][a-z0-9+.-]*:?/+[^/@]*@", re.IGNORECASE)
+_SCHEME_LIKE = re.compile(
+    r"^(postgres|postgresql|sqlite|mysql|mariadb|oracle|mssql)(\+[a-z0-9_]+)?[:/]", re.IGNORECASE
+)
+
+
+def _hide_credentials(text: str) -> str:
+    """Hide everything between a URL-like text's user name and its last `@` (a password may
+    hold `:`, `/` and `@` itself)."""
+    at = text.rfind("@")
+    head = text[:at]
+    start = head.index("//") + 2 if "//" in head else head.index(":") + 1 if ":" in head else 0
+    user, colon, _secret = head[start:].partition(":")
+    return head[:start] + user + (":***" if colon else "") + text[at:]
 
 
 def database_url(option: str | None, environ: Mapping[str, str]) -> str:
@@ -27,11 +39,10 @@ def database_url(option: str | None, environ: Mapping[str, str]) -> str:
     value = option or environ.get("TRACKER_DB") or DEFAULT_DB_FILE
     if _URL.match(value):
         return value
-    if _ALMOST_URL.match(value):  # e.g. postgresql+psycopg//alice:secret@db/forecasts
-        shown = re.sub(r"(:)[^:/@]*@", r"\1***@", value)
+    if "@" in value and _SCHEME_LIKE.match(value):  # e.g. postgresql+psycopg//alice:pw@db/f
         raise InputError(
-            f"--db {shown} looks like a database URL without its '://'; write it as "
-            "scheme://user@host/database."
+            f"--db {_hide_credentials(value)} looks like a database URL without its '://'; "
+            "write it as scheme://user@host/database."
         )
     return "sqlite:///" + str(Path(value).expanduser().absolute())
 
@@ -50,7 +61,8 @@ def sqlite_path(url: str) -> Path | None:
 def redact_url(url: str) -> str:
     """Hide the password of a database URL, so it never appears in output or messages (in the
     user part, `user:secret@`, and as a query parameter, `?password=secret`)."""
-    url = re.sub(r"(://[^:/@?]*:).*@", r"\1***@", url)
+    if "://" in url and "@" in url:
+        url = _hide_credentials(url)
     return re.sub(r"([?&][^=&]*(?:pass|pwd)[^=&]*=)[^&]*", r"\1***", url, flags=re.IGNORECASE)
 
 

@@ -78,14 +78,33 @@ def test_roles_are_for_postgresql(tracker: Tracker) -> None:
 
 
 def test_a_mistyped_url_does_not_show_its_password(tracker: Tracker) -> None:
-    for mistyped in ("postgresql+psycopg//alice:S3CRET@db/forecasts", "postgresql:/a:S3CRET@db/f"):
+    for mistyped in (
+        "postgresql+psycopg//alice:S3CRET@db/forecasts",
+        "postgresql:/a:S3CRET@db/f",
+        "postgresql+psycopg//alice:S3/CRET@db/f",
+        "postgresql+psycopg:alice:S3CRET@db/f",
+        "postgresql+psycopg//alice:S3@CRET@db/f",
+        "postgresql+psycopg//alice:S3:CRET@db/f",
+    ):
         result = tracker("--db", mistyped, "list")
         assert result.exit_code == 1
         assert "looks like a database URL without its '://'" in result.stderr
-        assert "S3CRET" not in result.stderr
+        assert "S3" not in result.stderr and "CRET" not in result.stderr, result.stderr
 
 
 def test_every_password_parameter_is_hidden(tracker: Tracker) -> None:
     url = "postgresql+psycopg://alice@db/forecasts?sslpassword=S3CRET&password=S3CRET&x=1"
     shown = tracker("--db", url, "db", "path").stdout
     assert shown == "postgresql+psycopg://alice@db/forecasts?sslpassword=***&password=***&x=1\n"
+
+
+def test_a_password_with_at_signs_and_colons_is_hidden_whole(tracker: Tracker) -> None:
+    url = "postgresql+psycopg://alice:S3@C:R/ET@db/forecasts"
+    assert (
+        tracker("--db", url, "db", "path").stdout == "postgresql+psycopg://alice:***@db/forecasts\n"
+    )
+
+
+def test_a_path_with_an_at_sign_is_still_a_path(tracker: Tracker, tmp_path: Path) -> None:
+    path = tmp_path / "team@home.db"
+    assert tracker("--db", str(path), "db", "path").stdout == f"{path}\n"

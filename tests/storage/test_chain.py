@@ -290,3 +290,19 @@ def test_a_refused_insert_inside_a_transaction_takes_no_place(any_url: str) -> N
         )
     result = verify(url=any_url, now=AFTER_EXAMPLE)
     assert result.intact and result.events == 4  # question, resolution, forecaster, forecast
+
+
+def test_an_amendment_of_another_questions_resolution_is_refused(ledger: str) -> None:
+    engine = sa.create_engine(ledger)
+    statement = (
+        "INSERT INTO resolution (question_id, status, outcome, occurred_on, resolved_by, "
+        "recorded_at, amends_id, chain_seq, chain_hash) SELECT 2, 'option', 'yes', "
+        "'2022-01-01', 'ani', '2022-06-15 12:00:00', id, 1000, 'x' FROM resolution "
+        "WHERE question_id = 1 AND amends_id IS NULL"
+    )
+    with (
+        engine.begin() as connection,
+        pytest.raises(sa.exc.DBAPIError, match="corrects a resolution of its own question"),
+    ):
+        connection.exec_driver_sql(statement)
+    engine.dispose()

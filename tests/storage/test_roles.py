@@ -99,9 +99,11 @@ def test_roles_sql_is_printed_and_applying_it_twice_changes_nothing(
     assert f'GRANT INSERT ON resolution TO "{roles["resolver"]}";' in printed.stdout
     grants = [line for line in printed.stdout.splitlines() if line.startswith("GRANT ")]
     writes = [g.split(" ON ")[0] for g in grants if " ON " in g and "SELECT" not in g]
-    # Only inserts, one column of a source (its forecaster, named once), and sequences.
+    # Only inserts, one column of a source (its forecaster, named once), sequences, and the
+    # function through which writers take turns.
     assert sorted(set(writes)) == [
         "GRANT CONNECT",
+        "GRANT EXECUTE",
         "GRANT INSERT",
         "GRANT UPDATE (forecaster_id)",
         "GRANT USAGE",
@@ -298,3 +300,94 @@ def test_a_temporary_table_cannot_stand_in_for_the_forecasters(team: dict[str, s
             "FROM public.forecaster WHERE name = 'ani'"
         )
     engine.dispose()
+
+
+def test_a_name_a_report_speaks_through_is_not_a_login_to_forecast_under(
+    team: dict[str, str], tracker: Tracker
+) -> None:
+    """An analyst names a report's forecaster after a colleague who has no login yet: once the
+    colleague joins, they cannot forecast under it (nor inherit what was recorded there)."""
+    _open_question(tracker, team)
+    newcomer = f"dave_{uuid.uuid4().hex[:8]}"
+    added = tracker(
+        "--db",
+        team["analyst"],
+        "source",
+        "add",
+        "--title",
+        "memo",
+        "--forecaster",
+        newcomer,
+        "--url",
+        "https://example.org/memo",
+    )
+    assert added.exit_code == 0, added.stderr
+    assert tracker("--db", team["analyst"], "forecast", "q", "95%", "--as", newcomer).exit_code == 0
+    _sql(
+        team["owner"],
+        f"CREATE ROLE {newcomer} LOGIN IN ROLE {role_names(team['database'])['analyst']}",
+    )
+    try:
+        url = team["analyst"].replace(team["analyst_name"], newcomer)
+        refused = tracker("--db", url, "forecast", "q", "40%")
+        assert refused.exit_code == 1
+        assert "is a report's forecaster on this database" in refused.stderr
+    finally:
+        _sql(team["owner"], f"DROP ROLE {newcomer}")
+
+
+def test_a_sources_forecaster_is_named_once_and_never_taken_away(
+    team: dict[str, str], tracker: Tracker
+) -> None:
+    added = tracker(
+        "--db",
+        team["analyst"],
+        "source",
+        "add",
+        "--title",
+        "b",
+        "--forecaster",
+        "Zed Institute",
+        "--url",
+        "https://example.org/b",
+    )
+    assert added.exit_code == 0, added.stderr
+    for who, target in (("analyst", "https://example.org/b"), ("analyst", None)):
+        where = f"url = '{target}'" if target else "id = 1"  # #1: the owner's imported source
+        with pytest.raises(sa.exc.DBAPIError, match="may name its forecaster, once"):
+            _sql(team[who], f"UPDATE source SET forecaster_id = NULL WHERE {where}")
+
+
+def test_readers_cannot_hold_writers_up(team: dict[str, str]) -> None:
+    for statement in ("SELECT tracker_take_turn()", "SELECT * FROM tracker_turn FOR UPDATE"):
+        with pytest.raises(sa.exc.ProgrammingError, match="permission denied"):
+            _sql(team["reviewer"], statement)
+
+
+def test_a_writer_waiting_too_long_for_its_turn_is_told(
+    team: dict[str, str], tracker: Tracker, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tracker.storage import chain
+
+    _open_question(tracker, team)
+    monkeypatch.setattr(chain, "TURN_TIMEOUT", "1s")
+    engine = sa.create_engine(team["other"])
+    with engine.connect() as holder:
+        holder.exec_driver_sql("BEGIN")
+        holder.exec_driver_sql("SELECT tracker_take_turn()")  # and keeps it
+        waited = tracker("--db", team["analyst"], "forecast", "q", "60%")
+        holder.exec_driver_sql("ROLLBACK")
+    engine.dispose()
+    assert waited.exit_code == 1
+    assert waited.stderr.startswith("error: The team database is busy")
+
+
+def test_an_amendment_corrects_a_resolution_of_its_own_question(team: dict[str, str]) -> None:
+    with pytest.raises(sa.exc.DBAPIError, match="corrects a resolution of its own question"):
+        _sql(
+            team["owner"],
+            "INSERT INTO resolution (question_id, status, outcome, occurred_on, resolved_by, "
+            "recorded_at, amends_id, chain_seq, chain_hash) SELECT 2, 'option', 'yes', "
+            "'2022-01-01', 'ani', now(), (SELECT id FROM resolution WHERE question_id = 1 "
+            "AND amends_id IS NULL), 1 + (SELECT max(chain_seq) FROM resolution), repeat('a', 64)",
+        )

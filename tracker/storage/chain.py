@@ -31,9 +31,8 @@ def _is_sqlite(session: Session) -> bool:
     return session.get_bind().dialect.name == "sqlite"
 
 
-#: The advisory lock PostgreSQL writers take before reading the head (migration 0006's
-#: triggers take it too, so no row can take a place out of turn).
-CHAIN_LOCK = 7_412_093
+#: How long a PostgreSQL writer waits for its turn (SQLite's busy timeout is the same).
+TURN_TIMEOUT = "15s"
 
 _HEAD_SQL = " UNION ALL ".join(
     f"SELECT * FROM (SELECT chain_seq, chain_hash FROM {kind} WHERE chain_seq IS NOT NULL "
@@ -52,10 +51,12 @@ def read_head(session: Session) -> Head:
 
 
 def lock_head(session: Session) -> Head:
-    """Read the chain head, holding the writers' lock until the transaction ends (PostgreSQL:
-    an advisory lock; SQLite writers hold the database's write lock from BEGIN IMMEDIATE)."""
+    """Read the chain head, holding the writers' turn until the transaction ends (PostgreSQL:
+    tracker_take_turn() of migration 0006, which its triggers take too; SQLite writers hold
+    the database's write lock from BEGIN IMMEDIATE)."""
     if not _is_sqlite(session):
-        session.execute(sa.text(f"SELECT pg_advisory_xact_lock({CHAIN_LOCK})"))
+        session.execute(sa.text(f"SET LOCAL lock_timeout = '{TURN_TIMEOUT}'"))
+        session.execute(sa.text("SELECT tracker_take_turn()"))
     return read_head(session)
 
 

@@ -212,6 +212,11 @@ def refused(exc: sa.exc.DBAPIError, url: str) -> DatabaseError | None:
             f"Not allowed: {message}. Your database role decides what you may record "
             "(analyst, resolver, reviewer: see docs/team.md)."
         )
+    if getattr(original, "sqlstate", None) == "55P03":  # PostgreSQL: lock_timeout
+        return DatabaseError(
+            "The team database is busy: another writer has held its turn for 15 seconds. "
+            "Try again in a moment."
+        )
     text = str(original)
     if isinstance(original, sqlite3.OperationalError) and "readonly database" in text:
         path = sqlite_path(url)

@@ -67,6 +67,8 @@ GRANT SELECT ON ALL TABLES IN SCHEMA public TO {reviewer};
 GRANT INSERT ON source, forecaster, question, question_tag, forecast TO {analyst};
 GRANT UPDATE (forecaster_id) ON source TO {analyst};
 GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {analyst};
+-- writers take turns through this function (readers cannot hold them up).
+GRANT EXECUTE ON FUNCTION tracker_take_turn() TO {analyst};
 -- resolver: also records outcomes.
 GRANT INSERT ON resolution TO {resolver};
 """

@@ -33,8 +33,9 @@ down_revision = "0005"
 branch_labels = None
 depends_on = None
 
-#: The advisory lock every writer takes before it reads the chain's head (PostgreSQL).
-CHAIN_LOCK = 7_412_093
+#: PostgreSQL writers take turns by locking the one row of `tracker_turn` through the
+#: SECURITY DEFINER function tracker_take_turn(): nobody else can lock it, so no reader can
+#: hold every writer up (an advisory lock would let any user do that).
 APPEND_ONLY = ("forecast", "resolution")
 #: Who wrote a row, and when it was recorded, per table (checked against the session on PostgreSQL).
 AUTHOR = {
@@ -47,6 +48,12 @@ AUTHOR = {
 NOT_ALLOWED = "USING ERRCODE = 'insufficient_privilege'"
 
 PG_FUNCTIONS = (
+    """
+    CREATE FUNCTION tracker_take_turn() RETURNS void LANGUAGE sql SECURITY DEFINER
+    SET search_path = {path} AS $$
+        SELECT NULL::void FROM tracker_turn WHERE id = 1 FOR UPDATE
+    $$
+    """,
     """
     CREATE FUNCTION tracker_is_owner(relation oid) RETURNS boolean LANGUAGE sql STABLE
     SET search_path = {path} AS $$
@@ -73,7 +80,7 @@ PG_FUNCTIONS = (
     DECLARE
         expected bigint;
     BEGIN
-        PERFORM pg_advisory_xact_lock({CHAIN_LOCK});
+        PERFORM tracker_take_turn();
         IF NEW.chain_seq IS NULL OR NEW.chain_hash IS NULL
            OR NEW.chain_hash !~ '^[0-9a-f]{{64}}$' THEN
             RAISE EXCEPTION 'a % joins the tamper-evident chain: record it with tracker',
@@ -83,6 +90,19 @@ PG_FUNCTIONS = (
         IF NEW.chain_seq <> expected THEN
             RAISE EXCEPTION 'a % must take place % in the chain, not %: record it with tracker',
                 TG_TABLE_NAME, expected, NEW.chain_seq {NOT_ALLOWED};
+        END IF;
+        RETURN NEW;
+    END $$
+    """,
+    f"""
+    CREATE FUNCTION tracker_amends_same_question() RETURNS trigger LANGUAGE plpgsql
+    SET search_path = {{path}} AS $$
+    BEGIN
+        IF NEW.amends_id IS NOT NULL AND NOT EXISTS (
+            SELECT 1 FROM resolution WHERE id = NEW.amends_id AND question_id = NEW.question_id
+        ) THEN
+            RAISE EXCEPTION 'an amendment corrects a resolution of its own question'
+                {NOT_ALLOWED};
         END IF;
         RETURN NEW;
     END $$
@@ -106,11 +126,11 @@ PG_FUNCTIONS = (
             RETURN NEW;
         END IF;
         recorded := (row ->> TG_ARGV[1])::timestamptz;
-        IF recorded NOT BETWEEN now() - interval '10 minutes' AND now() + interval '10 minutes'
-        THEN
+        IF recorded NOT BETWEEN clock_timestamp() - interval '10 minutes'
+            AND clock_timestamp() + interval '10 minutes' THEN
             RAISE EXCEPTION 'on this team database a % is recorded at the server''s time '
                 '(%), not at %: check your clock (TRACKER_NOW is for demonstrations)',
-                TG_TABLE_NAME, now(), recorded {NOT_ALLOWED};
+                TG_TABLE_NAME, clock_timestamp(), recorded {NOT_ALLOWED};
         END IF;
         IF TG_ARGV[0] <> '' THEN
             who := row ->> TG_ARGV[0];
@@ -149,6 +169,11 @@ PG_FUNCTIONS = (
             RETURN NEW;
         END IF;
         SELECT name INTO who FROM forecaster WHERE id = NEW.forecaster_id;
+        IF who = session_user
+           AND EXISTS (SELECT 1 FROM source WHERE forecaster_id = NEW.forecaster_id) THEN
+            RAISE EXCEPTION 'the name % is a report''s forecaster on this database: ask its '
+                'owner to sort out the name before you forecast', who {NOT_ALLOWED};
+        END IF;
         IF who IS DISTINCT FROM session_user AND NOT tracker_may_speak_for(NEW.forecaster_id)
         THEN
             RAISE EXCEPTION 'on this team database you record forecasts as your database user '
@@ -167,13 +192,18 @@ PG_FUNCTIONS = (
     DECLARE
         introduced boolean;
     BEGIN
-        IF NEW.forecaster_id IS NULL OR tracker_is_owner(TG_RELID) THEN
+        IF tracker_is_owner(TG_RELID) THEN
             RETURN NEW;
         END IF;
-        IF TG_OP = 'UPDATE' AND (OLD.forecaster_id IS NOT NULL OR OLD.added_by <> session_user)
-        THEN
+        IF TG_OP = 'UPDATE' AND (
+            OLD.forecaster_id IS NOT NULL OR NEW.forecaster_id IS NULL
+            OR OLD.added_by <> session_user
+        ) THEN
             RAISE EXCEPTION 'only the analyst who added source #% may name its forecaster, once',
                 NEW.id {NOT_ALLOWED};
+        END IF;
+        IF NEW.forecaster_id IS NULL THEN
+            RETURN NEW;
         END IF;
         -- A name nobody forecasts under yet, or one this user already speaks for.
         introduced := NOT EXISTS (SELECT 1 FROM forecast WHERE forecaster_id = NEW.forecaster_id)
@@ -228,8 +258,17 @@ PG_TRIGGERS = (
     "FOR EACH ROW EXECUTE FUNCTION tracker_source_speaker()",
     "CREATE TRIGGER question_tag_with_question BEFORE INSERT ON question_tag "
     "FOR EACH ROW EXECUTE FUNCTION tracker_tag_with_question()",
+    "CREATE TRIGGER resolution_amends_same_question BEFORE INSERT ON resolution "
+    "FOR EACH ROW EXECUTE FUNCTION tracker_amends_same_question()",
+)
+SQLITE_AMENDS = (
+    "CREATE TRIGGER resolution_amends_same_question BEFORE INSERT ON resolution "
+    "WHEN NEW.amends_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM resolution "
+    "WHERE id = NEW.amends_id AND question_id = NEW.question_id) "
+    "BEGIN SELECT RAISE(ABORT, 'an amendment corrects a resolution of its own question'); END"
 )
 PG_DROPS = (
+    "tracker_amends_same_question()",
     "tracker_tag_with_question()",
     "tracker_source_speaker()",
     "tracker_forecast_by_session_user()",
@@ -238,6 +277,7 @@ PG_DROPS = (
     "tracker_no_truncate()",
     "tracker_chain_next()",
     "tracker_chain_head()",
+    "tracker_take_turn()",
     "tracker_is_owner(oid)",
 )
 
@@ -299,13 +339,18 @@ def upgrade() -> None:
     for kind in KINDS:
         op.create_index(f"ix_{kind}_chain_seq", kind, ["chain_seq"], unique=True)
     if sqlite:
+        op.execute(SQLITE_AMENDS)
         return
+    op.execute("CREATE TABLE tracker_turn (id integer PRIMARY KEY)")
+    op.execute("INSERT INTO tracker_turn VALUES (1)")
+    op.execute("REVOKE ALL ON tracker_turn FROM PUBLIC")
     # The functions look up tracker's own tables whatever the caller's search_path: a user's
     # temporary table named `forecaster` must not stand in for the real one.
     schema = bind.exec_driver_sql("SELECT quote_ident(current_schema())").scalar()
     path = f"{schema}, pg_catalog, pg_temp"
     for function in PG_FUNCTIONS:
         op.execute(function.replace("{path}", path))
+    op.execute("REVOKE EXECUTE ON FUNCTION tracker_take_turn() FROM PUBLIC")
     for trigger in PG_TRIGGERS:
         op.execute(trigger)
 
@@ -318,6 +363,9 @@ def downgrade() -> None:
             op.execute(f"DROP TRIGGER {name} ON {table}")
         for function in PG_DROPS:
             op.execute(f"DROP FUNCTION {function}")
+        op.execute("DROP TABLE tracker_turn")
+    else:
+        op.execute("DROP TRIGGER resolution_amends_same_question")
     for kind in KINDS:
         op.drop_index(f"ix_{kind}_chain_seq", kind)
         # ALTER TABLE ... DROP COLUMN (SQLite 3.35+) keeps the append-only triggers, which
