@@ -206,7 +206,8 @@ def refused(exc: sa.exc.DBAPIError, url: str) -> DatabaseError | None:
     if getattr(original, "sqlstate", None) == "42501":  # PostgreSQL: insufficient privilege
         diag = getattr(original, "diag", None)
         message = getattr(diag, "message_primary", None) or str(original).splitlines()[0]
-        if message.startswith("permission denied for sequence"):  # taking a new row's number
+        if message.startswith(("permission denied for sequence", "permission denied for function")):
+            # a new row's number, or a writer's turn: what every write starts with
             message = "your database role may not add to this record"
         return NotAllowedError(
             f"Not allowed: {message}. Your database role decides what you may record "
