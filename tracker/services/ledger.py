@@ -447,10 +447,13 @@ def list_questions(
         source=parse_source_ref(source) if source else None,
         forecaster=forecaster,
     )
-    matching = store.select_questions(session, flt)
+    matching = store.select_questions(session, flt, limit=limit)
     if counted is not None:
-        counted.append(len(matching))
-    return _summaries(session, matching if limit is None else matching[:limit], today)
+        total = len(matching)
+        if limit is not None and total == limit:  # there may be more than the page
+            total = store.count_questions(session, flt)
+        counted.append(total)
+    return _summaries(session, matching, today)
 
 
 def show_question(*, session: Session, question: str, today: date) -> QuestionDetail:

@@ -1,1 +1,1 @@
-"""The only package that talks to the database (SQLModel / SQLAlchemy, Alembic)."""
+"""The only package that talks to the database (SQLAlchemy Core, Alembic)."""

@@ -14,7 +14,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
-from sqlmodel import Session as Session
+from sqlalchemy.orm import Session as Session
 
 from tracker.config import redact_url, sqlite_path
 from tracker.errors import DatabaseError, NotAllowedError

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
 import sqlalchemy as sa
-from sqlmodel import Session
+from sqlalchemy.orm import Session
 
 from tracker.domain.model import (
     BACKFILL_THRESHOLD,
@@ -22,21 +22,12 @@ from tracker.domain.model import (
 )
 from tracker.errors import ConflictError, NotFoundError
 from tracker.storage.chain import chain_rows, chained_insert, take_turn
-from tracker.storage.tables import (
-    ForecasterRow,
-    ForecastRow,
-    QuestionRow,
-    QuestionTagRow,
-    ResolutionRow,
-    SourceRow,
-)
-
-S = SourceRow.__table__  # type: ignore[attr-defined]
-Q = QuestionRow.__table__  # type: ignore[attr-defined]
-T = QuestionTagRow.__table__  # type: ignore[attr-defined]
-F = ForecastRow.__table__  # type: ignore[attr-defined]
-P = ForecasterRow.__table__  # type: ignore[attr-defined]
-R = ResolutionRow.__table__  # type: ignore[attr-defined]
+from tracker.storage.tables import FORECAST as F
+from tracker.storage.tables import FORECASTER as P
+from tracker.storage.tables import QUESTION as Q
+from tracker.storage.tables import QUESTION_TAG as T
+from tracker.storage.tables import RESOLUTION as R
+from tracker.storage.tables import SOURCE as S
 
 
 def _insert(
@@ -349,8 +340,7 @@ class QuestionFilter:
     forecaster: str | None = None
 
 
-def select_questions(session: Session, flt: QuestionFilter) -> list[Question]:
-    """Questions matching `flt`, by deadline then number."""
+def _matching(flt: QuestionFilter) -> sa.Select[tuple[object, ...]]:
     query = _question_select()
     resolved = sa.exists().where(R.c.question_id == Q.c.id)
     if flt.state in ("open", "overdue"):
@@ -378,8 +368,23 @@ def select_questions(session: Session, flt: QuestionFilter) -> list[Question]:
                 P.c.name == flt.forecaster,
             )
         )
-    rows = session.execute(query.order_by(Q.c.deadline, Q.c.id)).all()
-    return _questions(session, rows)
+    return query
+
+
+def select_questions(
+    session: Session, flt: QuestionFilter, *, limit: int | None = None
+) -> list[Question]:
+    """Questions matching `flt`, by deadline then number (the first `limit` of them)."""
+    query = _matching(flt).order_by(Q.c.deadline, Q.c.id)
+    if limit is not None:
+        query = query.limit(limit)
+    return _questions(session, session.execute(query).all())
+
+
+def count_questions(session: Session, flt: QuestionFilter) -> int:
+    """How many questions match `flt`."""
+    matching = _matching(flt).subquery()
+    return int(session.execute(sa.select(sa.func.count()).select_from(matching)).scalar_one())
 
 
 # --- forecasts ---------------------------------------------------------------------------------

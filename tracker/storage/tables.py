@@ -6,7 +6,6 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 import sqlalchemy as sa
-from sqlmodel import Field, SQLModel
 
 
 class UTCDateTime(sa.types.TypeDecorator[datetime]):
@@ -34,149 +33,147 @@ class UTCDateTime(sa.types.TypeDecorator[datetime]):
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
-def _moment(*, index: bool = False) -> Any:
-    return Field(sa_column=sa.Column(UTCDateTime(), nullable=False, index=index))
+METADATA = sa.MetaData()
 
 
-def _chain_seq() -> Any:
-    """The event's place in the tamper-evident chain (see tracker/domain/chain.py)."""
-    return Field(
-        default=None, sa_column=sa.Column(sa.BigInteger(), nullable=True, index=True, unique=True)
+def _id() -> sa.Column[int]:
+    return sa.Column("id", sa.Integer(), primary_key=True)
+
+
+def _text(name: str, *, required: bool = False, **kwargs: Any) -> sa.Column[str]:
+    return sa.Column(name, sa.String(), nullable=not required, **kwargs)
+
+
+def _moment(name: str) -> sa.Column[datetime]:
+    return sa.Column(name, UTCDateTime(), nullable=False)
+
+
+def _chain() -> tuple[sa.Column[Any], sa.Column[Any]]:
+    """The event's place in the tamper-evident chain and its hash (tracker/domain/chain.py)."""
+    return (
+        sa.Column("chain_seq", sa.BigInteger(), nullable=True, index=True, unique=True),
+        sa.Column("chain_hash", sa.String(64), nullable=True),
     )
 
 
-def _chain_hash() -> Any:
-    return Field(default=None, sa_column=sa.Column(sa.String(64), nullable=True))
-
-
-class SourceRow(SQLModel, table=True):
-    """A report: metadata, and optionally its full text with a content hash."""
-
-    __tablename__ = "source"
-
-    id: int | None = Field(default=None, primary_key=True)
-    slug: str | None = Field(default=None, unique=True)
-    title: str
-    author: str | None = None
-    organisation: str | None = None
-    published_on: date | None = None
-    url: str | None = None
-    file: str | None = None
-    text: str | None = None
-    content_hash: str | None = Field(default=None, unique=True)
-    added_at: datetime = _moment()
-    added_by: str
+#: A report: metadata, and optionally its full text with a content hash.
+SOURCE = sa.Table(
+    "source",
+    METADATA,
+    _id(),
+    _text("slug", unique=True),
+    _text("title", required=True),
+    _text("author"),
+    _text("organisation"),
+    sa.Column("published_on", sa.Date(), nullable=True),
+    _text("url"),
+    _text("file"),
+    _text("text"),
+    _text("content_hash", unique=True),
+    _moment("added_at"),
+    _text("added_by", required=True),
     # The forecaster that records this report's own implied probabilities, if any.
-    forecaster_id: int | None = Field(default=None, foreign_key="forecaster.id")
-    chain_seq: int | None = _chain_seq()
-    chain_hash: str | None = _chain_hash()
+    sa.Column("forecaster_id", sa.Integer(), sa.ForeignKey("forecaster.id"), nullable=True),
+    *_chain(),
+)
 
+#: Someone (or something, like a report) who records forecasts.
+FORECASTER = sa.Table(
+    "forecaster",
+    METADATA,
+    _id(),
+    _text("name", required=True, unique=True),
+    _moment("created_at"),
+    *_chain(),
+)
 
-class ForecasterRow(SQLModel, table=True):
-    """Someone (or something, like a report) who records forecasts."""
-
-    __tablename__ = "forecaster"
-
-    id: int | None = Field(default=None, primary_key=True)
-    name: str = Field(unique=True)
-    created_at: datetime = _moment()
-    chain_seq: int | None = _chain_seq()
-    chain_hash: str | None = _chain_hash()
-
-
-class QuestionRow(SQLModel, table=True):
-    """A question: its options are a JSON list in display order."""
-
-    __tablename__ = "question"
-
-    id: int | None = Field(default=None, primary_key=True)
-    slug: str | None = Field(default=None, unique=True)
-    title: str
-    criteria: str
-    kind: str
-    options: str
-    deadline: date = Field(index=True)
-    opened_on: date
-    source_id: int | None = Field(default=None, foreign_key="source.id", index=True)
-    quote: str | None = None
-    notes: str | None = None
-    created_at: datetime = _moment()
-    created_by: str
+#: A question: its options are a JSON list in display order.
+QUESTION = sa.Table(
+    "question",
+    METADATA,
+    _id(),
+    _text("slug", unique=True),
+    _text("title", required=True),
+    _text("criteria", required=True),
+    _text("kind", required=True),
+    _text("options", required=True),
+    sa.Column("deadline", sa.Date(), nullable=False, index=True),
+    sa.Column("opened_on", sa.Date(), nullable=False),
+    sa.Column("source_id", sa.Integer(), sa.ForeignKey("source.id"), nullable=True, index=True),
+    _text("quote"),
+    _text("notes"),
+    _moment("created_at"),
+    _text("created_by", required=True),
     # Provenance of a question taken from a report (see migration 0005).
-    quote_start: int | None = None
-    quote_end: int | None = None
-    deadline_phrase: str | None = None
-    hedge_phrase: str | None = None
-    chain_seq: int | None = _chain_seq()
-    chain_hash: str | None = _chain_hash()
+    sa.Column("quote_start", sa.Integer(), nullable=True),
+    sa.Column("quote_end", sa.Integer(), nullable=True),
+    _text("deadline_phrase"),
+    _text("hedge_phrase"),
+    *_chain(),
+)
 
+#: One tag on one question.
+QUESTION_TAG = sa.Table(
+    "question_tag",
+    METADATA,
+    sa.Column("question_id", sa.Integer(), sa.ForeignKey("question.id"), primary_key=True),
+    sa.Column("tag", sa.String(), primary_key=True, index=True),
+)
 
-class QuestionTagRow(SQLModel, table=True):
-    """One tag on one question."""
-
-    __tablename__ = "question_tag"
-
-    question_id: int = Field(foreign_key="question.id", primary_key=True)
-    tag: str = Field(primary_key=True, index=True)
-
-
-class ForecastRow(SQLModel, table=True):
-    """One forecast: probabilities as a JSON object option -> probability, in option order."""
-
-    __tablename__ = "forecast"
+#: One forecast: probabilities as a JSON object option -> probability, in option order.
+FORECAST = sa.Table(
+    "forecast",
+    METADATA,
+    _id(),
+    sa.Column("question_id", sa.Integer(), sa.ForeignKey("question.id"), nullable=False),
+    sa.Column(
+        "forecaster_id", sa.Integer(), sa.ForeignKey("forecaster.id"), nullable=False, index=True
+    ),
+    _moment("made_at"),
+    _moment("recorded_at"),
+    _text("probabilities", required=True),
+    _text("rationale"),
+    _text("input_text"),
+    *_chain(),
     # Scoring reads forecasts in question order through this index alone (migration 0003;
-    # PostgreSQL keeps the probabilities out of it, see there).
-    __table_args__ = (
-        sa.Index(
-            "ix_forecast_scoring",
-            "question_id",
-            "made_at",
-            "id",
-            "forecaster_id",
-            "recorded_at",
-            "probabilities",
-        ),
-    )
+    # PostgreSQL keeps the probabilities out of the key, see there).
+    sa.Index(
+        "ix_forecast_scoring",
+        "question_id",
+        "made_at",
+        "id",
+        "forecaster_id",
+        "recorded_at",
+        "probabilities",
+    ),
+)
 
-    id: int | None = Field(default=None, primary_key=True)
-    question_id: int = Field(foreign_key="question.id")
-    forecaster_id: int = Field(foreign_key="forecaster.id", index=True)
-    made_at: datetime = _moment()
-    recorded_at: datetime = _moment()
-    probabilities: str
-    rationale: str | None = None
-    input_text: str | None = None
-    chain_seq: int | None = _chain_seq()
-    chain_hash: str | None = _chain_hash()
-
-
-class ResolutionRow(SQLModel, table=True):
-    """A resolution; an amendment is a new row pointing at the one it corrects."""
-
-    __tablename__ = "resolution"
-    __table_args__ = (
-        # At most one first resolution per question, and each resolution amended at most once:
-        # two people resolving at the same moment cannot both win.
-        sa.Index(
-            "ux_resolution_first",
-            "question_id",
-            unique=True,
-            sqlite_where=sa.text("amends_id IS NULL"),
-            postgresql_where=sa.text("amends_id IS NULL"),
-        ),
-    )
-
-    id: int | None = Field(default=None, primary_key=True)
-    question_id: int = Field(foreign_key="question.id", index=True)
-    status: str
-    outcome: str | None = None
-    occurred_on: date
-    evidence: str | None = None
-    resolved_by: str
-    recorded_at: datetime = _moment()
-    amends_id: int | None = Field(default=None, foreign_key="resolution.id", unique=True)
-    chain_seq: int | None = _chain_seq()
-    chain_hash: str | None = _chain_hash()
-
-
-METADATA = SQLModel.metadata
+#: A resolution; an amendment is a new row pointing at the one it corrects.
+RESOLUTION = sa.Table(
+    "resolution",
+    METADATA,
+    _id(),
+    sa.Column(
+        "question_id", sa.Integer(), sa.ForeignKey("question.id"), nullable=False, index=True
+    ),
+    _text("status", required=True),
+    _text("outcome"),
+    sa.Column("occurred_on", sa.Date(), nullable=False),
+    _text("evidence"),
+    _text("resolved_by", required=True),
+    _moment("recorded_at"),
+    sa.Column(
+        "amends_id", sa.Integer(), sa.ForeignKey("resolution.id"), nullable=True, unique=True
+    ),
+    *_chain(),
+    # At most one first resolution per question, and each resolution amended at most once: two
+    # people resolving at the same moment cannot both win. (Partial on both databases: the
+    # WHERE is written here for SQLite, in migration 0001 for PostgreSQL. Naming PostgreSQL
+    # here would load its dialect on every command.)
+    sa.Index(
+        "ux_resolution_first",
+        "question_id",
+        unique=True,
+        sqlite_where=sa.text("amends_id IS NULL"),
+    ),
+)
