@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -99,6 +100,53 @@ def test_the_installed_command_starts_without_the_heavy_stack(args: list[str]) -
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert result.stderr.strip().splitlines()[-1:] in ([], [""])
+
+
+def _loaded_by(
+    args: list[str], modules: tuple[str, ...], env: dict[str, str] | None = None
+) -> list[str]:
+    """Which of `modules` running `tracker ARGS` in a fresh process loads."""
+    code = (
+        "import sys\n"
+        f"sys.argv = ['tracker', *{args!r}]\n"
+        "from tracker.cli import main\n"
+        "try:\n"
+        "    main()\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        f"print(' '.join(m for m in {modules!r} if m in sys.modules), file=sys.stderr)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        env={**os.environ, **(env or {})},
+    )
+    return result.stderr.strip().splitlines()[-1].split() if result.stderr.strip() else []
+
+
+def test_help_and_completion_load_neither_rich_nor_the_database() -> None:
+    light = ("rich", "sqlalchemy", "pydantic")
+    assert _loaded_by(["--help"], light) == []
+    assert _loaded_by(["forecast", "--help"], light) == []
+    completion = {
+        "_TRACKER_COMPLETE": "complete_bash",
+        "COMP_WORDS": "tracker li",
+        "COMP_CWORD": "1",
+    }
+    assert _loaded_by([], light, completion) == []
+
+
+def test_a_command_loads_neither_pydantic_nor_other_dialects(tmp_path: Path) -> None:
+    """What an interactive command pays for: no pydantic (SQLModel's models, or typer 0.29's
+    parameter validation), and on SQLite no PostgreSQL dialect."""
+    db = str(tmp_path / "f.db")
+    assert _loaded_by(["--db", db, "add", "Q", "-c", "C", "-d", "+1m"], ("sqlalchemy",)) == [
+        "sqlalchemy"
+    ]
+    heavy = ("pydantic", "sqlmodel", "sqlalchemy.dialects.postgresql", "psycopg", "alembic")
+    for args in (["--db", db, "show", "1"], ["--db", db, "list", "--open"], ["--db", db, "due"]):
+        assert _loaded_by(args, heavy) == [], args
 
 
 def _commands() -> list[tuple[str, str]]:

@@ -54,6 +54,7 @@ class TrackerGroup(TyperGroup):
 
 
 app = typer.Typer(
+    rich_markup_mode=None,
     cls=TrackerGroup,
     help=(
         "Track forecasts and expectations from reports: questions with deadlines and resolution "

@@ -6,40 +6,54 @@ import json
 import logging
 import sys
 from collections.abc import Iterable
-from typing import Any
+from functools import cache
+from typing import TYPE_CHECKING, Any
 
-from rich.console import Console, RenderableType
+if TYPE_CHECKING:
+    from rich.console import Console, RenderableType
+
 
 # Rich honours NO_COLOR and turns colour off when output is not a terminal. Markup is off:
 # table cells hold user text (titles, names, options), and "[eu]" or "[/]" in it is text,
-# not a style; styles are given as Text objects.
-out = Console(highlight=False, soft_wrap=False, markup=False)
-err = Console(stderr=True, highlight=False, markup=False)
+# not a style; styles are given as Text objects. The consoles (and rich) are loaded on first
+# use, so that `tracker --help` and shell completion do not pay for them.
+@cache
+def _out() -> Console:
+    from rich.console import Console
+
+    return Console(highlight=False, soft_wrap=False, markup=False)
+
+
+@cache
+def _err() -> Console:
+    from rich.console import Console
+
+    return Console(stderr=True, highlight=False, markup=False)
 
 
 def show(renderable: RenderableType) -> None:
     """Print a table, panel or text to stdout."""
-    out.print(renderable)
+    _out().print(renderable)
 
 
 def show_err(renderable: RenderableType) -> None:
     """Print a table or text to stderr (problems found on the way)."""
-    err.print(renderable)
+    _err().print(renderable)
 
 
 def say(message: str) -> None:
     """Print a confirmation to stdout (plain text, no markup)."""
-    out.print(message, markup=False, highlight=False, soft_wrap=True)
+    _out().print(message, markup=False, highlight=False, soft_wrap=True)
 
 
 def note(message: str) -> None:
     """Print a side remark to stderr (warnings, hints)."""
-    err.print(message, markup=False, highlight=False, soft_wrap=True)
+    _err().print(message, markup=False, highlight=False, soft_wrap=True)
 
 
 def error(message: str) -> None:
     """Print one error line to stderr."""
-    err.print(f"error: {message}", markup=False, highlight=False, soft_wrap=True, style="red")
+    _err().print(f"error: {message}", markup=False, highlight=False, soft_wrap=True, style="red")
 
 
 class _NoteHandler(logging.Handler):
@@ -92,7 +106,7 @@ class DelayedProgress:
 
     def __call__(self, stage: str, done: int, total: int) -> None:
         if self._progress is None:
-            if not err.is_terminal or self._clock() - self._start < self._delay:
+            if not _err().is_terminal or self._clock() - self._start < self._delay:
                 return
             from rich.progress import (
                 BarColumn,
@@ -107,7 +121,7 @@ class DelayedProgress:
                 BarColumn(),
                 MofNCompleteColumn(),
                 TimeElapsedColumn(),
-                console=err,
+                console=_err(),
                 transient=True,
             )
             self._progress.start()

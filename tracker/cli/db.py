@@ -11,7 +11,9 @@ from tracker.cli.context import settings
 from tracker.cli.questions import JSON_HELP
 
 app = typer.Typer(
-    help="Database location, schema version, upgrade and backup.", no_args_is_help=True
+    rich_markup_mode=None,
+    help="Database location, schema version, upgrade and backup.",
+    no_args_is_help=True,
 )
 
 

@@ -10,7 +10,9 @@ from tracker.cli import console
 from tracker.cli.context import settings
 from tracker.cli.questions import AS_HELP, JSON_HELP
 
-app = typer.Typer(help="Add, list and show sources (reports).", no_args_is_help=True)
+app = typer.Typer(
+    rich_markup_mode=None, help="Add, list and show sources (reports).", no_args_is_help=True
+)
 
 
 @app.command("add")
