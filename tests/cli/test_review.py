@@ -280,9 +280,8 @@ def test_the_progress_bar_appears_only_after_a_second_on_a_terminal(
     from tracker.cli import console
 
     screen = io.StringIO()
-    monkeypatch.setattr(
-        console, "err", Console(file=screen, force_terminal=True, width=80, color_system=None)
-    )
+    terminal = Console(file=screen, force_terminal=True, width=80, color_system=None)
+    monkeypatch.setattr(console, "_err", lambda: terminal)
     clock = iter([0.0, 0.5, 1.5, 1.6])
     progress = console.DelayedProgress()
     progress._clock = lambda: next(clock)  # type: ignore[method-assign]
@@ -303,7 +302,8 @@ def test_no_progress_bar_when_stderr_is_not_a_terminal(monkeypatch: pytest.Monke
     from tracker.cli import console
 
     screen = io.StringIO()
-    monkeypatch.setattr(console, "err", Console(file=screen, force_terminal=False))
+    piped = Console(file=screen, force_terminal=False)
+    monkeypatch.setattr(console, "_err", lambda: piped)
     progress = console.DelayedProgress(delay=0.0)
     progress("Scoring", 1, 2)
     progress.close()
