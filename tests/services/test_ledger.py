@@ -324,3 +324,35 @@ def test_forecast_after_the_deadline_is_refused(session: Session) -> None:
         record_forecast(
             session=session, question=str(qid), probability=["60%"], forecaster="a", now=later
         )
+
+
+def test_standing_forecasts_from_sql_match_reading_every_forecast(any_url: str) -> None:
+    """`list` and `due` read only each forecaster's latest forecast: the same as reading them
+    all, ties (same made_at and recorded_at) included."""
+    from tests.conftest import AFTER_EXAMPLE, EXAMPLE
+    from tracker.domain.model import standing_forecasts
+    from tracker.services.interchange import import_file
+    from tracker.services.workspace import unit_of_work
+    from tracker.storage import ledger as store
+
+    import_file(url=any_url, path=EXAMPLE, importer="ani", now=AFTER_EXAMPLE)
+    with unit_of_work(any_url, write=True, now=AFTER_EXAMPLE) as session:
+        for probability in (0.3, 0.4):  # two forecasts at one moment: the later number stands
+            store.insert_forecast(
+                session,
+                question_id=1,
+                forecaster="tie",
+                made_at=AFTER_EXAMPLE,
+                recorded_at=AFTER_EXAMPLE,
+                probabilities={"yes": probability, "no": 1 - probability},
+                rationale=None,
+                input_text=None,
+            )
+        ids = [q.id for q in store.all_questions(session)]
+        every = store.forecasts_for(session, ids)
+        standing = store.standing_for(session, ids)
+    for number in ids:
+        latest, count = standing[number]
+        assert count == len(every[number])
+        assert standing_forecasts(latest) == standing_forecasts(every[number])
+    assert standing_forecasts(standing[1][0])["tie"].probabilities["yes"] == 0.4

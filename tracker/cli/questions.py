@@ -9,6 +9,7 @@ from tracker.cli.context import settings
 
 AS_HELP = "Act as this forecaster. Default: $TRACKER_USER, else your login name."
 PAGE = 50  # questions a terminal shows at once
+DUE_PAGE = 20  # of each of due's two lists, so that both fit on one screen
 JSON_HELP = "Write JSON to stdout instead of a table."
 
 
@@ -337,7 +338,7 @@ def due(
             session=session,
             today=now.date(),
             within_days=within,
-            limit=None if show_all or as_json else PAGE,
+            limit=None if show_all or as_json else DUE_PAGE,
         )
     if as_json:
         from tracker.reports.ledger_json import due_json

@@ -394,18 +394,19 @@ def summaries_of(
 
 def _summaries(session: Session, questions: list[Question], today: date) -> list[QuestionSummary]:
     ids = [q.id for q in questions]
-    forecasts = store.forecasts_for(session, ids)
+    standing = store.standing_for(session, ids)
     resolutions = store.resolutions_for(session, ids)
     result = []
     for q in questions:
         current = resolutions[q.id][-1] if resolutions[q.id] else None
+        latest, count = standing[q.id]
         result.append(
             QuestionSummary(
                 question=q,
                 status=question_status(q, current, today),
                 resolution=current,
-                standing=standing_forecasts(forecasts[q.id]),
-                forecast_count=len(forecasts[q.id]),
+                standing=standing_forecasts(latest),
+                forecast_count=count,
             )
         )
     return result

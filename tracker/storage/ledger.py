@@ -464,6 +464,42 @@ def forecasts_for(session: Session, question_ids: Sequence[int]) -> dict[int, li
     return result
 
 
+def standing_for(
+    session: Session, question_ids: Sequence[int]
+) -> dict[int, tuple[list[Forecast], int]]:
+    """Each question's standing forecasts (every forecaster's latest, by made_at, then
+    recorded_at, then number) and how many forecasts it has: what `list` and `due` show,
+    without reading every earlier forecast."""
+    result: dict[int, tuple[list[Forecast], int]] = {i: ([], 0) for i in question_ids}
+    for start in range(0, len(question_ids), 500):
+        chunk = list(question_ids[start : start + 500])
+        ranked = (
+            sa.select(
+                F,
+                P.c.name.label("forecaster"),
+                sa.func.row_number()
+                .over(
+                    partition_by=(F.c.question_id, F.c.forecaster_id),
+                    order_by=(F.c.made_at.desc(), F.c.recorded_at.desc(), F.c.id.desc()),
+                )
+                .label("place"),
+                sa.func.count().over(partition_by=F.c.question_id).label("forecasts"),
+            )
+            .join(P, P.c.id == F.c.forecaster_id)
+            .where(F.c.question_id.in_(chunk))
+            .subquery()
+        )
+        rows = session.execute(
+            sa.select(ranked).where(ranked.c.place == 1).order_by(ranked.c.question_id)
+        ).all()
+        for row in rows:
+            forecast = _forecast(row)
+            standing, _count = result[forecast.question_id]
+            standing.append(forecast)
+            result[forecast.question_id] = (standing, int(row._mapping["forecasts"]))
+    return result
+
+
 def all_forecasts(session: Session) -> list[Forecast]:
     """Every forecast in the database, ordered by made_at, question and id."""
     rows = session.execute(

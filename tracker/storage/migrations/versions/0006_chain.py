@@ -282,26 +282,33 @@ PG_DROPS = (
 )
 
 
-def _backfill(bind: Any) -> None:
-    """Chain the rows already there, in table order and by id."""
+def _backfill(bind: Any, batch: int = 5_000) -> None:
+    """Chain the rows already there, in table order and by id, a batch at a time (a million
+    forecasts would not fit in memory as one list)."""
     tags: dict[int, list[str]] = {}
     for question_id, tag in bind.exec_driver_sql("SELECT question_id, tag FROM question_tag"):
         tags.setdefault(int(question_id), []).append(str(tag))
     previous, seq = GENESIS, 0
     for kind in KINDS:
         columns = CONTENT[kind]
-        rows = bind.exec_driver_sql(f"SELECT {', '.join(columns)} FROM {kind} ORDER BY id").all()
-        updates = []
-        for record in rows:
-            row = dict(zip(columns, record, strict=True))
-            seq += 1
-            previous = link(previous, seq, kind, canonical(kind, row, tags.get(row["id"], ())))
-            updates.append({"seq": seq, "hash": previous, "id": row["id"]})
-        if updates:
-            bind.execute(
-                sa.text(f"UPDATE {kind} SET chain_seq = :seq, chain_hash = :hash WHERE id = :id"),
-                updates,
-            )
+        select = sa.text(
+            f"SELECT {', '.join(columns)} FROM {kind} WHERE id > :last ORDER BY id LIMIT :n"
+        )
+        update = sa.text(f"UPDATE {kind} SET chain_seq = :seq, chain_hash = :hash WHERE id = :id")
+        last = 0
+        while True:
+            rows = bind.execute(select, {"last": last, "n": batch}).all()
+            if not rows:
+                break
+            updates = []
+            for record in rows:
+                row = dict(zip(columns, record, strict=True))
+                seq += 1
+                content = canonical(kind, row, tags.get(row["id"], ()))
+                previous = link(previous, seq, kind, content)
+                updates.append({"seq": seq, "hash": previous, "id": row["id"]})
+            bind.execute(update, updates)
+            last = int(rows[-1][0])
 
 
 def _sqlite_append_only(create: bool) -> None:
