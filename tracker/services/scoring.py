@@ -37,7 +37,7 @@ from tracker.storage.database import Session
 #: How many distinct probability texts are kept parsed.
 PARSE_CACHE = 100_000
 #: Questions scored together (memory grows with this times the largest question).
-BATCH_QUESTIONS = 256
+BATCH_QUESTIONS = 64
 
 #: Sees each resolved question with its forecasts in the order made (see `score_ledger`).
 Observer = Callable[[ResolvedQuestion, list[ForecastRow]], None]
