@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
+from tests.cli.test_walkthrough import _commands
 from tests.conftest import PG_ADMIN_URL, REPO
 
 PAGE = REPO / "docs" / "team.md"
@@ -30,17 +31,6 @@ VARIES = re.compile(r"\d{4}-\d{2}-\d{2}|[0-9a-f]{64}")
 
 def _same(output: str, expected: str) -> bool:
     return VARIES.sub("#", output) == VARIES.sub("#", expected)
-
-
-def _commands(block: str) -> list[tuple[str, str]]:
-    pairs: list[tuple[str, str]] = []
-    for line in block.splitlines(keepends=True):
-        if line.startswith("$ "):
-            pairs.append((line[2:].strip(), ""))
-        else:
-            command, output = pairs[-1]
-            pairs[-1] = (command, output + line)
-    return pairs
 
 
 def _clean(admin: sa.Engine) -> None:

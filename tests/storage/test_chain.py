@@ -154,10 +154,11 @@ def test_a_row_claiming_a_taken_place_is_found(ledger: str, raw: Callable[[str],
 def _rechain(url: str) -> None:
     """What a careful forger does: recompute every hash after the edit."""
     from tracker.storage.chain import chained_events
+    from tracker.storage.ledger import question_tags
 
     engine = sa.create_engine(url)
     with unit_of_work(url, write=False, now=AFTER_EXAMPLE) as session:
-        events = list(chained_events(session))
+        events = list(chained_events(session, question_tags(session)))
     previous = "0" * 64
     with engine.begin() as connection:
         if engine.dialect.name != "sqlite":

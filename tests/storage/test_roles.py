@@ -90,6 +90,15 @@ def _sql(url: str, statement: str) -> None:
         engine.dispose()
 
 
+def _add_source(
+    tracker: Tracker, team: dict[str, str], who: str, title: str, forecaster: str | None = None
+) -> Run:
+    """`who` adds a source at https://example.org/TITLE, naming its forecaster if given."""
+    speaker = ["--forecaster", forecaster] if forecaster else []
+    url = f"https://example.org/{title}"
+    return tracker("--db", team[who], "source", "add", "--title", title, *speaker, "--url", url)
+
+
 def test_roles_sql_is_printed_and_applying_it_twice_changes_nothing(
     team: dict[str, str], tracker: Tracker
 ) -> None:
@@ -228,36 +237,20 @@ def test_a_report_speaks_only_through_the_analyst_who_named_it(
 ) -> None:
     _open_question(tracker, team)
 
-    def add_source(who: str, title: str, forecaster: str) -> Run:
-        return tracker(
-            "--db",
-            team[who],
-            "source",
-            "add",
-            "--title",
-            title,
-            "--forecaster",
-            forecaster,
-            "--url",
-            f"https://example.org/{title}",
-        )
-
     report = "Think Tank (Institute)"
-    assert add_source("analyst", "brief", report).exit_code == 0
+    assert _add_source(tracker, team, "analyst", "brief", report).exit_code == 0
     implied = tracker("--db", team["analyst"], "forecast", "q", "65%", "--as", report)
     assert implied.exit_code == 0, implied.stderr
     # Another analyst cannot speak for it, nor name it for a source of their own.
     assert tracker("--db", team["other"], "forecast", "q", "65%", "--as", report).exit_code == 1
-    assert add_source("other", "again", report).exit_code == 1
+    assert _add_source(tracker, team, "other", "again", report).exit_code == 1
     # Nobody can name a forecaster with a record of their own, or a colleague's login.
     for name in ("ani", team["other_name"]):
-        refused = add_source("analyst", f"as-{name}", name)
+        refused = _add_source(tracker, team, "analyst", f"as-{name}", name)
         assert refused.exit_code == 1
         assert refused.stderr.startswith("error: Not allowed: a source may only name")
     # Nor attach one to someone else's source behind tracker's back.
-    plain = tracker(
-        "--db", team["analyst"], "source", "add", "--title", "p", "--url", "https://example.org/p"
-    )
+    plain = _add_source(tracker, team, "analyst", "p")
     assert plain.exit_code == 0, plain.stderr
     with pytest.raises(sa.exc.DBAPIError, match="only the analyst who added source"):
         _sql(
@@ -309,18 +302,7 @@ def test_a_name_a_report_speaks_through_is_not_a_login_to_forecast_under(
     colleague joins, they cannot forecast under it (nor inherit what was recorded there)."""
     _open_question(tracker, team)
     newcomer = f"dave_{uuid.uuid4().hex[:8]}"
-    added = tracker(
-        "--db",
-        team["analyst"],
-        "source",
-        "add",
-        "--title",
-        "memo",
-        "--forecaster",
-        newcomer,
-        "--url",
-        "https://example.org/memo",
-    )
+    added = _add_source(tracker, team, "analyst", "memo", newcomer)
     assert added.exit_code == 0, added.stderr
     assert tracker("--db", team["analyst"], "forecast", "q", "95%", "--as", newcomer).exit_code == 0
     _sql(
@@ -339,18 +321,7 @@ def test_a_name_a_report_speaks_through_is_not_a_login_to_forecast_under(
 def test_a_sources_forecaster_is_named_once_and_never_taken_away(
     team: dict[str, str], tracker: Tracker
 ) -> None:
-    added = tracker(
-        "--db",
-        team["analyst"],
-        "source",
-        "add",
-        "--title",
-        "b",
-        "--forecaster",
-        "Zed Institute",
-        "--url",
-        "https://example.org/b",
-    )
+    added = _add_source(tracker, team, "analyst", "b", "Zed Institute")
     assert added.exit_code == 0, added.stderr
     for who, target in (("analyst", "https://example.org/b"), ("analyst", None)):
         where = f"url = '{target}'" if target else "id = 1"  # #1: the owner's imported source

@@ -124,33 +124,25 @@ def report(
 
     Example: tracker report --period 2022Q2 --out review.html
     """
-    from tracker.services.review import build_review, choose_period
-    from tracker.services.scoring import as_of_moment
-    from tracker.services.workspace import unit_of_work
+    from tracker.services.review import build_review
 
-    chosen = _format(fmt, out)
-    s = settings(ctx)
-    now = s.now()
-    moment = as_of_moment(as_of, now=now)
-    chosen_period = choose_period(period=period, since=since, until=until, today=moment.date())
-    progress = console.DelayedProgress()
-    try:
-        with unit_of_work(s.url, write=False, now=now) as session:
-            review = build_review(
-                session=session,
-                as_of=moment,
-                period=chosen_period,
-                tag=tag,
-                source=source,
-                forecaster=forecaster,
-                live_only=live_only,
-                stale_after_days=stale_days,
-                due_within_days=due_within,
-                progress=progress,
-            )
-        _deliver("review", review, fmt=chosen, out=out, progress=progress)
-    finally:
-        progress.close()
+    _build_and_deliver(
+        ctx,
+        "review",
+        build_review,
+        period=period,
+        since=since,
+        until=until,
+        as_of=as_of,
+        fmt=fmt,
+        out=out,
+        tag=tag,
+        source=source,
+        forecaster=forecaster,
+        live_only=live_only,
+        stale_after_days=stale_days,
+        due_within_days=due_within,
+    )
 
 
 def retro(
@@ -173,7 +165,40 @@ def retro(
 
     Example: tracker retro --out retro.md
     """
-    from tracker.services.review import build_retro, choose_period
+    from tracker.services.review import build_retro
+
+    _build_and_deliver(
+        ctx,
+        "retrospective",
+        build_retro,
+        period=period,
+        since=since,
+        until=until,
+        as_of=as_of,
+        fmt=fmt,
+        out=out,
+        tag=tag,
+        source=source,
+        live_only=live_only,
+    )
+
+
+def _build_and_deliver(
+    ctx: typer.Context,
+    what: str,
+    build: Any,
+    *,
+    period: str | None,
+    since: str | None,
+    until: str | None,
+    as_of: str | None,
+    fmt: str | None,
+    out: Path | None,
+    **options: Any,
+) -> None:
+    """Build a review or retrospective over the chosen period, as of --as-of, and write it in
+    its format, with a progress bar on a terminal after a second."""
+    from tracker.services.review import choose_period
     from tracker.services.scoring import as_of_moment
     from tracker.services.workspace import unit_of_work
 
@@ -185,16 +210,10 @@ def retro(
     progress = console.DelayedProgress()
     try:
         with unit_of_work(s.url, write=False, now=now) as session:
-            data = build_retro(
-                session=session,
-                as_of=moment,
-                period=chosen_period,
-                tag=tag,
-                source=source,
-                live_only=live_only,
-                progress=progress,
+            data = build(
+                session=session, as_of=moment, period=chosen_period, progress=progress, **options
             )
-        _deliver("retrospective", data, fmt=chosen, out=out, progress=progress)
+        _deliver(what, data, fmt=chosen, out=out, progress=progress)
     finally:
         progress.close()
 

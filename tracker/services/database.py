@@ -11,6 +11,7 @@ from tracker.errors import InputError
 from tracker.services.workspace import unit_of_work
 from tracker.storage.chain import chained_events, read_head, unchained_events
 from tracker.storage.database import SchemaState, backup_sqlite, schema_state, upgrade_database
+from tracker.storage.ledger import question_tags
 from tracker.storage.roles import database_name, role_names, roles_sql
 
 
@@ -47,8 +48,9 @@ def verify(*, url: str, now: datetime, pinned: str | None = None) -> Verificatio
                     "postgresql_readonly": True,
                 }
             )
+        tags = question_tags(session)
         return verify_events(
-            chained_events(session), unchained=unchained_events(session), pinned=head
+            chained_events(session, tags), unchained=unchained_events(session, tags), pinned=head
         )
 
 

@@ -186,17 +186,8 @@ def chain_rows(session: Session, table: sa.Table, rows: Sequence[dict[str, objec
 # --- reading -----------------------------------------------------------------------------------
 
 
-def _tags(session: Session) -> dict[int, list[str]]:
-    tags: dict[int, list[str]] = {}
-    for question_id, tag in session.connection().exec_driver_sql(
-        "SELECT question_id, tag FROM question_tag"
-    ):
-        tags.setdefault(int(question_id), []).append(str(tag))
-    return tags
-
-
 def _events(
-    session: Session, kind: str, where: str, tags: Mapping[int, list[str]]
+    session: Session, kind: str, where: str, tags: Mapping[int, Iterable[str]]
 ) -> Iterator[Event]:
     columns = CONTENT[kind]
     sql = (
@@ -216,13 +207,12 @@ def _events(
         )
 
 
-def chained_events(session: Session) -> Iterator[Event]:
-    """Every chained row of the record, in chain order (streamed)."""
-    tags = _tags(session)
+def chained_events(session: Session, tags: Mapping[int, Iterable[str]]) -> Iterator[Event]:
+    """Every chained row of the record, in chain order (streamed); `tags`: each question's
+    (`ledger.question_tags`), part of its content."""
     return merge([_events(session, kind, "chain_seq IS NOT NULL", tags) for kind in KINDS])
 
 
-def unchained_events(session: Session) -> list[Event]:
-    """Rows with no place in the chain."""
-    tags = _tags(session)
+def unchained_events(session: Session, tags: Mapping[int, Iterable[str]]) -> list[Event]:
+    """Rows with no place in the chain (`tags` as for `chained_events`)."""
     return [e for kind in KINDS for e in _events(session, kind, "chain_seq IS NULL", tags)]

@@ -220,24 +220,25 @@ def refused(exc: sa.exc.DBAPIError, url: str) -> DatabaseError | None:
         )
     text = str(original)
     if isinstance(original, sqlite3.OperationalError) and "readonly database" in text:
-        path = sqlite_path(url)
-        return NotAllowedError(
-            f"Cannot write {path if path is not None else redact_url(url)}: the database is "
-            "read-only here (SQLite needs to write the file and its -wal and -shm files beside "
-            "it: check the permissions of the file and its folder)."
-        )
+        return _read_only("write", url)
     return None
+
+
+def _read_only(verb: str, url: str) -> NotAllowedError:
+    """SQLite could not write the file, or not open it to write its -wal and -shm beside it."""
+    path = sqlite_path(url)
+    return NotAllowedError(
+        f"Cannot {verb} {path if path is not None else redact_url(url)}: the database is "
+        "read-only here (SQLite needs to write the file and its -wal and -shm files beside "
+        "it: check the permissions of the file and its folder)."
+    )
 
 
 def _translate(exc: Exception, url: str) -> DatabaseError:
     message = str(getattr(exc, "orig", exc)).strip().splitlines()[0]
     path = sqlite_path(url)
     if path is not None and ("unable to open database file" in message or "readonly" in message):
-        return NotAllowedError(
-            f"Cannot {'write' if 'readonly' in message else 'open'} {path}: the database is "
-            "read-only here (SQLite needs to write the file and its -wal and -shm files beside "
-            "it: check the permissions of the file and its folder)."
-        )
+        return _read_only("write" if "readonly" in message else "open", url)
     return DatabaseError(f"Cannot open database {redact_url(url)}: {message}")
 
 
