@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic.config import Config
 
 from tests.conftest import AFTER_EXAMPLE, EXAMPLE, Run
-from tracker.domain.chain import Head, canonical, link
+from tracker.domain.chain import KINDS, Head, canonical, link
 from tracker.errors import InputError
 from tracker.services.database import verify
 from tracker.services.interchange import import_file
@@ -19,7 +19,7 @@ from tracker.services.workspace import unit_of_work
 from tracker.storage.chain import read_head
 
 Tracker = Callable[..., Run]
-TABLES = ("source", "forecaster", "question", "forecast", "resolution")
+TABLES = KINDS
 
 
 @pytest.fixture
@@ -36,13 +36,9 @@ def raw(ledger: str) -> Iterator[Callable[[str], None]]:
     def run(sql: str) -> None:
         with engine.begin() as connection:
             if engine.dialect.name == "sqlite":
-                for name in (
-                    "forecast_no_update",
-                    "forecast_no_delete",
-                    "resolution_no_update",
-                    "resolution_no_delete",
-                ):
-                    connection.exec_driver_sql(f"DROP TRIGGER IF EXISTS {name}")
+                for table in (*KINDS, "question_tag"):
+                    for action in ("update", "delete"):
+                        connection.exec_driver_sql(f"DROP TRIGGER IF EXISTS {table}_no_{action}")
             else:
                 connection.exec_driver_sql("SET LOCAL session_replication_role = replica")
             connection.exec_driver_sql(sql)
@@ -64,10 +60,10 @@ def _count(url: str) -> int:
 def test_every_write_extends_the_chain_and_it_holds(ledger: str) -> None:
     result = verify(url=ledger, now=AFTER_EXAMPLE)
     assert result.intact and result.findings == []
-    assert result.events == _count(ledger) == 65
+    assert result.events == _count(ledger) == 66
     with unit_of_work(ledger, write=False, now=AFTER_EXAMPLE) as session:
         assert read_head(session) == result.head
-    assert result.head.seq == 65
+    assert result.head.seq == 66
 
 
 @pytest.mark.parametrize(
@@ -99,6 +95,12 @@ def test_every_write_extends_the_chain_and_it_holds(ledger: str) -> None:
             3,
         ),
         ("UPDATE forecaster SET name = 'someone else' WHERE id = 1", "changed", "forecaster", 1),
+        (
+            "UPDATE source_forecaster SET forecaster_id = 2 WHERE id = 1",
+            "changed",
+            "source_forecaster",
+            1,
+        ),
         ("DELETE FROM forecast WHERE id = 9", "removed", None, None),
         (
             "INSERT INTO forecast (question_id, forecaster_id, made_at, recorded_at, probabilities)"
@@ -133,11 +135,17 @@ def test_removing_the_last_events_is_found_against_a_published_head(
     ledger: str, raw: Callable[[str], None]
 ) -> None:
     published = verify(url=ledger, now=AFTER_EXAMPLE).head
-    raw("DELETE FROM resolution WHERE chain_seq >= 64")
+    raw("DELETE FROM resolution WHERE chain_seq >= 65")
+    # A shorter chain holds on its own, but not the place tracker last verified ...
+    found = verify(url=ledger, now=AFTER_EXAMPLE)
+    assert found.head.seq == 64
+    assert [(f.what, f.seq) for f in found.findings] == [("head", 66)]
+    # ... and a forger who also removes tracker's checkpoints is caught by a published head.
+    raw("DELETE FROM chain_checkpoint")
     alone = verify(url=ledger, now=AFTER_EXAMPLE)
-    assert alone.intact and alone.head.seq == 63  # a shorter chain holds on its own ...
+    assert alone.intact and alone.head.seq == 64
     pinned = verify(url=ledger, now=AFTER_EXAMPLE, pinned=str(published))
-    assert pinned.pinned_ok is False  # ... but it no longer reaches the published head
+    assert pinned.pinned_ok is False
 
 
 def test_a_row_claiming_a_taken_place_is_found(ledger: str, raw: Callable[[str], None]) -> None:
@@ -181,6 +189,9 @@ def test_a_recomputed_chain_is_caught_by_a_published_head(
     assert verify(url=ledger, now=AFTER_EXAMPLE, pinned=short).pinned_ok
     raw('UPDATE forecast SET probabilities = \'{"yes":0.99,"no":0.01}\' WHERE id = 5')
     _rechain(ledger)
+    found = verify(url=ledger, now=AFTER_EXAMPLE)  # not the place tracker last verified ...
+    assert [f.what for f in found.findings] == ["head"]
+    raw("DELETE FROM chain_checkpoint")
     alone = verify(url=ledger, now=AFTER_EXAMPLE)
     assert alone.intact  # the forger's chain holds on its own ...
     pinned = verify(url=ledger, now=AFTER_EXAMPLE, pinned=str(published))

@@ -108,15 +108,8 @@ def test_roles_sql_is_printed_and_applying_it_twice_changes_nothing(
     assert f'GRANT INSERT ON resolution TO "{roles["resolver"]}";' in printed.stdout
     grants = [line for line in printed.stdout.splitlines() if line.startswith("GRANT ")]
     writes = [g.split(" ON ")[0] for g in grants if " ON " in g and "SELECT" not in g]
-    # Only inserts, one column of a source (its forecaster, named once), sequences, and the
-    # function through which writers take turns.
-    assert sorted(set(writes)) == [
-        "GRANT CONNECT",
-        "GRANT EXECUTE",
-        "GRANT INSERT",
-        "GRANT UPDATE (forecaster_id)",
-        "GRANT USAGE",
-    ]
+    # Only inserts, sequences, and the function through which writers take turns.
+    assert sorted(set(writes)) == ["GRANT CONNECT", "GRANT EXECUTE", "GRANT INSERT", "GRANT USAGE"]
     assert not [g for g in grants if "DELETE" in g or "TRUNCATE" in g or "ALL PRIVILEGES" in g]
     again = tracker("--db", team["owner"], "db", "roles", "--apply")
     assert again.exit_code == 0, again.stderr
@@ -255,8 +248,10 @@ def test_a_report_speaks_only_through_the_analyst_who_named_it(
     with pytest.raises(sa.exc.DBAPIError, match="only the analyst who added source"):
         _sql(
             team["other"],
-            "UPDATE source SET forecaster_id = (SELECT id FROM forecaster WHERE name = 'ani') "
-            "WHERE url = 'https://example.org/p'",
+            "INSERT INTO source_forecaster (source_id, forecaster_id, named_at, named_by, "
+            "chain_seq, chain_hash) SELECT s.id, f.id, now(), session_user, "
+            "tracker_chain_head() + 1, repeat('a', 64) FROM source s, forecaster f "
+            "WHERE s.url = 'https://example.org/p' AND f.name = 'ani'",
         )
 
 
@@ -323,10 +318,17 @@ def test_a_sources_forecaster_is_named_once_and_never_taken_away(
 ) -> None:
     added = _add_source(tracker, team, "analyst", "b", "Zed Institute")
     assert added.exit_code == 0, added.stderr
-    for who, target in (("analyst", "https://example.org/b"), ("analyst", None)):
-        where = f"url = '{target}'" if target else "id = 1"  # #1: the owner's imported source
-        with pytest.raises(sa.exc.DBAPIError, match="may name its forecaster, once"):
-            _sql(team[who], f"UPDATE source SET forecaster_id = NULL WHERE {where}")
+    named = "source_id = (SELECT id FROM source WHERE url = 'https://example.org/b')"
+    for statement in (
+        f"UPDATE source_forecaster SET forecaster_id = 1 WHERE {named}",
+        f"DELETE FROM source_forecaster WHERE {named}",
+        "DELETE FROM source_forecaster WHERE source_id = 1",  # the owner's imported source
+    ):
+        with pytest.raises(sa.exc.DBAPIError, match="permission denied"):
+            _sql(team["analyst"], statement)
+    # Not even the owner rewrites it: the table is append-only.
+    with pytest.raises(sa.exc.DBAPIError, match="append-only"):
+        _sql(team["owner"], f"DELETE FROM source_forecaster WHERE {named}")
 
 
 def test_readers_cannot_hold_writers_up(team: dict[str, str]) -> None:
@@ -335,13 +337,11 @@ def test_readers_cannot_hold_writers_up(team: dict[str, str]) -> None:
             _sql(team["reviewer"], statement)
 
 
-def test_a_writer_waiting_too_long_for_its_turn_is_told(
-    team: dict[str, str], tracker: Tracker, monkeypatch: pytest.MonkeyPatch
+def test_a_writer_waiting_too_long_for_its_turn_is_told_who_holds_it(
+    team: dict[str, str], tracker: Tracker
 ) -> None:
-    from tracker.storage import chain
-
     _open_question(tracker, team)
-    monkeypatch.setattr(chain, "TURN_TIMEOUT", "1s")
+    _sql(team["owner"], "UPDATE tracker_turn SET hold_limit = '1 hour', wait_limit = '2 s'")
     engine = sa.create_engine(team["other"])
     with engine.connect() as holder:
         holder.exec_driver_sql("BEGIN")
@@ -350,7 +350,60 @@ def test_a_writer_waiting_too_long_for_its_turn_is_told(
         holder.exec_driver_sql("ROLLBACK")
     engine.dispose()
     assert waited.exit_code == 1
-    assert waited.stderr.startswith("error: The team database is busy")
+    assert waited.stderr.startswith(
+        f"error: The team database is busy: the writers' turn is held by {team['other_name']} "
+        "(idle in transaction, since "
+    ), waited.stderr
+    assert len(waited.stderr.splitlines()) == 1
+
+
+def test_a_writer_holding_the_turn_idle_loses_it_after_the_stated_time(
+    team: dict[str, str], tracker: Tracker
+) -> None:
+    _open_question(tracker, team)
+    _sql(team["owner"], "UPDATE tracker_turn SET hold_limit = '2 s', wait_limit = '30 s'")
+    engine = sa.create_engine(team["other"])
+    with engine.connect() as holder:
+        holder.exec_driver_sql("BEGIN")
+        holder.exec_driver_sql("SELECT tracker_take_turn()")  # then walks away
+        waited = tracker("--db", team["analyst"], "forecast", "q", "60%")
+        assert waited.exit_code == 0, waited.stderr
+        # The holder's session was ended: its transaction is gone with it.
+        with pytest.raises(sa.exc.DBAPIError):
+            holder.exec_driver_sql("SELECT 1")
+    engine.dispose()
+    shown = json.loads(tracker("--db", team["reviewer"], "show", "q", "--json").stdout)
+    assert [f["forecaster"] for f in shown["forecasts"]] == [team["analyst_name"]]
+
+
+def test_a_writer_at_work_keeps_the_turn(team: dict[str, str], tracker: Tracker) -> None:
+    """A writer running statement after statement (an import) is not ended, however long it
+    holds the turn; a waiting writer is told who holds it instead."""
+    _open_question(tracker, team)
+    _sql(team["owner"], "UPDATE tracker_turn SET hold_limit = '3 s', wait_limit = '5 s'")
+    engine = sa.create_engine(team["other"])
+    with engine.connect() as holder:
+        holder.exec_driver_sql("BEGIN")
+        holder.exec_driver_sql("SELECT tracker_take_turn()")
+        import threading
+
+        stop = threading.Event()
+
+        def work() -> None:
+            while not stop.is_set():
+                holder.exec_driver_sql("SELECT pg_sleep(0.2)")
+
+        worker = threading.Thread(target=work)
+        worker.start()
+        try:
+            waited = tracker("--db", team["analyst"], "forecast", "q", "60%")
+        finally:
+            stop.set()
+            worker.join()
+        holder.exec_driver_sql("ROLLBACK")
+    engine.dispose()
+    assert waited.exit_code == 1
+    assert f"held by {team['other_name']}" in waited.stderr
 
 
 def test_an_amendment_corrects_a_resolution_of_its_own_question(team: dict[str, str]) -> None:

@@ -24,8 +24,8 @@ VERSION = "tracker-chain-v1"
 GENESIS = "0" * 64
 
 #: The content of each kind of event, in the order it is hashed. A row's own id is part of it;
-#: the chain columns are not. A source's forecaster is not: it may be named once after the
-#: source was added (`source scan --record-implied`).
+#: the chain columns are not. Which forecaster speaks for a source is an event of its own
+#: (`source_forecaster`), since it may be named after the source was added.
 CONTENT: Mapping[str, tuple[str, ...]] = {
     "source": (
         "id",
@@ -42,6 +42,7 @@ CONTENT: Mapping[str, tuple[str, ...]] = {
         "added_by",
     ),
     "forecaster": ("id", "name", "created_at"),
+    "source_forecaster": ("id", "source_id", "forecaster_id", "named_at", "named_by"),
     "question": (
         "id",
         "slug",
@@ -84,7 +85,34 @@ CONTENT: Mapping[str, tuple[str, ...]] = {
     ),
 }
 KINDS = tuple(CONTENT)
-_MOMENTS = frozenset({"added_at", "created_at", "made_at", "recorded_at"})
+#: Columns of the record that are not hashed as they stand, each with why that is harmless.
+#: A test lists every column of every table and fails on one that is neither in CONTENT nor
+#: here, so a new column that changes a score or an attribution cannot slip past the chain.
+UNHASHED: Mapping[str, Mapping[str, str]] = {
+    **{
+        kind: {
+            "chain_seq": "the event's place: checked by the chain itself",
+            "chain_hash": "the event's hash: checked by the chain itself",
+        }
+        for kind in KINDS
+    },
+    "question_tag": {
+        "question_id": "hashed as the question's `tags`",
+        "tag": "hashed as the question's `tags`",
+    },
+    "chain_checkpoint": {
+        "seq": "a cache of verification, recomputed when it does not hold",
+        "hash": "a cache of verification, recomputed when it does not hold",
+        "guards": "a cache of verification, recomputed when it does not hold",
+        "verified_at": "a cache of verification, recomputed when it does not hold",
+    },
+    "ledger_setting": {
+        "name": "marks the bundled example, which only refuses writes",
+        "value": "marks the bundled example, which only refuses writes",
+    },
+    "alembic_version": {"version_num": "the schema revision, checked on every open"},
+}
+_MOMENTS = frozenset({"added_at", "created_at", "made_at", "recorded_at", "named_at"})
 _DAYS = frozenset({"published_on", "deadline", "opened_on", "occurred_on"})
 
 
@@ -219,19 +247,26 @@ def verify(
     *,
     unchained: Sequence[Event] = (),
     pinned: Head | None = None,
+    start: Head = GENESIS_HEAD,
+    verified: Head | None = None,
 ) -> Verification:
     """Recompute the chain from `events` (in seq order) and say what does not hold.
 
     `unchained`: rows with no place in the chain (written behind tracker's back). `pinned`: a
     head published earlier (e.g. in a review), which the record must still hold. When two rows
     claim one place, the one whose hash follows from the chain is taken as the genuine one.
+    `start`: a place verified earlier; `events` are then those after it, linked on from its
+    hash (an incremental check). `verified`: the place tracker last verified (its checkpoint):
+    a chain that holds on its own but no longer holds that place lost its end, or was
+    rewritten and rehashed, behind tracker's back (a finding of its own, `head`).
     """
-    result = Verification(pinned=pinned)
-    previous = GENESIS
-    expected = 1
-    last_seq = 0
+    result = Verification(pinned=pinned, head=start)
+    previous = start.hash
+    expected = start.seq + 1
+    last_seq = start.seq
     linked = True  # whether `previous` is the hash of the event in place expected - 1
     hash_at_pin: str | None = None
+    hash_at_verified: str | None = start.hash if verified == start else None
     broken_before_pin = False
 
     def note(finding: Finding) -> None:
@@ -295,7 +330,18 @@ def verify(
         last_seq = seq
         if pinned is not None and seq == pinned.seq:
             hash_at_pin = genuine.hash
+        if verified is not None and seq == verified.seq:
+            hash_at_verified = genuine.hash
     result.head = Head(last_seq, previous)
+    if verified is not None and not result.findings and hash_at_verified != verified.hash:
+        result.findings.append(
+            Finding(
+                "head",
+                f"the record no longer holds event {verified.seq} as it was when tracker last "
+                "verified it: events were removed or rewritten behind tracker's back.",
+                verified.seq,
+            )
+        )
     for event in unchained:
         result.findings.append(
             Finding(

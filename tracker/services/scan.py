@@ -262,7 +262,7 @@ def pick_candidate(
     recorded = None
     if implied_by is not None:
         if scan.source.forecaster is None:
-            store.set_source_forecaster(session, scan.source.id, implied_by, now=now)
+            store.set_source_forecaster(session, scan.source.id, implied_by, now=now, by=created_by)
         elif implied_by != scan.source.forecaster:
             raise InputError(
                 f"Source {scan.source.key} already speaks as {scan.source.forecaster!r}; leave "

@@ -21,7 +21,7 @@ from tracker.errors import DatabaseError, NotAllowedError
 
 #: Every schema revision this version of tracker knows, oldest first. The last is the current one.
 #: A test checks this against the Alembic scripts, so a migration cannot be forgotten here.
-REVISIONS: tuple[str, ...] = ("0001", "0002", "0003", "0004", "0005", "0006")
+REVISIONS: tuple[str, ...] = ("0001", "0002", "0003", "0004", "0005", "0006", "0007")
 HEAD = REVISIONS[-1]
 MIGRATIONS = Path(__file__).with_name("migrations")
 log = logging.getLogger("tracker")
@@ -152,9 +152,28 @@ def run_migrations(engine: Engine) -> None:
 
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
-    with engine.begin() as connection:
-        config.attributes["connection"] = connection
-        command.upgrade(config, "head")
+    with engine.connect() as connection:
+        sqlite = connection.dialect.name == "sqlite"
+        if sqlite:
+            # A migration that rebuilds a table (SQLite cannot drop a column a foreign key
+            # names) drops the old table, which foreign keys would refuse while others point
+            # at it: they are off for the upgrade (only possible outside a transaction) and
+            # checked whole before it commits.
+            connection.connection.driver_connection.execute("PRAGMA foreign_keys = OFF")  # type: ignore[union-attr]
+        try:
+            with connection.begin():
+                config.attributes["connection"] = connection
+                command.upgrade(config, "head")
+                if sqlite:
+                    broken = connection.exec_driver_sql("PRAGMA foreign_key_check").first()
+                    if broken is not None:
+                        raise DatabaseError(
+                            f"The upgrade would leave {broken[0]} row {broken[1]} pointing at "
+                            f"a missing {broken[2]}; nothing was changed."
+                        )
+        finally:
+            if sqlite:
+                connection.connection.driver_connection.execute("PRAGMA foreign_keys = ON")  # type: ignore[union-attr]
 
 
 def _copy_sqlite(source: Path, target: Path) -> None:
@@ -214,8 +233,15 @@ def refused(exc: sa.exc.DBAPIError, url: str) -> DatabaseError | None:
             "(analyst, resolver, reviewer: see docs/team.md)."
         )
     if getattr(original, "sqlstate", None) == "55P03":  # PostgreSQL: lock_timeout
+        diag = getattr(original, "diag", None)
+        message = getattr(diag, "message_primary", None) or ""
+        if message.startswith("the writers' turn is held by"):  # tracker_take_turn()
+            return DatabaseError(
+                f"The team database is busy: {message}. Try again in a moment, or ask them "
+                "to finish (docs/team.md: taking turns)."
+            )
         return DatabaseError(
-            "The team database is busy: another writer has held its turn for 15 seconds. "
+            "The team database is busy: another writer has held a lock for 15 seconds. "
             "Try again in a moment."
         )
     text = str(original)

@@ -28,6 +28,7 @@ from tracker.storage.tables import QUESTION as Q
 from tracker.storage.tables import QUESTION_TAG as T
 from tracker.storage.tables import RESOLUTION as R
 from tracker.storage.tables import SOURCE as S
+from tracker.storage.tables import SOURCE_FORECASTER as N
 
 
 def _insert(
@@ -67,10 +68,10 @@ def forecaster_names(session: Session) -> list[str]:
 
 def source_forecasters(session: Session, *, added_by: datetime | None = None) -> frozenset[str]:
     """Names of the forecasters that speak for a report (left out of team aggregates), as
-    named by the sources added by `added_by` (None: all)."""
-    query = sa.select(P.c.name).join(S, S.c.forecaster_id == P.c.id).distinct()
+    named by `added_by` (None: all)."""
+    query = sa.select(P.c.name).join(N, N.c.forecaster_id == P.c.id).distinct()
     if added_by is not None:
-        query = query.where(S.c.added_at <= added_by)
+        query = query.where(N.c.named_at <= added_by)
     return frozenset(str(n) for n in session.execute(query).scalars())
 
 
@@ -99,7 +100,7 @@ def _source(row: sa.Row[tuple[object, ...]], *, with_text: bool) -> Source:
 def _source_select() -> sa.Select[tuple[object, ...]]:
     """Sources with the name of the forecaster that speaks for each (if any)."""
     return sa.select(S, P.c.name.label("forecaster_name")).select_from(
-        S.outerjoin(P, S.c.forecaster_id == P.c.id)
+        S.outerjoin(N, N.c.source_id == S.c.id).outerjoin(P, N.c.forecaster_id == P.c.id)
     )
 
 
@@ -134,21 +135,35 @@ def insert_source(
         "content_hash": content_hash,
         "added_at": added_at,
         "added_by": added_by,
-        "forecaster_id": None
-        if forecaster is None
-        else forecaster_id(session, forecaster, now=added_at),
     }
     if _id_is_free(session, S, number):
         values["id"] = number
-    return get_source(session, _insert(session, S, values), with_text=True)
+    source_id = _insert(session, S, values)
+    if forecaster is not None:
+        set_source_forecaster(session, source_id, forecaster, now=added_at, by=added_by)
+    return get_source(session, source_id, with_text=True)
 
 
-def set_source_forecaster(session: Session, source_id: int, name: str, *, now: datetime) -> None:
-    """Name the forecaster that speaks for a source that had none (created if new)."""
-    session.execute(
-        sa.update(S)
-        .where(S.c.id == source_id, S.c.forecaster_id.is_(None))
-        .values(forecaster_id=forecaster_id(session, name, now=now))
+def set_source_forecaster(
+    session: Session, source_id: int, name: str, *, now: datetime, by: str
+) -> None:
+    """Name the forecaster that speaks for a source (created if new), as an event of the chain:
+    `now` is when it was named, `by` who named it. A source names one forecaster, once.
+
+    Raises ConflictError if the source already has one.
+    """
+    named = session.execute(sa.select(N.c.forecaster_id).where(N.c.source_id == source_id))
+    if named.first() is not None:
+        raise ConflictError(f"Source #{source_id} already names the forecaster that speaks for it.")
+    _insert(
+        session,
+        N,
+        {
+            "source_id": source_id,
+            "forecaster_id": forecaster_id(session, name, now=now),
+            "named_at": now,
+            "named_by": by,
+        },
     )
 
 

@@ -64,13 +64,24 @@ GRANT USAGE ON SCHEMA public TO {reviewer};
 -- reviewer: reads everything, writes nothing.
 GRANT SELECT ON ALL TABLES IN SCHEMA public TO {reviewer};
 -- analyst: sources, questions and their own forecasts; never UPDATE or DELETE history.
-GRANT INSERT ON source, forecaster, question, question_tag, forecast TO {analyst};
-GRANT UPDATE (forecaster_id) ON source TO {analyst};
+GRANT INSERT ON source, forecaster, source_forecaster, question, question_tag, forecast
+    TO {analyst};
 GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {analyst};
+-- writers note how far the chain was verified (documents then check only what came after).
+GRANT INSERT ON chain_checkpoint TO {analyst};
 -- writers take turns through this function (readers cannot hold them up).
 GRANT EXECUTE ON FUNCTION tracker_take_turn() TO {analyst};
 -- resolver: also records outcomes.
 GRANT INSERT ON resolution TO {resolver};
+-- the owner of the tables (whose tracker_take_turn() waiting writers run) may see who holds
+-- the writers' turn, and end the session of one who holds it idle (docs/team.md).
+DO $$
+DECLARE
+    owner name := (SELECT tableowner FROM pg_tables
+                   WHERE schemaname = current_schema() AND tablename = 'forecast');
+BEGIN
+    EXECUTE 'GRANT pg_read_all_stats, pg_signal_backend TO ' || quote_ident(owner);
+END $$;
 """
 
 

@@ -1,11 +1,18 @@
-"""Database tables of the ledger; forecasts and resolutions are append-only."""
+"""The schema, declared once as SQLModel table models; forecasts and resolutions are append-only.
+
+The models are the one declaration of every table: Alembic compares the migrations against
+them (a test checks that a migrated database equals them), and the queries run on their
+tables (`SOURCE`, `QUESTION`, ... below, the models' `__table__`) with SQLAlchemy Core, which
+reads and writes plain tuples: a million forecasts do not become a million objects.
+"""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 import sqlalchemy as sa
+from sqlmodel import Field, SQLModel
 
 
 class UTCDateTime(sa.types.TypeDecorator[datetime]):
@@ -33,147 +40,213 @@ class UTCDateTime(sa.types.TypeDecorator[datetime]):
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
-METADATA = sa.MetaData()
+METADATA = SQLModel.metadata
 
 
-def _id() -> sa.Column[int]:
-    return sa.Column("id", sa.Integer(), primary_key=True)
+def _column(name: str, type_: Any, *args: Any, nullable: bool = True, **kwargs: Any) -> Any:
+    """A field with its column spelled out (type, nullability, keys, indexes) as migrated."""
+    return Field(sa_column=sa.Column(name, type_, *args, nullable=nullable, **kwargs))
 
 
-def _text(name: str, *, required: bool = False, **kwargs: Any) -> sa.Column[str]:
-    return sa.Column(name, sa.String(), nullable=not required, **kwargs)
+def _id() -> Any:
+    return _column("id", sa.Integer(), primary_key=True, nullable=False)
 
 
-def _moment(name: str) -> sa.Column[datetime]:
-    return sa.Column(name, UTCDateTime(), nullable=False)
+def _text(name: str, *, required: bool = False, **kwargs: Any) -> Any:
+    return _column(name, sa.String(), nullable=not required, **kwargs)
 
 
-def _chain() -> tuple[sa.Column[Any], sa.Column[Any]]:
-    """The event's place in the tamper-evident chain and its hash (tracker/domain/chain.py)."""
-    return (
-        sa.Column("chain_seq", sa.BigInteger(), nullable=True, index=True, unique=True),
-        sa.Column("chain_hash", sa.String(64), nullable=True),
-    )
+def _moment(name: str) -> Any:
+    return _column(name, UTCDateTime(), nullable=False)
 
 
-#: A report: metadata, and optionally its full text with a content hash.
-SOURCE = sa.Table(
-    "source",
-    METADATA,
-    _id(),
-    _text("slug", unique=True),
-    _text("title", required=True),
-    _text("author"),
-    _text("organisation"),
-    sa.Column("published_on", sa.Date(), nullable=True),
-    _text("url"),
-    _text("file"),
-    _text("text"),
-    _text("content_hash", unique=True),
-    _moment("added_at"),
-    _text("added_by", required=True),
-    # The forecaster that records this report's own implied probabilities, if any.
-    sa.Column("forecaster_id", sa.Integer(), sa.ForeignKey("forecaster.id"), nullable=True),
-    *_chain(),
-)
+def _reference(name: str, target: str, *, required: bool, **kwargs: Any) -> Any:
+    return _column(name, sa.Integer(), sa.ForeignKey(target), nullable=not required, **kwargs)
 
-#: Someone (or something, like a report) who records forecasts.
-FORECASTER = sa.Table(
-    "forecaster",
-    METADATA,
-    _id(),
-    _text("name", required=True, unique=True),
-    _moment("created_at"),
-    *_chain(),
-)
 
-#: A question: its options are a JSON list in display order.
-QUESTION = sa.Table(
-    "question",
-    METADATA,
-    _id(),
-    _text("slug", unique=True),
-    _text("title", required=True),
-    _text("criteria", required=True),
-    _text("kind", required=True),
-    _text("options", required=True),
-    sa.Column("deadline", sa.Date(), nullable=False, index=True),
-    sa.Column("opened_on", sa.Date(), nullable=False),
-    sa.Column("source_id", sa.Integer(), sa.ForeignKey("source.id"), nullable=True, index=True),
-    _text("quote"),
-    _text("notes"),
-    _moment("created_at"),
-    _text("created_by", required=True),
+def _chain_seq() -> Any:
+    """The event's place in the tamper-evident chain (tracker/domain/chain.py)."""
+    return _column("chain_seq", sa.BigInteger(), index=True, unique=True)
+
+
+def _chain_hash() -> Any:
+    """The event's hash over its content and the previous event's hash."""
+    return _column("chain_hash", sa.String(64))
+
+
+class Source(SQLModel, table=True):
+    """A report: metadata, and optionally its full text with a content hash."""
+
+    __tablename__ = "source"
+
+    id: int | None = _id()
+    slug: str | None = _text("slug", unique=True)
+    title: str = _text("title", required=True)
+    author: str | None = _text("author")
+    organisation: str | None = _text("organisation")
+    published_on: date | None = _column("published_on", sa.Date())
+    url: str | None = _text("url")
+    file: str | None = _text("file")
+    text: str | None = _text("text")
+    content_hash: str | None = _text("content_hash", unique=True)
+    added_at: datetime = _moment("added_at")
+    added_by: str = _text("added_by", required=True)
+    chain_seq: int | None = _chain_seq()
+    chain_hash: str | None = _chain_hash()
+
+
+class Forecaster(SQLModel, table=True):
+    """Someone (or something, like a report) who records forecasts."""
+
+    __tablename__ = "forecaster"
+
+    id: int | None = _id()
+    name: str = _text("name", required=True, unique=True)
+    created_at: datetime = _moment("created_at")
+    chain_seq: int | None = _chain_seq()
+    chain_hash: str | None = _chain_hash()
+
+
+class SourceForecaster(SQLModel, table=True):
+    """Which forecaster speaks for a report (records its own implied probabilities, is scored
+    like an analyst and left out of team aggregates): named once, as an event of the chain."""
+
+    __tablename__ = "source_forecaster"
+
+    id: int | None = _id()
+    source_id: int = _reference("source_id", "source.id", required=True, unique=True)
+    forecaster_id: int = _reference("forecaster_id", "forecaster.id", required=True, index=True)
+    named_at: datetime = _moment("named_at")
+    named_by: str = _text("named_by", required=True)
+    chain_seq: int | None = _chain_seq()
+    chain_hash: str | None = _chain_hash()
+
+
+class Question(SQLModel, table=True):
+    """A question: its options are a JSON list in display order."""
+
+    __tablename__ = "question"
+
+    id: int | None = _id()
+    slug: str | None = _text("slug", unique=True)
+    title: str = _text("title", required=True)
+    criteria: str = _text("criteria", required=True)
+    kind: str = _text("kind", required=True)
+    options: str = _text("options", required=True)
+    deadline: date = _column("deadline", sa.Date(), nullable=False, index=True)
+    opened_on: date = _column("opened_on", sa.Date(), nullable=False)
+    source_id: int | None = _reference("source_id", "source.id", required=False, index=True)
+    quote: str | None = _text("quote")
+    notes: str | None = _text("notes")
+    created_at: datetime = _moment("created_at")
+    created_by: str = _text("created_by", required=True)
     # Provenance of a question taken from a report (see migration 0005).
-    sa.Column("quote_start", sa.Integer(), nullable=True),
-    sa.Column("quote_end", sa.Integer(), nullable=True),
-    _text("deadline_phrase"),
-    _text("hedge_phrase"),
-    *_chain(),
-)
+    quote_start: int | None = _column("quote_start", sa.Integer())
+    quote_end: int | None = _column("quote_end", sa.Integer())
+    deadline_phrase: str | None = _text("deadline_phrase")
+    hedge_phrase: str | None = _text("hedge_phrase")
+    chain_seq: int | None = _chain_seq()
+    chain_hash: str | None = _chain_hash()
 
-#: One tag on one question.
-QUESTION_TAG = sa.Table(
-    "question_tag",
-    METADATA,
-    sa.Column("question_id", sa.Integer(), sa.ForeignKey("question.id"), primary_key=True),
-    sa.Column("tag", sa.String(), primary_key=True, index=True),
-)
 
-#: One forecast: probabilities as a JSON object option -> probability, in option order.
-FORECAST = sa.Table(
-    "forecast",
-    METADATA,
-    _id(),
-    sa.Column("question_id", sa.Integer(), sa.ForeignKey("question.id"), nullable=False),
-    sa.Column(
-        "forecaster_id", sa.Integer(), sa.ForeignKey("forecaster.id"), nullable=False, index=True
-    ),
-    _moment("made_at"),
-    _moment("recorded_at"),
-    _text("probabilities", required=True),
-    _text("rationale"),
-    _text("input_text"),
-    *_chain(),
+class QuestionTag(SQLModel, table=True):
+    """One tag on one question (part of the question's content in the chain)."""
+
+    __tablename__ = "question_tag"
+
+    question_id: int = _reference("question_id", "question.id", required=True, primary_key=True)
+    tag: str = _column("tag", sa.String(), primary_key=True, nullable=False, index=True)
+
+
+class Forecast(SQLModel, table=True):
+    """One forecast: probabilities as a JSON object option -> probability, in option order."""
+
+    __tablename__ = "forecast"
     # Scoring reads forecasts in question order through this index alone (migration 0003;
     # PostgreSQL keeps the probabilities out of the key, see there).
-    sa.Index(
-        "ix_forecast_scoring",
-        "question_id",
-        "made_at",
-        "id",
-        "forecaster_id",
-        "recorded_at",
-        "probabilities",
-    ),
-)
+    __table_args__ = (
+        sa.Index(
+            "ix_forecast_scoring",
+            "question_id",
+            "made_at",
+            "id",
+            "forecaster_id",
+            "recorded_at",
+            "probabilities",
+        ),
+    )
 
-#: A resolution; an amendment is a new row pointing at the one it corrects.
-RESOLUTION = sa.Table(
-    "resolution",
-    METADATA,
-    _id(),
-    sa.Column(
-        "question_id", sa.Integer(), sa.ForeignKey("question.id"), nullable=False, index=True
-    ),
-    _text("status", required=True),
-    _text("outcome"),
-    sa.Column("occurred_on", sa.Date(), nullable=False),
-    _text("evidence"),
-    _text("resolved_by", required=True),
-    _moment("recorded_at"),
-    sa.Column(
-        "amends_id", sa.Integer(), sa.ForeignKey("resolution.id"), nullable=True, unique=True
-    ),
-    *_chain(),
+    id: int | None = _id()
+    question_id: int = _reference("question_id", "question.id", required=True)
+    forecaster_id: int = _reference("forecaster_id", "forecaster.id", required=True, index=True)
+    made_at: datetime = _moment("made_at")
+    recorded_at: datetime = _moment("recorded_at")
+    probabilities: str = _text("probabilities", required=True)
+    rationale: str | None = _text("rationale")
+    input_text: str | None = _text("input_text")
+    chain_seq: int | None = _chain_seq()
+    chain_hash: str | None = _chain_hash()
+
+
+class Resolution(SQLModel, table=True):
+    """A resolution; an amendment is a new row pointing at the one it corrects."""
+
+    __tablename__ = "resolution"
     # At most one first resolution per question, and each resolution amended at most once: two
     # people resolving at the same moment cannot both win. (Partial on both databases: the
     # WHERE is written here for SQLite, in migration 0001 for PostgreSQL. Naming PostgreSQL
     # here would load its dialect on every command.)
-    sa.Index(
-        "ux_resolution_first",
-        "question_id",
-        unique=True,
-        sqlite_where=sa.text("amends_id IS NULL"),
-    ),
-)
+    __table_args__ = (
+        sa.Index(
+            "ux_resolution_first",
+            "question_id",
+            unique=True,
+            sqlite_where=sa.text("amends_id IS NULL"),
+        ),
+    )
+
+    id: int | None = _id()
+    question_id: int = _reference("question_id", "question.id", required=True, index=True)
+    status: str = _text("status", required=True)
+    outcome: str | None = _text("outcome")
+    occurred_on: date = _column("occurred_on", sa.Date(), nullable=False)
+    evidence: str | None = _text("evidence")
+    resolved_by: str = _text("resolved_by", required=True)
+    recorded_at: datetime = _moment("recorded_at")
+    amends_id: int | None = _reference("amends_id", "resolution.id", required=False, unique=True)
+    chain_seq: int | None = _chain_seq()
+    chain_hash: str | None = _chain_hash()
+
+
+class ChainCheckpoint(SQLModel, table=True):
+    """A place up to which the chain was recomputed and found intact, with the hash it had
+    there and a fingerprint of the schema's guards: documents verify only what came after
+    (tracker/services/integrity.py). Derived and replaceable, so not part of the chain."""
+
+    __tablename__ = "chain_checkpoint"
+
+    seq: int = _column("seq", sa.BigInteger(), primary_key=True, nullable=False)
+    hash: str = _column("hash", sa.String(64), nullable=False)
+    guards: str = _text("guards", required=True)
+    verified_at: datetime = _moment("verified_at")
+
+
+class LedgerSetting(SQLModel, table=True):
+    """A setting of the whole ledger, e.g. `example`: the bundled example, which refuses writes."""
+
+    __tablename__ = "ledger_setting"
+
+    name: str = _column("name", sa.String(), primary_key=True, nullable=False)
+    value: str = _text("value", required=True)
+
+
+# The models' tables, for the queries (SQLAlchemy Core).
+SOURCE = METADATA.tables[Source.__tablename__]
+FORECASTER = METADATA.tables[Forecaster.__tablename__]
+SOURCE_FORECASTER = METADATA.tables[SourceForecaster.__tablename__]
+QUESTION = METADATA.tables[Question.__tablename__]
+QUESTION_TAG = METADATA.tables[QuestionTag.__tablename__]
+FORECAST = METADATA.tables[Forecast.__tablename__]
+RESOLUTION = METADATA.tables[Resolution.__tablename__]
+CHAIN_CHECKPOINT = METADATA.tables[ChainCheckpoint.__tablename__]
+LEDGER_SETTING = METADATA.tables[LedgerSetting.__tablename__]

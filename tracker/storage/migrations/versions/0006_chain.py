@@ -26,12 +26,15 @@ from typing import Any
 import sqlalchemy as sa
 from alembic import op
 
-from tracker.domain.chain import CONTENT, GENESIS, KINDS, canonical, link
+from tracker.domain.chain import GENESIS, canonical, link
 
 revision = "0006"
 down_revision = "0005"
 branch_labels = None
 depends_on = None
+
+#: The kinds of event this revision chains (a snapshot: later revisions add kinds of their own).
+KINDS = ("source", "forecaster", "question", "forecast", "resolution")
 
 #: PostgreSQL writers take turns by locking the one row of `tracker_turn` through the
 #: SECURITY DEFINER function tracker_take_turn(): nobody else can lock it, so no reader can
@@ -282,6 +285,66 @@ PG_DROPS = (
 )
 
 
+#: Each kind's hashed columns at this revision.
+CONTENT_0006 = {
+    "source": (
+        "id",
+        "slug",
+        "title",
+        "author",
+        "organisation",
+        "published_on",
+        "url",
+        "file",
+        "text",
+        "content_hash",
+        "added_at",
+        "added_by",
+    ),
+    "forecaster": ("id", "name", "created_at"),
+    "question": (
+        "id",
+        "slug",
+        "title",
+        "criteria",
+        "kind",
+        "options",
+        "deadline",
+        "opened_on",
+        "source_id",
+        "quote",
+        "notes",
+        "created_at",
+        "created_by",
+        "quote_start",
+        "quote_end",
+        "deadline_phrase",
+        "hedge_phrase",
+    ),
+    "forecast": (
+        "id",
+        "question_id",
+        "forecaster_id",
+        "made_at",
+        "recorded_at",
+        "probabilities",
+        "rationale",
+        "input_text",
+    ),
+    "resolution": (
+        "id",
+        "question_id",
+        "status",
+        "outcome",
+        "occurred_on",
+        "evidence",
+        "resolved_by",
+        "recorded_at",
+        "amends_id",
+    ),
+}
+
+
 def _backfill(bind: Any, batch: int = 5_000) -> None:
     """Chain the rows already there, in table order and by id, a batch at a time (a million
     forecasts would not fit in memory as one list)."""
@@ -290,7 +353,7 @@ def _backfill(bind: Any, batch: int = 5_000) -> None:
         tags.setdefault(int(question_id), []).append(str(tag))
     previous, seq = GENESIS, 0
     for kind in KINDS:
-        columns = CONTENT[kind]
+        columns = CONTENT_0006[kind]
         select = sa.text(
             f"SELECT {', '.join(columns)} FROM {kind} WHERE id > :last ORDER BY id LIMIT :n"
         )
