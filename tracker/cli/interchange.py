@@ -28,6 +28,11 @@ def export(
     source: str | None = typer.Option(
         None, "--source", "-s", help="Only questions from this source."
     ),
+    allow_broken_chain: bool = typer.Option(
+        False,
+        "--allow-broken-chain",
+        help="Export even a record changed behind tracker's back (to carry it into a new ledger).",
+    ),
 ) -> None:
     """Export the record as JSON Lines (lossless) or CSV (one row per forecast, for spreadsheets).
 
@@ -57,7 +62,9 @@ def export(
             source=source,
         )
         if fmt == "jsonl":
-            lines = list(export_lines(session=session, only=only))
+            lines = list(
+                export_lines(session=session, only=only, allow_broken_chain=allow_broken_chain)
+            )
             text = "".join(line + "\n" for line in lines)
             count = f"{len(lines)} records"
         else:
@@ -70,7 +77,9 @@ def export(
             writer = csv.writer(buffer, lineterminator="\n")
             writer.writerow(CSV_HEADER)
             rows = 0
-            for row in export_csv_rows(session=session, only=only):
+            for row in export_csv_rows(
+                session=session, only=only, allow_broken_chain=allow_broken_chain
+            ):
                 writer.writerow(row)
                 rows += 1
             text = buffer.getvalue()

@@ -17,6 +17,10 @@ PERIOD_HELP = "A quarter (2021Q4), month (2022-03) or year (2022) of outcome day
 FORMAT_HELP = "terminal (default), md (charts as PNG beside --out), html (one file) or json."
 OUT_HELP = "Write to this file, atomically (the format follows its extension if not given)."
 AS_OF_HELP = "Build it from the record as it stood then (date or time; default now)."
+BROKEN_HELP = (
+    "Build it even from a record changed behind tracker's back (found by the check every "
+    "document runs first); the document then says so at the top."
+)
 
 
 def _format(fmt: str | None, out: Path | None) -> str:
@@ -119,6 +123,7 @@ def report(
     ),
     fmt: str | None = typer.Option(None, "--format", help=FORMAT_HELP),
     out: Path | None = typer.Option(None, "--out", "-o", help=OUT_HELP),
+    allow_broken_chain: bool = typer.Option(False, "--allow-broken-chain", help=BROKEN_HELP),
 ) -> None:
     """Write the periodic accuracy review: headline, questions, misses, calibration, follow-up.
 
@@ -142,6 +147,7 @@ def report(
         live_only=live_only,
         stale_after_days=stale_days,
         due_within_days=due_within,
+        allow_broken_chain=allow_broken_chain,
     )
 
 
@@ -160,6 +166,7 @@ def retro(
     ),
     fmt: str | None = typer.Option(None, "--format", help=FORMAT_HELP),
     out: Path | None = typer.Option(None, "--out", "-o", help=OUT_HELP),
+    allow_broken_chain: bool = typer.Option(False, "--allow-broken-chain", help=BROKEN_HELP),
 ) -> None:
     """Write the team calibration retrospective: each analyst, the team, disagreements, prompts.
 
@@ -180,6 +187,7 @@ def retro(
         tag=tag,
         source=source,
         live_only=live_only,
+        allow_broken_chain=allow_broken_chain,
     )
 
 
@@ -213,9 +221,21 @@ def _build_and_deliver(
             data = build(
                 session=session, as_of=moment, period=chosen_period, progress=progress, **options
             )
+        warn_if_broken(data.record_findings)
         _deliver(what, data, fmt=chosen, out=out, progress=progress)
     finally:
         progress.close()
+
+
+def warn_if_broken(findings: tuple[str, ...] | list[str]) -> None:
+    """Say on stderr, unmissably, that what follows was built from a record changed behind
+    tracker's back (only with --allow-broken-chain; otherwise nothing is built)."""
+    if findings:
+        console.error(
+            f"The record was changed behind tracker's back ({len(findings)} finding"
+            f"{'s' if len(findings) != 1 else ''}; see tracker db verify). What follows was "
+            "built from it anyway (--allow-broken-chain) and says so."
+        )
 
 
 def register(app: typer.Typer) -> None:

@@ -37,6 +37,9 @@ def score(
         None, "--by", help="source or author: how each report's expectations scored."
     ),
     as_json: bool = typer.Option(False, "--json", help=JSON_HELP),
+    allow_broken_chain: bool = typer.Option(
+        False, "--allow-broken-chain", help="Score even a record changed behind tracker's back."
+    ),
 ) -> None:
     """Score every resolved forecast: Brier, log loss, time-weighted, relative, calibration.
 
@@ -69,6 +72,7 @@ def score(
                 since=since,
                 until=until,
                 live_only=live_only,
+                allow_broken_chain=allow_broken_chain,
             )
         from tracker.reports.scores import accuracy_json, accuracy_view
 
@@ -89,7 +93,11 @@ def score(
             until=until,
             two_sided=brier == "two-sided",
             live_only=live_only,
+            allow_broken_chain=allow_broken_chain,
         )
+    from tracker.cli.review import warn_if_broken
+
+    warn_if_broken(report.record_findings)
     if as_json:
         from tracker.reports.scores import score_json, score_json_chunks
 

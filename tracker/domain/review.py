@@ -867,8 +867,10 @@ class Review:
     titles: dict[str, str]
     report_forecasters: frozenset[str]
     by_author: list[SourceAccuracy] = field(default_factory=list)
-    #: The head of the record's tamper-evident chain when the review was written (SEQ:HASH).
+    #: The head of the record's tamper-evident chain when the review was written (SEQ:HASH),
+    #: recomputed then, and what was found changed behind tracker's back (empty: intact).
     record_head: str | None = None
+    record_findings: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -898,5 +900,7 @@ class Retro:
     excluded: dict[str, int]
     titles: dict[str, str]
     questions: int
-    #: The head of the record's tamper-evident chain when the retro was written (SEQ:HASH).
+    #: The head of the record's tamper-evident chain when the retro was written (SEQ:HASH),
+    #: recomputed then, and what was found changed behind tracker's back (empty: intact).
     record_head: str | None = None
+    record_findings: tuple[str, ...] = ()

@@ -744,6 +744,10 @@ class ScoreReport:
     report_forecasters: frozenset[str] = frozenset()
     # The questions scored, by key (outcome, dates, options).
     resolved: dict[str, ResolvedQuestion] = field(default_factory=dict)
+    # The head of the record's chain, recomputed when the scores were computed (SEQ:HASH), and
+    # what was found changed behind tracker's back (empty: the record is intact).
+    record_head: str | None = None
+    record_findings: tuple[str, ...] = ()
 
 
 def summarise(forecaster: str, scores: Sequence[QuestionScore]) -> ForecasterSummary:

@@ -121,6 +121,8 @@ def score_json(report: ScoreReport) -> dict[str, Any]:
         "forecasters": [forecaster_json(f) for f in report.forecasters],
         "questions": [question_score_json(q, titles.get(q.question, "")) for q in report.questions],
         "excluded": report.excluded,
+        "record_head": report.record_head,
+        "record_findings": list(report.record_findings),
     }
 
 
@@ -169,7 +171,8 @@ def score_json_chunks(report: ScoreReport) -> Iterator[str]:
     for index, q in enumerate(report.questions):
         row = _question_row(q, titles.get(q.question, ""), text)
         yield row if index == 0 else ", " + row
-    yield f'], "excluded": {dump(report.excluded)}}}\n'
+    yield f'], "excluded": {dump(report.excluded)}, "record_head": {dump(report.record_head)}, '
+    yield f'"record_findings": {dump(list(report.record_findings))}}}\n'
 
 
 def _fixed(value: float | None, digits: int = 3) -> str:

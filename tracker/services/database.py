@@ -9,7 +9,12 @@ from tracker.domain.chain import Head, Verification, parse_head
 from tracker.domain.chain import verify as verify_events
 from tracker.errors import InputError
 from tracker.services.workspace import unit_of_work
-from tracker.storage.chain import chained_events, read_head, unchained_events
+from tracker.storage.chain import (
+    chained_events,
+    latest_checkpoint,
+    read_head,
+    unchained_events,
+)
 from tracker.storage.database import SchemaState, backup_sqlite, schema_state, upgrade_database
 from tracker.storage.ledger import question_tags
 from tracker.storage.roles import database_name, role_names, roles_sql
@@ -49,9 +54,23 @@ def verify(*, url: str, now: datetime, pinned: str | None = None) -> Verificatio
                 }
             )
         tags = question_tags(session)
+        # The place tracker last verified is a head it published to itself: the record must
+        # still hold it (a removed end, or a rewritten and rehashed chain, holds on its own).
+        verified = latest_checkpoint(session)
         return verify_events(
-            chained_events(session, tags), unchained=unchained_events(session, tags), pinned=head
+            chained_events(session, tags),
+            unchained=unchained_events(session, tags),
+            pinned=head,
+            verified=None if verified is None else verified.head,
         )
+
+
+def mark_example(*, url: str, now: datetime) -> None:
+    """Mark the ledger at `url` as an example: from then on it refuses every write."""
+    from tracker.storage.settings import mark_example as mark
+
+    with unit_of_work(url, write=False, now=now) as session:
+        mark(session)
 
 
 def record_head(*, url: str, now: datetime) -> Head:

@@ -25,6 +25,7 @@ from tracker.domain.interchange import (
 )
 from tracker.domain.model import Forecast, OutcomeStatus, Question, Resolution, Source
 from tracker.errors import InputError
+from tracker.services.integrity import require_intact
 from tracker.services.ledger import CLOCK_TOLERANCE, latest_day
 from tracker.services.sources import content_hash
 from tracker.services.workspace import unit_of_work
@@ -78,8 +79,9 @@ def export_filter(
 
 
 def _selected(
-    session: Session, flt: ExportFilter
+    session: Session, flt: ExportFilter, *, allow_broken_chain: bool
 ) -> tuple[list[Source], list[Question], list[Forecast], list[Resolution]]:
+    require_intact(session, allow_broken=allow_broken_chain)
     questions = [
         q
         for q in store.all_questions(session)
@@ -107,10 +109,16 @@ def _selected(
     return sources, questions, forecasts, resolutions
 
 
-def export_lines(*, session: Session, only: ExportFilter | None = None) -> Iterator[str]:
+def export_lines(
+    *, session: Session, only: ExportFilter | None = None, allow_broken_chain: bool = False
+) -> Iterator[str]:
     """Every source, question, forecast and resolution as interchange lines, in a stable order
-    (with `only`, the part it selects)."""
-    sources, questions, forecasts, resolutions = _selected(session, only or ExportFilter())
+    (with `only`, the part it selects). The record is checked first: one changed behind
+    tracker's back raises TamperedRecordError unless `allow_broken_chain` (how a damaged record
+    is carried over into a new ledger)."""
+    sources, questions, forecasts, resolutions = _selected(
+        session, only or ExportFilter(), allow_broken_chain=allow_broken_chain
+    )
     keys = {q.id: q.key for q in questions}
     for source in sources:
         yield source_line(source)
@@ -153,7 +161,7 @@ def spreadsheet_safe(value: object) -> object:
 
 
 def export_csv_rows(
-    *, session: Session, only: ExportFilter | None = None
+    *, session: Session, only: ExportFilter | None = None, allow_broken_chain: bool = False
 ) -> Iterator[list[object]]:
     """One row per forecast (see CSV_HEADER): the probability of yes for a binary question, all
     options for the others, the resolution in force, and the forecast's own score against it
@@ -161,7 +169,9 @@ def export_csv_rows(
     outcome). Text cells are spreadsheet-safe."""
     from tracker.domain.scoring import forecast_score
 
-    _sources, questions, forecasts, resolutions = _selected(session, only or ExportFilter())
+    _sources, questions, forecasts, resolutions = _selected(
+        session, only or ExportFilter(), allow_broken_chain=allow_broken_chain
+    )
     by_id = {q.id: q for q in questions}
     in_force: dict[int, Resolution] = {}
     for resolution in resolutions:

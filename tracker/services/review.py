@@ -44,9 +44,9 @@ from tracker.domain.scoring import (
     calibration_of,
 )
 from tracker.errors import InputError
+from tracker.services.integrity import require_intact
 from tracker.services.scoring import read_day, score_ledger
 from tracker.storage import ledger as store
-from tracker.storage.chain import read_head
 from tracker.storage.database import Session
 
 #: Reports: how it is going (stage, done, total); the CLI turns it into a progress bar.
@@ -122,6 +122,7 @@ def _score(
         until=period.last,
         live_only=live_only,
         observe=watch,
+        check_chain=False,  # the caller checked it
     )
     progress(stage, seen, seen)
     return report
@@ -386,11 +387,14 @@ def accuracy_by(
     since: str | date | None = None,
     until: str | date | None = None,
     live_only: bool = False,
+    allow_broken_chain: bool = False,
 ) -> list[SourceAccuracy]:
     """`tracker score --by source|author`: how each report's (or author's) expectations scored,
-    and how the analysts did on its questions. Raises InputError."""
+    and how the analysts did on its questions. Raises InputError, and TamperedRecordError for a
+    record changed behind tracker's back (unless `allow_broken_chain`)."""
     if by not in ("source", "author"):
         raise InputError(f"--by {by!r}: use source or author.")
+    require_intact(session, allow_broken=allow_broken_chain)
     period = choose_period(period=None, since=since, until=until, today=as_of.date())
     keys, _titles, rows = _question_keys(session, tag=tag, source=source)
     report = _score(
@@ -460,10 +464,6 @@ def _follow_up(
     return FollowUp(overdue, due_soon, stale, single, due_within_days, stale_after_days)
 
 
-def _record_head(session: Session) -> str:
-    return str(read_head(session))
-
-
 def build_review(
     *,
     session: Session,
@@ -476,11 +476,14 @@ def build_review(
     stale_after_days: int = STALE_AFTER_DAYS,
     due_within_days: int = DUE_WITHIN_DAYS,
     progress: Progress = _quiet,
+    allow_broken_chain: bool = False,
 ) -> Review:
     """The periodic accuracy review of the outcomes in `period`, as the record stood at `as_of`.
 
     `forecaster` narrows what is shown to one forecaster (and the team aggregates beside);
-    everyone still counts in relative scores and aggregates. Raises InputError.
+    everyone still counts in relative scores and aggregates. Raises InputError, and
+    TamperedRecordError for a record changed behind tracker's back (unless
+    `allow_broken_chain`: the review then carries the findings).
     """
     for name, days in (("--stale-days", stale_after_days), ("--due-within", due_within_days)):
         if not 1 <= days <= MAX_FOLLOW_UP_DAYS:
@@ -490,6 +493,7 @@ def build_review(
     _check_forecaster(session, forecaster)
     if period.first is not None and period.first > as_of.date():
         raise InputError(f"The period {period.label} starts after --as-of {as_of:%Y-%m-%d}.")
+    chain = require_intact(session, allow_broken=allow_broken_chain)
     keys, titles, rows = _question_keys(session, tag=tag, source=source)
     outsiders = store.source_forecasters(session, added_by=as_of)
     horizons = HorizonTable(
@@ -579,7 +583,8 @@ def build_review(
         excluded=current.excluded,
         titles=current.titles,
         report_forecasters=current.report_forecasters,
-        record_head=_record_head(session),
+        record_head=str(chain.head),
+        record_findings=tuple(f.message for f in chain.findings),
     )
     progress("Writing up", 1, 1)
     return review
@@ -594,11 +599,13 @@ def build_retro(
     source: str | None = None,
     live_only: bool = False,
     progress: Progress = _quiet,
+    allow_broken_chain: bool = False,
 ) -> Retro:
     """The team calibration retrospective over `period` (all time by default). Raises
-    InputError."""
+    InputError, and TamperedRecordError as `build_review` does."""
     if period.first is not None and period.first > as_of.date():
         raise InputError(f"The period {period.label} starts after --as-of {as_of:%Y-%m-%d}.")
+    chain = require_intact(session, allow_broken=allow_broken_chain)
     keys, _titles, _rows = _question_keys(session, tag=tag, source=source)
     report = _score(
         session,
@@ -678,7 +685,8 @@ def build_retro(
         excluded=report.excluded,
         titles=report.titles,
         questions=len(report.resolved),
-        record_head=_record_head(session),
+        record_head=str(chain.head),
+        record_findings=tuple(f.message for f in chain.findings),
     )
     progress("Writing up", 1, 1)
     return retro

@@ -31,6 +31,7 @@ from tracker.domain.scoring import (
     summarise,
 )
 from tracker.errors import InputError
+from tracker.services.integrity import require_intact
 from tracker.storage import ledger as store
 from tracker.storage.database import Session
 
@@ -211,13 +212,18 @@ def score_ledger(
     two_sided: bool = False,
     live_only: bool = False,
     observe: Observer | None = None,
+    check_chain: bool = True,
+    allow_broken_chain: bool = False,
 ) -> ScoreReport:
     """Score every resolved question that matches the filters, as the record stood at `as_of`.
 
     `since`/`until` select on the day the outcome occurred (inclusive). `forecaster` limits what
     is shown, not what is scored: relative scores and team aggregates still use everyone.
-    Annulled and ambiguous questions are counted, not scored.
+    Annulled and ambiguous questions are counted, not scored. The record is checked first
+    (services/integrity.py; `check_chain` False: the caller did): a record changed behind
+    tracker's back raises TamperedRecordError unless `allow_broken_chain`.
     """
+    record = require_intact(session, allow_broken=allow_broken_chain) if check_chain else None
     today = as_of.date()
     first = read_day(since, today=today)
     last = read_day(until, today=today)
@@ -284,4 +290,6 @@ def score_ledger(
         excluded=excluded,
         report_forecasters=outsiders,
         resolved={q.key: q for q in chosen.values()},
+        record_head=None if record is None else str(record.head),
+        record_findings=() if record is None else tuple(f.message for f in record.findings),
     )

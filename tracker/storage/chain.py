@@ -7,6 +7,7 @@ the row its id, its place and its hash, and moves the head on, all in the caller
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -23,6 +24,8 @@ from tracker.domain.chain import (
     link,
     merge,
 )
+from tracker.storage.settings import refuse_if_example
+from tracker.storage.tables import CHAIN_CHECKPOINT
 
 BATCH = 5_000
 
@@ -91,9 +94,11 @@ def _catch_up_sequence(session: Session, table: str) -> None:
 
 @dataclass
 class _Cursor:
-    """Where the chain stands inside one write transaction: locked and read once."""
+    """Where the chain stands inside one write transaction: locked and read once (`start`),
+    and where this transaction's writes have taken it (`head`)."""
 
     transaction: object
+    start: Head
     head: Head
     next_id: dict[str, int] = field(default_factory=dict)
     explicit: set[str] = field(default_factory=set)
@@ -104,7 +109,8 @@ def _cursor(session: Session) -> _Cursor:
     cursor = session.info.get("chain")
     if transaction is None or cursor is None or cursor.transaction is not transaction:
         head = lock_head(session)  # this begins the transaction if nothing else has
-        cursor = _Cursor(session.get_transaction(), head)
+        refuse_if_example(session)
+        cursor = _Cursor(session.get_transaction(), head, head)
         session.info["chain"] = cursor
         if not sa.event.contains(session, "before_commit", _write_back):
             sa.event.listen(session, "before_commit", _write_back)
@@ -118,13 +124,39 @@ def take_turn(session: Session) -> None:
 
 
 def _write_back(session: Session) -> None:
-    """Before the transaction commits: move PostgreSQL sequences past ids kept from an import."""
+    """Before the transaction commits: move PostgreSQL sequences past ids kept from an import,
+    and carry the verified place on to the new head when this transaction started from it."""
     cursor = session.info.get("chain")
     if cursor is None or cursor.transaction is not session.get_transaction():
+        return
+    if session.in_nested_transaction():  # a savepoint released: the transaction goes on
         return
     for name in sorted(cursor.explicit):
         _catch_up_sequence(session, name)
     cursor.explicit.clear()
+    if cursor.head != cursor.start:
+        _carry_checkpoint(session, cursor)
+
+
+def _carry_checkpoint(session: Session, cursor: _Cursor) -> None:
+    """This transaction linked its own events on from `cursor.start`: if that place had been
+    verified (and the guards are as they were then), so is the new head."""
+    verified = latest_checkpoint(session)
+    fingerprint = guards(session)
+    if verified is None:
+        # A new record: the empty chain needs no recomputing (if nothing stood outside it).
+        counted = census(session) if cursor.start == GENESIS_HEAD else None
+        if counted is None or counted.rows != cursor.head.seq or counted.last != cursor.head.seq:
+            return
+    elif verified.head != cursor.start or fingerprint != verified.guards:
+        return
+    from datetime import UTC, datetime
+
+    session.execute(
+        sa.insert(CHAIN_CHECKPOINT).values(
+            checkpoint_values(Checkpoint(cursor.head, fingerprint), datetime.now(UTC))
+        )
+    )
 
 
 def _take_ids(session: Session, cursor: _Cursor, table: sa.Table, count: int) -> list[int]:
@@ -207,12 +239,148 @@ def _events(
         )
 
 
-def chained_events(session: Session, tags: Mapping[int, Iterable[str]]) -> Iterator[Event]:
-    """Every chained row of the record, in chain order (streamed); `tags`: each question's
-    (`ledger.question_tags`), part of its content."""
-    return merge([_events(session, kind, "chain_seq IS NOT NULL", tags) for kind in KINDS])
+def chained_events(
+    session: Session, tags: Mapping[int, Iterable[str]], *, after: int = 0
+) -> Iterator[Event]:
+    """Every chained row of the record after place `after`, in chain order (streamed); `tags`:
+    each question's (`ledger.question_tags`), part of its content."""
+    where = "chain_seq IS NOT NULL" if after == 0 else f"chain_seq > {int(after)}"
+    return merge([_events(session, kind, where, tags) for kind in KINDS])
 
 
 def unchained_events(session: Session, tags: Mapping[int, Iterable[str]]) -> list[Event]:
     """Rows with no place in the chain (`tags` as for `chained_events`)."""
     return [e for kind in KINDS for e in _events(session, kind, "chain_seq IS NULL", tags)]
+
+
+# --- checking the chain cheaply ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Census:
+    """How many rows the record holds, how many of them have a place, and the last place."""
+
+    rows: int
+    placed: int
+    last: int
+
+
+def census(session: Session) -> Census:
+    """Count the record's rows and places (one pass over each table's chain index)."""
+    rows = placed = last = 0
+    for kind in KINDS:
+        found = (
+            session.connection()
+            .exec_driver_sql(f"SELECT count(*), count(chain_seq), max(chain_seq) FROM {kind}")
+            .one()
+        )
+        rows += int(found[0])
+        placed += int(found[1])
+        last = max(last, int(found[2] or 0))
+    return Census(rows, placed, last)
+
+
+def stored_hash(session: Session, seq: int) -> str | None:
+    """The hash stored at place `seq` (None if no row holds it)."""
+    sql = " UNION ALL ".join(
+        f"SELECT chain_hash FROM {kind} WHERE chain_seq = :seq" for kind in KINDS
+    )
+    found = session.execute(sa.text(sql), {"seq": seq}).first()
+    return None if found is None else found[0]
+
+
+def guards(session: Session) -> str:
+    """A fingerprint of what keeps the record append-only: the schema's tables, indexes and
+    triggers (SQLite: with its schema version, which every change of schema moves on), or the
+    triggers, their state and the functions they run (PostgreSQL). An in-place edit of the
+    record needs a guard out of the way first, and that changes the fingerprint."""
+    connection = session.connection()
+    if _is_sqlite(session):
+        version = connection.exec_driver_sql("PRAGMA schema_version").scalar()
+        rows = connection.exec_driver_sql(
+            "SELECT type, name, tbl_name, sql FROM sqlite_master ORDER BY type, name"
+        ).all()
+        parts = [f"schema_version {version}", *("|".join(map(str, row)) for row in rows)]
+    else:
+        rows = connection.exec_driver_sql(
+            "SELECT tgrelid::regclass::text, tgname, tgenabled::text, md5(p.prosrc) "
+            "FROM pg_trigger t JOIN pg_proc p ON p.oid = t.tgfoid WHERE NOT t.tgisinternal "
+            "ORDER BY 1, 2"
+        ).all()
+        parts = ["|".join(map(str, row)) for row in rows]
+    return hashlib.sha256("\n".join(parts).encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class Checkpoint:
+    """A place up to which the chain was recomputed and found intact, and the guards then."""
+
+    head: Head
+    guards: str
+
+
+def latest_checkpoint(session: Session) -> Checkpoint | None:
+    """The furthest place verified so far, if any."""
+    row = session.execute(
+        sa.select(CHAIN_CHECKPOINT.c.seq, CHAIN_CHECKPOINT.c.hash, CHAIN_CHECKPOINT.c.guards)
+        .order_by(CHAIN_CHECKPOINT.c.seq.desc())
+        .limit(1)
+    ).first()
+    return None if row is None else Checkpoint(Head(int(row[0]), str(row[1])), str(row[2]))
+
+
+def checkpoint_values(checkpoint: Checkpoint, now: object) -> dict[str, object]:
+    """The row of a checkpoint, as inserted."""
+    return {
+        "seq": checkpoint.head.seq,
+        "hash": checkpoint.head.hash,
+        "guards": checkpoint.guards,
+        "verified_at": now,
+    }
+
+
+def question_tags_after(session: Session, after: int) -> dict[int, tuple[str, ...]]:
+    """The tags of the questions placed after `after` (each question's, sorted)."""
+    rows = session.execute(
+        sa.text(
+            "SELECT question_id, tag FROM question_tag WHERE question_id IN "
+            "(SELECT id FROM question WHERE chain_seq > :after OR chain_seq IS NULL) "
+            "ORDER BY question_id, tag"
+        ),
+        {"after": after},
+    )
+    tags: dict[int, list[str]] = {}
+    for question_id, tag in rows:
+        tags.setdefault(int(question_id), []).append(str(tag))
+    return {q: tuple(t) for q, t in tags.items()}
+
+
+def save_checkpoint(session: Session, checkpoint: Checkpoint) -> None:
+    """Keep a verified place for the next check, on a connection of its own that does not wait
+    (a busy database, a read-only file or a login that may not write: then nothing is kept).
+    Its time is the real clock's, not TRACKER_NOW: it says when tracker checked."""
+    from datetime import UTC, datetime
+
+    url = session.get_bind().engine.url
+    sqlite = url.get_backend_name() == "sqlite"
+    connect_args: dict[str, object] = (
+        {"timeout": 0.1}
+        if sqlite
+        else {"connect_timeout": 5, "options": "-c lock_timeout=100 -c statement_timeout=2000"}
+    )
+    if sqlite:
+        from sqlalchemy.dialects.sqlite import insert
+    else:
+        from sqlalchemy.dialects.postgresql import insert  # type: ignore[assignment]
+    engine = sa.create_engine(url, connect_args=connect_args)
+    try:
+        with engine.begin() as connection:
+            connection.execute(
+                insert(CHAIN_CHECKPOINT)
+                .values(checkpoint_values(checkpoint, datetime.now(UTC)))
+                .on_conflict_do_nothing()
+            )
+    except sa.exc.SQLAlchemyError:
+        pass
+    finally:
+        engine.dispose()
