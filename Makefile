@@ -57,10 +57,14 @@ unit: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py
 
-# Rebuild the bundled example database from its JSON Lines source.
+# Rebuild the bundled example database from its JSON Lines source, marked as an example (it
+# refuses writes: running tracker here without --db must not write into it). The clock is
+# pinned so that the same source gives the same file.
 example: $(STAMP)
 	rm -f forecasts.db.new
-	$(BIN)/tracker --db forecasts.db.new import $(EXAMPLE)
+	TRACKER_NOW=$(DEMO_NOW) $(BIN)/tracker --db forecasts.db.new import $(EXAMPLE)
+	$(BIN)/tracker --db forecasts.db.new db mark-example
+	$(BIN)/python -c "import sqlite3; c = sqlite3.connect('forecasts.db.new'); c.execute('VACUUM'); c.close()"
 	mv forecasts.db.new forecasts.db
 
 # Rebuild the sample review and retrospective in docs/examples (the tests compare against them).

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import shutil
 import sqlite3
 import subprocess
 from pathlib import Path
@@ -15,7 +14,8 @@ from pathlib import Path
 import pytest
 
 from tests.cli.test_installed import TRACKER
-from tests.conftest import REPO
+from tests.conftest import AFTER_EXAMPLE, EXAMPLE
+from tracker.services.interchange import import_file
 
 #: As root, file permissions do not bind; drop the capabilities that override them so that a
 #: read-only file is read-only for the command, as it is for every analyst.
@@ -45,8 +45,9 @@ def _tracker(*args: str) -> subprocess.CompletedProcess[str]:
 
 
 def _example(folder: Path, name: str = "forecasts.db") -> Path:
+    """The example as a ledger of one's own (the bundled file is marked as an example)."""
     path = folder / name
-    shutil.copyfile(REPO / "forecasts.db", path)
+    import_file(url=f"sqlite:///{path}", path=EXAMPLE, importer="ani", now=AFTER_EXAMPLE)
     return path
 
 

@@ -96,6 +96,25 @@ def backup(
     console.say(f"Backed up to {written}.")
 
 
+@app.command("mark-example")
+def mark_example(ctx: typer.Context) -> None:
+    """Mark this ledger as an example (like the bundled forecasts.db): it then refuses writes.
+
+    Commands that only read work as before; anything that would write says how to start a
+    ledger of your own. To work on a copy: tracker export | tracker --db FILE import -
+
+    Example: tracker --db training.db db mark-example
+    """
+    from tracker.config import redact_url, sqlite_path
+    from tracker.services.database import mark_example as mark
+
+    s = settings(ctx)
+    mark(url=s.url, now=s.now())
+    file = sqlite_path(s.url)
+    shown = str(file) if file is not None else redact_url(s.url)
+    console.say(f"{shown} is now an example ledger: it takes no writes.")
+
+
 @app.command("verify")
 def verify(
     ctx: typer.Context,
