@@ -24,7 +24,6 @@ from tracker.domain.chain import (
     link,
     merge,
 )
-from tracker.storage.settings import refuse_if_example
 from tracker.storage.tables import CHAIN_CHECKPOINT
 
 BATCH = 5_000
@@ -109,7 +108,6 @@ def _cursor(session: Session) -> _Cursor:
     cursor = session.info.get("chain")
     if transaction is None or cursor is None or cursor.transaction is not transaction:
         head = lock_head(session)  # this begins the transaction if nothing else has
-        refuse_if_example(session)
         cursor = _Cursor(session.get_transaction(), head, head)
         session.info["chain"] = cursor
         if not sa.event.contains(session, "before_commit", _write_back):

@@ -322,6 +322,8 @@ def open_database(url: str, *, write: bool, now: datetime) -> Database:
     try:
         revision, empty = _inspect(engine, url)
         if revision == HEAD:
+            if write:
+                _refuse_an_example(engine, url)
             return Database(url, engine)
         if not url.startswith("sqlite"):  # a shared server is only upgraded explicitly
             raise DatabaseError(
@@ -330,6 +332,8 @@ def open_database(url: str, *, write: bool, now: datetime) -> Database:
                 + f" and needs an upgrade to {HEAD}. Run: tracker db upgrade"
             )
         _migrate(engine, url, revision, now)
+        if write:
+            _refuse_an_example(engine, url)
         return Database(url, engine)
     except sa.exc.SQLAlchemyError as exc:
         engine.dispose()
@@ -337,6 +341,14 @@ def open_database(url: str, *, write: bool, now: datetime) -> Database:
     except BaseException:
         engine.dispose()
         raise
+
+
+def _refuse_an_example(engine: Engine, url: str) -> None:
+    """A ledger marked as an example (the bundled forecasts.db) takes no writes."""
+    from tracker.storage.settings import refuse_if_example
+
+    with engine.connect() as connection:
+        refuse_if_example(connection, url)
 
 
 def schema_state(url: str) -> SchemaState:

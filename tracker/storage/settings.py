@@ -13,17 +13,21 @@ from tracker.storage.tables import LEDGER_SETTING as L
 EXAMPLE = "example"
 
 
-def is_example(session: Session) -> bool:
-    """Whether this ledger is marked as an example."""
-    found = session.execute(sa.select(L.c.value).where(L.c.name == EXAMPLE)).scalar()
+def _is_example(connection: sa.Connection) -> bool:
+    found = connection.execute(sa.select(L.c.value).where(L.c.name == EXAMPLE)).scalar()
     return found == "true"
 
 
-def refuse_if_example(session: Session) -> None:
-    """Raise NotAllowedError, saying how to start one's own ledger, if this is an example."""
-    if not is_example(session):
+def is_example(session: Session) -> bool:
+    """Whether this ledger is marked as an example."""
+    return _is_example(session.connection())
+
+
+def refuse_if_example(connection: sa.Connection, url: str) -> None:
+    """Raise NotAllowedError, saying how to start one's own ledger, if the ledger at `url` is an
+    example (checked when a command opens it to write, before anything else)."""
+    if not _is_example(connection):
         return
-    url = session.get_bind().engine.url.render_as_string(hide_password=False)
     path = sqlite_path(url)
     where = str(path) if path is not None else redact_url(url)
     raise NotAllowedError(
