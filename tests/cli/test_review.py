@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import os
 import re
 import subprocess
@@ -51,6 +52,37 @@ def test_markdown_and_json_match_the_documented_samples(
     assert json.loads(data.read_text(encoding="utf-8")) == json.loads(
         (SAMPLES / f"{stem}.json").read_text(encoding="utf-8")
     ), "run: make samples"
+
+
+def _figures(value: object, key: str = "") -> list[tuple[str, float]]:
+    """Every float in a JSON value, with the key it is under."""
+    if isinstance(value, float):
+        return [(key, value)]
+    if isinstance(value, dict):
+        return [f for k, v in value.items() for f in _figures(v, k)]
+    if isinstance(value, list):
+        return [f for v in value for f in _figures(v, key)]
+    return []
+
+
+@pytest.mark.parametrize("command", [["report", "--period", "2022Q2"], ["retro"]])
+def test_every_figure_in_the_json_is_rounded_to_six_decimals(
+    example: Tracker, command: list[str]
+) -> None:
+    from tracker.reports.review_json import PROBABILITY_KEYS
+
+    result = _report(example, *command, "--format", "json")
+    assert result.exit_code == 0, result.stderr
+    figures = _figures(json.loads(result.stdout))
+    assert len(figures) > 100
+    for key, value in figures:
+        assert math.copysign(1, value) == 1 or value != 0, key  # never -0.0
+        if key in PROBABILITY_KEYS:
+            assert 0 < value < 1, key  # a forecast is never written as 0 or 1
+        else:
+            assert round(value, 6) == value, (key, value)
+            digits = repr(value).split(".")[-1]
+            assert "e" in repr(value) or len(digits) <= 6, (key, value)
 
 
 def test_markdown_charts_are_png_files_beside_the_document(
