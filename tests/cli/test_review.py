@@ -268,6 +268,23 @@ def test_bad_input_is_one_line_and_writes_nothing(
     assert list(work.iterdir()) == []
 
 
+def test_each_run_reads_the_terminal_width_afresh(example: Tracker) -> None:
+    # Several runs in one test process, each as in its own terminal: a width seen once must not
+    # stick (the consoles read COLUMNS when they are made, and used to be made once).
+    from tracker.cli import console
+
+    console._out.cache_clear()  # as if these were the first runs of the session
+    console._err.cache_clear()
+    widths = []
+    for columns in ("200", "70", "200"):
+        shown = example(
+            "report", "--period", "2022Q2", env={**AFTER_EXAMPLE_ENV, "COLUMNS": columns}
+        )
+        assert shown.exit_code == 0, shown.stderr
+        widths.append(max(len(line) for line in shown.stdout.splitlines()))
+    assert widths[0] == widths[2] > 70 >= widths[1]
+
+
 def test_a_terminal_review_imports_neither_matplotlib_nor_jinja2(example: Tracker) -> None:
     probe = (
         "import sys\n"
