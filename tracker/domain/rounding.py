@@ -18,24 +18,36 @@ TIE = 1e-6
 _FLOAT_EXACT = 2.0**30
 #: Most decimals a probability gets so that a value strictly between 0 and 1 does not read 0 or 1.
 MOST_PLACES = 15
+#: Powers of ten that are exact as floats (up to 10**22).
+_POWERS = tuple(10.0**n for n in range(23))
 
 
 def units(value: float, places: int) -> int:
     """`value` rounded half to even to `places` decimals, as a whole number of 10**-places
     (0.5625 at 3 places -> 562). Raises ValueError for infinity and NaN."""
+    # Documents write hundreds of thousands of figures: the common case stays in floats.
+    if places < len(_POWERS):
+        scaled = value * _POWERS[places]
+        if -_FLOAT_EXACT < scaled < _FLOAT_EXACT:  # also False for infinity and NaN
+            low = math.floor(scaled)
+            gap = scaled - low - 0.5
+            if gap > TIE:
+                return low + 1
+            if gap < -TIE:
+                return low
+            return low + (low & 1)  # a tie: to the even neighbour
+    return _exact_units(value, places)
+
+
+def _exact_units(value: float, places: int) -> int:
+    """`units` for large figures (counts, huge log losses), in exact decimals."""
     if not math.isfinite(value):
         raise ValueError(f"{value!r} has no rounded value")
-    scaled = value * 10.0**places
-    if abs(scaled) >= _FLOAT_EXACT:
-        # Large figures are rare (counts, huge log losses): do the same in exact decimals.
-        exact = Decimal(value).scaleb(places)
-        low = int(exact.to_integral_value(rounding="ROUND_FLOOR"))
-        gap = float(exact - low) - 0.5
-    else:
-        low = math.floor(scaled)
-        gap = scaled - low - 0.5
+    exact = Decimal(value).scaleb(places)
+    low = int(exact.to_integral_value(rounding="ROUND_FLOOR"))
+    gap = float(exact - low) - 0.5
     if abs(gap) <= TIE:
-        return low + (low & 1)  # a tie: to the even neighbour
+        return low + (low & 1)
     return low + 1 if gap > 0 else low
 
 
@@ -64,8 +76,10 @@ def fixed(value: float, places: int, *, shift: int = 0, sign: bool = False) -> s
     """`value` * 10**shift written with `places` decimals, rounded as above: `fixed(0.5625, 3)`
     is `0.562`, `fixed(0.125, 0, shift=2)` is `12`, with `sign` `+0.000` rather than `-0.000`."""
     n = units(value, places + shift)
-    digits = f"{abs(n):0{places + 1}d}"
-    text = f"{digits[:-places]}.{digits[-places:]}" if places else digits
+    text = str(-n if n < 0 else n)
+    if places:
+        text = text.rjust(places + 1, "0")
+        text = f"{text[:-places]}.{text[-places:]}"
     if n < 0:
         return "-" + text
     return "+" + text if sign else text
