@@ -10,11 +10,40 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
 from typer.testing import CliRunner
 
 from tracker.cli import app
+from tracker.cli import console as cli_console
 from tracker.services.workspace import unit_of_work
 from tracker.storage.database import Session
+
+# Property tests run the same examples on every run and machine, with no time limit per
+# example (a loaded 2-core machine is slow at random) and nothing written into the checkout;
+# HYPOTHESIS_PROFILE=explore draws new examples each run.
+settings.register_profile(
+    "tracker",
+    derandomize=True,
+    database=None,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+settings.register_profile("explore", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "tracker"))
+
+#: What the terminal a test run is started from may set, and rich and tracker read: the width
+#: (COLUMNS froze every table's width), colour forced on, a PostgreSQL user.
+OUTSIDE_ENVIRONMENT = (
+    "COLUMNS",
+    "LINES",
+    "JUPYTER_COLUMNS",
+    "JUPYTER_LINES",
+    "FORCE_COLOR",
+    "NO_COLOR",
+    "TTY_COMPATIBLE",
+    "TTY_INTERACTIVE",
+    "PGUSER",
+)
 
 NOW = datetime(2021, 11, 29, 12, 0, tzinfo=UTC)
 REPO = Path(__file__).resolve().parent.parent
@@ -31,7 +60,8 @@ def isolated_database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("TRACKER_DB", str(db))
     monkeypatch.setenv("TRACKER_USER", "ani")
     monkeypatch.setenv("TRACKER_NOW", NOW.isoformat())
-    monkeypatch.delenv("NO_COLOR", raising=False)
+    for name in OUTSIDE_ENVIRONMENT:
+        monkeypatch.delenv(name, raising=False)
     return db
 
 
@@ -106,6 +136,10 @@ def tracker() -> object:
     runner = CliRunner()
 
     def run(*args: str, input: str | None = None, env: dict[str, str] | None = None) -> Run:
+        # Each run gets new consoles, as a new process would: a console reads COLUMNS once,
+        # so one built in an earlier run would keep that run's width.
+        for made in (cli_console._out, cli_console._err):
+            getattr(made, "cache_clear", lambda: None)()
         result = runner.invoke(
             app, list(args), input=input, env=env, catch_exceptions=False, prog_name="tracker"
         )

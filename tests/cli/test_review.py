@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import os
 import re
 import subprocess
@@ -51,6 +52,37 @@ def test_markdown_and_json_match_the_documented_samples(
     assert json.loads(data.read_text(encoding="utf-8")) == json.loads(
         (SAMPLES / f"{stem}.json").read_text(encoding="utf-8")
     ), "run: make samples"
+
+
+def _figures(value: object, key: str = "") -> list[tuple[str, float]]:
+    """Every float in a JSON value, with the key it is under."""
+    if isinstance(value, float):
+        return [(key, value)]
+    if isinstance(value, dict):
+        return [f for k, v in value.items() for f in _figures(v, k)]
+    if isinstance(value, list):
+        return [f for v in value for f in _figures(v, key)]
+    return []
+
+
+@pytest.mark.parametrize("command", [["report", "--period", "2022Q2"], ["retro"]])
+def test_every_figure_in_the_json_is_rounded_to_six_decimals(
+    example: Tracker, command: list[str]
+) -> None:
+    from tracker.reports.review_json import PROBABILITY_KEYS
+
+    result = _report(example, *command, "--format", "json")
+    assert result.exit_code == 0, result.stderr
+    figures = _figures(json.loads(result.stdout))
+    assert len(figures) > 100
+    for key, value in figures:
+        assert math.copysign(1, value) == 1 or value != 0, key  # never -0.0
+        if key in PROBABILITY_KEYS:
+            assert 0 < value < 1, key  # a forecast is never written as 0 or 1
+        else:
+            assert round(value, 6) == value, (key, value)
+            digits = repr(value).split(".")[-1]
+            assert "e" in repr(value) or len(digits) <= 6, (key, value)
 
 
 def test_markdown_charts_are_png_files_beside_the_document(
@@ -234,6 +266,23 @@ def test_bad_input_is_one_line_and_writes_nothing(
     assert result.stderr.startswith(message)
     assert len(result.stderr.strip().splitlines()) == 1
     assert list(work.iterdir()) == []
+
+
+def test_each_run_reads_the_terminal_width_afresh(example: Tracker) -> None:
+    # Several runs in one test process, each as in its own terminal: a width seen once must not
+    # stick (the consoles read COLUMNS when they are made, and used to be made once).
+    from tracker.cli import console
+
+    console._out.cache_clear()  # as if these were the first runs of the session
+    console._err.cache_clear()
+    widths = []
+    for columns in ("200", "70", "200"):
+        shown = example(
+            "report", "--period", "2022Q2", env={**AFTER_EXAMPLE_ENV, "COLUMNS": columns}
+        )
+        assert shown.exit_code == 0, shown.stderr
+        widths.append(max(len(line) for line in shown.stdout.splitlines()))
+    assert widths[0] == widths[2] > 70 >= widths[1]
 
 
 def test_a_terminal_review_imports_neither_matplotlib_nor_jinja2(example: Tracker) -> None:

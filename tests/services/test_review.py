@@ -247,3 +247,56 @@ def test_an_authors_reports_are_scored_together(session: Session) -> None:
     (author,) = review.by_author
     assert (author.key, author.questions, author.resolved) == ("A. Author", 2, 2)
     assert author.report.n == 2 and author.report_wins == 2
+
+
+# --- documents do not move with the last bit ---------------------------------------------------
+
+
+def _nudged(value: object, steps: int) -> object:
+    """`value` with every float moved `steps` units in the last place, as another numpy build
+    might have computed it (0.5625 -> 0.5625000000000001)."""
+    import dataclasses
+    import math
+
+    if isinstance(value, float):
+        direction = math.inf if steps > 0 else -math.inf
+        moved = float(value)
+        for _ in range(abs(steps)):
+            moved = math.nextafter(moved, direction)
+        return moved
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        changes = {
+            f.name: _nudged(getattr(value, f.name), steps) for f in dataclasses.fields(value)
+        }
+        return dataclasses.replace(value, **changes)  # type: ignore[type-var]
+    if isinstance(value, dict):
+        return {k: _nudged(v, steps) for k, v in value.items()}
+    if isinstance(value, (list, tuple)) and not hasattr(value, "_fields"):
+        return type(value)(_nudged(v, steps) for v in value)
+    return value
+
+
+@pytest.mark.parametrize("steps", [3, -3])
+def test_a_last_bit_difference_in_the_figures_leaves_every_document_unchanged(
+    example: str, steps: int
+) -> None:
+    import json
+
+    from tracker.reports.documents import render_retro, render_review
+    from tracker.reports.review_json import retro_json, review_json
+
+    review = _review(example, "2022Q2")
+    with unit_of_work(example, write=False, now=LATER) as session:
+        retro = build_retro(session=session, as_of=LATER, period=ALL_TIME)
+    for built, render, as_json in (
+        (review, render_review, review_json),
+        (retro, render_retro, retro_json),
+    ):
+        nudged = _nudged(built, steps)
+        assert nudged != built  # the nudge reached the figures
+        assert json.dumps(as_json(nudged)) == json.dumps(as_json(built))  # type: ignore[arg-type]
+        for fmt in ("md", "html"):
+            expected = render(built, fmt=fmt)  # type: ignore[arg-type]
+            got = render(nudged, fmt=fmt)  # type: ignore[arg-type]
+            assert got.text == expected.text, fmt
+            assert got.files == expected.files, fmt

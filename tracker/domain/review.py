@@ -20,6 +20,7 @@ import numpy as np
 from dateutil.relativedelta import relativedelta
 
 from tracker.domain.model import QuestionKind
+from tracker.domain.rounding import fixed, percent
 from tracker.domain.scoring import (
     TEAM_MEDIAN,
     TEAM_NAMES,
@@ -526,8 +527,8 @@ def team_verdict(rows: Sequence[AgainstTeam], *, team: str = TEAM_MEDIAN) -> Tea
     label = "team median" if team == TEAM_MEDIAN else f"{team} aggregate"
     sentence = (
         f"The {label} {word} its best member, {best.forecaster}: time-weighted Brier "
-        f"{best.team_brier:.3f} against {best.own_brier:.3f} on the {best.binary} binary "
-        f"question{'s' if best.binary != 1 else ''} {best.forecaster} forecast."
+        f"{fixed(best.team_brier, 3)} against {fixed(best.own_brier, 3)} on the {best.binary} "
+        f"binary question{'s' if best.binary != 1 else ''} {best.forecaster} forecast."
     )
     return TeamVerdict(
         best.forecaster, best.own_brier, best.team_brier, best.binary, beat, sentence
@@ -627,7 +628,9 @@ def _flagged(tables: dict[str, Calibration], sign: int) -> list[str]:
     for name, table in tables.items():
         oc = table.overconfidence
         if table.n >= PROMPT_MIN_PAIRS and oc is not None and sign * oc >= PROMPT_MIN_GAP:
-            found.append((-abs(oc), name.casefold(), f"{name} ({oc * 100:+.0f} points)"))
+            found.append(
+                (-abs(oc), name.casefold(), f"{name} ({fixed(oc, 0, shift=2, sign=True)} points)")
+            )
     return [text for *_, text in sorted(found)]
 
 
@@ -688,16 +691,16 @@ def discussion_prompts(inputs: PromptInputs, *, limit: int = 6) -> list[str]:
         title = inputs.titles.get(d.question, d.question)
         prompts.append(
             f"On \u201c{title}\u201d the team's final forecasts for \u201c{d.option}\u201d ranged "
-            f"from {d.lowest * 100:.0f}% to {d.highest * 100:.0f}%; it resolved "
+            f"from {percent(d.lowest)} to {percent(d.highest)}; it resolved "
             f"\u201c{d.outcome}\u201d and {_names(d.closest)} came closest "
-            f"({d.closest_probability * 100:.0f}%). What did {_names(d.closest)} see?"
+            f"({percent(d.closest_probability)}). What did {_names(d.closest)} see?"
         )
 
     for miss in inputs.misses[:1]:
         title = inputs.titles.get(miss.question, miss.question)
         prompts.append(
             f"{miss.forecaster} gave \u201c{miss.favoured}\u201d "
-            f"{miss.favoured_probability * 100:.0f}% on \u201c{title}\u201d; it resolved "
+            f"{percent(miss.favoured_probability)} on \u201c{title}\u201d; it resolved "
             f"\u201c{miss.outcome}\u201d. What evidence would have changed the call, and when "
             "was it available?"
         )

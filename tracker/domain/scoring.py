@@ -16,6 +16,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from tracker.domain.model import QuestionKind
+from tracker.domain.rounding import fixed
 
 BIN_COUNT = 10
 #: z for a two-sided 95% Wilson interval.
@@ -683,10 +684,10 @@ def calibration_verdict(table: Calibration) -> str:
     # Too extreme (overconfident): high forecasts happen less, low ones more, than forecast.
     too_extreme = (worst.mean_forecast > 0.5) == (worst.observed < worst.mean_forecast)
     label = "overconfident" if too_extreme else "underconfident"
-    lower, upper = round(worst.lower * 100), round(worst.upper * 100)
+    lower, upper = fixed(worst.lower, 0, shift=2), fixed(worst.upper, 0, shift=2)
     return (
-        f"{label}: your {lower}-{upper}% forecasts came true {round(worst.observed * 100)}% "
-        f"of the time, n={worst.n}"
+        f"{label}: your {lower}-{upper}% forecasts came true "
+        f"{fixed(worst.observed, 0, shift=2)}% of the time, n={worst.n}"
     )
 
 

@@ -3,6 +3,8 @@
 matplotlib is imported here only, and this module only when a chart is drawn. Output is
 deterministic for the same data: a fixed SVG hash salt, no dates in the metadata, text kept as
 text (`svg.fonttype: none`) and math text parsing off, so a name with `$` signs stays a name.
+Figures are rounded to six decimals before they are drawn, so that a last-bit difference between
+numpy builds cannot move a coordinate in the SVG (docs/reviews.md, "Precision").
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
+from tracker.domain import rounding
 from tracker.domain.review import HorizonRow, QuarterCalibration
 from tracker.domain.scoring import TEAM_NAMES, Calibration
 
@@ -64,6 +67,11 @@ def _save(figure: Any, fmt: str) -> bytes:
     return buffer.getvalue()
 
 
+def _drawn(value: float | None) -> float:
+    """A figure as drawn: rounded like the JSON (six decimals), a missing one at 0."""
+    return 0.0 if value is None else rounding.rounded(value, 6)
+
+
 def inline_svg(svg: bytes) -> str:
     """An SVG document as an element to put inside HTML: no XML declaration, no DOCTYPE."""
     text = svg.decode("utf-8")
@@ -76,17 +84,17 @@ def _calibration_panel(axes: Any, name: str, table: Calibration) -> None:
     bins = [b for b in table.bins if b.n > 0]
     largest = max((b.n for b in bins), default=1)
     if bins:  # one call per panel, not one per bin: a retrospective draws fifty panels
-        xs = [b.mean_forecast for b in bins]
+        xs = [_drawn(b.mean_forecast) for b in bins]
         axes.vlines(
             xs,
-            [b.wilson_low for b in bins],
-            [b.wilson_high for b in bins],
+            [_drawn(b.wilson_low) for b in bins],
+            [_drawn(b.wilson_high) for b in bins],
             color=_ACCENT,
             alpha=0.35,
         )
         axes.scatter(
             xs,
-            [b.observed for b in bins],
+            [_drawn(b.observed) for b in bins],
             s=[12 + 60 * math.sqrt(b.n / largest) for b in bins],
             color=_ACCENT,
             edgecolors="white",
@@ -151,7 +159,7 @@ def horizon_chart(rows: Sequence[HorizonRow], *, fmt: str) -> bytes:
         width = 0.8 / max(len(kinds), 1)
         for offset, kind in enumerate(kinds):
             xs = [i + (offset - (len(kinds) - 1) / 2) * width for i in range(len(rows))]
-            means = [r.mean.get(kind) or 0.0 for r in rows]
+            means = [_drawn(r.mean.get(kind)) for r in rows]
             bars = axes.bar(
                 xs, means, width=width, color=_KIND_COLOURS[kind], label=_KIND_LABELS[kind]
             )
@@ -190,7 +198,7 @@ def quarterly_chart(quarters: Sequence[QuarterCalibration], *, fmt: str) -> byte
             team = name in TEAM_NAMES
             axes.plot(
                 [position[p.quarter] for p in points],
-                [p.calibration.overconfidence for p in points],
+                [_drawn(p.calibration.overconfidence) for p in points],
                 marker="o",
                 markersize=4,
                 linewidth=2 if team else 1,
@@ -223,4 +231,4 @@ def chart_forecasters(points: dict[str, Sequence[QuarterCalibration]]) -> list[s
 def _points_formatter() -> Any:
     from matplotlib.ticker import FuncFormatter
 
-    return FuncFormatter(lambda value, _: f"{value * 100:+.0f}")
+    return FuncFormatter(lambda value, _: rounding.fixed(value, 0, shift=2, sign=True))

@@ -8,6 +8,7 @@ characters that would start emphasis, links or table cells. Charts are drawn onl
 from __future__ import annotations
 
 import html
+import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -18,6 +19,7 @@ from urllib.parse import quote
 from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup
 
+from tracker.domain import rounding
 from tracker.domain.review import Headline, Retro, Review
 from tracker.domain.scoring import TEAM_NAMES, calibration_verdict
 from tracker.reports import numbers
@@ -76,6 +78,8 @@ def _convention(value: Any) -> str:
         return ", ".join(str(v) for v in value)
     if isinstance(value, bool):
         return "yes" if value else "no"
+    if isinstance(value, float) and math.isfinite(value):
+        return repr(rounding.rounded(value, 6))  # as in the JSON: 1.959964, 0.05
     return str(value)
 
 
@@ -93,6 +97,8 @@ def _environment(*, markdown: bool) -> Environment:
         score=numbers.score,
         signed=numbers.signed,
         percent=numbers.percent,
+        probability=numbers.probability,
+        bin_range=lambda b: numbers.bin_range(b.lower, b.upper),
         points=numbers.points,
         figure=numbers.figure,
         change=_change,

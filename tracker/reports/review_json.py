@@ -1,4 +1,8 @@
-"""`tracker report --format json` and `tracker retro --format json`: the data behind them."""
+"""`tracker report --format json` and `tracker retro --format json`: the data behind them.
+
+Every figure in them is rounded (docs/reviews.md, "Precision"): these are documents, the same
+on every machine; `tracker score --json` is the interface that keeps full precision.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +12,7 @@ from datetime import UTC, date, datetime
 from enum import Enum
 from typing import Any
 
+from tracker.domain import rounding
 from tracker.domain.review import (
     Call,
     Disagreement,
@@ -42,6 +47,40 @@ def plain(value: Any) -> Any:
         return {str(k): plain(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
         return [plain(v) for v in value]
+    return value
+
+
+#: Decimals of every figure in a review's or retrospective's JSON.
+JSON_PLACES = 6
+#: Keys whose numbers are forecast probabilities: these keep the decimals it takes not to read
+#: as 0 or 1 (no forecast is either), up to rounding.MOST_PLACES, or are written in full.
+PROBABILITY_KEYS = frozenset(
+    {
+        "final_probabilities",
+        "outcome_probability",
+        "favoured_probability",
+        "mean_forecast",
+        "lowest",
+        "highest",
+        "closest_probability",
+    }
+)
+
+
+def rounded_figures(value: Any, *, probability: bool = False) -> Any:
+    """A JSON value with every float rounded half to even to JSON_PLACES decimals (forecast
+    probabilities under PROBABILITY_KEYS as described there); non-finite numbers as null."""
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            return None
+        places: int | None = JSON_PLACES
+        if probability:
+            places = rounding.places_inside(value, JSON_PLACES)
+        return value if places is None else rounding.rounded(value, places)
+    if isinstance(value, dict):
+        return {k: rounded_figures(v, probability=k in PROBABILITY_KEYS) for k, v in value.items()}
+    if isinstance(value, list):
+        return [rounded_figures(v, probability=probability) for v in value]
     return value
 
 
@@ -104,9 +143,9 @@ def _summary(f: ForecasterSummary, outsiders: frozenset[str]) -> dict[str, Any]:
 
 
 def review_json(review: Review) -> dict[str, Any]:
-    """The whole review as JSON (keys documented in docs/reviews.md)."""
+    """The whole review as JSON (keys documented in docs/reviews.md), figures rounded."""
     titles = review.titles
-    return {
+    document = {
         "kind": "review",
         "period": period_json(review.period),
         "previous_period": period_json(review.previous),
@@ -126,6 +165,7 @@ def review_json(review: Review) -> dict[str, Any]:
         "excluded": review.excluded,
         "record_head": review.record_head,
     }
+    return rounded_figures(document)  # type: ignore[no-any-return]
 
 
 def _retro_row(row: RetroRow, outsiders: frozenset[str]) -> dict[str, Any]:
@@ -157,9 +197,9 @@ def _disagreement(d: Disagreement, titles: dict[str, str]) -> dict[str, Any]:
 
 
 def retro_json(retro: Retro) -> dict[str, Any]:
-    """The whole retrospective as JSON (keys documented in docs/reviews.md)."""
+    """The whole retrospective as JSON (keys documented in docs/reviews.md), figures rounded."""
     outsiders = frozenset(r.summary.forecaster for r in retro.rows if r.role == "report")
-    return {
+    document = {
         "kind": "retro",
         "period": period_json(retro.period),
         "as_of": plain(retro.as_of),
@@ -174,3 +214,4 @@ def retro_json(retro: Retro) -> dict[str, Any]:
         "excluded": retro.excluded,
         "record_head": retro.record_head,
     }
+    return rounded_figures(document)  # type: ignore[no-any-return]
