@@ -171,6 +171,16 @@ def test_allow_broken_chain_builds_it_and_says_so(
     )  # fmt: skip
     assert review.exit_code == 0
     assert json.loads(review.stdout)["record_findings"] == data["record_findings"]
+    warning = "The record this was built from was changed behind tracker's back."
+    for fmt in ("terminal", "md", "html"):
+        for command in (["report", "--period", "2022Q2"], ["retro"]):
+            shown = tracker(
+                "--db", ledger, *command, "--format", fmt, "--allow-broken-chain",
+                env=AFTER_EXAMPLE_ENV,
+            )  # fmt: skip
+            assert shown.exit_code == 0, shown.stderr
+            assert warning in " ".join(shown.stdout.split()), (fmt, command)
+            assert "event 15, forecast #3, was changed" in shown.stdout.replace("\\", "")
 
 
 def test_the_head_a_document_prints_is_the_recomputed_one(ledger: str, tracker: Tracker) -> None:

@@ -164,6 +164,7 @@ def review_json(review: Review) -> dict[str, Any]:
         "conventions": review.conventions,
         "excluded": review.excluded,
         "record_head": review.record_head,
+        "record_findings": list(review.record_findings),
     }
     return rounded_figures(document)  # type: ignore[no-any-return]
 
@@ -213,5 +214,6 @@ def retro_json(retro: Retro) -> dict[str, Any]:
         "conventions": retro.conventions,
         "excluded": retro.excluded,
         "record_head": retro.record_head,
+        "record_findings": list(retro.record_findings),
     }
     return rounded_figures(document)  # type: ignore[no-any-return]
