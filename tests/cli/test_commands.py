@@ -78,7 +78,7 @@ def test_forecast_echoes_the_number_used_and_the_previous_forecast(tracker: Trac
     result = tracker("forecast", "nakhichevan-rail", "2:1", "-r", "Russia pushing hard")
     assert result.exit_code == 0
     assert result.stdout.splitlines() == [
-        "Recorded 66.7% (from odds 2:1) on #1 Nakhichevan road/rail agreement "
+        'Recorded "2:1" odds -> stored 66.6667% on #1 Nakhichevan road/rail agreement '
         "(deadline 2022-05-29) by ani.",
         "  Previous: 67.5% on 2021-11-29; kept in history.",
     ]

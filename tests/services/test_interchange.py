@@ -179,14 +179,14 @@ def test_identical_questions_without_slugs_stay_apart(tmp_path: Path, db_url: st
 
 
 def test_text_with_unicode_line_separators_round_trips(tmp_path: Path, db_url: str) -> None:
-    title = "Talks\u2028resume\u2029soon\x85?"
+    criteria = "Talks\u2028resume\u2029soon\r\n\tor not?"
     with unit_of_work(db_url, write=True, now=NOW) as session:
         add_question(
-            session=session, title=title, criteria="C", deadline="+1m", created_by="a", now=NOW
+            session=session, title="T", criteria=criteria, deadline="+1m", created_by="a", now=NOW
         )
     first, second = _round_trip(db_url, tmp_path)
     assert second == first
-    assert json.loads(second[0])["title"] == title
+    assert json.loads(second[0])["criteria"] == criteria
 
 
 def test_forecasts_differing_only_in_rationale_are_both_kept(tmp_path: Path, db_url: str) -> None:
@@ -230,10 +230,29 @@ def test_an_empty_file_is_refused_and_creates_nothing(
         (
             1,
             {"opened_on": "2098-01-01", "deadline": "2099-01-01"},
-            "line 2: opened_on 2098-01-01 is in the future.",
+            "line 2: The 'opened_on' 2098-01-01 had not begun anywhere when it was recorded",
         ),
-        (7, {"made_at": "2030-01-01T00:00:00+00:00"}, "line 8: made_at 2030-01-01"),
-        (60, {"occurred_on": "2099-01-01"}, "line 61: occurred_on 2099-01-01 is in the future."),
+        (
+            7,
+            {"made_at": "2030-01-01T00:00:00+00:00"},
+            "line 8: The forecast was recorded (2021-11-29T11:00:00+00:00) before it was made "
+            "(2030-01-01T00:00:00+00:00).",
+        ),
+        (
+            7,
+            {"made_at": "2030-01-01T00:00:00+00:00", "recorded_at": None},
+            "line 8: The forecast time 2030-01-01T00:00:00+00:00 is in the future.",
+        ),
+        (
+            7,
+            {"recorded_at": "2030-01-01T00:00:00+00:00"},
+            "line 8: The 'recorded_at' 2030-01-01T00:00:00+00:00 is in the future.",
+        ),
+        (
+            60,
+            {"occurred_on": "2099-01-01"},
+            "line 61: The 'occurred_on' 2099-01-01 had not begun anywhere when it was recorded",
+        ),
         (1, {"number": 10**30}, "line 2: 'number' must be a whole number from 1 to"),
         (2, {"id": "nakhichevan-road-rail"}, "line 3: question id 'nakhichevan-road-rail' appears"),
     ],
