@@ -186,6 +186,8 @@ def text_key(text: str) -> str:
 
 def is_reserved_name(name: str) -> bool:
     """True for the names of the team aggregates, and any other `team (...)`, in any case."""
+    if name.isascii() and "(" not in name:  # the common case, without normalising
+        return False
     return _TEAM_FORM.match(text_key(name)) is not None
 
 

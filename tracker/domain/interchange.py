@@ -26,7 +26,8 @@ from tracker.domain.model import (
 from tracker.domain.probability import SUM_TOLERANCE
 from tracker.errors import InputError
 
-_SUM_TOLERANCE = Decimal(SUM_TOLERANCE.numerator) / SUM_TOLERANCE.denominator
+# A float sum such as 0.335 + 0.33 + 0.33 lands a hair beyond the tolerance; it is within.
+_SUM_SLACK = 1e-9
 #: The largest question or source number (SQLite and PostgreSQL integer keys hold it).
 MAX_NUMBER = 2**31 - 1
 
@@ -60,18 +61,25 @@ def _shortened(text: str, limit: int = 60) -> str:
     return repr(shown)
 
 
+def _exact_number(text: str) -> float | Decimal:
+    """A JSON number with a fraction or exponent, kept exact: a float when it has so few
+    digits that the float's shortest form is the same decimal (up to 15 significant digits;
+    0.2 stays 0.2), a Decimal otherwise."""
+    return float(text) if len(text) <= 16 else Decimal(text)
+
+
 def load_json(text: str, *, exact_numbers: bool = False, where: str = "line") -> Any:
     """Parse JSON strictly: a key twice in one object, `NaN` and `Infinity`, nesting too deep
     for the parser and integers too long to read are refused with InputError, as is anything
-    that is not JSON. With `exact_numbers`, numbers with a fraction or exponent are Decimals
-    (so 0.2 stays 0.2). `where`: "line" for one line of JSON Lines (the column is named),
-    "file" for a whole document (the line and column)."""
+    that is not JSON. With `exact_numbers`, a number with a fraction or exponent keeps its
+    decimal value exactly (`_exact_number`). `where`: "line" for one line of JSON Lines (the
+    column is named), "file" for a whole document (the line and column)."""
     try:
         return json.loads(
             text,
             object_pairs_hook=_unique_keys,
             parse_constant=_no_constant,
-            parse_float=Decimal if exact_numbers else float,
+            parse_float=_exact_number if exact_numbers else float,
         )
     except _DuplicateKey as exc:
         raise InputError(
@@ -137,7 +145,7 @@ class ForecastRecord:
     forecaster: str
     made_at: datetime
     recorded_at: datetime | None
-    probabilities: dict[str, Decimal | Fraction]  # exactly as given; put on the grid on import
+    probabilities: dict[str, float | Decimal | Fraction]  # as given; put on the grid on import
     rationale: str | None
     input_text: str | None
 
@@ -186,9 +194,9 @@ class _Fields:
 
     def name(self, name: str, *, required: bool = False) -> str | None:
         """A person's name (`fields.check_name`): one line, not a team aggregate's."""
-        value = self.text(name, fields.NAME, required=required)
-        if value is None:
-            return None
+        value = self.data.get(name)
+        if not isinstance(value, str) or not value.strip():
+            return self.text(name, fields.NAME, required=required)  # missing, or no string
         try:
             return fields.check_name(value, f"'{name}'")
         except InputError as exc:
@@ -367,27 +375,27 @@ def _provenance(f: _Fields) -> Provenance:
     )
 
 
-def _probabilities(f: _Fields) -> dict[str, Decimal | Fraction]:
-    """The probabilities exactly as written (0.2 is 0.2): each strictly between 0 and 1,
-    adding up to 1 within half a percentage point. They are put on the grid (rescaled, in the
-    question's option order) when the forecast is imported."""
+def _probabilities(f: _Fields) -> dict[str, float | Decimal | Fraction]:
+    """The probabilities exactly as written (0.2 is 0.2, see `_exact_number`): each strictly
+    between 0 and 1, adding up to 1 within half a percentage point. They are put on the grid
+    (rescaled, in the question's option order) when the forecast is imported."""
     value = f.data.get("probabilities")
     if not isinstance(value, dict) or not value:
         raise f.fail("'probabilities' must be an object of option -> probability.")
-    result: dict[str, Decimal | Fraction] = {}
-    total = Decimal(0)  # to 28 digits: plenty for the tolerance
+    result: dict[str, float | Decimal | Fraction] = {}
+    total = 0.0  # a float sum is plenty for the tolerance of half a point
     for option, p in value.items():
-        if isinstance(p, bool) or not isinstance(p, int | Decimal):
+        if isinstance(p, bool) or not isinstance(p, int | float | Decimal):
             raise f.fail(f"the probability of {_shortened(option)} must be a number.")
         if not 0 < p < 1:
             shown = str(p) if len(str(p)) <= 30 else "far out of range"
             raise f.fail(
                 f"the probability of {_shortened(option)} is {shown}; it must be between 0 and 1."
             )
-        result[option] = Decimal(p)
-        total += p
-    if abs(total - 1) > _SUM_TOLERANCE:
-        raise f.fail(f"the probabilities add up to {float(total):.4g}, not 1.")
+        result[option] = p
+        total += float(p)
+    if abs(total - 1) > SUM_TOLERANCE + _SUM_SLACK:
+        raise f.fail(f"the probabilities add up to {total:.4g}, not 1.")
     return result
 
 

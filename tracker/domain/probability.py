@@ -91,13 +91,13 @@ def grid_percent(units: int) -> str:
     return f"{whole}.{rest:04d}".rstrip("0").rstrip(".") + "%"
 
 
-def on_grid(amounts: Sequence[Fraction], names: Sequence[str]) -> list[int]:
+def on_grid(amounts: Sequence[Fraction], options: Sequence[str]) -> list[int]:
     """`grid_units` of positive `amounts`, none of which may round to 0% (or so 100%, the
-    others' 0%). Raises InputError naming the value (`names`, in the same order)."""
+    others' 0%). Raises InputError naming the option (of `options`, in the same order)."""
     units = grid_units(amounts)
-    for name, unit in zip(names, units, strict=True):
+    for option, unit in zip(options, units, strict=True):
         if unit == 0:
-            raise InputError(f"{name} would be stored as 0%: {_GRID_RANGE}.")
+            raise InputError(f"The probability of '{option}' would be stored as 0%: {_GRID_RANGE}.")
     return units
 
 
@@ -134,13 +134,16 @@ def _units_if_on_grid(amounts: Sequence[Decimal | Fraction | float]) -> list[int
     return units if sum(units) == GRID else None
 
 
-def stored_units(amounts: Sequence[Decimal | Fraction], names: Sequence[str]) -> list[int]:
-    """`on_grid` of exact `amounts` (decimals as written, or fractions), each strictly between
-    0 and 1: the whole millionths that are stored. Raises InputError as `on_grid` does."""
+def stored_units(
+    amounts: Sequence[float | Decimal | Fraction], options: Sequence[str]
+) -> list[int]:
+    """`on_grid` of `amounts` (decimals as written, floats by their shortest decimal form, or
+    fractions), each strictly between 0 and 1: the whole millionths that are stored. Raises
+    InputError as `on_grid` does."""
     fast = _units_if_on_grid(amounts)
     if fast is not None:
         return fast
-    return on_grid([exact(amount) for amount in amounts], names)
+    return on_grid([exact(amount) for amount in amounts], options)
 
 
 def regrid(probabilities: dict[str, float]) -> dict[str, float]:
@@ -406,7 +409,7 @@ def _settle(
             f"Probabilities add up to {format_percent(float(total))}, not 100%. "
             "Give all options so they sum to 100%, or pass --normalize."
         )
-    units = on_grid(amounts, [f"The probability of '{option}'" for option in options])
+    units = on_grid(amounts, options)
     explanation = ", ".join(
         _item(option, unit, given[option]) for option, unit in zip(options, units, strict=True)
     )

@@ -7,6 +7,8 @@ import sys
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from decimal import Decimal
+from fractions import Fraction
 from pathlib import Path
 from typing import BinaryIO
 
@@ -315,6 +317,7 @@ class _Importer:
         # the order another tool's rows were turned into records (tracker.domain.foreign).
         self.place = 0
         self.file_resolutions: dict[str, list[Stamp]] = {}
+        self.resolution_stamps: dict[int, list[Stamp]] = {}
         for place, record in enumerate(records, start=1):
             if isinstance(record, ResolutionRecord):
                 stamp = self._stamp(record.recorded_at, place)
@@ -509,7 +512,19 @@ class _Importer:
     def _options(self, record: ForecastRecord, question: Question) -> dict[str, float]:
         """The record's probabilities by option (names compared as `option_key` does), in
         option order, on the grid."""
-        by_option = {}
+        by_option = record.probabilities
+        if by_option.keys() != set(question.options):  # not spelt as the options are
+            by_option = self._by_key(record, question)
+        try:
+            units = stored_units([by_option[o] for o in question.options], question.options)
+        except InputError as exc:
+            raise InputError(f"line {record.line}: {exc}") from None
+        return {o: unit / GRID for o, unit in zip(question.options, units, strict=True)}
+
+    def _by_key(
+        self, record: ForecastRecord, question: Question
+    ) -> dict[str, float | Decimal | Fraction]:
+        by_option: dict[str, float | Decimal | Fraction] = {}
         for given, amount in record.probabilities.items():
             option = find_option(given, question.options)
             if option is None or option in by_option:
@@ -523,29 +538,23 @@ class _Importer:
                 f"line {record.line}: the probabilities must cover exactly the options of "
                 f"{record.question!r}: {', '.join(question.options)}."
             )
-        units: list[int] = []
-
-        def grid() -> None:
-            units.extend(
-                stored_units(
-                    [by_option[o] for o in question.options],
-                    [f"The probability of '{o}'" for o in question.options],
-                )
-            )
-
-        _line(record, grid)
-        return {o: unit / GRID for o, unit in zip(question.options, units, strict=True)}
+        return by_option
 
     def _closing(self, record: ForecastRecord, question: Question) -> Stamp | None:
         """The first resolution recorded before the forecast was (fields.came_before)."""
+        resolutions = self.resolution_stamps.get(question.id)
+        if resolutions is None:
+            stored = [Stamp(r.recorded_at, None) for r in self._stored(question).resolutions]
+            in_file = [
+                stamp
+                for key in {record.question, question.key, str(question.id)}
+                for stamp in self.file_resolutions.get(key, [])
+            ]
+            resolutions = self.resolution_stamps[question.id] = stored + in_file
+        if not resolutions:
+            return None
         forecast = self._stamp(record.recorded_at, self.place)
-        stored = [Stamp(r.recorded_at, None) for r in self._stored(question).resolutions]
-        in_file = [
-            stamp
-            for key in {record.question, question.key, str(question.id)}
-            for stamp in self.file_resolutions.get(key, [])
-        ]
-        earlier = [r for r in (*stored, *in_file) if came_before(r, forecast)]
+        earlier = [r for r in resolutions if came_before(r, forecast)]
         return min(earlier, key=lambda r: r.at) if earlier else None
 
     def forecast(self, record: ForecastRecord) -> None:
