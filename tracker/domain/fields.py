@@ -44,6 +44,11 @@ class Rule:
     limit: int  # characters (Unicode code points)
     one_line: bool
     page_breaks: bool = False  # form feeds allowed: a report's text, and quotes from it
+    plural: bool = False  # "the notes contain"
+
+    def verb(self, what: str | None, singular: str, plural: str) -> str:
+        """The verb for messages about the field named `what` (default: this rule's name)."""
+        return plural if self.plural and what in (None, self.what) else singular
 
 
 NAME = Rule("name", 200, one_line=True)
@@ -53,10 +58,10 @@ TAG = Rule("tag", 100, one_line=True)
 URL = Rule("URL", 4_000, one_line=True)
 FILE_NAME = Rule("file name", 1_000, one_line=True)
 CONTENT_HASH = Rule("content hash", 200, one_line=True)
-CRITERIA = Rule("resolution criteria", 20_000, one_line=False)
+CRITERIA = Rule("resolution criteria", 20_000, one_line=False, plural=True)
 RATIONALE = Rule("rationale", 20_000, one_line=False)
 EVIDENCE = Rule("evidence", 20_000, one_line=False)
-NOTES = Rule("notes", 20_000, one_line=False)
+NOTES = Rule("notes", 20_000, one_line=False, plural=True)
 QUOTE = Rule("quote", 20_000, one_line=False, page_breaks=True)
 PHRASE = Rule("phrase", 20_000, one_line=False)  # the report's words for a deadline or a hedge
 INPUT = Rule("typed input", 20_000, one_line=False)
@@ -96,9 +101,12 @@ _REFUSED_IN_REPORT = re.compile(
 _REFUSED_IN_LINE = frozenset({"Cc", "Cf", "Zl", "Zp", "Cs"})
 
 
-def _describe(char: str) -> str:
+_LINE_BREAKS = "\n\r\x0b\x0c\x85\u2028\u2029"
+
+
+def _describe(char: str, *, one_line: bool) -> str:
     code = f"U+{ord(char):04X}"
-    if char in "\n\r\x0b\x0c\x85\u2028\u2029":
+    if one_line and char in _LINE_BREAKS:
         return f"a line break ({code})"
     category = unicodedata.category(char)
     if category == "Cc":
@@ -117,20 +125,20 @@ def _refuse(rule: Rule, what: str | None, value: str, index: int) -> InputError:
     where = ""
     if not rule.one_line and "\n" in value:
         where = f" on line {value.count(chr(10), 0, index) + 1}"
-    if rule.one_line and char in "\n\r\x0b\x0c\x85\u2028\u2029":
-        return InputError(
-            f"The {what or rule.what} contains {_describe(char)}; write it on one line."
-        )
+    contains = rule.verb(what, "contains", "contain")
+    described = _describe(char, one_line=rule.one_line)
+    if rule.one_line and char in _LINE_BREAKS:
+        return InputError(f"The {what or rule.what} {contains} {described}; write it on one line.")
     return InputError(
-        f"The {what or rule.what} contains {_describe(char)}{where}; remove it and try again."
+        f"The {what or rule.what} {contains} {described}{where}; remove it and try again."
     )
 
 
 def _check_size(rule: Rule, what: str | None, value: str) -> None:
     if len(value) > rule.limit:
         raise InputError(
-            f"The {what or rule.what} is {len(value):,} characters long; the limit is "
-            f"{rule.limit:,}."
+            f"The {what or rule.what} {rule.verb(what, 'is', 'are')} {len(value):,} characters "
+            f"long; the limit is {rule.limit:,}."
         )
 
 
@@ -191,17 +199,21 @@ def is_reserved_name(name: str) -> bool:
     return _TEAM_FORM.match(text_key(name)) is not None
 
 
-def check_name(name: str, what: str = "forecaster name") -> str:
+#: Where a command takes the name of who acts, for messages.
+AS_HINT = " (--as NAME or TRACKER_USER)"
+
+
+def check_name(name: str, what: str = "forecaster name", hint: str = AS_HINT) -> str:
     """A person's name (forecaster, creator, resolver, who added a source): one-line text, at
     most `NAME.limit` characters, and not a team aggregate's. Returns it trimmed, in NFC;
-    raises InputError saying what to change."""
+    raises InputError saying what to change (`hint`: where the name came from)."""
     text = check_line(name, NAME, what)
     if not text:
-        raise InputError(f"The {what} is empty: pass --as NAME or set TRACKER_USER.")
+        raise InputError(f"The {what} is empty: give a name{hint}.")
     if is_reserved_name(text):
         raise InputError(
             f"The {what} {text!r} is reserved: team (...) names the team aggregates, never a "
-            "person. Choose another name (--as NAME or TRACKER_USER)."
+            f"person. Choose another name{hint}."
         )
     return text
 

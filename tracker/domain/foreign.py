@@ -167,7 +167,7 @@ class _Builder:
         if text is None:
             return None
         try:
-            return fields.check_name(text, name)
+            return fields.check_name(text, name, hint="")
         except InputError as exc:
             self.problem(row, name, str(exc))
             return None

@@ -198,7 +198,7 @@ class _Fields:
         if not isinstance(value, str) or not value.strip():
             return self.text(name, fields.NAME, required=required)  # missing, or no string
         try:
-            return fields.check_name(value, f"'{name}'")
+            return fields.check_name(value, f"'{name}'", hint="")
         except InputError as exc:
             raise self.fail(str(exc)) from None
 

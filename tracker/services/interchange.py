@@ -580,7 +580,8 @@ class _Importer:
         if closing is not None:
             raise ConflictError(
                 f"line {record.line}: question {record.question!r} was already resolved when "
-                f"this forecast was recorded (the resolution was recorded {closing.at}); "
+                f"this forecast was recorded (the resolution was recorded "
+                f"{closing.at.isoformat()}); "
                 "forecasts on a resolved question are closed."
             )
         keys.add(identity)
@@ -655,7 +656,8 @@ class _Importer:
         if latest is not None and came_before(resolution, Stamp(latest[0], None)):
             raise ConflictError(
                 f"line {record.line}: the resolution of {record.question!r} is recorded at "
-                f"{resolution.at}, before the forecast by {latest[1]} recorded at {latest[0]}; "
+                f"{resolution.at.isoformat()}, before the forecast by {latest[1]} recorded at "
+                f"{latest[0].isoformat()}; "
                 "a question takes no forecasts once it is resolved."
             )
         if history and not record.amends:
@@ -692,7 +694,7 @@ def import_records(
     Raises InputError naming the line of the first record that cannot be imported; the caller's
     transaction is then rolled back, so nothing is written.
     """
-    importer = fields.check_name(importer)
+    importer = fields.check_name(importer, "importer's name")
     importer_state = _Importer(session, importer=importer, now=now, records=records)
     total = len(records)
     for done, record in enumerate(records, start=1):

@@ -146,7 +146,11 @@ def add_source(
         content_hash=digest,
         added_at=now,
         added_by=added_by,
-        forecaster=fields.check_name(forecaster) if forecaster and forecaster.strip() else None,
+        forecaster=(
+            fields.check_name(forecaster, "report's forecaster", hint=" (--forecaster NAME)")
+            if forecaster and forecaster.strip()
+            else None
+        ),
     )
     return AddedSource(source=source, title_from_text=title_from_text)
 
