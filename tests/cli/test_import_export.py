@@ -191,7 +191,7 @@ def test_a_longer_export_cannot_add_a_forecast_to_a_question_resolved_before(
     more = tracker("import", "--from", "fatebook", str(longer), env=LATER)
     assert more.exit_code == 1
     assert "was already resolved when this forecast was recorded" in more.stderr
-    assert "forecasts on a resolved question are closed" in more.stderr
+    assert "forecasts on it are closed" in more.stderr
 
 
 def test_odd_rows_are_problems_not_crashes(tracker: Tracker, tmp_path: Path) -> None:

@@ -581,8 +581,7 @@ class _Importer:
             raise ConflictError(
                 f"line {record.line}: question {record.question!r} was already resolved when "
                 f"this forecast was recorded (the resolution was recorded "
-                f"{closing.at.isoformat()}); "
-                "forecasts on a resolved question are closed."
+                f"{closing.at.isoformat()}); forecasts on it are closed."
             )
         keys.add(identity)
         recorded_at = record.recorded_at or self.now
@@ -777,9 +776,11 @@ class ForeignImport:
 
 
 def _too_large(name: str) -> InputError:
+    limit = MAX_IMPORT_BYTES
+    size = f"{limit // 2**30} GiB" if limit % 2**30 == 0 else f"{limit:,} bytes"
     return InputError(
-        f"{name} is larger than {MAX_IMPORT_BYTES // 2**30} GiB, the most one import reads; "
-        "split it into several files (a line may refer to records imported before)."
+        f"{name} is larger than {size}, the most one import reads; split it into several "
+        "files (a line may refer to records imported before)."
     )
 
 
