@@ -137,8 +137,9 @@ CASES: list[tuple[str, list[tuple[str, ...]], list[dict[str, Any]], str]] = [
 ]
 
 
-@pytest.mark.parametrize(("commands", "records", "reason"), [c[1:] for c in CASES],
-                         ids=[c[0] for c in CASES])  # fmt: skip
+@pytest.mark.parametrize(
+    ("commands", "records", "reason"), [c[1:] for c in CASES], ids=[c[0] for c in CASES]
+)
 def test_the_commands_and_import_refuse_the_same_value_for_the_same_reason(
     tracker: Tracker,
     tmp_path: Path,
@@ -171,8 +172,16 @@ def test_reserved_names_are_refused_from_tracker_user_and_for_a_report(tracker: 
     result = tracker(*ADD, env={"TRACKER_USER": "team (geo-odds)"})
     assert result.exit_code == 1
     assert "'team (geo-odds)' is reserved" in result.stderr
-    source = tracker("source", "add", "--url", "https://example.org/r", "--title", "R",
-                     "--forecaster", "TEAM (median)")  # fmt: skip
+    source = tracker(
+        "source",
+        "add",
+        "--url",
+        "https://example.org/r",
+        "--title",
+        "R",
+        "--forecaster",
+        "TEAM (median)",
+    )
     assert source.exit_code == 1
     assert "'TEAM (median)' is reserved" in source.stderr
     assert "(--forecaster NAME)" in source.stderr
@@ -182,8 +191,13 @@ def test_a_report_that_names_a_team_forecaster_is_refused_on_import(
     tracker: Tracker, tmp_path: Path
 ) -> None:
     path = tmp_path / "s.jsonl"
-    record = {"type": "source", "id": "s", "title": "R", "url": "https://e.org", "forecaster":
-              "team (median)"}  # fmt: skip
+    record = {
+        "type": "source",
+        "id": "s",
+        "title": "R",
+        "url": "https://e.org",
+        "forecaster": "team (median)",
+    }
     path.write_text(json.dumps(record) + "\n", encoding="utf-8")
     result = tracker("import", str(path))
     assert result.exit_code == 1
@@ -200,10 +214,12 @@ def test_a_year_one_time_east_of_utc_gets_a_clear_line(tracker: Tracker, tmp_pat
     )
     path = tmp_path / "late.jsonl"
     path.write_text(
-        json.dumps(QUESTION) + "\n" + json.dumps(_forecast(made_at="9999-12-31T23:00:00-12:00"))
+        json.dumps(QUESTION)
+        + "\n"
+        + json.dumps(_forecast(made_at="9999-12-31T23:00:00-12:00"))
         + "\n",
         encoding="utf-8",
-    )  # fmt: skip
+    )
     result = tracker("import", str(path))
     assert result.exit_code == 1
     assert result.stderr == (

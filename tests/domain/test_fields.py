@@ -214,8 +214,10 @@ def test_real_offsets_are_accepted(hours: int, minutes: int) -> None:
     assert fields.utc_moment(moment, "time") == moment.astimezone(UTC)
 
 
-@pytest.mark.parametrize(("offset", "shown"), [(timedelta(hours=14, minutes=1), "+14:01"),
-                                               (timedelta(hours=-13), "-13:00")])  # fmt: skip
+@pytest.mark.parametrize(
+    ("offset", "shown"),
+    [(timedelta(hours=14, minutes=1), "+14:01"), (timedelta(hours=-13), "-13:00")],
+)
 def test_offsets_beyond_the_real_ones_are_refused(offset: timedelta, shown: str) -> None:
     moment = datetime(2021, 11, 29, 12, 0, tzinfo=timezone(offset))
     with pytest.raises(InputError) as caught:
