@@ -484,3 +484,50 @@ def test_an_importer_with_a_reserved_name_is_refused(tmp_path: Path, db_url: str
         import_file(
             url=db_url, path=_file(tmp_path, QUESTION), importer="team (median)", now=AFTER_EXAMPLE
         )
+
+
+def test_identical_forecasts_are_kept_as_many_times_as_they_were_made(
+    tmp_path: Path, db_url: str
+) -> None:
+    with unit_of_work(db_url, write=True, now=NOW) as session:
+        add_question(
+            session=session,
+            title="T",
+            criteria="C",
+            deadline="+1m",
+            created_by="a",
+            now=NOW,
+            opened="2021-11-01",
+        )
+        for _ in range(2):  # the same backfilled forecast entered twice
+            record_forecast(
+                session=session,
+                question="1",
+                probability=["60%"],
+                forecaster="ani",
+                now=NOW,
+                made_at="2021-11-20",
+            )
+    first, second = _round_trip(db_url, tmp_path)
+    assert second == first
+    assert sum('"type": "forecast"' in line for line in second) == 2
+
+
+def test_two_sources_alike_without_text_stay_two(tmp_path: Path, db_url: str) -> None:
+    from tracker.services.sources import add_source
+
+    with unit_of_work(db_url, write=True, now=NOW) as session:
+        for _ in range(2):
+            add_source(session=session, added_by="ani", now=NOW, url="https://e.org/r", title="R")
+        add_question(
+            session=session,
+            title="T",
+            criteria="C",
+            deadline="+1m",
+            created_by="a",
+            now=NOW,
+            source="2",
+        )
+    first, second = _round_trip(db_url, tmp_path)
+    assert second == first
+    assert json.loads(second[2])["source"] == "2"

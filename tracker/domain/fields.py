@@ -227,7 +227,7 @@ def normalise_tags(tags: Iterable[str], *, split: bool = True) -> tuple[str, ...
         if not split and "," in chunk:
             raise InputError(f"The tag {chunk.strip()!r} holds a comma; commas separate tags.")
         for part in chunk.split(",") if split else (chunk,):
-            tag = check_line(part, TAG).lower()
+            tag = unicodedata.normalize("NFC", check_line(part, TAG).lower())
             if tag and tag not in result:
                 result.append(tag)
     return tuple(result)

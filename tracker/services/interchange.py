@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -288,7 +289,9 @@ class _Stored:
     """What the database held on a question before this import: its forecasts (by identity)
     and when its resolutions were recorded."""
 
-    forecast_keys: set[tuple[str, datetime, str, str | None]]
+    # How many forecasts of each identity (forecaster, made_at, probabilities, rationale) it
+    # held: the n-th identical line of a file is the n-th identical forecast in the database.
+    forecast_keys: Counter[tuple[str, datetime, str, str | None]]
     resolutions: list[Resolution]
 
 
@@ -306,7 +309,9 @@ class _Importer:
         self.stored: dict[int, _Stored] = {}
         self.seen: dict[tuple[str, str], int] = {}
         self.claimed: set[int] = set()
+        self.claimed_sources: set[int] = set()
         self.resolution_count: dict[int, int] = {}
+        self.seen_forecasts: Counter[tuple[str, datetime, str, str | None]] = Counter()
         self.forecasters: dict[str, int] = {}
         self.pending: list[store.NewForecast] = []
         # When this import's forecasts on a question were last recorded (a resolution may not
@@ -338,14 +343,14 @@ class _Importer:
     def _remember(self, key: str, question: Question, *, created: bool) -> None:
         self.questions[key] = question
         if created:
-            self.stored[question.id] = _Stored(set(), [])
+            self.stored[question.id] = _Stored(Counter(), [])
 
     def _stored(self, question: Question) -> _Stored:
         """The question's records from before this import (read once)."""
         found = self.stored.get(question.id)
         if found is None:
             history = store.forecasts_for(self.session, [question.id])[question.id]
-            keys = {
+            keys = Counter(
                 (
                     f.forecaster,
                     f.made_at,
@@ -353,7 +358,7 @@ class _Importer:
                     f.rationale,
                 )
                 for f in history
-            }
+            )
             for f in history:
                 self._forecast_recorded(question.id, f.recorded_at, f.forecaster)
             resolutions = store.resolutions_for(self.session, [question.id])[question.id]
@@ -389,12 +394,7 @@ class _Importer:
                 )
         existing = store.source_by_hash(self.session, digest) if digest else None
         if existing is None and digest is None:
-            existing = store.find_source_by_metadata(
-                self.session,
-                title=record.title,
-                url=record.url,
-                published_on=record.published_on,
-            )
+            existing = self._same_source(record)
         if existing is None and not record.key.isdigit():
             existing = store.find_source(self.session, record.key)
             if existing is not None and existing.content_hash != digest:
@@ -403,6 +403,7 @@ class _Importer:
                 )
         if existing is not None:
             self.sources[record.key] = existing.id
+            self.claimed_sources.add(existing.id)
             self.unchanged += 1
             return
         created = store.insert_source(
@@ -422,7 +423,33 @@ class _Importer:
             forecaster=record.forecaster,
         )
         self.sources[record.key] = created.id
+        self.claimed_sources.add(created.id)
         self.counts["sources"] += 1
+
+    def _same_source(self, record: SourceRecord) -> Source | None:
+        """The source without text that `record` is: one with the same title, URL and date (the
+        one with its number first) that no earlier line of the file has matched, so that two
+        alike stay two."""
+        candidates = []
+        if record.number is not None:
+            candidates.append(store.find_source(self.session, record.number))
+        candidates.append(
+            store.find_source_by_metadata(
+                self.session, title=record.title, url=record.url, published_on=record.published_on
+            )
+        )
+        return next(
+            (
+                c
+                for c in candidates
+                if c is not None
+                and c.id not in self.claimed_sources
+                and c.content_hash is None
+                and (c.title, c.url, c.published_on)
+                == (record.title, record.url, record.published_on)
+            ),
+            None,
+        )
 
     def _source_id(self, key: str, line: int) -> int:
         if key in self.sources:
@@ -568,7 +595,8 @@ class _Importer:
         keys = self._stored(question).forecast_keys
         dumped = store.dump_probabilities(probabilities)
         identity = (record.forecaster, record.made_at, dumped, record.rationale)
-        if identity in keys:
+        self.seen_forecasts[identity] += 1
+        if self.seen_forecasts[identity] <= keys[identity]:
             self.unchanged += 1
             return
         self._recorded(record, record.recorded_at, "'recorded_at'")
@@ -583,7 +611,6 @@ class _Importer:
                 f"this forecast was recorded (the resolution was recorded "
                 f"{closing.at.isoformat()}); forecasts on it are closed."
             )
-        keys.add(identity)
         recorded_at = record.recorded_at or self.now
         self._forecast_recorded(question.id, recorded_at, record.forecaster)
         forecaster = self.forecasters.get(record.forecaster)
