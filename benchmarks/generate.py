@@ -113,7 +113,9 @@ def generate(
                         "occurred_on": occurred.isoformat(),
                         "evidence": "synthetic",
                         "resolved_by": "bench",
-                        "recorded_at": f"{occurred.isoformat()}T23:00:00+00:00",
+                        # The next day: after the forecasts of the day it occurred, which a
+                        # resolution may not precede (tracker closes a resolved question).
+                        "recorded_at": f"{occurred + timedelta(days=1)}T00:00:00+00:00",
                         "amends": False,
                     }
                 )

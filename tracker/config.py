@@ -80,7 +80,11 @@ def database_user(url: str, environ: Mapping[str, str]) -> str | None:
 
 def forecaster_name(option: str | None, environ: Mapping[str, str], url: str = "") -> str:
     """Return who is acting: `--as NAME` > `TRACKER_USER` > on PostgreSQL the database user
-    (which the team database insists on) > the login name."""
+    (which the team database insists on) > the login name.
+
+    Only emptiness is checked here: every command that records the name checks it by the rules
+    of tracker/domain/fields.py (`check_name`: one line of visible text, not a team
+    aggregate's), so that the command line and an import refuse the same names alike."""
     name = option or environ.get("TRACKER_USER") or database_user(url, environ)
     if not name:
         try:
@@ -90,8 +94,6 @@ def forecaster_name(option: str | None, environ: Mapping[str, str], url: str = "
     name = (name or "").strip()
     if not name:
         raise InputError("No forecaster name: pass --as NAME or set TRACKER_USER.")
-    if not name.isprintable():
-        raise InputError("The forecaster name holds control characters; choose another.")
     return name
 
 

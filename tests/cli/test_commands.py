@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -78,7 +79,7 @@ def test_forecast_echoes_the_number_used_and_the_previous_forecast(tracker: Trac
     result = tracker("forecast", "nakhichevan-rail", "2:1", "-r", "Russia pushing hard")
     assert result.exit_code == 0
     assert result.stdout.splitlines() == [
-        "Recorded 66.7% (from odds 2:1) on #1 Nakhichevan road/rail agreement "
+        'Recorded "2:1" odds -> stored 66.6667% on #1 Nakhichevan road/rail agreement '
         "(deadline 2022-05-29) by ani.",
         "  Previous: 67.5% on 2021-11-29; kept in history.",
     ]
@@ -481,3 +482,37 @@ def test_a_long_list_shows_a_page_and_says_how_many_match(tracker: Tracker) -> N
     assert everything.stderr == "" and "Question 52" in everything.stdout
     due = tracker("due", "--within", "365", env={**env, "COLUMNS": "120"})
     assert due.stderr.strip() == "Not shown: 33 more due soon (latest deadlines): --all."
+
+
+def test_a_forecast_the_grid_changes_is_echoed_as_stored(tracker: Tracker) -> None:
+    _add_binary(tracker)
+    result = tracker("forecast", "nakhichevan-rail", "12.34567%")
+    assert result.exit_code == 0
+    assert result.stdout.splitlines()[0].startswith('Recorded "12.34567%" -> stored 12.3457% on #1')
+    shown = json.loads(tracker("show", "1", "--json").stdout)
+    assert shown["forecasts"][-1]["probabilities"] == {"yes": 0.123457, "no": 0.876543}
+
+
+def test_a_forecast_within_a_hair_of_certainty_is_refused_and_nothing_is_written(
+    tracker: Tracker,
+) -> None:
+    _add_binary(tracker)
+    result = tracker("forecast", "nakhichevan-rail", "99.99999999999%")
+    assert result.exit_code == 1
+    assert result.stderr == (
+        "error: '99.99999999999%' rounds to 100%: on tracker's grid of 0.0001% a probability "
+        "runs from 0.0001% to 99.9999%.\n"
+    )
+    assert len(json.loads(tracker("show", "1", "--json").stdout)["forecasts"]) == 1
+
+
+def test_rescaled_thirds_are_stored_as_short_decimals_adding_up_to_one(tracker: Tracker) -> None:
+    _add_choice(tracker)
+    result = tracker("forecast", "1", "1%", "1%", "1%", "1%", "--normalize", "--json")
+    assert result.exit_code == 0
+    assert list(json.loads(result.stdout)["probabilities"].values()) == [0.25, 0.25, 0.25, 0.25]
+    result = tracker("forecast", "1", "tri=1%", "trade=1%", "an=1%", "no=0.0001", "--normalize")
+    assert result.exit_code == 0
+    shown = json.loads(tracker("show", "1", "--json").stdout)["forecasts"][-1]["probabilities"]
+    assert sum(Decimal(repr(v)) for v in shown.values()) == 1
+    assert all(len(repr(v)) <= 8 for v in shown.values())

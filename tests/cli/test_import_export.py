@@ -173,11 +173,25 @@ def test_a_reordered_or_longer_export_adds_only_what_is_new(
     assert again.exit_code == 0, again.stderr
     assert again.stdout.startswith("Added 0 questions, 0 forecasts, 0 resolutions")
     longer = tmp_path / "longer.csv"
-    extra = lines[1].replace("0.7,2024-03-05 14:07:5", "0.75,2024-03-05 18:00:0")
+    extra = lines[3].replace("0.4,2024-04-01 10:00:9", "0.45,2024-04-02 18:00:0")
     longer.write_text("\n".join([lines[0], extra, *lines[1:]]), encoding="utf-8")
     more = tracker("import", "--from", "fatebook", str(longer), env=LATER)
     assert more.exit_code == 0, more.stderr
     assert more.stdout.startswith("Added 0 questions, 1 forecast, 0 resolutions")
+
+
+def test_a_longer_export_cannot_add_a_forecast_to_a_question_resolved_before(
+    tracker: Tracker, tmp_path: Path
+) -> None:
+    lines = (FIXTURES / "fatebook.csv").read_text(encoding="utf-8").split("\n")
+    tracker("import", "--from", "fatebook", str(FIXTURES / "fatebook.csv"), env=LATER)
+    longer = tmp_path / "longer.csv"
+    extra = lines[1].replace("0.7,2024-03-05 14:07:5", "0.75,2024-03-05 18:00:0")
+    longer.write_text("\n".join([lines[0], extra, *lines[1:]]), encoding="utf-8")
+    more = tracker("import", "--from", "fatebook", str(longer), env=LATER)
+    assert more.exit_code == 1
+    assert "was already resolved when this forecast was recorded" in more.stderr
+    assert "forecasts on it are closed" in more.stderr
 
 
 def test_odd_rows_are_problems_not_crashes(tracker: Tracker, tmp_path: Path) -> None:

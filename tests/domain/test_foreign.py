@@ -47,7 +47,7 @@ def test_fatebook_rows_become_questions_forecasts_and_resolutions() -> None:
     assert (rain.deadline, rain.opened_on, rain.slug.startswith("fatebook-")) == (
         date(2024, 3, 6), date(2024, 3, 5), True
     )  # fmt: skip
-    assert [(f.forecaster, f.made_at, f.probabilities["yes"]) for f in forecasts[:2]] == [
+    assert [(f.forecaster, f.made_at, float(f.probabilities["yes"])) for f in forecasts[:2]] == [
         ("Alice", datetime(2024, 3, 5, 14, 7, 5, tzinfo=UTC), 0.7),
         ("Alice", datetime(2024, 3, 5, 20, 30, 12, tzinfo=UTC), 0.85),
     ]
@@ -76,7 +76,7 @@ def test_predictionbook_json_keeps_every_response_with_a_confidence() -> None:
     assert converted.problems == []
     questions, forecasts, resolutions = _split(converted.records)
     assert len(questions) == 2
-    assert [(f.forecaster, f.probabilities["yes"]) for f in forecasts] == [
+    assert [(f.forecaster, float(f.probabilities["yes"])) for f in forecasts] == [
         ("alice", 0.3),
         ("alice", 0.7),
         ("alice", 0.6),
@@ -88,7 +88,7 @@ def test_predictionbook_json_keeps_every_response_with_a_confidence() -> None:
 def test_predictionbook_csv_is_read_by_header_names() -> None:
     converted = _read("predictionbook", "predictionbook.csv")
     questions, forecasts, resolutions = _split(converted.records)
-    assert [f.probabilities["yes"] for f in forecasts] == [0.3, 0.65]
+    assert [float(f.probabilities["yes"]) for f in forecasts] == [0.3, 0.65]
     assert [r.outcome for r in resolutions] == ["yes"]
     json_keys = {q.key for q in _split(_read("predictionbook", "predictionbook.json").records)[0]}
     assert {q.key for q in questions} == json_keys  # the same predictions, whichever export
@@ -98,7 +98,7 @@ def test_the_simple_csv_reads_words_tags_and_forecasters() -> None:
     converted = _read("csv", "simple.csv")
     questions, forecasts, resolutions = _split(converted.records)
     assert questions[0].tags == ("caucasus", "ceasefire")
-    assert [(f.forecaster, f.probabilities["yes"]) for f in forecasts] == [
+    assert [(f.forecaster, float(f.probabilities["yes"])) for f in forecasts] == [
         ("ani", 0.7),
         ("tom", 0.4),
         ("ani", 0.675),

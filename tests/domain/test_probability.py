@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import math
 import random
+from decimal import Decimal
+from fractions import Fraction
 
 import pytest
 from hypothesis import given
@@ -11,10 +13,15 @@ from hypothesis import strategies as st
 
 from tracker.domain.probability import (
     ESTIMATIVE_TERMS,
+    GRID,
     estimative_term,
+    exact,
     format_percent,
+    grid_percent,
+    grid_units,
     parse_distribution,
     parse_probability,
+    regrid,
 )
 from tracker.errors import InputError
 
@@ -122,7 +129,7 @@ def test_one_percent_written_with_sign_is_accepted() -> None:
 def test_odds_in_favour_are_read_as_probability() -> None:
     result = parse_probability("2:1")
     assert result.value == 2 / 3
-    assert result.explanation == '"2:1" odds -> 66.7%'
+    assert result.explanation == '"2:1" odds -> stored 66.6667%'
 
 
 def test_odds_against_are_read_as_probability() -> None:
@@ -376,13 +383,13 @@ def test_binary_sum_given_by_name_is_checked_too() -> None:
 def test_normalize_rescales_a_sum_that_is_off() -> None:
     result = parse_distribution(["tri=55", "trade=15", "other=15"], GROUPS, normalize=True)
     assert result.normalized is True
-    assert result.probabilities == pytest.approx(
-        {
-            "trilateral working group": 55 / 85,
-            "trade-and-transport group": 15 / 85,
-            "other": 15 / 85,
-        }
-    )
+    # 55/85, 15/85, 15/85 on the grid of millionths, by largest remainder (on equal remainders
+    # the later option gets the millionth left over).
+    assert result.probabilities == {
+        "trilateral working group": 0.647059,
+        "trade-and-transport group": 0.17647,
+        "other": 0.176471,
+    }
 
 
 def test_normalized_explanation_says_what_the_sum_was() -> None:
@@ -453,3 +460,117 @@ def test_format_percent_never_rounds_to_zero_or_a_hundred(value: float, expected
 @given(st.floats(min_value=1e-9, max_value=1 - 1e-9))
 def test_format_percent_stays_strictly_inside(value: float) -> None:
     assert format_percent(value) not in ("0%", "100%")
+
+
+# --- the grid of millionths -------------------------------------------------------------------
+
+
+def _decimal_sum(probabilities: dict[str, float]) -> Decimal:
+    return sum((Decimal(repr(value)) for value in probabilities.values()), Decimal(0))
+
+
+@pytest.mark.parametrize("typed", ["99.99999999999%", "99.99999%", "0.99999999", "9999999:1"])
+def test_input_that_rounds_to_a_hundred_percent_is_refused(typed: str) -> None:
+    with pytest.raises(InputError) as caught:
+        parse_distribution([typed], BINARY)
+    assert str(caught.value) == (
+        f"'{typed}' rounds to 100%: on tracker's grid of 0.0001% a probability runs from "
+        "0.0001% to 99.9999%."
+    )
+
+
+@pytest.mark.parametrize("typed", ["0.00001%", "0.0000001", "1:9999999"])
+def test_input_that_rounds_to_zero_is_refused(typed: str) -> None:
+    with pytest.raises(InputError, match=r"rounds to 0%: on tracker's grid of 0\.0001%"):
+        parse_distribution([typed], BINARY)
+
+
+def test_no_given_alone_that_rounds_to_zero_is_refused() -> None:
+    with pytest.raises(InputError, match=r"^'0\.00001%' rounds to 0%"):
+        parse_distribution(["no=0.00001%"], BINARY)
+
+
+@pytest.mark.parametrize(
+    ("typed", "yes", "no", "explanation"),
+    [
+        ("12.34567%", 0.123457, 0.876543, '"12.34567%" -> stored 12.3457%'),
+        ("99.9999%", 0.999999, 0.000001, "99.9999%"),
+        ("0.0001%", 0.000001, 0.999999, "0.0001%"),
+        ("2:1", 0.666667, 0.333333, '"2:1" odds -> stored 66.6667%'),
+        ("likely", 0.675, 0.325, '67.5% (from "likely", ICD 203 55-80%)'),
+        ("0.2", 0.2, 0.8, "20%"),
+    ],
+)
+def test_binary_input_is_stored_on_the_grid_and_the_echo_says_what_was_stored(
+    typed: str, yes: float, no: float, explanation: str
+) -> None:
+    result = parse_distribution([typed], BINARY)
+    assert result.probabilities == {"yes": yes, "no": no}
+    assert result.explanation == explanation
+    assert _decimal_sum(result.probabilities) == 1
+
+
+def test_a_named_no_is_stored_on_the_grid_too() -> None:
+    result = parse_distribution(["no=12.34567"], BINARY)
+    assert result.probabilities == {"yes": 0.876543, "no": 0.123457}
+    assert result.explanation == '87.6543% (from no "12.34567" -> stored 12.3457%)'
+
+
+def test_thirds_are_stored_as_short_decimals_adding_up_to_exactly_one() -> None:
+    result = parse_distribution(["1%", "1%", "1%"], ("a", "b", "c"), normalize=True)
+    assert result.probabilities == {"a": 0.333333, "b": 0.333333, "c": 0.333334}
+    assert [repr(value) for value in result.probabilities.values()] == [
+        "0.333333",
+        "0.333333",
+        "0.333334",
+    ]
+
+
+def test_a_value_that_rescaling_would_store_as_zero_is_refused() -> None:
+    with pytest.raises(InputError) as caught:
+        # 0.00006% alone is stored as 0.0001%, but the millionths left after rescaling go to
+        # the larger remainders of a and b.
+        parse_distribution(["30.00009%", "69.99989%", "0.00006%"], ("a", "b", "c"))
+    assert str(caught.value) == (
+        "The probability of 'c' would be stored as 0%: on tracker's grid of 0.0001% a "
+        "probability runs from 0.0001% to 99.9999%."
+    )
+
+
+@given(
+    st.lists(
+        st.decimals(min_value=Decimal("0.01"), max_value=Decimal("99.99"), places=7),
+        min_size=2,
+        max_size=6,
+    )
+)
+def test_every_stored_distribution_is_on_the_grid_and_adds_up_to_exactly_one(
+    percents: list[Decimal],
+) -> None:
+    options = [f"option {i}" for i in range(len(percents))]
+    result = parse_distribution([f"{p}%" for p in percents], options, normalize=True)
+    values = list(result.probabilities.values())
+    assert all(0 < value < 1 for value in values)
+    assert all(len(repr(value).split(".")[-1]) <= 6 or "e" in repr(value) for value in values)
+    assert all(round(value * GRID) / GRID == value for value in values)
+    assert _decimal_sum(result.probabilities) == 1
+
+
+def test_grid_units_keep_grid_values_that_add_up_to_one() -> None:
+    amounts = [Fraction(325, 1000), Fraction(675, 1000)]
+    assert grid_units(amounts) == [325_000, 675_000]
+    assert grid_percent(123_457) == "12.3457%" and grid_percent(500_000) == "50%"
+
+
+def test_old_float_noise_is_put_on_the_grid_as_the_value_it_meant() -> None:
+    assert regrid({"yes": 0.675, "no": 0.32499999999999996}) == {"yes": 0.675, "no": 0.325}
+    assert regrid({"a": 1 / 3, "b": 1 / 3, "c": 1 / 3}) == {
+        "a": 0.333333,
+        "b": 0.333333,
+        "c": 0.333334,
+    }
+
+
+def test_exact_reads_floats_by_their_shortest_decimal() -> None:
+    assert exact(0.1) == Fraction(1, 10)
+    assert exact(Decimal("1e-999999999")) == 0  # read to 24 places: never a huge fraction

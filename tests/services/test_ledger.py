@@ -356,3 +356,93 @@ def test_standing_forecasts_from_sql_match_reading_every_forecast(any_url: str) 
         assert count == len(every[number])
         assert standing_forecasts(latest) == standing_forecasts(every[number])
     assert standing_forecasts(standing[1][0])["tie"].probabilities["yes"] == 0.4
+
+
+# --- the rules shared with import ---------------------------------------------------------------
+
+
+def test_resolving_before_a_forecast_already_recorded_is_refused(session: Session) -> None:
+    number = _binary(session)
+    later = NOW + timedelta(hours=2)
+    record_forecast(
+        session=session, question=str(number), probability=["60%"], forecaster="ani", now=later
+    )
+    with pytest.raises(ConflictError) as caught:  # the clock was set back (TRACKER_NOW)
+        resolve_question(
+            session=session, question=str(number), outcome="yes", resolver="ani", now=NOW
+        )
+    assert str(caught.value) == (
+        f"A forecast on #{number} by ani was recorded at {later.isoformat()}, after now "
+        f"({NOW.isoformat()}): a resolution comes after every forecast it closes. Check the "
+        "clock (or TRACKER_NOW)."
+    )
+
+
+def test_a_forecast_recorded_now_comes_after_every_resolution_in_the_record(
+    session: Session,
+) -> None:
+    number = _binary(session)
+    resolve_question(
+        session=session,
+        question=str(number),
+        outcome="no",
+        resolver="ani",
+        now=NOW + timedelta(hours=1),
+    )
+    with pytest.raises(ConflictError, match="forecasts on it are closed"):
+        record_forecast(
+            session=session, question=str(number), probability=["60%"], forecaster="ani", now=NOW
+        )
+
+
+@pytest.mark.parametrize("name", ["team (median)", "Team (Geo-Odds)", "ani\u200b"])
+def test_every_writer_checks_the_name_of_who_acts(session: Session, name: str) -> None:
+    number = _binary(session)
+    with pytest.raises(InputError):
+        add_question(
+            session=session, title="T", criteria="C", deadline="+1m", created_by=name, now=NOW
+        )
+    with pytest.raises(InputError):
+        record_forecast(
+            session=session, question=str(number), probability=["60%"], forecaster=name, now=NOW
+        )
+    with pytest.raises(InputError):
+        resolve_question(
+            session=session, question=str(number), outcome="yes", resolver=name, now=NOW
+        )
+    with pytest.raises(InputError):
+        add_source(session=session, added_by=name, now=NOW, url="https://example.org/r", title="R")
+
+
+def test_a_resolution_matches_its_outcome_by_the_option_key(session: Session) -> None:
+    number = _choice(session)
+    resolved = resolve_question(
+        session=session,
+        question=str(number),
+        outcome="ＴＲＩＬＡＴＥＲＡＬ working GROUP",
+        resolver="ani",
+        now=NOW,
+    )
+    assert resolved.resolution.outcome == "trilateral working group"
+
+
+def test_a_publication_date_counts_once_it_has_begun_anywhere(session: Session) -> None:
+    tomorrow = TODAY + timedelta(days=1)  # 12:00 UTC: already tomorrow east of UTC+12
+    added = add_source(
+        session=session,
+        added_by="ani",
+        now=NOW,
+        url="https://example.org/r",
+        title="R",
+        published=tomorrow,
+    )
+    assert added.source.published_on == tomorrow
+    with pytest.raises(InputError, match="is in the future"):
+        add_source(
+            session=session,
+            added_by="ani",
+            now=NOW,
+            url="https://example.org/s",
+            title="S",
+            published=tomorrow + timedelta(days=1),
+        )

@@ -9,6 +9,7 @@ from datetime import UTC, date, datetime, time
 from dateutil import parser as dateparser
 from dateutil.relativedelta import relativedelta
 
+from tracker.domain.fields import utc_moment
 from tracker.errors import InputError
 
 #: A forecast given only as a date is taken to have been made at this time (UTC).
@@ -313,7 +314,7 @@ def parse_moment(text: str, *, now: datetime) -> datetime:
                 f"'{stripped}' is not a valid time: write e.g. 2021-12-01T14:30 "
                 "or 2021-12-01 14:30+04:00."
             ) from None
-        return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+        return utc_moment(moment, f"time '{stripped}'")
     parsed = _read_date(stripped, current.date(), True)
     if parsed is None:
         if not stripped:

@@ -11,16 +11,24 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
-import json
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal, InvalidOperation
+from fractions import Fraction
 from typing import Any
 
-from tracker.domain.interchange import ForecastRecord, QuestionRecord, Record, ResolutionRecord
-from tracker.domain.model import QuestionKind, check_text
-from tracker.domain.probability import parse_probability
+from tracker.domain import fields
+from tracker.domain.interchange import (
+    ForecastRecord,
+    QuestionRecord,
+    Record,
+    ResolutionRecord,
+    load_json,
+)
+from tracker.domain.model import QuestionKind
+from tracker.domain.probability import binary_on_grid, exact, parse_probability
 from tracker.errors import InputError
 
 #: The tools an import can read (`tracker import --from TOOL`).
@@ -73,14 +81,17 @@ def read_moment(text: str) -> datetime:
     year, month, day, hour, minute, second = (int(g) if g else 0 for g in match.groups()[:6])
     if not FIRST_YEAR <= year <= LAST_YEAR:
         raise ValueError(f"{text!r} is not between {FIRST_YEAR} and {LAST_YEAR}")
-    moment = datetime(year, month, day, hour, minute, second, tzinfo=UTC)
     zone = match.group(7)
+    offset = timedelta(0)
     if zone and zone != "Z":
-        sign = 1 if zone[0] == "+" else -1
         digits = zone[1:].replace(":", "")
-        offset = sign * (int(digits[:2]) * 60 + int(digits[2:]))
-        moment = moment - timedelta(minutes=offset)
-    return moment
+        hours, minutes = int(digits[:2]), int(digits[2:])
+        if minutes > 59:
+            raise ValueError(f"{text!r} has the time-zone offset {zone}, which is no offset")
+        offset = (1 if zone[0] == "+" else -1) * timedelta(hours=hours, minutes=minutes)
+    if not fields.LOWEST_OFFSET <= offset <= fields.HIGHEST_OFFSET:
+        raise ValueError(f"{text!r} has the time-zone offset {zone}, outside -12:00 to +14:00")
+    return datetime(year, month, day, hour, minute, second, tzinfo=UTC) - offset
 
 
 def _key(tool: str, *parts: object) -> str:
@@ -124,7 +135,17 @@ class _Builder:
         self.problems.append(Problem(row, name, why))
         self.bad_rows.add(row)
 
-    def text(self, row: int, name: str, value: object, *, required: bool = False) -> str | None:
+    def text(
+        self,
+        row: int,
+        name: str,
+        value: object,
+        rule: fields.Rule = fields.TITLE,
+        *,
+        required: bool = False,
+    ) -> str | None:
+        """The cell `name`, trimmed and checked by `rule` (tracker.domain.fields); a problem of
+        its row (and None) when it is empty and `required`, or breaks the rule."""
         if value is None or (isinstance(value, str) and not value.strip()):
             if required:
                 self.problem(row, name, "is empty")
@@ -135,11 +156,21 @@ class _Builder:
             self.problem(row, name, "is not text")
             return None
         try:
-            check_text(value, name)
+            return fields.check(value.strip(), rule, name)
         except InputError as exc:
             self.problem(row, name, str(exc))
             return None
-        return value.strip()
+
+    def name(self, row: int, name: str, value: object) -> str | None:
+        """A person's name (`fields.check_name`), or None (with a problem if it breaks it)."""
+        text = self.text(row, name, value, fields.NAME)
+        if text is None:
+            return None
+        try:
+            return fields.check_name(text, name, hint="")
+        except InputError as exc:
+            self.problem(row, name, str(exc))
+            return None
 
     def moment(
         self, row: int, name: str, value: object, *, required: bool = True
@@ -150,10 +181,15 @@ class _Builder:
             return None
         try:
             moment = read_moment(str(value))
-        except ValueError:
-            self.problem(row, name, f"{value!r} is not a date and time")
+        except ValueError as exc:
+            why = (
+                str(exc) if "offset" in str(exc) else f"{_short(str(value))} is not a date and time"
+            )
+            self.problem(row, name, why)
             return None
-        if moment > self.now:
+        try:
+            fields.check_not_future(moment, now=self.now, what="time")
+        except InputError:
             self.problem(row, name, f"{moment:%Y-%m-%d %H:%M} is in the future")
             return None
         return moment
@@ -171,6 +207,10 @@ class _Builder:
 
     def question(self, row: int, found: _Question) -> str:
         """Register the question a row belongs to (the same one again on later rows)."""
+        try:
+            fields.check_line(found.title, fields.TITLE)
+        except InputError as exc:
+            self.problem(row, "title", str(exc))
         known = self.questions.get(found.key)
         if known is None:
             self.questions[found.key] = found
@@ -187,10 +227,18 @@ class _Builder:
         *,
         forecaster: str,
         made_at: datetime,
-        probabilities: dict[str, float],
+        probability: Fraction,
         rationale: str | None,
         origin: str,
     ) -> None:
+        """A forecast of `probability` for yes; a problem of its row if the grid would store
+        0% or 100% (tracker.domain.probability)."""
+        try:
+            binary_on_grid(probability, origin.rpartition(": ")[2])
+            fields.check_text(origin, fields.INPUT, "id of the row")
+        except InputError as exc:
+            self.problem(row, "forecast", str(exc).rstrip("."))
+            return
         self.forecasts.append(
             ForecastRecord(
                 line=row,
@@ -198,7 +246,7 @@ class _Builder:
                 forecaster=forecaster,
                 made_at=made_at,
                 recorded_at=None,
-                probabilities=probabilities,
+                probabilities={"yes": probability, "no": 1 - probability},
                 rationale=rationale,
                 input_text=origin,
             )
@@ -207,7 +255,7 @@ class _Builder:
     def resolve(
         self, row: int, key: str, *, outcome: str, occurred_on: date, evidence: str
     ) -> None:
-        if occurred_on > self.now.date():
+        if occurred_on > fields.latest_day(self.now):
             self.problem(row, "resolution", f"the outcome day {occurred_on} is in the future")
             return
         record = ResolutionRecord(
@@ -308,22 +356,37 @@ class _Builder:
 
 
 def _probability(
-    builder: _Builder, row: int, name: str, value: object, *, scale: float
-) -> float | None:
+    builder: _Builder, row: int, name: str, value: object, *, scale: int
+) -> Fraction | None:
+    """A probability cell (a fraction, or with `scale` 100 a percentage), exactly as written."""
     if value is None or (isinstance(value, str) and not value.strip()):
         builder.problem(row, name, "is empty")
         return None
+    text = str(value).strip()
     try:
-        number = float(str(value).strip().rstrip("%")) / scale
-    except ValueError:
-        builder.problem(row, name, f"{value!r} is not a number")
+        number = Decimal(text.removesuffix("%").strip())
+    except InvalidOperation:
+        number = Decimal("NaN")
+    if not number.is_finite():
+        builder.problem(row, name, f"{_short(text)} is not a number")
         return None
-    if not 0 < number < 1:
-        builder.problem(
-            row, name, f"{value} is not strictly between 0 and {100 if scale == 100 else 1}"
-        )
+    if not 0 < number / scale < 1:
+        builder.problem(row, name, f"{text} is not strictly between 0 and {scale}")
         return None
-    return number
+    return exact(number) / scale
+
+
+def _tags(builder: _Builder, row: int, name: str, tags: Iterable[str]) -> tuple[str, ...]:
+    """Tags as tracker keeps them (`fields.normalise_tags`); a bad one is a problem of its row."""
+    try:
+        return fields.normalise_tags([t for t in tags if t.strip()], split=False)
+    except InputError as exc:
+        builder.problem(row, name, str(exc))
+        return ()
+
+
+def _short(text: str) -> str:
+    return repr(text if len(text) <= 40 else text[:37] + "...")
 
 
 def _rows(text: str) -> list[tuple[int, dict[str, str]]]:
@@ -387,7 +450,7 @@ def read_fatebook(text: str, *, importer: str, now: datetime, skip_invalid: bool
         p = _probability(
             b, row, "Forecast (scale = 0-1)", data.get("Forecast (scale = 0-1)"), scale=1
         )
-        who = b.text(row, "Forecast created by", data.get("Forecast created by")) or importer
+        who = b.name(row, "Forecast created by", data.get("Forecast created by")) or importer
         if title is None:
             continue
         shown = f"{title}: {option}" if option else title
@@ -399,8 +462,8 @@ def read_fatebook(text: str, *, importer: str, now: datetime, skip_invalid: bool
                 title=shown,
                 deadline=deadline,
                 created_at=created,
-                created_by=b.text(row, "Question created by", data.get("Question created by")),
-                notes=b.text(row, "Question notes", data.get("Question notes")),
+                created_by=b.name(row, "Question created by", data.get("Question created by")),
+                notes=b.text(row, "Question notes", data.get("Question notes"), fields.NOTES),
             ),
         )
         if made is not None and p is not None:
@@ -409,7 +472,7 @@ def read_fatebook(text: str, *, importer: str, now: datetime, skip_invalid: bool
                 key,
                 forecaster=who,
                 made_at=made,
-                probabilities={"yes": p, "no": 1 - p},
+                probability=p,
                 rationale=None,
                 origin=f"fatebook row {row}: {data.get('Forecast (scale = 0-1)', '').strip()}",
             )
@@ -441,9 +504,9 @@ def read_augur(text: str, *, importer: str, now: datetime, skip_invalid: bool) -
     """augur-cli's JSON export: a list of predictions, each with the one probability augur
     kept (an update there overwrites it, so the history is lost), made at `created_at`."""
     try:
-        items = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise InputError(f"Not JSON: {exc.msg} (line {exc.lineno}).") from None
+        items = load_json(text, where="file")
+    except InputError as exc:
+        raise InputError(f"Not JSON: {exc}") from None
     if not isinstance(items, list):
         raise InputError("This is not augur-cli's export: expected a JSON list of predictions.")
     b = _Builder("augur", now=now)
@@ -477,11 +540,7 @@ def read_augur(text: str, *, importer: str, now: datetime, skip_invalid: bool) -
                 deadline=deadline,
                 created_at=created,
                 created_by=importer,
-                tags=tuple(
-                    t.strip().lower()
-                    for t in tags
-                    if t.strip() and b.text(index, "tags", t) is not None
-                ),
+                tags=_tags(b, index, "tags", tags),
             ),
         )
         if created is not None and p is not None:
@@ -490,8 +549,8 @@ def read_augur(text: str, *, importer: str, now: datetime, skip_invalid: bool) -
                 key,
                 forecaster=importer,
                 made_at=created,
-                probabilities={"yes": p, "no": 1 - p},
-                rationale=b.text(index, "note", item.get("note")),
+                probability=p,
+                rationale=b.text(index, "note", item.get("note"), fields.RATIONALE),
                 origin=f"augur item {index} (id {item.get('id')}): {item.get('probability')}",
             )
         if outcome in ("yes", "no", "void"):
@@ -536,9 +595,9 @@ def read_predictionbook(
     stripped = text.lstrip("\ufeff").lstrip()
     if stripped.startswith(("{", "[")):
         try:
-            data = json.loads(stripped)
-        except json.JSONDecodeError as exc:
-            raise InputError(f"Not JSON: {exc.msg} (line {exc.lineno}).") from None
+            data = load_json(stripped, where="file")
+        except InputError as exc:
+            raise InputError(f"Not JSON: {exc}") from None
         predictions = data.get("predictions") if isinstance(data, dict) else data
         if not isinstance(predictions, list):
             raise InputError(
@@ -613,7 +672,7 @@ def _pb_items(
                 title=title,
                 deadline=deadline,
                 created_at=created,
-                created_by=b.text(
+                created_by=b.name(
                     index, "creator", item.get("creator_label") or item.get("creator")
                 ),
             ),
@@ -628,7 +687,7 @@ def _pb_items(
             p = _probability(b, index, "confidence", response.get("confidence"), scale=100)
             made = b.moment(index, "created_at", response.get("created_at"))
             who = (
-                b.text(index, "user_label", response.get("user_label") or item.get("creator_label"))
+                b.name(index, "user_label", response.get("user_label") or item.get("creator_label"))
                 or importer
             )
             if p is not None and made is not None:
@@ -637,8 +696,8 @@ def _pb_items(
                     key,
                     forecaster=who,
                     made_at=made,
-                    probabilities={"yes": p, "no": 1 - p},
-                    rationale=b.text(index, "comment", response.get("comment")),
+                    probability=p,
+                    rationale=b.text(index, "comment", response.get("comment"), fields.RATIONALE),
                     origin=f"predictionbook {what} {index}: {response.get('confidence')}%",
                 )
         if item.get("withdrawn") in (True, "true"):
@@ -681,16 +740,12 @@ def read_csv(text: str, *, importer: str, now: datetime, skip_invalid: bool) -> 
         title = b.text(row, "question", data.get("question"), required=True)
         deadline = b.day(row, "deadline", data.get("deadline"))
         made = b.moment(row, "made_on", data.get("made_on"))
-        p: float | None = None
+        p: Fraction | None = None
         try:
-            p = parse_probability(data.get("forecast") or "").value
+            p = parse_probability(data.get("forecast") or "").amount
         except InputError as exc:
             b.problem(row, "forecast", str(exc).rstrip("."))
-        tags = tuple(
-            t.strip().lower()
-            for t in re.split(r"[;,]", b.text(row, "tags", data.get("tags")) or "")
-            if t.strip()
-        )
+        tags = _tags(b, row, "tags", re.split(r"[;,]", data.get("tags") or ""))
         if title is None:
             continue
         key = b.question(
@@ -709,10 +764,10 @@ def read_csv(text: str, *, importer: str, now: datetime, skip_invalid: bool) -> 
             b.forecast(
                 row,
                 key,
-                forecaster=b.text(row, "forecaster", data.get("forecaster")) or importer,
+                forecaster=b.name(row, "forecaster", data.get("forecaster")) or importer,
                 made_at=made,
-                probabilities={"yes": p, "no": 1 - p},
-                rationale=b.text(row, "notes", data.get("notes")),
+                probability=p,
+                rationale=b.text(row, "notes", data.get("notes"), fields.RATIONALE),
                 origin=f"csv row {row}: {(data.get('forecast') or '').strip()}",
             )
         outcome = (data.get("outcome") or "").strip().lower()

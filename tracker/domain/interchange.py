@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
-import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
+from decimal import Decimal
+from fractions import Fraction
 from typing import Any
 
+from tracker.domain import fields
 from tracker.domain.model import (
     RESERVED_OUTCOMES,
     Forecast,
@@ -17,17 +19,84 @@ from tracker.domain.model import (
     QuestionKind,
     Resolution,
     Source,
-    check_text,
+    option_key,
     validate_options,
     validate_slug,
 )
 from tracker.domain.probability import SUM_TOLERANCE
 from tracker.errors import InputError
 
-#: Probabilities summing within this of 1 are stored exactly as given (float noise).
-EXACT_SUM = 1e-9
+# A float sum such as 0.335 + 0.33 + 0.33 lands a hair beyond the tolerance; it is within.
+_SUM_SLACK = 1e-9
 #: The largest question or source number (SQLite and PostgreSQL integer keys hold it).
 MAX_NUMBER = 2**31 - 1
+
+
+class _DuplicateKey(ValueError):
+    def __init__(self, key: str) -> None:
+        super().__init__(key)
+        self.key = key
+
+
+class _Constant(ValueError):
+    pass
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    result: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in result:
+            raise _DuplicateKey(key)
+        result[key] = value
+    return result
+
+
+def _no_constant(name: str) -> Any:
+    raise _Constant(name)
+
+
+def _shortened(text: str, limit: int = 60) -> str:
+    """`text` for a message: at most `limit` characters, and never its control characters."""
+    shown = text if len(text) <= limit else text[: limit - 3] + "..."
+    return repr(shown)
+
+
+def _exact_number(text: str) -> float | Decimal:
+    """A JSON number with a fraction or exponent, kept exact: a float when it has so few
+    digits that the float's shortest form is the same decimal (up to 15 significant digits;
+    0.2 stays 0.2), a Decimal otherwise."""
+    return float(text) if len(text) <= 16 else Decimal(text)
+
+
+def load_json(text: str, *, exact_numbers: bool = False, where: str = "line") -> Any:
+    """Parse JSON strictly: a key twice in one object, `NaN` and `Infinity`, nesting too deep
+    for the parser and integers too long to read are refused with InputError, as is anything
+    that is not JSON. With `exact_numbers`, a number with a fraction or exponent keeps its
+    decimal value exactly (`_exact_number`). `where`: "line" for one line of JSON Lines (the
+    column is named), "file" for a whole document (the line and column)."""
+    try:
+        return json.loads(
+            text,
+            object_pairs_hook=_unique_keys,
+            parse_constant=_no_constant,
+            parse_float=_exact_number if exact_numbers else float,
+        )
+    except _DuplicateKey as exc:
+        raise InputError(
+            f"the key {_shortened(exc.key)} appears twice in one object; give each key once."
+        ) from None
+    except _Constant as exc:
+        raise InputError(f"{exc} is not a number JSON allows; give a number.") from None
+    except json.JSONDecodeError as exc:
+        at = f"column {exc.colno}" if where == "line" else f"line {exc.lineno} column {exc.colno}"
+        raise InputError(f"not valid JSON ({exc.msg}, {at}).") from None
+    except RecursionError:
+        raise InputError(
+            "the JSON nests too deeply (objects and lists inside each other); tracker's "
+            "records nest at most three levels."
+        ) from None
+    except ValueError:  # an integer longer than Python reads (sys.get_int_max_str_digits)
+        raise InputError("a number in it has too many digits to read.") from None
 
 
 @dataclass(frozen=True)
@@ -76,7 +145,7 @@ class ForecastRecord:
     forecaster: str
     made_at: datetime
     recorded_at: datetime | None
-    probabilities: dict[str, float]
+    probabilities: dict[str, float | Decimal | Fraction]  # as given; put on the grid on import
     rationale: str | None
     input_text: str | None
 
@@ -106,7 +175,11 @@ class _Fields:
     def fail(self, message: str) -> InputError:
         return InputError(f"line {self.line}: {message}")
 
-    def text(self, name: str, *, required: bool = False) -> str | None:
+    def text(
+        self, name: str, rule: fields.Rule = fields.NOTES, *, required: bool = False
+    ) -> str | None:
+        """The string field `name`, checked by `rule` (tracker.domain.fields): one-line text is
+        trimmed and put in NFC, free text is kept as it is. None when missing or blank."""
         value = self.data.get(name)
         if value is None or (isinstance(value, str) and not value.strip()):
             if required:
@@ -114,15 +187,23 @@ class _Fields:
             return None
         if not isinstance(value, str):
             raise self.fail(f"'{name}' must be a string.")
-        if name != "text":  # a report's own text is kept as it is and never printed raw
-            try:
-                check_text(value, f"'{name}'")
-            except InputError as exc:
-                raise self.fail(str(exc)) from None
-        return value
+        try:
+            return fields.check(value, rule, f"'{name}'")
+        except InputError as exc:
+            raise self.fail(str(exc)) from None
 
-    def required(self, name: str) -> str:
-        value = self.text(name, required=True)
+    def name(self, name: str, *, required: bool = False) -> str | None:
+        """A person's name (`fields.check_name`): one line, not a team aggregate's."""
+        value = self.data.get(name)
+        if not isinstance(value, str) or not value.strip():
+            return self.text(name, fields.NAME, required=required)  # missing, or no string
+        try:
+            return fields.check_name(value, f"'{name}'", hint="")
+        except InputError as exc:
+            raise self.fail(str(exc)) from None
+
+    def required(self, name: str, rule: fields.Rule = fields.NOTES) -> str:
+        value = self.text(name, rule, required=True)
         assert value is not None
         return value
 
@@ -133,21 +214,28 @@ class _Fields:
         key = (value if isinstance(value, str) else self.required(name)).strip()
         if not key:
             raise self.fail(f"'{name}' is required and must not be empty.")
+        if len(key) > 64 or not key.isprintable():  # neither a number nor a slug
+            raise self.fail(
+                f"'{name}' {_shortened(key)} is neither a number nor a slug (lower-case letters, "
+                "digits and hyphens, at most 64 characters)."
+            )
         if key.isdigit() and not 1 <= int(key) <= MAX_NUMBER:
             raise self.fail(f"'{name}' {key} is not a number from 1 to {MAX_NUMBER}.")
         return key
 
     def day(self, name: str, *, required: bool = False) -> date | None:
-        value = self.text(name, required=required)
+        value = self.text(name, fields.NAME, required=required)
         if value is None:
             return None
         try:
             return date.fromisoformat(value)
         except ValueError:
-            raise self.fail(f"'{name}' must be a date like 2022-03-31, not {value!r}.") from None
+            raise self.fail(
+                f"'{name}' must be a date like 2022-03-31, not {_shortened(value)}."
+            ) from None
 
     def moment(self, name: str, *, required: bool = False) -> datetime | None:
-        value = self.text(name, required=required)
+        value = self.text(name, fields.NAME, required=required)
         if value is None:
             return None
         try:
@@ -158,7 +246,10 @@ class _Fields:
             ) from None
         if moment.tzinfo is None:
             raise self.fail(f"'{name}' needs a time zone, e.g. {value}+00:00.")
-        return moment.astimezone(UTC)
+        try:
+            return fields.utc_moment(moment, f"'{name}' {value}")
+        except InputError as exc:
+            raise self.fail(str(exc)) from None
 
     def integer(self, name: str) -> int | None:
         value = self.data.get(name)
@@ -184,6 +275,13 @@ class _Fields:
             raise self.fail(f"'{name}' must be a list of strings.")
         return tuple(value)
 
+    def checked(self, check: Callable[[], Any]) -> Any:
+        """The result of `check`, its InputError naming this line."""
+        try:
+            return check()
+        except InputError as exc:
+            raise self.fail(str(exc)) from None
+
 
 def _source(f: _Fields) -> SourceRecord:
     key = f.key("id")
@@ -196,17 +294,17 @@ def _source(f: _Fields) -> SourceRecord:
         line=f.line,
         key=key,
         number=number,
-        title=f.required("title").strip(),
-        author=f.text("author"),
-        organisation=f.text("organisation"),
+        title=f.required("title", fields.TITLE),
+        author=f.text("author", fields.NAME),
+        organisation=f.text("organisation", fields.NAME),
         published_on=f.day("published_on"),
-        url=f.text("url"),
-        file=f.text("file"),
-        text=f.text("text"),
-        content_hash=f.text("content_hash"),
+        url=f.text("url", fields.URL),
+        file=f.text("file", fields.FILE_NAME),
+        text=f.text("text", fields.REPORT),
+        content_hash=f.text("content_hash", fields.CONTENT_HASH),
         added_at=f.moment("added_at"),
-        added_by=f.text("added_by"),
-        forecaster=(f.text("forecaster") or "").strip() or None,
+        added_by=f.name("added_by"),
+        forecaster=f.name("forecaster"),
     )
 
 
@@ -225,12 +323,12 @@ def _question(f: _Fields) -> QuestionRecord:
         number = number or int(key)
     else:
         slug = validate_slug_at(f, key)
-    kind_text = f.required("kind")
+    kind_text = f.required("kind", fields.NAME)
     try:
         kind = QuestionKind(kind_text)
     except ValueError:
         raise f.fail(
-            f"'kind' must be binary, multiple_choice or ordered, not {kind_text!r}."
+            f"'kind' must be binary, multiple_choice or ordered, not {_shortened(kind_text)}."
         ) from None
     try:
         options = validate_options(kind, list(f.strings("options")))
@@ -241,22 +339,26 @@ def _question(f: _Fields) -> QuestionRecord:
     assert deadline is not None and opened_on is not None
     if deadline < opened_on:
         raise f.fail(f"the deadline {deadline} is before the question opened ({opened_on}).")
+    source = f.key("source") if f.data.get("source") is not None else None
+    quote = f.text("quote", fields.QUOTE)
+    if quote is not None and source is None:
+        raise f.fail("a 'quote' needs the question's 'source'.")
     return QuestionRecord(
         line=f.line,
         key=key,
         slug=slug,
         number=number,
-        title=f.required("title").strip(),
+        title=f.required("title", fields.TITLE),
         kind=kind,
         options=options,
         deadline=deadline,
         opened_on=opened_on,
-        criteria=f.required("criteria").strip(),
-        tags=tuple(t.strip().lower() for t in f.strings("tags") if t.strip()),
-        source=f.key("source") if f.data.get("source") is not None else None,
-        quote=f.text("quote"),
-        notes=f.text("notes"),
-        created_by=f.text("created_by"),
+        criteria=f.required("criteria", fields.CRITERIA).strip(),
+        tags=f.checked(lambda: fields.normalise_tags(f.strings("tags"), split=False)),
+        source=source,
+        quote=quote,
+        notes=f.text("notes", fields.NOTES),
+        created_by=f.name("created_by"),
         created_at=f.moment("created_at"),
         provenance=_provenance(f),
     )
@@ -268,40 +370,49 @@ def _provenance(f: _Fields) -> Provenance:
         raise f.fail("'quote_start' and 'quote_end' go together, and the start comes first.")
     if start is not None and f.data.get("source") is None:
         raise f.fail("quote offsets need the question's 'source'.")
-    return Provenance(start, end, f.text("deadline_phrase"), f.text("hedge_phrase"))
+    return Provenance(
+        start, end, f.text("deadline_phrase", fields.PHRASE), f.text("hedge_phrase", fields.PHRASE)
+    )
 
 
-def _probabilities(f: _Fields) -> dict[str, float]:
+def _probabilities(f: _Fields) -> dict[str, float | Decimal | Fraction]:
+    """The probabilities exactly as written (0.2 is 0.2, see `_exact_number`): each strictly
+    between 0 and 1, adding up to 1 within half a percentage point. They are put on the grid
+    (rescaled, in the question's option order) when the forecast is imported."""
     value = f.data.get("probabilities")
     if not isinstance(value, dict) or not value:
         raise f.fail("'probabilities' must be an object of option -> probability.")
-    result: dict[str, float] = {}
+    result: dict[str, float | Decimal | Fraction] = {}
+    total = 0.0  # a float sum is plenty for the tolerance of half a point
     for option, p in value.items():
-        if isinstance(p, bool) or not isinstance(p, int | float) or not math.isfinite(p):
-            raise f.fail(f"the probability of {option!r} must be a number.")
+        if isinstance(p, bool) or not isinstance(p, int | float | Decimal):
+            raise f.fail(f"the probability of {_shortened(option)} must be a number.")
         if not 0 < p < 1:
-            raise f.fail(f"the probability of {option!r} is {p}; it must be between 0 and 1.")
-        result[str(option)] = float(p)
-    total = math.fsum(result.values())
-    if abs(total - 1) > SUM_TOLERANCE:
+            shown = str(p) if len(str(p)) <= 30 else "far out of range"
+            raise f.fail(
+                f"the probability of {_shortened(option)} is {shown}; it must be between 0 and 1."
+            )
+        result[option] = p
+        total += float(p)
+    if abs(total - 1) > SUM_TOLERANCE + _SUM_SLACK:
         raise f.fail(f"the probabilities add up to {total:.4g}, not 1.")
-    if abs(total - 1) > EXACT_SUM:
-        result = {k: v / total for k, v in result.items()}
     return result
 
 
 def _forecast(f: _Fields) -> ForecastRecord:
     made_at = f.moment("made_at", required=True)
     assert made_at is not None
+    forecaster = f.name("forecaster", required=True)
+    assert forecaster is not None
     return ForecastRecord(
         line=f.line,
         question=f.key("question"),
-        forecaster=f.required("forecaster").strip(),
+        forecaster=forecaster,
         made_at=made_at,
         recorded_at=f.moment("recorded_at"),
         probabilities=_probabilities(f),
-        rationale=f.text("rationale"),
-        input_text=f.text("input"),
+        rationale=f.text("rationale", fields.RATIONALE),
+        input_text=f.text("input", fields.INPUT),
     )
 
 
@@ -314,10 +425,10 @@ def _resolution(f: _Fields) -> ResolutionRecord:
     return ResolutionRecord(
         line=f.line,
         question=f.key("question"),
-        outcome=f.required("outcome").strip(),
+        outcome=f.required("outcome", fields.OPTION),
         occurred_on=occurred_on,
-        evidence=f.text("evidence"),
-        resolved_by=f.text("resolved_by"),
+        evidence=f.text("evidence", fields.EVIDENCE),
+        resolved_by=f.name("resolved_by"),
         recorded_at=f.moment("recorded_at"),
         amends=amends,
     )
@@ -339,9 +450,9 @@ def parse_line(line_number: int, line: str) -> Record | None:
     if not line.strip():
         return None
     try:
-        data = json.loads(line)
-    except json.JSONDecodeError as exc:
-        raise InputError(f"line {line_number}: not valid JSON ({exc.msg}).") from None
+        data = load_json(line, exact_numbers=True)
+    except InputError as exc:
+        raise InputError(f"line {line_number}: {exc}") from None
     if not isinstance(data, dict):
         raise InputError(f"line {line_number}: expected a JSON object.")
     kind = data.get("type")
@@ -354,8 +465,8 @@ def parse_line(line_number: int, line: str) -> Record | None:
 
 
 def is_reserved_outcome(outcome: str) -> bool:
-    """True for `annulled` and `ambiguous`."""
-    return outcome.lower() in RESERVED_OUTCOMES
+    """True for `annulled` and `ambiguous` (compared as option names are, `option_key`)."""
+    return option_key(outcome) in RESERVED_OUTCOMES
 
 
 # --- writing ----------------------------------------------------------------------------------

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from enum import StrEnum
 
+from tracker.domain import fields
 from tracker.errors import InputError, NotFoundError
 
 BINARY_OPTIONS: tuple[str, str] = ("yes", "no")
@@ -155,31 +156,11 @@ class Question:
         return self.slug or str(self.id)
 
 
-#: Control characters that may stand in text: tab, newline, carriage return, next line.
-_ALLOWED_CONTROLS = frozenset("\t\n\r\x85")
-# The other control characters (Unicode category Cc: U+0000-U+001F and U+007F-U+009F), as one
-# pattern: an import checks millions of strings, and a regular expression scans in C.
-_CONTROL = re.compile(
-    "["
-    + "".join(
-        re.escape(chr(c))
-        for c in (*range(0x20), *range(0x7F, 0xA0))
-        if chr(c) not in _ALLOWED_CONTROLS
-    )
-    + "]"
-)
-
-
 def check_text(value: str, what: str) -> str:
-    """Return `value` if it holds no control characters (escape sequences could rewrite the
-    terminal of whoever reads it later); raises InputError naming the field otherwise."""
-    found = _CONTROL.search(value)
-    if found is not None:
-        raise InputError(
-            f"The {what} contains the control character U+{ord(found.group()):04X}; "
-            "remove it and try again."
-        )
-    return value
+    """Return free text `value` unchanged if tracker accepts it (tabs and line breaks, but no
+    other control character, no bidirectional override; see `tracker.domain.fields`). Raises
+    InputError naming the field otherwise."""
+    return fields.check_text(value, fields.NOTES, what)
 
 
 def clean_text(value: str | None, what: str) -> str | None:
@@ -193,7 +174,7 @@ def validate_slug(slug: str) -> str:
 
     Raises InputError otherwise: a slug that is all digits would be confused with a number.
     """
-    if not _SLUG.match(slug):
+    if not _SLUG.fullmatch(slug):
         raise InputError(
             f"Slug {slug!r} is not valid: use lower-case letters, digits and hyphens, "
             "starting with a letter (at most 64 characters)."
@@ -201,37 +182,48 @@ def validate_slug(slug: str) -> str:
     return slug
 
 
+def option_key(name: str) -> str:
+    """The one rule by which option names are compared, for duplicates and for matching:
+    case-folded, in Unicode compatibility form (NFKC), runs of spaces as one
+    (`tracker.domain.fields.text_key`)."""
+    return fields.text_key(name)
+
+
 def validate_options(kind: QuestionKind, options: list[str] | tuple[str, ...]) -> tuple[str, ...]:
-    """Return the options of a question of `kind`, checked and stripped.
+    """Return the options of a question of `kind`, checked, trimmed and in NFC.
 
     Binary questions always have `yes` and `no`. Multiple-choice and ordered questions need at
-    least two distinct options (case-insensitive), none empty, none containing `=`, and none named
-    `annulled` or `ambiguous`. Raises InputError with what to change.
+    least two distinct options (compared by `option_key`), none empty, none containing `=`,
+    none named `annulled` or `ambiguous`, each one line of visible text of at most
+    `fields.OPTION.limit` characters. Raises InputError with what to change.
     """
     if kind is QuestionKind.BINARY:
-        given = tuple(o.strip().lower() for o in options)
+        given = tuple(option_key(o) for o in options)
         if given and given != BINARY_OPTIONS:
             raise InputError("A binary question has the options yes and no; do not give others.")
         return BINARY_OPTIONS
-    cleaned = tuple(o.strip() for o in options)
-    if len(cleaned) < 2:
+    if len(options) < 2:
         raise InputError(
             f"A {kind.value.replace('_', '-')} question needs at least two options "
             "(give --option once per option)."
         )
-    seen: set[str] = set()
-    for option in cleaned:
+    cleaned = []
+    seen: dict[str, str] = {}
+    for given_option in options:
+        option = fields.check_line(given_option, fields.OPTION)
         if not option:
             raise InputError("An option name is empty.")
-        check_text(option, "option name")
         if "=" in option:
             raise InputError(f"Option {option!r} contains '='; choose a name without it.")
-        if option.lower() in RESERVED_OUTCOMES:
+        key = option_key(option)
+        if key in RESERVED_OUTCOMES:
             raise InputError(f"{option!r} is reserved for resolutions; choose another option name.")
-        if option.lower() in seen:
-            raise InputError(f"Option {option!r} is given twice.")
-        seen.add(option.lower())
-    return cleaned
+        if key in seen:
+            twice = "" if seen[key] == option else f" (as {seen[key]!r})"
+            raise InputError(f"Option {option!r} is given twice{twice}.")
+        seen[key] = option
+        cleaned.append(option)
+    return tuple(cleaned)
 
 
 #: Numbers beyond this are no question or source (and would overflow database integers).
@@ -287,16 +279,23 @@ def question_status(
     return QuestionStatus(resolution.status.value)
 
 
+def find_option(name: str, options: Sequence[str]) -> str | None:
+    """The option `name` is, compared by `option_key`; None if it is none of them."""
+    wanted = option_key(name)
+    return next((option for option in options if option_key(option) == wanted), None)
+
+
 def match_option(name: str, options: Sequence[str]) -> str:
-    """Return the option `name` stands for: exact (case-insensitive) match, else a unique prefix.
+    """Return the option `name` stands for: the same name (by `option_key`), else the only
+    option whose name begins with it.
 
     Raises InputError listing the options (no match) or the candidates (ambiguous prefix).
     """
-    wanted = name.strip().casefold()
-    for option in options:
-        if option.casefold() == wanted:
-            return option
-    candidates = [option for option in options if wanted and option.casefold().startswith(wanted)]
+    found = find_option(name, options)
+    if found is not None:
+        return found
+    wanted = option_key(name)
+    candidates = [option for option in options if wanted and option_key(option).startswith(wanted)]
     if len(candidates) == 1:
         return candidates[0]
     if candidates:

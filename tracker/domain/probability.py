@@ -6,14 +6,21 @@ import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from decimal import Decimal
+from fractions import Fraction
 
 from tracker.domain.model import BINARY_OPTIONS, match_option
 from tracker.errors import InputError
 
-#: A sum this far from 100% (half a percentage point) is rescaled without comment.
-SUM_TOLERANCE = 0.005
-# Float sums such as 0.335 + 0.33 + 0.33 land a hair above the tolerance; do not refuse those.
-_SUM_SLACK = 1e-9
+#: A sum this far from 100% (half a percentage point) is rescaled without --normalize.
+SUM_TOLERANCE = Fraction(1, 200)
+#: Probabilities are stored on a grid of millionths: from 0.000001 (0.0001%) to 0.999999.
+GRID = 1_000_000
+GRID_DECIMALS = 6
+_GRID_RANGE = "on tracker's grid of 0.0001% a probability runs from 0.0001% to 99.9999%"
+# Decimals are read exactly to this many places (far below the grid, and it keeps a value
+# such as 1e-999999999 from turning into a fraction with a billion-digit denominator).
+_FINEST = Decimal(1).scaleb(-24)
 
 _NUMBER = r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)"
 _PERCENT = re.compile(rf"^({_NUMBER})\s*%$")
@@ -26,7 +33,11 @@ _OUT_OF_RANGE = (
 
 @dataclass(frozen=True)
 class Probability:
-    """A probability strictly between 0 and 1, with what was typed and how it was read."""
+    """A probability strictly between 0 and 1, with what was typed and how it was read.
+
+    `exact` is the value as typed, without float rounding (`2:1` is exactly 2/3); `value` is
+    the same as a float.
+    """
 
     value: float
     text: str
@@ -34,6 +45,118 @@ class Probability:
     words: str | None = None
     low: float | None = None
     high: float | None = None
+    exact: Fraction | None = None
+
+    @property
+    def amount(self) -> Fraction:
+        """The exact value (from `value` when it was not given)."""
+        return self.exact if self.exact is not None else exact(self.value)
+
+
+def exact(value: float | int | Decimal | Fraction) -> Fraction:
+    """A number between 0 and 1 as an exact fraction: a float by its shortest decimal form
+    (0.1 is 1/10, not the binary number nearest to it), a decimal to 24 places. Raises
+    ValueError for a value that is not finite."""
+    if isinstance(value, Fraction):
+        return value
+    if isinstance(value, float):
+        value = Decimal(repr(value))
+    if isinstance(value, Decimal):
+        if not value.is_finite():
+            raise ValueError(f"{value} is not a number")
+        if -1 < value < 1:
+            value = value.quantize(_FINEST)
+    return Fraction(value)
+
+
+def grid_units(amounts: Sequence[Fraction]) -> list[int]:
+    """Rescale `amounts` (all positive) to add up to 1 and round them to the grid: whole
+    millionths that add up to exactly `GRID`, by largest remainder (each gets the millionths
+    below its share, and the ones left over go to the largest remainders; on equal remainders,
+    to the later option). Values already on the grid that add up to 1 are kept as they are."""
+    total = sum(amounts, Fraction(0))
+    shares = [amount * GRID / total for amount in amounts]
+    units = [math.floor(share) for share in shares]
+    left = GRID - sum(units)
+    order = sorted(range(len(units)), key=lambda i: (shares[i] - units[i], i), reverse=True)
+    for index in order[:left]:
+        units[index] += 1
+    return units
+
+
+def grid_percent(units: int) -> str:
+    """A grid value (in millionths) as the exact percentage it stands for: 123457 -> `12.3457%`,
+    675000 -> `67.5%`."""
+    whole, rest = divmod(units, GRID // 100)
+    return f"{whole}.{rest:04d}".rstrip("0").rstrip(".") + "%"
+
+
+def on_grid(amounts: Sequence[Fraction], options: Sequence[str]) -> list[int]:
+    """`grid_units` of positive `amounts`, none of which may round to 0% (or so 100%, the
+    others' 0%). Raises InputError naming the option (of `options`, in the same order)."""
+    units = grid_units(amounts)
+    for option, unit in zip(options, units, strict=True):
+        if unit == 0:
+            raise InputError(f"The probability of '{option}' would be stored as 0%: {_GRID_RANGE}.")
+    return units
+
+
+def binary_on_grid(probability: Fraction, text: str) -> dict[str, float]:
+    """The stored probabilities of yes and no for a probability of yes, on the grid. Raises
+    InputError (naming `text`, what was given) when it rounds to 0% or 100%."""
+    yes, no = grid_units([probability, 1 - probability])
+    if yes == 0 or no == 0:
+        edge = "0%" if yes == 0 else "100%"
+        raise InputError(f"'{text}' rounds to {edge}: {_GRID_RANGE}.")
+    return {"yes": yes / GRID, "no": no / GRID}
+
+
+def _units_if_on_grid(amounts: Sequence[Decimal | Fraction | float]) -> list[int] | None:
+    """The grid units of `amounts` when they are already grid values adding up to exactly 1
+    (what `grid_units` would return for them, without fractions: an import of a million
+    forecasts takes this path); None otherwise."""
+    units = []
+    for amount in amounts:
+        if isinstance(amount, Decimal):
+            scaled = amount.scaleb(GRID_DECIMALS)
+            if not scaled.is_finite() or scaled != scaled.to_integral_value():
+                return None
+            unit = int(scaled)
+        elif isinstance(amount, float):
+            unit = round(amount * GRID) if math.isfinite(amount) else -1
+            if unit / GRID != amount:  # the float of a grid decimal is exactly unit / GRID
+                return None
+        else:
+            return None
+        if not 0 < unit < GRID:
+            return None
+        units.append(unit)
+    return units if sum(units) == GRID else None
+
+
+def stored_units(
+    amounts: Sequence[float | Decimal | Fraction], options: Sequence[str]
+) -> list[int]:
+    """`on_grid` of `amounts` (decimals as written, floats by their shortest decimal form, or
+    fractions), each strictly between 0 and 1: the whole millionths that are stored. Raises
+    InputError as `on_grid` does."""
+    fast = _units_if_on_grid(amounts)
+    if fast is not None:
+        return fast
+    return on_grid([exact(amount) for amount in amounts], options)
+
+
+def regrid(probabilities: dict[str, float]) -> dict[str, float]:
+    """Probabilities stored before the grid (any floats that add up to about 1), as the grid
+    would store them now, in the same order. Never raises: used to recognise old records."""
+    values = list(probabilities.values())
+    units = _units_if_on_grid(values)
+    if units is None:
+        amounts = [exact(p) for p in values]
+        if sum(amounts) <= 0:
+            return dict(probabilities)
+        units = grid_units(amounts)
+    return {option: unit / GRID for option, unit in zip(probabilities, units, strict=True)}
 
 
 @dataclass(frozen=True)
@@ -111,16 +234,27 @@ def estimative_term(phrase: str) -> EstimativeTerm | None:
     return _TERM_BY_PHRASE.get(_normalise_phrase(phrase))
 
 
-def _checked(value: float, text: str) -> float:
-    if not 0 < value < 1:
+def _checked(amount: Fraction, text: str) -> Fraction:
+    if not 0 < amount < 1:
         raise InputError(_OUT_OF_RANGE.format(text=text))
-    return value
+    return amount
 
 
-def _plain(text: str, value: float) -> Probability:
-    shown = format_percent(value)
-    explanation = shown if text == shown else f'"{text}" -> {shown}'
-    return Probability(value=value, text=text, explanation=explanation)
+def _shown(amount: Fraction, text: str) -> tuple[str, bool]:
+    """How a single probability of yes is stored, as a percentage, and whether the grid
+    changed it. Raises InputError when it rounds to 0% or 100%."""
+    stored = binary_on_grid(amount, text)["yes"]
+    units = round(stored * GRID)
+    return grid_percent(units), Fraction(units, GRID) != amount
+
+
+def _plain(text: str, amount: Fraction) -> Probability:
+    shown, changed = _shown(amount, text)
+    if changed:
+        explanation = f'"{text}" -> stored {shown}'
+    else:
+        explanation = shown if text == shown else f'"{text}" -> {shown}'
+    return Probability(value=float(amount), text=text, explanation=explanation, exact=amount)
 
 
 def parse_probability(text: str) -> Probability:
@@ -128,8 +262,10 @@ def parse_probability(text: str) -> Probability:
 
     Accepts `65%`, `65.5%`, `0.65`, `.65`, `65` (a number above 1 and below 100 is a
     percentage), odds `2:1` (= 2/3) and the ICD 203 phrases of `ESTIMATIVE_TERMS` (their
-    midpoint is used). The result is strictly between 0 and 1. Raises InputError for empty
-    text, a bare `1` (1% or 100%?), 0 or 100% and anything outside them, odds with a zero
+    midpoint is used). The result is strictly between 0 and 1, and is stored on the grid of
+    millionths (`GRID`): the explanation says so when that changes it (`"2:1" odds -> stored
+    66.6667%`). Raises InputError for empty text, a bare `1` (1% or 100%?), 0 or 100% and
+    anything outside them, a value that rounds to 0% or 100% on the grid, odds with a zero
     side, and anything it cannot read.
     """
     stripped = text.strip()
@@ -150,31 +286,36 @@ def parse_probability(text: str) -> Probability:
             words=phrase,
             low=term.low,
             high=term.high,
+            exact=exact(value),
         )
 
     if match := _PERCENT.match(phrase):
-        return _plain(stripped, _checked(float(match.group(1)) / 100, stripped))
+        return _plain(stripped, _checked(exact(Decimal(match.group(1))) / 100, stripped))
 
     if _DECIMAL.match(phrase):
-        number = float(phrase)
+        number = Decimal(phrase)
         if number == 1 and "." not in phrase:
             raise InputError(
                 f"'{stripped}' is ambiguous (1% or 100%?); write 1% if you mean one percent."
             )
         # Above 1 it can only be a percentage; 1.0 itself means certainty and is refused.
-        value = number / 100 if number > 1 else number
-        return _plain(stripped, _checked(value, stripped))
+        amount = exact(number) / 100 if number > 1 else exact(number)
+        return _plain(stripped, _checked(amount, stripped))
 
     if match := _ODDS.match(phrase):
-        in_favour, against = float(match.group(1)), float(match.group(2))
+        in_favour, against = Decimal(match.group(1)), Decimal(match.group(2))
         if in_favour == 0 or against == 0:
             raise InputError(
                 f"Odds '{stripped}' have a zero side: a probability must be above 0% and "
                 "below 100% (e.g. 1:99)."
             )
-        value = _checked(in_favour / (in_favour + against), stripped)
+        amount = _checked(Fraction(in_favour) / (Fraction(in_favour) + Fraction(against)), stripped)
+        shown, changed = _shown(amount, stripped)
         return Probability(
-            value=value, text=stripped, explanation=f'"{stripped}" odds -> {format_percent(value)}'
+            value=float(amount),
+            text=stripped,
+            explanation=f'"{stripped}" odds -> {"stored " if changed else ""}{shown}',
+            exact=amount,
         )
 
     raise InputError(
@@ -209,10 +350,28 @@ def _origin(read: Probability) -> str | None:
     return None
 
 
-def _item(option: str | None, value: float, read: Probability) -> str:
-    shown = format_percent(value) if option is None else f"{option} {format_percent(value)}"
-    origin = _origin(read)
-    return shown if origin is None else f"{shown} (from {origin})"
+def _item(option: str | None, units: int, read: Probability) -> str:
+    """One value of an echo: as stored, and how it was read. When the grid (or rescaling)
+    changed what was typed, the echo says what was stored: `"2:1" odds -> stored 66.6667%`."""
+    stored = grid_percent(units)
+    if Fraction(units, GRID) != read.amount:
+        shown = f'"{read.text}"{" odds" if ":" in read.text else ""} -> stored {stored}'
+        if read.words is not None and read.low is not None and read.high is not None:
+            shown += f" (ICD 203 {format_percent(read.low)[:-1]}-{format_percent(read.high)})"
+    else:
+        origin = _origin(read)
+        shown = stored if origin is None else f"{stored} (from {origin})"
+    return shown if option is None else f"{option} {shown}"
+
+
+def _distribution(
+    units: Sequence[int], options: Sequence[str], explanation: str, *, normalized: bool
+) -> Distribution:
+    return Distribution(
+        probabilities={option: unit / GRID for option, unit in zip(options, units, strict=True)},
+        explanation=explanation,
+        normalized=normalized,
+    )
 
 
 def _binary(tokens: Sequence[str], *, named: bool, normalize: bool) -> Distribution:
@@ -221,22 +380,16 @@ def _binary(tokens: Sequence[str], *, named: bool, normalize: bool) -> Distribut
         if len(given) == 2:
             return _settle(given, BINARY_OPTIONS, normalize=normalize)
         option, read = next(iter(given.items()))
-        if option == "yes":
-            yes = read.value
-            explanation = _item(None, yes, read)
-        else:
-            yes = round(1 - read.value, 12)
-            explanation = f"{format_percent(yes)} (from no {_item(None, read.value, read)})"
     else:
-        read = parse_probability(" ".join(tokens))
-        yes = read.value
-        explanation = _item(None, yes, read)
-    return Distribution(
-        # Rounded so that 67.5% stores "no" as 0.325, not 0.32499999999999996.
-        probabilities={"yes": yes, "no": round(1 - yes, 12)},
-        explanation=explanation,
-        normalized=False,
-    )
+        option, read = "yes", parse_probability(" ".join(tokens))
+    yes = read.amount if option == "yes" else 1 - read.amount
+    stored = binary_on_grid(yes, read.text)
+    units = [round(stored["yes"] * GRID), round(stored["no"] * GRID)]
+    if option == "yes":
+        explanation = _item(None, units[0], read)
+    else:
+        explanation = f"{grid_percent(units[0])} (from no {_item(None, units[1], read)})"
+    return _distribution(units, BINARY_OPTIONS, explanation, normalized=False)
 
 
 def _settle(
@@ -248,20 +401,21 @@ def _settle(
         raise InputError(
             f"No probability given for {listed}: give every option (they must sum to 100%)."
         )
-    total = math.fsum(given[option].value for option in options)
-    off = abs(total - 1) > SUM_TOLERANCE + _SUM_SLACK
+    amounts = [given[option].amount for option in options]
+    total = sum(amounts, Fraction(0))
+    off = abs(total - 1) > SUM_TOLERANCE
     if off and not normalize:
         raise InputError(
-            f"Probabilities add up to {format_percent(total)}, not 100%. "
+            f"Probabilities add up to {format_percent(float(total))}, not 100%. "
             "Give all options so they sum to 100%, or pass --normalize."
         )
-    probabilities = {option: given[option].value / total for option in options}
+    units = on_grid(amounts, options)
     explanation = ", ".join(
-        _item(option, probabilities[option], given[option]) for option in options
+        _item(option, unit, given[option]) for option, unit in zip(options, units, strict=True)
     )
-    if off:
-        explanation += f" (rescaled from a sum of {format_percent(total)})"
-    return Distribution(probabilities=probabilities, explanation=explanation, normalized=off)
+    if total != 1:
+        explanation += f" (rescaled from a sum of {format_percent(float(total))})"
+    return _distribution(units, options, explanation, normalized=off)
 
 
 def parse_distribution(
@@ -275,8 +429,10 @@ def parse_distribution(
     prefix of one) or the tokens are values in option order, one per option. Values are read
     by `parse_probability`. A sum more than half a point from 100% raises InputError unless
     `normalize` is true, in which case it is rescaled (and `normalized` is set); a smaller
-    difference is rescaled silently. Raises InputError for empty, mixed, unknown, ambiguous,
-    missing or repeated options as well.
+    difference is rescaled without it. The result is on the grid (`grid_units`): whole
+    millionths that add up to exactly 1, and the explanation shows each value as stored.
+    Raises InputError for empty, mixed, unknown, ambiguous, missing or repeated options, and
+    for a value that would be stored as 0%.
     """
     cleaned = [token.strip() for token in tokens if token.strip()]
     if not cleaned:

@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+import os
 import sys
+from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from decimal import Decimal
+from fractions import Fraction
 from pathlib import Path
+from typing import BinaryIO
 
 from tracker.config import sqlite_path
+from tracker.domain import fields
+from tracker.domain.fields import Stamp, came_before
 from tracker.domain.foreign import Converted, Problem, read_foreign
 from tracker.domain.interchange import (
     ForecastRecord,
@@ -23,10 +30,18 @@ from tracker.domain.interchange import (
     resolution_line,
     source_line,
 )
-from tracker.domain.model import Forecast, OutcomeStatus, Question, Resolution, Source
-from tracker.errors import InputError
+from tracker.domain.model import (
+    Forecast,
+    OutcomeStatus,
+    Question,
+    Resolution,
+    Source,
+    find_option,
+    option_key,
+)
+from tracker.domain.probability import GRID, regrid, stored_units
+from tracker.errors import ConflictError, InputError
 from tracker.services.integrity import require_intact
-from tracker.services.ledger import CLOCK_TOLERANCE, latest_day
 from tracker.services.sources import content_hash
 from tracker.services.workspace import unit_of_work
 from tracker.storage import ledger as store
@@ -34,6 +49,10 @@ from tracker.storage.database import Session
 
 #: Forecasts are written in batches of this many rows.
 BATCH = 5_000
+#: The largest file (or input on stdin) an import reads: 1 GiB, some three million forecasts.
+#: Beyond it the import is refused before it fills the memory; split a larger ledger into
+#: several files (a line may refer to records imported before).
+MAX_IMPORT_BYTES = 2**30
 
 
 @dataclass(frozen=True)
@@ -267,8 +286,29 @@ def _same_question(existing: Question, record: QuestionRecord) -> bool:
     )
 
 
+def _line(record: Record, check: Callable[[], None]) -> None:
+    """Run a rule of tracker.domain.fields on `record`; its InputError names the line."""
+    try:
+        check()
+    except InputError as exc:
+        raise InputError(f"line {record.line}: {exc}") from None
+
+
+@dataclass
+class _Stored:
+    """What the database held on a question before this import: its forecasts (by identity)
+    and when its resolutions were recorded."""
+
+    # How many forecasts of each identity (forecaster, made_at, probabilities, rationale) it
+    # held: the n-th identical line of a file is the n-th identical forecast in the database.
+    forecast_keys: Counter[tuple[str, datetime, str, str | None]]
+    resolutions: list[Resolution]
+
+
 class _Importer:
-    def __init__(self, session: Session, *, importer: str, now: datetime) -> None:
+    def __init__(
+        self, session: Session, *, importer: str, now: datetime, records: Sequence[Record]
+    ) -> None:
         self.session = session
         self.importer = importer
         self.now = now
@@ -276,20 +316,84 @@ class _Importer:
         self.questions: dict[str, Question] = {}
         self.counts = {"sources": 0, "questions": 0, "forecasts": 0, "resolutions": 0}
         self.unchanged = 0
-        self.forecast_keys: dict[int, set[tuple[str, datetime, str, str | None]]] = {}
+        self.stored: dict[int, _Stored] = {}
         self.seen: dict[tuple[str, str], int] = {}
         self.claimed: set[int] = set()
+        self.claimed_sources: set[int] = set()
         self.resolution_count: dict[int, int] = {}
+        self.seen_forecasts: Counter[tuple[str, datetime, str, str | None]] = Counter()
         self.forecasters: dict[str, int] = {}
         self.pending: list[store.NewForecast] = []
+        # When this import's forecasts on a question were last recorded (a resolution may not
+        # be recorded before them), and when the file's resolutions are recorded (a forecast
+        # may not be recorded after them), by the question's id in the file.
+        self.latest_forecast: dict[int, tuple[datetime, str]] = {}
+        # Records are written in the order given: that is the order of a file's lines, and
+        # the order another tool's rows were turned into records (tracker.domain.foreign).
+        self.place = 0
+        self.file_resolutions: dict[str, list[Stamp]] = {}
+        self.resolution_stamps: dict[int, list[Stamp]] = {}
+        for place, record in enumerate(records, start=1):
+            if isinstance(record, ResolutionRecord):
+                stamp = self._stamp(record.recorded_at, place)
+                self.file_resolutions.setdefault(record.question, []).append(stamp)
+
+    def _stamp(self, recorded_at: datetime | None, place: int) -> Stamp:
+        return Stamp(recorded_at or self.now, place, now=recorded_at is None)
+
+    def _recorded(self, record: Record, recorded_at: datetime | None, what: str) -> None:
+        if recorded_at is not None:
+            _line(record, lambda: fields.check_not_future(recorded_at, now=self.now, what=what))
 
     def flush(self) -> None:
         """Write the forecasts collected so far in one executemany."""
         store.insert_forecasts(self.session, self.pending)
         self.pending = []
 
+    def _remember(self, key: str, question: Question, *, created: bool) -> None:
+        self.questions[key] = question
+        if created:
+            self.stored[question.id] = _Stored(Counter(), [])
+
+    def _stored(self, question: Question) -> _Stored:
+        """The question's records from before this import (read once)."""
+        found = self.stored.get(question.id)
+        if found is None:
+            history = store.forecasts_for(self.session, [question.id])[question.id]
+            keys = Counter(
+                (
+                    f.forecaster,
+                    f.made_at,
+                    store.dump_probabilities(regrid(f.probabilities)),
+                    f.rationale,
+                )
+                for f in history
+            )
+            for f in history:
+                self._forecast_recorded(question.id, f.recorded_at, f.forecaster)
+            resolutions = store.resolutions_for(self.session, [question.id])[question.id]
+            found = self.stored[question.id] = _Stored(keys, resolutions)
+        return found
+
+    def _forecast_recorded(self, question_id: int, at: datetime, forecaster: str) -> None:
+        latest = self.latest_forecast.get(question_id)
+        if latest is None or at > latest[0]:
+            self.latest_forecast[question_id] = (at, forecaster)
+
     def source(self, record: SourceRecord) -> None:
         self._first_seen("source", record.key, record.line)
+        self._recorded(record, record.added_at, "'added_at'")
+        if record.published_on is not None:
+            published_on = record.published_on
+            _line(
+                record,
+                lambda: fields.check_happened(
+                    published_on,
+                    recorded_at=record.added_at,
+                    now=self.now,
+                    what="'published_on'",
+                ),
+            )
         digest = None
         if record.text is not None:
             digest = content_hash(record.text)
@@ -300,12 +404,7 @@ class _Importer:
                 )
         existing = store.source_by_hash(self.session, digest) if digest else None
         if existing is None and digest is None:
-            existing = store.find_source_by_metadata(
-                self.session,
-                title=record.title,
-                url=record.url,
-                published_on=record.published_on,
-            )
+            existing = self._same_source(record)
         if existing is None and not record.key.isdigit():
             existing = store.find_source(self.session, record.key)
             if existing is not None and existing.content_hash != digest:
@@ -314,6 +413,7 @@ class _Importer:
                 )
         if existing is not None:
             self.sources[record.key] = existing.id
+            self.claimed_sources.add(existing.id)
             self.unchanged += 1
             return
         created = store.insert_source(
@@ -333,7 +433,33 @@ class _Importer:
             forecaster=record.forecaster,
         )
         self.sources[record.key] = created.id
+        self.claimed_sources.add(created.id)
         self.counts["sources"] += 1
+
+    def _same_source(self, record: SourceRecord) -> Source | None:
+        """The source without text that `record` is: one with the same title, URL and date (the
+        one with its number first) that no earlier line of the file has matched, so that two
+        alike stay two."""
+        candidates = []
+        if record.number is not None:
+            candidates.append(store.find_source(self.session, record.number))
+        candidates.append(
+            store.find_source_by_metadata(
+                self.session, title=record.title, url=record.url, published_on=record.published_on
+            )
+        )
+        return next(
+            (
+                c
+                for c in candidates
+                if c is not None
+                and c.id not in self.claimed_sources
+                and c.content_hash is None
+                and (c.title, c.url, c.published_on)
+                == (record.title, record.url, record.published_on)
+            ),
+            None,
+        )
 
     def _source_id(self, key: str, line: int) -> int:
         if key in self.sources:
@@ -351,13 +477,15 @@ class _Importer:
                 f"{earlier}); give each {kind} its own id."
             )
 
-    def _future(self, line: int, what: str, day: date) -> None:
-        if day > latest_day(self.now):
-            raise InputError(f"line {line}: {what} {day} is in the future.")
-
     def question(self, record: QuestionRecord) -> None:
         self._first_seen("question", record.key, record.line)
-        self._future(record.line, "opened_on", record.opened_on)
+        self._recorded(record, record.created_at, "'created_at'")
+        _line(
+            record,
+            lambda: fields.check_happened(
+                record.opened_on, recorded_at=record.created_at, now=self.now, what="'opened_on'"
+            ),
+        )
         existing = None
         if record.slug is not None:
             existing = store.find_question(self.session, record.slug)
@@ -382,7 +510,7 @@ class _Importer:
                     f"line {record.line}: question {record.key!r} exists as {existing.ref} "
                     "with a different title, options, dates or criteria."
                 )
-            self.questions[record.key] = existing
+            self._remember(record.key, existing, created=False)
             self.claimed.add(existing.id)
             self.unchanged += 1
             return
@@ -405,9 +533,8 @@ class _Importer:
             created_by=record.created_by or self.importer,
             number=record.number,
         )
-        self.questions[record.key] = created
+        self._remember(record.key, created, created=True)
         self.claimed.add(created.id)
-        self.forecast_keys[created.id] = set()
         self.counts["questions"] += 1
 
     def _question(self, key: str, line: int) -> Question:
@@ -416,50 +543,96 @@ class _Importer:
         found = store.find_question(self.session, int(key) if key.isdigit() else key)
         if found is None:
             raise InputError(f"line {line}: unknown question {key!r}; put its question line first.")
-        self.questions[key] = found
+        self._remember(key, found, created=False)
         return found
 
-    def forecast(self, record: ForecastRecord) -> None:
-        question = self._question(record.question, record.line)
-        if set(record.probabilities) != set(question.options):
+    def _options(self, record: ForecastRecord, question: Question) -> dict[str, float]:
+        """The record's probabilities by option (names compared as `option_key` does), in
+        option order, on the grid."""
+        by_option = record.probabilities
+        if by_option.keys() != set(question.options):  # not spelt as the options are
+            by_option = self._by_key(record, question)
+        try:
+            units = stored_units([by_option[o] for o in question.options], question.options)
+        except InputError as exc:
+            raise InputError(f"line {record.line}: {exc}") from None
+        return {o: unit / GRID for o, unit in zip(question.options, units, strict=True)}
+
+    def _by_key(
+        self, record: ForecastRecord, question: Question
+    ) -> dict[str, float | Decimal | Fraction]:
+        by_option: dict[str, float | Decimal | Fraction] = {}
+        for given, amount in record.probabilities.items():
+            option = find_option(given, question.options)
+            if option is None or option in by_option:
+                raise InputError(
+                    f"line {record.line}: the probabilities must cover exactly the options of "
+                    f"{record.question!r}: {', '.join(question.options)}."
+                )
+            by_option[option] = amount
+        if len(by_option) != len(question.options):
             raise InputError(
                 f"line {record.line}: the probabilities must cover exactly the options of "
                 f"{record.question!r}: {', '.join(question.options)}."
             )
+        return by_option
+
+    def _closing(self, record: ForecastRecord, question: Question) -> Stamp | None:
+        """The first resolution recorded before the forecast was (fields.came_before)."""
+        resolutions = self.resolution_stamps.get(question.id)
+        if resolutions is None:
+            stored = [Stamp(r.recorded_at, None) for r in self._stored(question).resolutions]
+            in_file = [
+                stamp
+                for key in {record.question, question.key, str(question.id)}
+                for stamp in self.file_resolutions.get(key, [])
+            ]
+            resolutions = self.resolution_stamps[question.id] = stored + in_file
+        if not resolutions:
+            return None
+        forecast = self._stamp(record.recorded_at, self.place)
+        earlier = [r for r in resolutions if came_before(r, forecast)]
+        return min(earlier, key=lambda r: r.at) if earlier else None
+
+    def forecast(self, record: ForecastRecord) -> None:
+        question = self._question(record.question, record.line)
+        probabilities = self._options(record, question)
         if record.made_at.date() < question.opened_on:
             raise InputError(
                 f"line {record.line}: made_at {record.made_at.date()} is before the question "
                 f"opened ({question.opened_on})."
             )
-        probabilities = {o: record.probabilities[o] for o in question.options}
-        keys = self.forecast_keys.get(question.id)
-        if keys is None:
-            history = store.forecasts_for(self.session, [question.id])[question.id]
-            keys = {
-                (f.forecaster, f.made_at, store.dump_probabilities(f.probabilities), f.rationale)
-                for f in history
-            }
-            self.forecast_keys[question.id] = keys
-        if record.made_at > self.now + CLOCK_TOLERANCE:
-            raise InputError(f"line {record.line}: made_at {record.made_at} is in the future.")
+        keys = self._stored(question).forecast_keys
         dumped = store.dump_probabilities(probabilities)
         identity = (record.forecaster, record.made_at, dumped, record.rationale)
-        if identity in keys:
+        self.seen_forecasts[identity] += 1
+        if self.seen_forecasts[identity] <= keys[identity]:
             self.unchanged += 1
             return
-        keys.add(identity)
+        self._recorded(record, record.recorded_at, "'recorded_at'")
+        _line(
+            record,
+            lambda: fields.check_made(record.made_at, recorded_at=record.recorded_at, now=self.now),
+        )
+        closing = self._closing(record, question)
+        if closing is not None:
+            raise ConflictError(
+                f"line {record.line}: question {record.question!r} was already resolved when "
+                f"this forecast was recorded (the resolution was recorded "
+                f"{closing.at.isoformat()}); forecasts on it are closed."
+            )
+        recorded_at = record.recorded_at or self.now
+        self._forecast_recorded(question.id, recorded_at, record.forecaster)
         forecaster = self.forecasters.get(record.forecaster)
         if forecaster is None:
-            forecaster = store.forecaster_id(
-                self.session, record.forecaster, now=record.recorded_at or self.now
-            )
+            forecaster = store.forecaster_id(self.session, record.forecaster, now=recorded_at)
             self.forecasters[record.forecaster] = forecaster
         self.pending.append(
             store.NewForecast(
                 question_id=question.id,
                 forecaster_id=forecaster,
                 made_at=record.made_at,
-                recorded_at=record.recorded_at or self.now,
+                recorded_at=recorded_at,
                 probabilities=probabilities,
                 rationale=record.rationale,
                 input_text=record.input_text,
@@ -474,21 +647,19 @@ class _Importer:
         self.flush()
         question = self._question(record.question, record.line)
         if is_reserved_outcome(record.outcome):
-            status, option = OutcomeStatus(record.outcome.lower()), None
-        elif record.outcome.casefold() in (o.casefold() for o in question.options):
-            status = OutcomeStatus.OPTION
-            option = next(o for o in question.options if o.casefold() == record.outcome.casefold())
+            status, option = OutcomeStatus(option_key(record.outcome)), None
         else:
-            raise InputError(
-                f"line {record.line}: outcome {record.outcome!r} is not an option of "
-                f"{record.question!r} ({', '.join(question.options)}), annulled or ambiguous."
-            )
+            status, option = OutcomeStatus.OPTION, find_option(record.outcome, question.options)
+            if option is None:
+                raise InputError(
+                    f"line {record.line}: outcome {record.outcome!r} is not an option of "
+                    f"{record.question!r} ({', '.join(question.options)}), annulled or ambiguous."
+                )
         if record.occurred_on < question.opened_on:
             raise InputError(
                 f"line {record.line}: occurred_on {record.occurred_on} is before the question "
                 f"opened ({question.opened_on})."
             )
-        self._future(record.line, "occurred_on", record.occurred_on)
         history = store.resolutions_for(self.session, [question.id])[question.id]
         # The n-th resolution of a question in the file is the n-th in the database: so a
         # trail yes -> no -> yes survives a round trip, and importing it again adds nothing.
@@ -505,6 +676,26 @@ class _Importer:
                 )
             self.unchanged += 1
             return
+        self._recorded(record, record.recorded_at, "'recorded_at'")
+        _line(
+            record,
+            lambda: fields.check_happened(
+                record.occurred_on,
+                recorded_at=record.recorded_at,
+                now=self.now,
+                what="'occurred_on'",
+            ),
+        )
+        self._stored(question)  # the forecasts recorded before this import, too
+        latest = self.latest_forecast.get(question.id)
+        resolution = self._stamp(record.recorded_at, self.place)
+        if latest is not None and came_before(resolution, Stamp(latest[0], None)):
+            raise ConflictError(
+                f"line {record.line}: the resolution of {record.question!r} is recorded at "
+                f"{resolution.at.isoformat()}, before the forecast by {latest[1]} recorded at "
+                f"{latest[0].isoformat()}; "
+                "a question takes no forecasts once it is resolved."
+            )
         if history and not record.amends:
             raise InputError(
                 f"line {record.line}: {record.question!r} is already resolved; a correction "
@@ -539,11 +730,13 @@ def import_records(
     Raises InputError naming the line of the first record that cannot be imported; the caller's
     transaction is then rolled back, so nothing is written.
     """
-    importer_state = _Importer(session, importer=importer, now=now)
+    importer = fields.check_name(importer, "importer's name")
+    importer_state = _Importer(session, importer=importer, now=now, records=records)
     total = len(records)
     for done, record in enumerate(records, start=1):
         if done % 10_000 == 0:
             progress("Writing", done, total)
+        importer_state.place = done
         if isinstance(record, SourceRecord):
             importer_state.source(record)
         elif isinstance(record, QuestionRecord):
@@ -619,17 +812,41 @@ class ForeignImport:
     written: bool
 
 
+def _too_large(name: str) -> InputError:
+    limit = MAX_IMPORT_BYTES
+    size = f"{limit // 2**30} GiB" if limit % 2**30 == 0 else f"{limit:,} bytes"
+    return InputError(
+        f"{name} is larger than {size}, the most one import reads; split it into several "
+        "files (a line may refer to records imported before)."
+    )
+
+
+def _read_limited(stream: BinaryIO, name: str) -> bytes:
+    """At most MAX_IMPORT_BYTES from `stream`, in chunks (an endless stream is cut off)."""
+    data = bytearray()
+    while chunk := stream.read(min(1 << 20, MAX_IMPORT_BYTES + 1 - len(data))):
+        data += chunk
+        if len(data) > MAX_IMPORT_BYTES:
+            raise _too_large(name)
+    return bytes(data)
+
+
 def read_text(path: Path, *, what: str = "the export file") -> str:
-    """A whole file as UTF-8 text (`-` reads stdin). Raises InputError if unreadable."""
+    """A whole file as UTF-8 text (`-` reads stdin), of at most MAX_IMPORT_BYTES. Raises
+    InputError if unreadable or larger."""
     if str(path) == "-":
+        data = _read_limited(sys.stdin.buffer, "The input")
         try:
-            return sys.stdin.buffer.read().decode("utf-8")
+            return data.decode("utf-8")
         except UnicodeDecodeError:
             raise InputError("The input is not UTF-8 text.") from None
     if path.is_dir():
         raise InputError(f"{path} is a folder; give {what}.")
     try:
-        return path.read_text(encoding="utf-8")
+        with path.open("rb") as stream:
+            if path.is_file() and os.fstat(stream.fileno()).st_size > MAX_IMPORT_BYTES:
+                raise _too_large(str(path))
+            return _read_limited(stream, str(path)).decode("utf-8")
     except FileNotFoundError:
         raise InputError(f"No file {path}.") from None
     except UnicodeDecodeError:

@@ -6,7 +6,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
+from tracker.domain import fields
 from tracker.domain.dates import ParsedDate, parse_date, parse_moment
+from tracker.domain.fields import CLOCK_TOLERANCE as CLOCK_TOLERANCE  # re-exported
+from tracker.domain.fields import EARLIEST_ZONE as EARLIEST_ZONE  # re-exported
+from tracker.domain.fields import Stamp, came_before
+from tracker.domain.fields import latest_day as latest_day  # re-exported
 from tracker.domain.model import (
     RESERVED_OUTCOMES,
     Forecast,
@@ -15,9 +20,8 @@ from tracker.domain.model import (
     Question,
     QuestionKind,
     Resolution,
-    check_text,
-    clean_text,
     match_option,
+    option_key,
     parse_question_ref,
     parse_source_ref,
     question_status,
@@ -31,23 +35,12 @@ from tracker.errors import ConflictError, InputError, NotFoundError
 from tracker.storage import ledger as store
 from tracker.storage.database import Session
 
-#: A forecast's made_at may run this far ahead of the clock (clock skew between machines).
-CLOCK_TOLERANCE = timedelta(minutes=5)
-#: The furthest time zone is UTC+14: a day is not "in the future" while it has begun anywhere.
-EARLIEST_ZONE = timedelta(hours=14)
-
-
 #: Look-ahead windows (due within N days) are capped at a century.
 MAX_DAYS = 36_500
 
 
-def latest_day(now: datetime) -> date:
-    """The latest calendar day that has already begun somewhere on Earth at `now`."""
-    return (now + EARLIEST_ZONE).date()
-
-
-def _required_text(value: str | None, what: str, empty: str) -> str:
-    text = clean_text(value, what)
+def _required_text(value: str | None, rule: fields.Rule, empty: str) -> str:
+    text = fields.clean(value, rule)
     if text is None:
         raise InputError(empty)
     return text
@@ -61,13 +54,7 @@ def _as_date(value: str | date, *, today: date, past: bool = False) -> ParsedDat
 
 def normalise_tags(tags: Sequence[str]) -> tuple[str, ...]:
     """Tags are lower-case words; commas separate several in one argument."""
-    result: list[str] = []
-    for chunk in tags:
-        for tag in check_text(chunk, "tag").split(","):
-            tag = tag.strip().lower()
-            if tag and tag not in result:
-                result.append(tag)
-    return tuple(result)
+    return fields.normalise_tags(tags)
 
 
 # --- add -----------------------------------------------------------------------------------------
@@ -110,10 +97,11 @@ def add_question(
     backfilled history, with an earlier `opened`, may have one).
     """
     today = now.date()
-    title = _required_text(title, "title", "The title is empty. Give the question a title.")
+    created_by = fields.check_name(created_by)
+    title = _required_text(title, fields.TITLE, "The title is empty. Give the question a title.")
     criteria = _required_text(
         criteria,
-        "resolution criteria",
+        fields.CRITERIA,
         "The resolution criteria are empty. Say exactly what counts as yes (--criteria TEXT).",
     )
     try:
@@ -127,8 +115,9 @@ def add_question(
         slug = validate_slug(slug.strip())
     opened_read = _as_date(opened, today=today, past=True) if opened is not None else None
     opened_on = opened_read.value if opened_read else today
-    if opened_on > latest_day(now):
-        raise InputError(f"The opening date {opened_on} is in the future; questions open today.")
+    fields.check_happened(
+        opened_on, recorded_at=None, now=now, what="opening date", hint="; questions open today"
+    )
     deadline_read = _as_date(deadline, today=opened_on)
     backfilled = opened_on < today
     if deadline_read.value < today and not backfilled:
@@ -144,9 +133,13 @@ def add_question(
     if source is not None:
         found = store.get_source(session, parse_source_ref(source))
         source_id = found.id
-    quote_text = clean_text(quote, "quote")
+    quote_text = fields.clean(quote, fields.QUOTE)
     if quote_text and source_id is None:
         raise InputError("A quote needs its source: pass --source SRC as well.")
+    if provenance is not None:
+        for phrase in (provenance.deadline_phrase, provenance.hedge_phrase):
+            if phrase is not None:
+                fields.check_text(phrase, fields.PHRASE)
     question = store.insert_question(
         session,
         slug=slug,
@@ -158,7 +151,7 @@ def add_question(
         opened_on=opened_on,
         source_id=source_id,
         quote=quote_text,
-        notes=clean_text(notes, "notes"),
+        notes=fields.clean(notes, fields.NOTES),
         tags=normalise_tags(tags),
         created_at=now,
         created_by=created_by,
@@ -216,14 +209,17 @@ def _record(
     now: datetime,
     normalize: bool,
 ) -> RecordedForecast:
-    if resolutions:
+    forecaster = fields.check_name(forecaster)
+    # Recorded now, so after every resolution already in the record (fields.came_before).
+    recorded = Stamp(now, 0, now=True)
+    closing = [r for r in resolutions if came_before(Stamp(r.recorded_at, None), recorded)]
+    if closing:
         shown = resolutions[-1]
         raise ConflictError(
             f"Question {question.ref} is resolved ({shown.label}, {shown.occurred_on}); "
             "forecasts on it are closed."
         )
-    if made_at > now + CLOCK_TOLERANCE:
-        raise InputError(f"The forecast time {made_at.isoformat()} is in the future.")
+    fields.check_made(made_at, recorded_at=None, now=now)
     if made_at.date() < question.opened_on:
         raise InputError(
             f"The forecast time {made_at.date()} is before {question.ref} opened "
@@ -248,8 +244,8 @@ def _record(
         made_at=made_at,
         recorded_at=now,
         probabilities=distribution.probabilities,
-        rationale=clean_text(rationale, "rationale"),
-        input_text=" ".join(tokens).strip() or None,
+        rationale=fields.clean(rationale, fields.RATIONALE),
+        input_text=fields.clean(" ".join(tokens), fields.INPUT),
     )
     return RecordedForecast(
         question=question,
@@ -301,6 +297,21 @@ def record_forecast(
 # --- resolve -------------------------------------------------------------------------------------
 
 
+def _recorded_after(session: Session, question: Question, now: datetime) -> Forecast | None:
+    """A forecast on `question` recorded after `now`: a resolution recorded now would have
+    closed the question before it (fields.came_before), which the record cannot hold. Only a
+    clock set back (TRACKER_NOW) gets here."""
+    resolution = Stamp(now, 0, now=True)
+    return next(
+        (
+            f
+            for f in store.forecasts_for(session, [question.id])[question.id]
+            if came_before(resolution, Stamp(f.recorded_at, None))
+        ),
+        None,
+    )
+
+
 @dataclass(frozen=True)
 class ResolvedQuestion:
     """A recorded resolution and the one it amends, if any."""
@@ -328,9 +339,10 @@ def resolve_question(
     the future. Raises NotFoundError, ConflictError or InputError.
     """
     today = now.date()
+    resolver = fields.check_name(resolver)
     found = store.get_question(session, parse_question_ref(question))
-    if outcome.strip().lower() in RESERVED_OUTCOMES:
-        status, option = OutcomeStatus(outcome.strip().lower()), None
+    if option_key(outcome) in RESERVED_OUTCOMES:
+        status, option = OutcomeStatus(option_key(outcome)), None
     else:
         status, option = OutcomeStatus.OPTION, match_option(outcome, found.options)
     history = store.resolutions_for(session, [found.id])[found.id]
@@ -345,8 +357,9 @@ def resolve_question(
         raise InputError(
             f"The outcome date {day} is before {found.ref} opened ({found.opened_on})."
         )
-    if day > latest_day(now):
-        raise InputError(f"The outcome date {day} is in the future; resolve it once it happened.")
+    fields.check_happened(
+        day, recorded_at=None, now=now, what="outcome date", hint="; resolve it once it happened"
+    )
     if current is not None and not amend:
         raise ConflictError(
             f"Question {found.ref} is already resolved ({current.label}, {current.occurred_on}). "
@@ -354,7 +367,14 @@ def resolve_question(
         )
     if current is None and amend:
         raise InputError(f"Question {found.ref} is not resolved yet; drop --amend.")
-    evidence_text = clean_text(evidence, "evidence")
+    evidence_text = fields.clean(evidence, fields.EVIDENCE)
+    later = _recorded_after(session, found, now)
+    if later is not None:
+        raise ConflictError(
+            f"A forecast on {found.ref} by {later.forecaster} was recorded at "
+            f"{later.recorded_at.isoformat()}, after now ({now.isoformat()}): a resolution comes "
+            "after every forecast it closes. Check the clock (or TRACKER_NOW)."
+        )
     if (
         current is not None
         and (current.status, current.outcome, current.occurred_on)

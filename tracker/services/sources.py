@@ -7,8 +7,9 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 
+from tracker.domain import fields
 from tracker.domain.dates import parse_date
-from tracker.domain.model import Source, clean_text, parse_source_ref, validate_slug
+from tracker.domain.model import Source, parse_source_ref, validate_slug
 from tracker.domain.views import SourceDetail, SourceListing
 from tracker.errors import ConflictError, InputError
 from tracker.storage import ledger as store
@@ -16,6 +17,8 @@ from tracker.storage.database import Session
 
 TEXT_SUFFIXES = frozenset({".txt", ".md", ".markdown", ".text", ""})
 HTML_SUFFIXES = frozenset({".html", ".htm", ".xhtml"})
+#: The longest report file read (HTML holds more than its text, which may have REPORT.limit).
+MAX_FILE_CHARACTERS = 10 * fields.REPORT.limit
 
 
 def content_hash(text: str) -> str:
@@ -43,7 +46,13 @@ def read_source(path: Path) -> tuple[str, str | None]:
             "(.txt, .md, .html)."
         )
     try:
-        text = path.read_text(encoding="utf-8")
+        with path.open(encoding="utf-8") as stream:  # read in text mode: \r\n becomes \n
+            text = stream.read(MAX_FILE_CHARACTERS + 1)  # a device or FIFO may never end
+        if len(text) > MAX_FILE_CHARACTERS:
+            raise InputError(
+                f"{path} is longer than {MAX_FILE_CHARACTERS:,} characters; a report's text may "
+                f"hold {fields.REPORT.limit:,}."
+            )
         if suffix in HTML_SUFFIXES:
             from tracker.extract.html import html_to_text
 
@@ -84,9 +93,12 @@ def add_source(
     forecaster scored like an analyst but never counted in the team aggregate). Raises
     InputError or ConflictError.
     """
+    added_by = fields.check_name(added_by)
     text, html_title = read_source(file) if file is not None else (None, None)
     if text is not None and not text.strip():
         raise InputError(f"{file} is empty.")
+    if text is not None:
+        fields.check_text(text, fields.REPORT)
     if text is None and not (url or "").strip():
         raise InputError("Give the report's file, or its --url.")
     digest = content_hash(text) if text is not None else None
@@ -98,9 +110,15 @@ def add_source(
                 "see it with: tracker source show " + existing.key
             )
     title_from_text = False
-    chosen_title = clean_text(title, "title") or clean_text(html_title, "title") or ""
+    chosen_title = fields.clean(title, fields.TITLE) or fields.clean(html_title, fields.TITLE)
     if not chosen_title and text is not None:
-        chosen_title = next(line.strip() for line in text.splitlines() if line.strip())
+        first_line = next(line for line in text.splitlines() if line.strip())
+        try:
+            chosen_title = fields.check_line(first_line, fields.TITLE)
+        except InputError as exc:
+            raise InputError(
+                f"{exc} (The title is the text's first line: pass --title TEXT.)"
+            ) from None
         title_from_text = True
     if not chosen_title:
         raise InputError("The source needs a title: pass --title TEXT.")
@@ -113,22 +131,26 @@ def add_source(
         published_on = published
     elif published is not None:
         published_on = parse_date(published, today=now.date(), past=True).value
-        if published_on > now.date():
-            raise InputError(f"The publication date {published_on} is in the future.")
+    if published_on is not None:
+        fields.check_happened(published_on, recorded_at=None, now=now, what="publication date")
     source = store.insert_source(
         session,
         slug=slug,
         title=chosen_title,
-        author=clean_text(author, "author"),
-        organisation=clean_text(organisation, "organisation"),
+        author=fields.clean(author, fields.NAME, "author"),
+        organisation=fields.clean(organisation, fields.NAME, "organisation"),
         published_on=published_on,
-        url=clean_text(url, "URL"),
-        file=file.name if file is not None else None,
+        url=fields.clean(url, fields.URL),
+        file=fields.check_line(file.name, fields.FILE_NAME) if file is not None else None,
         text=text,
         content_hash=digest,
         added_at=now,
         added_by=added_by,
-        forecaster=clean_text(forecaster, "forecaster"),
+        forecaster=(
+            fields.check_name(forecaster, "report's forecaster", hint=" (--forecaster NAME)")
+            if forecaster and forecaster.strip()
+            else None
+        ),
     )
     return AddedSource(source=source, title_from_text=title_from_text)
 
@@ -144,7 +166,7 @@ def show_source(*, session: Session, source: str, now: datetime) -> SourceDetail
     scores of the report's forecaster and the team median on the resolved ones. Raises
     NotFoundError."""
     from tracker.domain.scoring import TEAM_MEDIAN
-    from tracker.services.ledger import latest_day, summaries_of
+    from tracker.services.ledger import summaries_of
     from tracker.services.scoring import score_ledger
 
     found = store.get_source(session, parse_source_ref(source), with_text=True)
@@ -162,6 +184,6 @@ def show_source(*, session: Session, source: str, now: datetime) -> SourceDetail
     return SourceDetail(
         source=found,
         questions=questions,
-        summaries=summaries_of(session, questions, today=latest_day(now)),
+        summaries=summaries_of(session, questions, today=fields.latest_day(now)),
         scores=scores,
     )
