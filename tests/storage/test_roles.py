@@ -116,6 +116,17 @@ def test_roles_sql_is_printed_and_applying_it_twice_changes_nothing(
     assert again.stdout == f"Applied the roles {', '.join(roles.values())}.\n"
 
 
+def test_applying_the_roles_without_the_privilege_says_so_and_exits_1(
+    team: dict[str, str], tracker: Tracker
+) -> None:
+    for who in ("analyst", "resolver"):
+        refused = tracker("--db", team[who], "db", "roles", "--apply")
+        assert refused.exit_code == 1, refused.stdout
+        assert refused.stdout == ""
+        assert refused.stderr.startswith("error: Not allowed: ")
+        assert len(refused.stderr.splitlines()) == 1
+
+
 def test_an_analyst_records_their_own_forecasts_named_by_the_database(
     team: dict[str, str], tracker: Tracker
 ) -> None:

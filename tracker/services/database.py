@@ -88,5 +88,5 @@ def roles(*, url: str, now: datetime, apply: bool) -> tuple[str, list[str]]:
         from tracker.storage.roles import apply_roles
 
         with unit_of_work(url, write=True, now=now) as session:
-            apply_roles(session.connection(), sql)
+            apply_roles(session.connection(), sql, database)
     return sql, list(role_names(database).values())

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from tracker.config import redact_url
-from tracker.errors import DatabaseError
+from tracker.errors import DatabaseError, NotAllowedError
 
 #: The kinds of role, from the least allowed; each is granted the one before it.
 KINDS = ("reviewer", "analyst", "resolver")
@@ -96,6 +96,30 @@ def database_name(url: str) -> str:
     return parsed.database
 
 
-def apply_roles(connection: sa.Connection, sql: str) -> None:
-    """Run the roles SQL in the caller's transaction."""
+#: What each role must be able to do once the roles are applied (table, privilege).
+EXPECTED = {
+    "reviewer": (("forecast", "SELECT"), ("resolution", "SELECT")),
+    "analyst": (("forecast", "INSERT"), ("question", "INSERT"), ("source_forecaster", "INSERT")),
+    "resolver": (("resolution", "INSERT"),),
+}
+
+
+def apply_roles(connection: sa.Connection, sql: str, database: str) -> None:
+    """Run the roles SQL in the caller's transaction, then check that the roles can do what
+    they should: PostgreSQL only warns when a GRANT by someone without the right grants
+    nothing. Raises NotAllowedError naming the first thing missing."""
     connection.exec_driver_sql(sql)
+    names = role_names(database)
+    for kind, checks in EXPECTED.items():
+        for table, privilege in checks:
+            granted = connection.execute(
+                sa.text("SELECT has_table_privilege(:role, :table, :privilege)"),
+                {"role": names[kind], "table": table, "privilege": privilege},
+            ).scalar()
+            if not granted:
+                who = connection.exec_driver_sql("SELECT current_user").scalar()
+                raise NotAllowedError(
+                    f"Not allowed: {who} could not grant {names[kind]} {privilege} on "
+                    f"{table}, so the roles were not applied. Run it connected as a superuser "
+                    "(docs/team.md, step 2)."
+                )
