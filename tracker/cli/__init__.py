@@ -54,6 +54,8 @@ class TrackerGroup(TyperGroup):
             return super().make_context(info_name, args, parent=parent, **extra)
         except UsageError as exc:
             raise _usage_error(exc) from None
+        except BrokenPipeError:  # e.g. `tracker --help | head -1`
+            raise _closed_pipe() from None
 
     def invoke(self, ctx: typer.Context) -> Any:  # type: ignore[override]
         try:

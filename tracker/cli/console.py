@@ -10,6 +10,7 @@ have the database URL's secrets taken out (`tracker.config.hide_secrets`).
 from __future__ import annotations
 
 import contextlib
+import errno
 import json
 import logging
 import os
@@ -64,6 +65,11 @@ def _console_class() -> type[Console]:
         (table cells, titles, messages) are made visible before they become Text, Text before it
         is laid out, and as a last guard any segment about to be written."""
 
+        def on_broken_pipe(self) -> None:
+            # Rich would exit with status 1 here; the error boundary ends quietly with 141.
+            self.quiet = True
+            raise BrokenPipeError(errno.EPIPE, os.strerror(errno.EPIPE))
+
         def render_str(self, text: str, **options: Any) -> Text:
             return super().render_str(visible(text), **options)
 
@@ -117,7 +123,10 @@ def note(message: str) -> None:
 def error(message: str) -> None:
     """Print one error line to stderr (a newline in echoed input is shown as `\\n`)."""
     line = visible(hide_secrets(message), one_line=True)
-    _err().print(f"error: {line}", markup=False, highlight=False, soft_wrap=True, style="red")
+    try:
+        _err().print(f"error: {line}", markup=False, highlight=False, soft_wrap=True, style="red")
+    except BrokenPipeError:  # stderr was closed early: the exit status alone tells
+        quiet_closed_pipe()
 
 
 def traceback_text(exc: BaseException) -> str:
@@ -130,8 +139,11 @@ def traceback_text(exc: BaseException) -> str:
 
 def print_traceback(exc: BaseException) -> None:
     """Write the traceback of `exc` to stderr (--debug), secrets hidden."""
-    sys.stderr.write(traceback_text(exc))
-    sys.stderr.flush()
+    try:
+        sys.stderr.write(traceback_text(exc))
+        sys.stderr.flush()
+    except BrokenPipeError:
+        quiet_closed_pipe()
 
 
 def quiet_closed_pipe() -> None:

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
 
+from tracker.domain.dates import in_utc
 from tracker.domain.model import (
     RESERVED_OUTCOMES,
     Forecast,
@@ -158,7 +159,10 @@ class _Fields:
             ) from None
         if moment.tzinfo is None:
             raise self.fail(f"'{name}' needs a time zone, e.g. {value}+00:00.")
-        return moment.astimezone(UTC)
+        try:
+            return in_utc(moment, value)
+        except InputError as exc:  # e.g. 0001-01-01T00:00+14:00 is in the year 0 in UTC
+            raise self.fail(f"'{name}': {exc}") from None
 
     def integer(self, name: str) -> int | None:
         value = self.data.get(name)

@@ -8,6 +8,7 @@ from datetime import UTC, date, datetime, timedelta
 
 from tracker.domain.dates import ParsedDate, parse_date, parse_moment
 from tracker.domain.model import (
+    MAX_REF,
     RESERVED_OUTCOMES,
     Forecast,
     OutcomeStatus,
@@ -432,6 +433,8 @@ def list_questions(
     """
     if limit is not None and limit < 1:
         raise InputError("--limit must be at least 1.")
+    if limit is not None and limit > MAX_REF:  # more than a ledger holds, and than SQL takes
+        limit = None
     if state not in (None, "open", "resolved", "overdue"):
         raise InputError(f"Unknown state {state!r}: use open, resolved or overdue.")
     if due_within_days is not None and not 0 <= due_within_days <= MAX_DAYS:
