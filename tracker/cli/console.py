@@ -15,6 +15,7 @@ import json
 import logging
 import os
 import sys
+import warnings
 from collections.abc import Iterable
 from functools import cache
 from typing import TYPE_CHECKING, Any
@@ -172,12 +173,26 @@ class _NoteHandler(logging.Handler):
         note(f"note: {record.getMessage()}")
 
 
+def _show_warning(
+    message: Warning | str,
+    category: type[Warning],
+    filename: str,
+    lineno: int,
+    file: Any = None,
+    line: str | None = None,
+) -> None:
+    # A library's warning (e.g. matplotlib's "Glyph 27 (\x1b) missing from font") may quote
+    # outside text: it goes through note() like every other message, on one line.
+    note(f"note: {category.__name__}: {visible(str(message), one_line=True)}")
+
+
 def route_library_notes() -> None:
-    """Send tracker's log warnings to stderr as notes (once per process)."""
+    """Send tracker's log warnings and Python warnings to stderr as notes (once per process)."""
     logger = logging.getLogger("tracker")
     if not any(isinstance(h, _NoteHandler) for h in logger.handlers):
         logger.addHandler(_NoteHandler(level=logging.WARNING))
         logger.propagate = False
+    warnings.showwarning = _show_warning
 
 
 def is_terminal() -> bool:
