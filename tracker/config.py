@@ -66,9 +66,21 @@ def remember_secrets(url: str) -> None:
     )
 
 
+# In free text (a driver's message, a traceback): a URL's user part `scheme://user:secret@`
+# (to the last @ before a space), and `password=secret` as in a connection string.
+_URL_PASSWORD_IN_TEXT = re.compile(r"(\b[a-z][a-z0-9+.-]*://[^\s:/@]*:)\S*@", re.IGNORECASE)
+_PASSWORD_SETTING = re.compile(
+    r"(\b[\w-]*(?:pass|pwd)[\w-]*\s*=\s*)(?!\*\*\*)('[^']*'|\"[^\"]*\"|[^\s&,;)]+)",
+    re.IGNORECASE,
+)
+
+
 def hide_secrets(text: str) -> str:
-    """`text` with every remembered secret (the database URL's password, as typed and
-    percent-decoded) replaced by `***`: a driver's message or a traceback may echo it."""
+    """`text` with the secrets of database URLs replaced by `***`, for a driver's message or a
+    traceback that may echo them: the password of any URL in it and any `password=...`
+    setting, and every remembered secret (`remember_secrets`) wherever it stands."""
+    text = _URL_PASSWORD_IN_TEXT.sub(r"\1***@", text)
+    text = _PASSWORD_SETTING.sub(r"\1***", text)
     for secret in sorted(_secrets, key=len, reverse=True):
         if secret in text:
             text = text.replace(secret, "***")
@@ -130,15 +142,23 @@ def database_url(option: str | None, environ: Mapping[str, str]) -> str:
             f"--db {_hide_credentials(value)} looks like a database URL without its '://'; "
             "write it as scheme://user@host/database."
         )
-    return "sqlite:///" + str(Path(value).expanduser().absolute())
+    # SQLAlchemy percent-decodes a SQLite URL's path and ends it at a '?': both are escaped,
+    # so that `p%40ss.db` or `a?b.db` is the file named, not `p@ss.db` or `a`.
+    path = str(Path(value).expanduser().absolute())
+    return "sqlite:///" + path.replace("%", "%25").replace("?", "%3F")
 
 
 def sqlite_path(url: str) -> Path | None:
-    """Return the file of a `sqlite:///` URL, or None for other databases and in-memory SQLite."""
+    """Return the file of a `sqlite:///` URL, or None for other databases and in-memory SQLite.
+
+    The path is percent-decoded, as SQLAlchemy decodes it to open the file.
+    """
+    from urllib.parse import unquote
+
     prefix = "sqlite:///"
     if not url.startswith(prefix):
         return None
-    rest = url[len(prefix) :].split("?", 1)[0]
+    rest = unquote(url[len(prefix) :].split("?", 1)[0])
     if rest in ("", ":memory:"):
         return None
     return Path(rest)
