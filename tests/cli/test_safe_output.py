@@ -107,7 +107,7 @@ def _seed(url: str) -> None:
         choice = store.insert_question(
             session,
             slug="choice",
-            title=hostile("choice"),
+            title=hostile("choice café"),
             criteria=hostile("criteria"),
             kind=QuestionKind.MULTIPLE_CHOICE,
             options=(hostile("option a"), hostile("option b")),
@@ -402,6 +402,24 @@ def test_a_terminal_gets_colour_codes_and_nothing_else(
     assert status == 0, stderr
     assert_safe(stdout, colour=True)
     assert_safe(stderr, colour=True)
+
+
+@pytest.mark.parametrize(
+    "command",
+    [["show", "choice"], ["report", "--period", "2022Q1", "--format", "md"], ["score", "--json"]],
+    ids=" ".join,
+)
+def test_an_output_that_cannot_encode_unicode_gets_escapes_not_an_error(
+    hostile_ledger: Path, command: list[str]
+) -> None:
+    status, stdout, stderr = _installed(*command, env={**ENV, "PYTHONIOENCODING": "ascii"})
+    assert status == 0, stderr
+    assert stdout.isascii()
+    if "--json" in command:  # still JSON, and still the same text
+        titles = {q["title"] for q in json.loads(stdout)["questions"]}
+        assert hostile("choice café") in titles
+    else:
+        assert "caf\\xe9" in stdout
 
 
 def test_csv_through_a_pipe_is_the_data_as_stored(hostile_ledger: Path) -> None:

@@ -149,6 +149,7 @@ def main() -> None:
     Output still buffered is flushed here, inside the boundary: a reader that closed the pipe
     early (`tracker list | head -1`) ends the command quietly with status 141.
     """
+    console.tolerate_any_encoding()
     try:
         try:
             app(prog_name="tracker")

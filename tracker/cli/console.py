@@ -158,6 +158,14 @@ def quiet_closed_pipe() -> None:
     os.close(devnull)
 
 
+def tolerate_any_encoding() -> None:
+    """Let stdout show a character its encoding lacks as a backslash escape instead of failing
+    (PYTHONIOENCODING=ascii, a legacy code page); stderr does so already."""
+    reconfigure = getattr(sys.stdout, "reconfigure", None)
+    if reconfigure is not None:
+        reconfigure(errors="backslashreplace")
+
+
 def flush_streams() -> None:
     """Flush stdout and stderr (at the end of a command). Raises BrokenPipeError when a reader
     closed one of them early."""
@@ -210,11 +218,25 @@ def emit_text(chunks: Iterable[str]) -> None:
     sys.stdout.flush()
 
 
-def emit_json_text(chunks: Iterable[str]) -> None:
+def _stdout_takes_unicode() -> bool:
+    """Whether stdout can encode every character (UTF-8 nearly everywhere; not with
+    PYTHONIOENCODING=ascii or a legacy code page)."""
+    try:
+        "\u2028\U0001f642".encode(sys.stdout.encoding or "ascii")
+    except (UnicodeEncodeError, LookupError):
+        return False
+    return True
+
+
+def emit_json_text(chunks: Iterable[str], *, escaped: bool = False) -> None:
     """Write serialised JSON (or JSON Lines) to stdout piece by piece, with the characters a
-    terminal would obey written as `\\u` escapes (lossless)."""
+    terminal would obey written as `\\u` escapes (lossless), and every character beyond ASCII
+    too where stdout cannot encode it. `escaped`: the chunks were escaped already (a million
+    rows of scores are not scanned twice)."""
+    ascii_only = not _stdout_takes_unicode()
+    as_it_is = escaped and not ascii_only
     for chunk in chunks:
-        sys.stdout.write(json_escaped(chunk))
+        sys.stdout.write(chunk if as_it_is else json_escaped(chunk, ascii_only=ascii_only))
     sys.stdout.flush()
 
 
@@ -223,8 +245,7 @@ def emit_json(data: Any) -> None:
     compact for a pipe (the C encoder is many times faster, which matters for large scores).
     Control, bidi and zero-width characters are written as `\\u` escapes (lossless)."""
     indent = 2 if sys.stdout.isatty() else None
-    sys.stdout.write(json_escaped(json.dumps(data, ensure_ascii=False, indent=indent)) + "\n")
-    sys.stdout.flush()
+    emit_json_text([json.dumps(data, ensure_ascii=False, indent=indent) + "\n"])
 
 
 class DelayedProgress:

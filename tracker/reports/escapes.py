@@ -68,12 +68,17 @@ def _json_escape(match: re.Match[str]) -> str:
     return f"\\u{0xD800 + (code >> 10):04x}\\u{0xDC00 + (code & 0x3FF):04x}"
 
 
-def json_escaped(json_text: str) -> str:
-    """Serialised JSON with the characters a terminal would obey written as `\\uXXXX` escapes.
+_NOT_ASCII = re.compile("[^\x00-\x7f]")
+
+
+def json_escaped(json_text: str, *, ascii_only: bool = False) -> str:
+    """Serialised JSON with the characters a terminal would obey written as `\\uXXXX` escapes
+    (with `ascii_only`, every character beyond ASCII, for an output that cannot encode them).
 
     Lossless: the document reads back to the same values. It relies on what every JSON encoder
     writes: outside strings only ASCII, and C0 controls already escaped inside them.
     """
-    if _HIDDEN_IN_JSON.search(json_text) is None:
+    pattern = _NOT_ASCII if ascii_only else _HIDDEN_IN_JSON
+    if pattern.search(json_text) is None:
         return json_text
-    return _HIDDEN_IN_JSON.sub(_json_escape, json_text)
+    return pattern.sub(_json_escape, json_text)

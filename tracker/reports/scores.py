@@ -149,7 +149,8 @@ def _question_row(score: QuestionScore, title: str, text: Callable[[str], str]) 
 
 def score_json_chunks(report: ScoreReport) -> Iterator[str]:
     """The same document as `score_json`, as compact text in pieces: a million question rows
-    are written one by one instead of being held as one list of dicts and one string."""
+    are written one by one instead of being held as one list of dicts and one string. Control,
+    bidi and zero-width characters are escaped (`json_escaped`) once per distinct string."""
 
     def dump(value: Any) -> str:
         # Written to stdout as it is: control, bidi and zero-width characters as \u escapes.
