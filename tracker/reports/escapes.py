@@ -24,18 +24,39 @@ import re
 _FORMAT = (
     "\u00ad\u0600-\u0605\u061c\u06dd\u070f\u0890\u0891\u08e2\u180e\u200b-\u200f"
     "\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff\ufff9-\ufffb"
-    "\U000110bd\U000110cd\U00013430-\U0001343f\U0001bca0-\U0001bca3\U0001d173-\U0001d17a"
-    "\U000e0001\U000e0020-\U000e007f"
 )
-_OTHERS = f"\x00-\x08\x0b-\x1f\x7f-\x9f{_FORMAT}\u2028\u2029\ud800-\udfff"
+# The format characters beyond the BMP. The patterns match the whole stretch from the first to
+# the last of them (one range test a character keeps the scan fast: a class of many ranges
+# beyond the BMP is tested range by range), and what lies between them is left as it is.
+_FORMAT_BEYOND_BMP = (
+    (0x110BD, 0x110BD),
+    (0x110CD, 0x110CD),
+    (0x13430, 0x1343F),
+    (0x1BCA0, 0x1BCA3),
+    (0x1D173, 0x1D17A),
+    (0xE0001, 0xE0001),
+    (0xE0020, 0xE007F),
+)
+_STRETCH = "\U000110bd-\U000e007f"
+_OTHERS = f"\x00-\x08\x0b-\x1f\x7f-\x9f{_FORMAT}\u2028\u2029\ud800-\udfff{_STRETCH}"
 _HIDDEN = re.compile(f"[{_OTHERS}]")
 _HIDDEN_OR_NEWLINE = re.compile(f"[\n{_OTHERS}]")
 # In JSON the C0 controls are escaped already (by every JSON encoder); the rest is not.
-_HIDDEN_IN_JSON = re.compile(f"[\x7f-\x9f{_FORMAT}\u2028\u2029\ud800-\udfff]")
+_HIDDEN_IN_JSON = re.compile(f"[\x7f-\x9f{_FORMAT}\u2028\u2029\ud800-\udfff{_STRETCH}]")
+_NOT_ASCII = re.compile("[^\x00-\x7f]")
+
+
+def _is_hidden(char: str) -> bool:
+    """Whether a character the patterns matched is one to replace (see _FORMAT_BEYOND_BMP)."""
+    code = ord(char)
+    return code < 0x10000 or any(low <= code <= high for low, high in _FORMAT_BEYOND_BMP)
 
 
 def _shown(match: re.Match[str]) -> str:
-    code = ord(match.group())
+    char = match.group()
+    if not _is_hidden(char):
+        return char
+    code = ord(char)
     return f"\\x{code:02x}" if code <= 0xFF else f"<U+{code:04X}>"
 
 
@@ -46,7 +67,7 @@ def _shown_one_line(match: re.Match[str]) -> str:
 def has_hidden(text: str) -> bool:
     """Whether `text` holds a character that `visible` would replace (tab and newline do not
     count)."""
-    return _HIDDEN.search(text) is not None
+    return any(_is_hidden(match.group()) for match in _HIDDEN.finditer(text))
 
 
 def visible(text: str, *, one_line: bool = False) -> str:
@@ -61,14 +82,14 @@ def visible(text: str, *, one_line: bool = False) -> str:
 
 
 def _json_escape(match: re.Match[str]) -> str:
-    code = ord(match.group())
+    char = match.group()
+    code = ord(char)
+    if code > 0x7F and not _is_hidden(char) and match.re is _HIDDEN_IN_JSON:
+        return char
     if code <= 0xFFFF:
         return f"\\u{code:04x}"
     code -= 0x10000  # JSON writes a character beyond the BMP as a surrogate pair
     return f"\\u{0xD800 + (code >> 10):04x}\\u{0xDC00 + (code & 0x3FF):04x}"
-
-
-_NOT_ASCII = re.compile("[^\x00-\x7f]")
 
 
 def json_escaped(json_text: str, *, ascii_only: bool = False) -> str:
@@ -78,7 +99,7 @@ def json_escaped(json_text: str, *, ascii_only: bool = False) -> str:
     Lossless: the document reads back to the same values. It relies on what every JSON encoder
     writes: outside strings only ASCII, and C0 controls already escaped inside them.
     """
+    if json_text.isascii():  # most lines of most ledgers: only DEL can be left
+        return json_text.replace("\x7f", "\\u007f") if "\x7f" in json_text else json_text
     pattern = _NOT_ASCII if ascii_only else _HIDDEN_IN_JSON
-    if pattern.search(json_text) is None:
-        return json_text
     return pattern.sub(_json_escape, json_text)
