@@ -3,8 +3,8 @@
 Outside text (titles, names, quotes, a report's text, an error that echoes input) never reaches
 the terminal as control or escape sequences: every string and rich Text printed here is shown
 through `tracker.reports.escapes.visible` (escapes as `\\x1b`, bidi and zero-width characters as
-`<U+202E>`), JSON through `json_escaped` (lossless `\\u` escapes), and messages on stderr also
-have the database URL's secrets taken out (`tracker.config.hide_secrets`).
+`<U+202E>`), JSON through `json_escaped` (lossless `\\u` escapes). Messages on stderr (notes,
+errors, --debug tracebacks) also have database passwords taken out (`tracker.config.hide_secrets`).
 """
 
 from __future__ import annotations
@@ -113,11 +113,11 @@ def show_err(renderable: RenderableType) -> None:
 
 def say(message: str) -> None:
     """Print a confirmation to stdout (plain text, no markup)."""
-    _out().print(hide_secrets(message), markup=False, highlight=False, soft_wrap=True)
+    _out().print(message, markup=False, highlight=False, soft_wrap=True)
 
 
 def note(message: str) -> None:
-    """Print a side remark to stderr (warnings, hints)."""
+    """Print a side remark to stderr (warnings, hints; a library's words, so secrets hidden)."""
     _err().print(hide_secrets(message), markup=False, highlight=False, soft_wrap=True)
 
 
