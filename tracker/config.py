@@ -35,7 +35,7 @@ _SERVER_URL = re.compile(
     r"^[\w+]+://(?:[^:/]*(?::[^@]*)?@)?(?:\[[^/?]+\]|[^/:?]+)?(?::(?P<port>[^/?]*))?(?:/|\?|$)"
 )
 #: Secrets shorter than this are not searched for in messages: they would garble every
-#: message and hide nothing (see docs/cli.md, "Secrets").
+#: message and hide nothing (see docs/cli.md, "Database URLs and secrets").
 MIN_SECRET = 4
 _secrets: set[str] = set()
 
