@@ -176,3 +176,105 @@ def test_import_stopped_half_way_leaves_the_database_as_it_was(
     assert _committed(database) == (1, 0)  # and nothing of it is in the database
     done = run("--db", str(database), "db", "verify")
     assert done.returncode == 0, done.stderr
+
+
+def _imported(folder: Path, file: Path) -> Path:
+    """A database file with `file` imported (in-process: faster than the installed script)."""
+    from typer.testing import CliRunner
+
+    from tracker.cli import app
+
+    path = folder / "forecasts.db"
+    env = {"TRACKER_DB": str(path), "TRACKER_USER": "ani", **AFTER_EXAMPLE_ENV}
+    result = CliRunner().invoke(app, ["import", str(file)], env=env)
+    assert result.exit_code == 0, result.stderr
+    return path
+
+
+@pytest.fixture(scope="module")
+def example_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The example ledger, for commands that only read it."""
+    return _imported(tmp_path_factory.mktemp("example"), EXAMPLE)
+
+
+@pytest.fixture(scope="module")
+def big_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A ledger whose export is far larger than a pipe's buffer, for commands that only read."""
+    folder = tmp_path_factory.mktemp("big")
+    _big_export(folder / "big.jsonl", 3000)
+    return _imported(folder, folder / "big.jsonl")
+
+
+def _with_closed_stdout(*args: str, env: dict[str, str] | None = None) -> tuple[int, str]:
+    """Run tracker with stdout a pipe whose reader is already gone: every write meets EPIPE."""
+    read, write = os.pipe()
+    os.close(read)
+    try:
+        done = subprocess.run(
+            [TRACKER, *args],
+            stdout=write,
+            stderr=subprocess.PIPE,
+            text=True,
+            env={**os.environ, **(env or {})},
+        )
+    finally:
+        os.close(write)
+    return done.returncode, done.stderr
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["list"],
+        ["show", "1"],
+        ["export"],
+        ["export", "--format", "csv"],
+        ["score", "--json"],
+        ["report", "--format", "md"],
+        ["list", "--json"],
+        ["--help"],
+        ["db", "path"],
+    ],
+    ids=" ".join,
+)
+def test_a_closed_pipe_ends_the_command_quietly_with_status_141(
+    example_db: Path, command: list[str]
+) -> None:
+    env = {**AFTER_EXAMPLE_ENV, "TRACKER_DB": str(example_db)}
+    assert _with_closed_stdout(*command, env=env) == (141, "")
+
+
+def test_an_error_to_a_closed_stderr_keeps_its_status_and_says_nothing() -> None:
+    read, write = os.pipe()
+    os.close(read)
+    try:
+        done = subprocess.run([TRACKER, "show", "42"], stdout=subprocess.PIPE, stderr=write)
+    finally:
+        os.close(write)
+    assert (done.returncode, done.stdout) == (1, b"")
+
+
+@pytest.mark.parametrize(
+    ("command", "reader", "first"),
+    [
+        (["export"], ["head", "-c", "10"], b'{"type": "'),
+        (["list"], ["head", "-1"], "┏".encode()),
+        (["score", "--json"], ["head", "-c", "1"], b"{"),
+    ],
+    ids=lambda value: " ".join(value) if isinstance(value, list) else None,
+)
+def test_a_reader_that_stops_early_gets_its_part_and_no_complaint(
+    big_db: Path, command: list[str], reader: list[str], first: bytes
+) -> None:
+    writer = subprocess.Popen(
+        [TRACKER, "--db", str(big_db), *command], stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
+    head = subprocess.Popen(reader, stdin=writer.stdout, stdout=subprocess.PIPE)
+    assert writer.stdout is not None and writer.stderr is not None
+    writer.stdout.close()  # only head reads it now
+    shown, _ = head.communicate(timeout=120)
+    status = writer.wait(timeout=120)
+    assert shown.startswith(first)
+    assert writer.stderr.read() == b""
+    # Quiet either way: the reader may have gone before (141) or after (0) the last write.
+    assert status in (0, 141)

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from tracker.domain.dates import parse_date, parse_moment
+from tracker.domain.dates import in_utc, parse_date, parse_moment
 from tracker.errors import InputError
 
 TODAY = date(2021, 11, 27)
@@ -376,3 +376,72 @@ def test_garbage_moment_is_refused() -> None:
 def test_ambiguous_date_is_refused_as_a_moment_too() -> None:
     with pytest.raises(InputError, match=r"^'03/04/2022' is ambiguous"):
         parse_moment("03/04/2022", now=NOW)
+
+
+# --- the ends of the calendar -----------------------------------------------------------------
+
+# Texts that reach every branch of the readers, with numbers large enough to leave the calendar.
+EDGE_TEXTS = st.one_of(
+    st.text(max_size=40),
+    st.builds(
+        "{}{}{}".format,
+        st.sampled_from(["+", "in ", "end of ", "end of q", "by ", ""]),
+        st.integers(min_value=0, max_value=10**25).map(str),
+        st.sampled_from(["d", "w", "m", "y", " days", " years", " months", "", " march"]),
+    ),
+    st.builds(
+        "{:04d}-{:02d}-{:02d}{}".format,
+        st.integers(min_value=0, max_value=9999),
+        st.integers(min_value=0, max_value=13),
+        st.integers(min_value=0, max_value=32),
+        st.sampled_from(["", "T00:00", "T23:59:59+14:00", "T00:00-12:00", " 12:00+23:59"]),
+    ),
+    st.sampled_from(["today", "tomorrow", "yesterday", "end of year", "end of q1", "29 february"]),
+)
+ANY_DAY = st.dates(min_value=date(1, 1, 1), max_value=date(9999, 12, 31))
+ANY_MOMENT = st.datetimes(
+    min_value=datetime(1, 1, 2), max_value=datetime(9999, 12, 30), timezones=st.just(UTC)
+)
+
+
+@given(EDGE_TEXTS, ANY_DAY, st.booleans())
+def test_any_text_on_any_day_is_a_date_or_an_input_error(
+    text: str, today: date, past: bool
+) -> None:
+    try:
+        parsed = parse_date(text, today=today, past=past)
+    except InputError:
+        return
+    assert date.min <= parsed.value <= date.max
+
+
+@given(EDGE_TEXTS, ANY_MOMENT)
+def test_any_text_at_any_moment_is_a_utc_time_or_an_input_error(text: str, now: datetime) -> None:
+    try:
+        moment = parse_moment(text, now=now)
+    except InputError:
+        return
+    assert moment.tzinfo is UTC
+
+
+@pytest.mark.parametrize("text", ["0001-01-01T00:00+14:00", "9999-12-31T23:59-12:00"])
+def test_a_time_that_leaves_the_calendar_in_utc_is_refused(text: str) -> None:
+    with pytest.raises(InputError) as caught:
+        parse_moment(text, now=NOW)
+    assert str(caught.value) == (
+        f"The time '{text}' falls outside the calendar (years 1 to 9999) once in UTC: give a "
+        "later or an earlier time."
+    )
+
+
+def test_the_first_and_last_moments_of_the_calendar_are_read() -> None:
+    assert parse_moment("0001-01-01T00:00+00:00", now=NOW) == datetime(1, 1, 1, tzinfo=UTC)
+    assert parse_moment("9999-12-31T23:59:59-00:00", now=NOW) == datetime(
+        9999, 12, 31, 23, 59, 59, tzinfo=UTC
+    )
+
+
+def test_in_utc_takes_a_naive_time_as_utc_and_converts_an_offset() -> None:
+    assert in_utc(datetime(2022, 1, 1, 12), "x") == datetime(2022, 1, 1, 12, tzinfo=UTC)
+    east = datetime(2022, 1, 1, 12, tzinfo=timezone(timedelta(hours=14)))
+    assert in_utc(east, "x") == datetime(2021, 12, 31, 22, tzinfo=UTC)

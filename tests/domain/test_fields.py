@@ -95,11 +95,12 @@ def test_free_text_names_the_line_of_a_bad_character() -> None:
     )
 
 
-def test_a_report_and_its_quotes_may_hold_page_breaks() -> None:
-    assert fields.check_text("page one\x0cpage two", fields.REPORT) == "page one\x0cpage two"
-    assert fields.check_text("page one\x0cpage two", fields.QUOTE) == "page one\x0cpage two"
-    with pytest.raises(InputError, match=r"U\+001B"):
-        fields.check_text("page\x1b", fields.REPORT)
+def test_a_report_and_its_quotes_are_kept_as_they_came() -> None:
+    text = "page one\x0cpage two \x1b[2J \u202egnp.exe \x85"
+    assert fields.check_text(text, fields.REPORT) == text
+    assert fields.check_text(text, fields.QUOTE) == text
+    with pytest.raises(InputError, match=r"U\+0000"):
+        fields.check_text("page\x00", fields.REPORT)
 
 
 def test_plural_fields_are_named_with_a_plural_verb() -> None:

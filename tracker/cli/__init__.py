@@ -21,30 +21,61 @@ def _debugging(ctx: typer.Context) -> bool:
     return isinstance(root, Settings) and root.debug
 
 
+def _usage_error(exc: UsageError) -> typer.Exit:
+    command = exc.ctx.command_path if exc.ctx else "tracker"
+    console.error(f"{exc.format_message()} (see: {command} --help)")
+    return typer.Exit(2)
+
+
+def _closed_pipe() -> typer.Exit:
+    console.quiet_closed_pipe()
+    return typer.Exit(console.BROKEN_PIPE_STATUS)
+
+
 class TrackerGroup(TyperGroup):
     """The root group: turns every failure into one line on stderr and an exit status.
 
-    TrackerError -> exit 1; usage errors -> exit 2; Ctrl-C -> 130 (typer); anything unexpected
-    -> one line with a hint to rerun with --debug, which shows the traceback instead.
+    TrackerError -> exit 1; usage errors -> exit 2; Ctrl-C -> 130 (typer); a reader that closed
+    the pipe early -> quietly, exit 141; anything unexpected -> one line with a hint to rerun
+    with --debug, which prints the traceback instead. Messages and tracebacks never show the
+    database URL's secrets (console.error, console.print_traceback).
     """
+
+    def make_context(
+        self,
+        info_name: str | None,
+        args: list[str],
+        parent: Any = None,
+        **extra: Any,
+    ) -> Any:
+        # The root's own options are parsed here, before invoke: their usage errors (an unknown
+        # option, which click would echo raw on several lines) get the same one line.
+        try:
+            return super().make_context(info_name, args, parent=parent, **extra)
+        except UsageError as exc:
+            raise _usage_error(exc) from None
+        except BrokenPipeError:  # e.g. `tracker --help | head -1`
+            raise _closed_pipe() from None
 
     def invoke(self, ctx: typer.Context) -> Any:  # type: ignore[override]
         try:
             return super().invoke(ctx)
         except TrackerError as exc:
             if _debugging(ctx):
-                raise
-            console.error(str(exc))
+                console.print_traceback(exc)
+            else:
+                console.error(str(exc))
             raise typer.Exit(1) from None
         except UsageError as exc:
-            command = exc.ctx.command_path if exc.ctx else "tracker"
-            console.error(f"{exc.format_message()} (see: {command} --help)")
-            raise typer.Exit(2) from None
+            raise _usage_error(exc) from None
+        except BrokenPipeError:
+            raise _closed_pipe() from None
         except (typer.Exit, typer.Abort, ClickException, KeyboardInterrupt, EOFError):
             raise
         except Exception as exc:
             if _debugging(ctx):
-                raise
+                console.print_traceback(exc)
+                raise typer.Exit(1) from None
             detail = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
             console.error(
                 f"unexpected {type(exc).__name__}{': ' + detail if detail else ''}. "
@@ -113,5 +144,16 @@ app.add_typer(_db.app, name="db")
 
 
 def main() -> None:
-    """Console-script entry point."""
-    app(prog_name="tracker")
+    """Console-script entry point.
+
+    Output still buffered is flushed here, inside the boundary: a reader that closed the pipe
+    early (`tracker list | head -1`) ends the command quietly with status 141.
+    """
+    console.tolerate_any_encoding()
+    try:
+        try:
+            app(prog_name="tracker")
+        finally:
+            console.flush_streams()
+    except BrokenPipeError:
+        raise SystemExit(_closed_pipe().exit_code) from None

@@ -38,8 +38,6 @@ def export(
 
     Example: tracker export --format csv --forecaster ani --since 2022-01-01 --out ani.csv
     """
-    import sys
-
     from tracker.errors import InputError
     from tracker.services.interchange import export_csv_rows, export_filter, export_lines
     from tracker.services.workspace import unit_of_work
@@ -85,7 +83,9 @@ def export(
             text = buffer.getvalue()
             count = f"{rows} forecasts"
     if out is None:
-        sys.stdout.write(text)
+        # JSON Lines with \u escapes for what a terminal would obey (lossless); CSV as it is,
+        # made visible at a terminal.
+        (console.emit_json_text if fmt == "jsonl" else console.emit_text)([text])
         return
     from tracker.services.files import write_atomically
 

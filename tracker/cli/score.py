@@ -104,7 +104,7 @@ def score(
         if console.is_terminal():
             console.emit_json(score_json(report))
         else:  # a script reads it: stream it compact, a row at a time
-            console.emit_text(score_json_chunks(report))
+            console.emit_json_text(score_json_chunks(report), escaped=True)
         return
     from tracker.reports.scores import score_view
 

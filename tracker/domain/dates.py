@@ -292,6 +292,13 @@ def parse_date(text: str, *, today: date, past: bool = False) -> ParsedDate:
     return parsed
 
 
+def in_utc(moment: datetime, text: str) -> datetime:
+    """`moment` in UTC (a naive one is taken to be UTC already). Raises InputError, naming
+    `text`, when its offset is not a real one or it lies outside the calendar in UTC (e.g.
+    0001-01-01T00:00+14:00 is still in the year 0 in UTC): `fields.utc_moment`."""
+    return utc_moment(moment, f"time '{text}'")
+
+
 def parse_moment(text: str, *, now: datetime) -> datetime:
     """Read when something happened and return it as a timezone-aware UTC datetime.
 
@@ -303,7 +310,7 @@ def parse_moment(text: str, *, now: datetime) -> datetime:
     """
     stripped = text.strip()
     phrase = stripped.lower()
-    current = now.replace(tzinfo=UTC) if now.tzinfo is None else now.astimezone(UTC)
+    current = in_utc(now, now.isoformat())
     if phrase == "now":
         return current
     if _TIME_GIVEN.match(phrase):
@@ -314,7 +321,7 @@ def parse_moment(text: str, *, now: datetime) -> datetime:
                 f"'{stripped}' is not a valid time: write e.g. 2021-12-01T14:30 "
                 "or 2021-12-01 14:30+04:00."
             ) from None
-        return utc_moment(moment, f"time '{stripped}'")
+        return in_utc(moment, stripped)
     parsed = _read_date(stripped, current.date(), True)
     if parsed is None:
         if not stripped:

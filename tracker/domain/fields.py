@@ -11,11 +11,13 @@ state the same rules for people.
   Unicode category Cf), no line or paragraph separator and no unpaired surrogate. Surrounding
   spaces are trimmed and the text is stored in Unicode normal form NFC, so that one name typed
   on two systems is one name.
-- **Free text** (criteria, rationale, evidence, notes, quote, the typed input, a report's text):
+- **Free text** (criteria, rationale, evidence, notes, the typed input, the report's phrases):
   stored verbatim, with its tabs and line breaks. Refused: the other control characters (C0 and
   C1, e.g. escape), the bidirectional embeddings, overrides and isolates (U+202A-U+202E,
-  U+2066-U+2069), and unpaired surrogates. A report's text, and a quote from it, may also hold
-  form feeds (page breaks in text taken from a PDF).
+  U+2066-U+2069), and unpaired surrogates.
+- **A report's text, and quotes from it**: text from outside, kept as it came (shown safely:
+  tracker/reports/escapes.py). Refused only what cannot be stored: the NUL character and
+  unpaired surrogates.
 - **Sizes**, in characters: see `LIMITS`.
 - **Times**: offsets from -12:00 to +14:00; nothing recorded in the future (beyond the clock
   tolerance); nothing recorded before it happened.
@@ -43,7 +45,7 @@ class Rule:
     what: str  # how messages name it
     limit: int  # characters (Unicode code points)
     one_line: bool
-    page_breaks: bool = False  # form feeds allowed: a report's text, and quotes from it
+    verbatim: bool = False  # text from outside (a report, a quote): only NUL is refused
     plural: bool = False  # "the notes contain"
 
     def verb(self, what: str | None, singular: str, plural: str) -> str:
@@ -62,10 +64,10 @@ CRITERIA = Rule("resolution criteria", 20_000, one_line=False, plural=True)
 RATIONALE = Rule("rationale", 20_000, one_line=False)
 EVIDENCE = Rule("evidence", 20_000, one_line=False)
 NOTES = Rule("notes", 20_000, one_line=False, plural=True)
-QUOTE = Rule("quote", 20_000, one_line=False, page_breaks=True)
+QUOTE = Rule("quote", 20_000, one_line=False, verbatim=True)
 PHRASE = Rule("phrase", 20_000, one_line=False)  # the report's words for a deadline or a hedge
 INPUT = Rule("typed input", 20_000, one_line=False)
-REPORT = Rule("report text", 10_000_000, one_line=False, page_breaks=True)
+REPORT = Rule("report text", 10_000_000, one_line=False, verbatim=True)
 
 #: Every rule, for docs and tests.
 LIMITS: tuple[Rule, ...] = (
@@ -93,9 +95,10 @@ _C0_C1_EXCEPT_BREAKS = "\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f"
 # overrides and isolates; unpaired surrogates. One regular expression: an import checks millions
 # of strings, and the scan runs in C.
 _REFUSED_IN_TEXT = re.compile(f"[{_C0_C1_EXCEPT_BREAKS}{_BIDI_CONTROLS}\ud800-\udfff]")
-_REFUSED_IN_REPORT = re.compile(
-    f"[{_C0_C1_EXCEPT_BREAKS.replace(chr(0x0C), '')}{_BIDI_CONTROLS}\ud800-\udfff]"
-)
+# A report's text is kept as it came, escape sequences and bidi controls included (what is shown
+# of it is made safe): refused only what no database stores (PostgreSQL text holds no NUL) and
+# what UTF-8 cannot encode.
+_REFUSED_IN_REPORT = re.compile("[\x00\ud800-\udfff]")
 #: Unicode categories refused in one-line text: controls, format (invisible) characters,
 #: line and paragraph separators, surrogates.
 _REFUSED_IN_LINE = frozenset({"Cc", "Cf", "Zl", "Zp", "Cs"})
@@ -160,7 +163,7 @@ def check_text(value: str, rule: Rule, what: str | None = None) -> str:
     """Return free text `value` unchanged if it is allowed (see the module's docstring), or
     raise InputError naming the field, the character and its line, or the size limit."""
     _check_size(rule, what, value)
-    pattern = _REFUSED_IN_REPORT if rule.page_breaks else _REFUSED_IN_TEXT
+    pattern = _REFUSED_IN_REPORT if rule.verbatim else _REFUSED_IN_TEXT
     found = pattern.search(value)
     if found is not None:
         raise _refuse(rule, what, value, found.start())

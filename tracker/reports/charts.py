@@ -19,6 +19,7 @@ from typing import Any
 from tracker.domain import rounding
 from tracker.domain.review import HorizonRow, QuarterCalibration
 from tracker.domain.scoring import TEAM_NAMES, Calibration
+from tracker.reports.escapes import visible
 
 #: Formats a chart can be drawn in: SVG for HTML (inline), PNG for Markdown (files beside it).
 FORMATS = ("svg", "png")
@@ -107,7 +108,7 @@ def _calibration_panel(axes: Any, name: str, table: Calibration) -> None:
     ticks = [0, 0.25, 0.5, 0.75, 1]
     axes.set_xticks(ticks, [f"{t:.0%}" for t in ticks])
     axes.set_yticks(ticks, [f"{t:.0%}" for t in ticks])
-    axes.set_title(f"{name} (n={table.n})", color=_INK)
+    axes.set_title(f"{visible(name, one_line=True)} (n={table.n})", color=_INK)
 
 
 def calibration_chart(
@@ -203,8 +204,7 @@ def quarterly_chart(quarters: Sequence[QuarterCalibration], *, fmt: str) -> byte
                 markersize=4,
                 linewidth=2 if team else 1,
                 linestyle="-" if not team else ":",
-                # matplotlib hides labels that start with "_": keep such a name visible.
-                label=name if not name.startswith("_") else "\u200b" + name,
+                label=_legend_label(name),
             )
         axes.set_xticks(range(len(labels)), labels)
         axes.set_ylabel("overconfidence (+ too sure, - too unsure)")
@@ -232,3 +232,10 @@ def _points_formatter() -> Any:
     from matplotlib.ticker import FuncFormatter
 
     return FuncFormatter(lambda value, _: rounding.fixed(value, 0, shift=2, sign=True))
+
+
+def _legend_label(name: str) -> str:
+    """A forecaster's name as a legend shows it: control and invisible characters made
+    visible, and a leading space before a name starting with "_" (which matplotlib hides)."""
+    shown = visible(name, one_line=True)
+    return " " + shown if shown.startswith("_") else shown

@@ -23,6 +23,7 @@ from tracker.domain import rounding
 from tracker.domain.review import Headline, Retro, Review
 from tracker.domain.scoring import TEAM_NAMES, calibration_verdict
 from tracker.reports import numbers
+from tracker.reports.escapes import has_hidden, visible
 
 #: Document formats: Markdown with PNG charts beside it, or a self-contained HTML page.
 DOCUMENT_FORMATS = ("md", "html")
@@ -37,7 +38,7 @@ def markdown_text(value: Any) -> Markup:
         return value
     if value is None:
         return Markup("")
-    text = " ".join(str(value).split())
+    text = " ".join(visible(str(value)).split())
     text = html.escape(text, quote=False)
     text = _MARKDOWN_SPECIAL.sub(r"\\\1", text)
     return Markup(text)
@@ -83,6 +84,14 @@ def _convention(value: Any) -> str:
     return str(value)
 
 
+def html_text(value: Any) -> Any:
+    """User text in HTML: control and invisible formatting characters (a bidi override can
+    reorder what a reader sees) shown as visible escapes; autoescaping does the rest."""
+    if isinstance(value, str) and not isinstance(value, Markup) and has_hidden(value):
+        return visible(value)
+    return value
+
+
 def _environment(*, markdown: bool) -> Environment:
     env = Environment(
         loader=PackageLoader("tracker.reports", "templates"),
@@ -91,7 +100,7 @@ def _environment(*, markdown: bool) -> Environment:
         lstrip_blocks=True,
         keep_trailing_newline=True,
         undefined=StrictUndefined,
-        finalize=markdown_text if markdown else None,
+        finalize=markdown_text if markdown else html_text,
     )
     env.filters.update(
         score=numbers.score,

@@ -11,6 +11,7 @@ from rich.text import Text
 from tracker.domain.review import Estimate, Headline, OpenQuestion, Retro, Review
 from tracker.domain.scoring import TEAM_NAMES, Calibration, calibration_verdict
 from tracker.reports import numbers
+from tracker.reports.escapes import visible
 
 #: A terminal shows at most this many questions (or sources) per section; the documents
 #: show them all.
@@ -134,10 +135,10 @@ def review_view(review: Review) -> RenderableType:
     if not r.questions:
         parts.append(Text("None.", style="dim"))
     for q in r.questions[-TERMINAL_ROWS:]:
-        parts.append(Text.assemble((f"#{q.number} ", "bold"), (q.title, "bold")))
-        line = Text(f"outcome: {q.outcome} on {q.occurred_on}")
+        parts.append(Text.assemble((f"#{q.number} ", "bold"), (visible(q.title), "bold")))
+        line = Text(f"outcome: {visible(q.outcome)} on {q.occurred_on}")
         if q.evidence:
-            line.append(f" · evidence: {q.evidence}", style="dim")
+            line.append(f" · evidence: {visible(q.evidence)}", style="dim")
         parts.append(line)
         if not q.scores:
             parts.append(Text(f"not scored: {q.status}", style="dim"))
@@ -148,7 +149,7 @@ def review_view(review: Review) -> RenderableType:
         for s in q.scores:
             name = s.forecaster + (" (report)" if s.forecaster in r.report_forecasters else "")
             table.add_row(
-                Text(name, style="italic dim" if s.forecaster in TEAM_NAMES else ""),
+                Text(visible(name), style="italic dim" if s.forecaster in TEAM_NAMES else ""),
                 _percent(s.final_probabilities[s.outcome]),
                 _score(s.final_score),
                 _score(s.time_weighted),
@@ -277,11 +278,11 @@ def retro_view(retro: Retro) -> RenderableType:
     ]
     if r.prompts:
         for i, prompt in enumerate(r.prompts, 1):
-            parts.append(Text(f"{i}. {prompt}"))
+            parts.append(Text(f"{i}. {visible(prompt)}"))
     else:
         parts.append(Text("Nothing stands out yet.", style="dim"))
     parts.append(_heading("Did the team beat its best member?"))
-    parts.append(Text(r.verdict.sentence))
+    parts.append(Text(visible(r.verdict.sentence)))
     table = _table("forecaster", "beat median", "own", "team", "diff.", numeric=(1, 2, 3, 4))
     for row in r.rows:
         a = row.against
@@ -311,7 +312,7 @@ def retro_view(retro: Retro) -> RenderableType:
         s = row.summary
         table.add_row(
             Text(
-                s.forecaster + (" (report)" if row.role == "report" else ""),
+                visible(s.forecaster) + (" (report)" if row.role == "report" else ""),
                 style="italic dim" if row.role == "team" else "",
             ),
             str(s.n_questions),

@@ -9,6 +9,7 @@ from rich.table import Table
 from rich.text import Text
 
 from tracker.domain.expectations import Candidate
+from tracker.reports.escapes import visible
 
 
 def candidate_json(candidate: Candidate) -> dict[str, Any]:
@@ -55,7 +56,7 @@ def _reasons(candidate: Candidate) -> Text:
             text.append(", ")
         style = "red" if r.points < 0 else ""
         words = r.words if len(r.words) <= 40 else r.words[:39] + "\u2026"
-        text.append(f"{r.signal} \u201c{words}\u201d {r.points:+g}", style=style)
+        text.append(f"{r.signal} \u201c{visible(words)}\u201d {r.points:+g}", style=style)
     return text
 
 
@@ -101,7 +102,7 @@ def scan_view(
         parts.append(Text(""))
         heading = Text(f"{c.rank}. ", style="bold")
         heading.append(f"[{c.score:g}] ", style="dim")
-        heading.append(c.sentence.plain)
+        heading.append(visible(c.sentence.plain))
         parts.append(heading)
         parts.append(table)
     if limit is not None and len(candidates) > limit:

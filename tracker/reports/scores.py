@@ -23,6 +23,7 @@ from tracker.domain.scoring import (
     calibration_verdict,
     nats_to_bits,
 )
+from tracker.reports.escapes import json_escaped, visible
 
 
 def _number(value: float | None) -> float | None:
@@ -150,10 +151,12 @@ def _question_row(score: QuestionScore, title: str, text: Callable[[str], str]) 
 
 def score_json_chunks(report: ScoreReport) -> Iterator[str]:
     """The same document as `score_json`, as compact text in pieces: a million question rows
-    are written one by one instead of being held as one list of dicts and one string."""
+    are written one by one instead of being held as one list of dicts and one string. Control,
+    bidi and zero-width characters are escaped (`json_escaped`) once per distinct string."""
 
     def dump(value: Any) -> str:
-        return json.dumps(value, ensure_ascii=False)
+        # Written to stdout as it is: control, bidi and zero-width characters as \u escapes.
+        return json_escaped(json.dumps(value, ensure_ascii=False))
 
     titles = report.titles
     yield f'{{"as_of": {dump(report.as_of.astimezone(UTC).isoformat())}, '
@@ -207,7 +210,7 @@ def forecasters_table(forecasters: list[ForecasterSummary], *, two_sided: bool) 
     for f in forecasters:
         bits = nats_to_bits(f.log_loss) if f.log_loss is not None else None
         table.add_row(
-            Text(f.forecaster, style="italic" if f.team else ""),
+            Text(visible(f.forecaster), style="italic" if f.team else ""),
             str(f.n_questions),
             _fixed(f.brier),
             _fixed(f.time_weighted_brier),
@@ -281,7 +284,7 @@ def _verdicts(forecasters: list[ForecasterSummary]) -> list[Text]:
         assert best.relative_brier is not None and best.time_weighted_brier is not None
         lines.append(
             Text.assemble(
-                (best.forecaster, "bold"),
+                (visible(best.forecaster), "bold"),
                 " did best on binary questions: time-weighted Brier "
                 f"{best.time_weighted_brier:.3f}, {abs(best.relative_brier):.3f} "
                 + ("better" if best.relative_brier < 0 else "worse")
@@ -290,7 +293,7 @@ def _verdicts(forecasters: list[ForecasterSummary]) -> list[Text]:
         )
     flagged = [f for f in people if any(b.callout for b in f.calibration.bins)]
     for f in flagged:
-        lines.append(Text.assemble((f"{f.forecaster}: ", "bold"), f.verdict))
+        lines.append(Text.assemble((f"{visible(f.forecaster)}: ", "bold"), visible(f.verdict)))
     if people and not flagged:
         smallest = min(f.calibration.n for f in people)
         lines.append(
@@ -357,9 +360,9 @@ def accuracy_view(rows: list[SourceAccuracy], *, by: str) -> RenderableType:
     table.add_column("team", justify="right", no_wrap=True)
     table.add_column("beat team", justify="right", no_wrap=True)
     for r in rows:
-        name = Text(f"{r.title} ({r.key})" if by == "source" else f"{r.key}: {r.title}")
+        name = Text(visible(f"{r.title} ({r.key})" if by == "source" else f"{r.key}: {r.title}"))
         if r.forecaster:
-            name.append(f"\nits forecaster: {r.forecaster}", style="dim")
+            name.append(f"\nits forecaster: {visible(r.forecaster)}", style="dim")
         table.add_row(
             name,
             f"{r.resolved}/{r.questions}",

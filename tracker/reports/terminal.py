@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import unicodedata
+import itertools
 from collections.abc import Sequence
 from datetime import date
 from typing import TYPE_CHECKING
@@ -32,6 +32,7 @@ from tracker.domain.views import (
     SourceDetail,
     SourceListing,
 )
+from tracker.reports.escapes import visible
 
 # Colour is never the only carrier of meaning: every status is also written out in words.
 STATUS_STYLE = {
@@ -64,7 +65,7 @@ def outcome_text(resolution: Resolution | None) -> Text:
     style = {"yes": "green", "no": "red"}.get(resolution.label, "dim")
     if resolution.outcome is not None and resolution.label not in ("yes", "no"):
         style = "green"
-    return Text(resolution.label, style=style)
+    return Text(visible(resolution.label), style=style)
 
 
 def status_text(status: QuestionStatus) -> Text:
@@ -73,12 +74,12 @@ def status_text(status: QuestionStatus) -> Text:
 
 
 def _title(question: Question) -> Text:
-    text = Text(question.title)
+    text = Text(visible(question.title))
     extra = [question.slug] if question.slug else []
     if question.kind is not QuestionKind.BINARY:
         extra.append(f"{KIND_LABEL[question.kind]}, {len(question.options)} options")
     if extra:
-        text.append("\n" + " · ".join(extra), style="dim")
+        text.append("\n" + visible(" · ".join(extra)), style="dim")
     return text
 
 
@@ -136,15 +137,15 @@ def overview_view(view: Overview, *, today: date) -> RenderableType:
         (count_noun(len(view.questions), "question"), "bold"),
         f" ({counts}) from {count_noun(len(view.sources), 'source')}, ",
         (count_noun(len(view.forecasters), "forecaster"), "bold"),
-        f": {', '.join(view.forecasters) or 'none yet'}.  As of {today.isoformat()}.",
+        f": {visible(', '.join(view.forecasters)) or 'none yet'}.  As of {today.isoformat()}.",
     )
     parts: list[RenderableType] = [head]
     for source in view.sources:
-        line = Text(f"  source {source.key}: ", style="dim")
-        line.append(source.title)
+        line = Text(f"  source {visible(source.key)}: ", style="dim")
+        line.append(visible(source.title))
         who = ", ".join(x for x in (source.author, source.organisation) if x)
         if who:
-            line.append(f" ({who}", style="dim")
+            line.append(f" ({visible(who)}", style="dim")
             line.append(f", {source.published_on})" if source.published_on else ")", style="dim")
         parts.append(line)
     parts.append(questions_table(view.questions))
@@ -231,15 +232,15 @@ def question_view(detail: QuestionDetail) -> RenderableType:
             if q.quote_start is not None
             else ""
         )
-        facts.add_row("quote", Text(f"“{q.quote}”{where}", style="italic"))
+        facts.add_row("quote", Text(f"“{visible(q.quote)}”{where}", style="italic"))
     if q.tags:
         facts.add_row("tags", ", ".join(q.tags))
     if q.notes:
         facts.add_row("notes", q.notes)
     facts.add_row("added", f"{q.created_at:%Y-%m-%d} by {q.created_by}")
     # The title goes inside the panel: a panel's own title line would cut a long one off.
-    heading = Text(f"{q.ref} ", style="bold")
-    heading.append(q.title, style="bold")
+    heading = Text(f"{visible(q.ref)} ", style="bold")
+    heading.append(visible(q.title), style="bold")
     parts: list[RenderableType] = [Panel(Group(heading, Text(""), facts), title_align="left")]
     if detail.forecasts:
         parts.append(_forecast_rows(detail))
@@ -304,8 +305,8 @@ def source_view(detail: SourceDetail) -> RenderableType:
     ):
         if value:
             facts.add_row(label, value)
-    heading = Text(f"source {s.key}: ", style="bold")
-    heading.append(s.title, style="bold")
+    heading = Text(f"source {visible(s.key)}: ", style="bold")
+    heading.append(visible(s.title), style="bold")
     parts: list[RenderableType] = [Panel(Group(heading, Text(""), facts))]
     if detail.questions:
         summaries = {x.question.id: x for x in detail.summaries}
@@ -322,7 +323,7 @@ def source_view(detail: SourceDetail) -> RenderableType:
             if summary is not None:
                 status = status_text(summary.status)
                 if summary.resolution is not None:
-                    status = Text.assemble(status, f": {summary.resolution.label}")
+                    status = Text.assemble(status, f": {visible(summary.resolution.label)}")
             own, team = detail.scores.get(q.key, (None, None))
             table.add_row(
                 str(q.id),
@@ -342,21 +343,31 @@ def source_view(detail: SourceDetail) -> RenderableType:
                 )
             )
     if s.text:
-        # The stored text is kept byte for byte (its hash must hold); what reaches the
-        # terminal has control characters (form feeds, escapes) replaced.
-        shown = "".join(
-            c if c in "\n\t" or unicodedata.category(c) != "Cc" else "\ufffd"
-            for c in s.text.strip()
-        )
-        body = Text(shown)
+        shown = s.text.strip()
         lead = len(s.text) - len(s.text.lstrip())  # the shown text is stripped
+        quoted = [
+            (q.quote_start - lead, q.quote_end - lead)
+            for q in detail.questions
+            if q.quote_start is not None and q.quote_end is not None
+        ]
+        body = _highlighted(shown, quoted, style="bold reverse")
         for q in detail.questions:
-            if q.quote_start is not None and q.quote_end is not None:
-                body.stylize("bold reverse", q.quote_start - lead, q.quote_end - lead)
-            elif q.quote:
-                body.highlight_words([q.quote], style="bold reverse")
+            if q.quote and q.quote_start is None:
+                body.highlight_words([visible(q.quote)], style="bold reverse")
         parts.append(Panel(body, title="text (quotes highlighted)", title_align="left"))
     return Group(*parts)
+
+
+def _highlighted(text: str, spans: Sequence[tuple[int, int]], *, style: str) -> Text:
+    """`text` with the character ranges `spans` styled, made visible piece by piece: the stored
+    text is kept byte for byte (its hash must hold), and what reaches the terminal has its
+    control and bidi characters shown as escapes, which take more room than the characters."""
+    cuts = sorted({0, len(text), *(max(0, min(len(text), i)) for span in spans for i in span)})
+    body = Text()
+    for start, end in itertools.pairwise(cuts):
+        marked = any(low <= start and end <= high for low, high in spans)
+        body.append(visible(text[start:end]), style=style if marked else "")
+    return body
 
 
 def forecast_line(question: Question, forecast: Forecast) -> str:

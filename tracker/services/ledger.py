@@ -13,6 +13,7 @@ from tracker.domain.fields import EARLIEST_ZONE as EARLIEST_ZONE  # re-exported
 from tracker.domain.fields import Stamp, came_before
 from tracker.domain.fields import latest_day as latest_day  # re-exported
 from tracker.domain.model import (
+    MAX_REF,
     RESERVED_OUTCOMES,
     Forecast,
     OutcomeStatus,
@@ -452,6 +453,8 @@ def list_questions(
     """
     if limit is not None and limit < 1:
         raise InputError("--limit must be at least 1.")
+    if limit is not None and limit > MAX_REF:  # more than a ledger holds, and than SQL takes
+        limit = None
     if state not in (None, "open", "resolved", "overdue"):
         raise InputError(f"Unknown state {state!r}: use open, resolved or overdue.")
     if due_within_days is not None and not 0 <= due_within_days <= MAX_DAYS:
