@@ -41,6 +41,8 @@ class UTCDateTime(sa.types.TypeDecorator[datetime]):
 
 
 METADATA = SQLModel.metadata
+#: pydantic builds a model's validators when it is first used (these never validate).
+_DEFERRED: Any = {"defer_build": True}
 
 
 def _column(name: str, type_: Any, *args: Any, nullable: bool = True, **kwargs: Any) -> Any:
@@ -77,6 +79,8 @@ def _chain_hash() -> Any:
 class Source(SQLModel, table=True):
     """A report: metadata, and optionally its full text with a content hash."""
 
+    model_config = _DEFERRED
+
     __tablename__ = "source"
 
     id: int | None = _id()
@@ -98,6 +102,8 @@ class Source(SQLModel, table=True):
 class Forecaster(SQLModel, table=True):
     """Someone (or something, like a report) who records forecasts."""
 
+    model_config = _DEFERRED
+
     __tablename__ = "forecaster"
 
     id: int | None = _id()
@@ -110,6 +116,8 @@ class Forecaster(SQLModel, table=True):
 class SourceForecaster(SQLModel, table=True):
     """Which forecaster speaks for a report (records its own implied probabilities, is scored
     like an analyst and left out of team aggregates): named once, as an event of the chain."""
+
+    model_config = _DEFERRED
 
     __tablename__ = "source_forecaster"
 
@@ -124,6 +132,8 @@ class SourceForecaster(SQLModel, table=True):
 
 class Question(SQLModel, table=True):
     """A question: its options are a JSON list in display order."""
+
+    model_config = _DEFERRED
 
     __tablename__ = "question"
 
@@ -152,6 +162,8 @@ class Question(SQLModel, table=True):
 class QuestionTag(SQLModel, table=True):
     """One tag on one question (part of the question's content in the chain)."""
 
+    model_config = _DEFERRED
+
     __tablename__ = "question_tag"
 
     question_id: int = _reference("question_id", "question.id", required=True, primary_key=True)
@@ -160,6 +172,8 @@ class QuestionTag(SQLModel, table=True):
 
 class Forecast(SQLModel, table=True):
     """One forecast: probabilities as a JSON object option -> probability, in option order."""
+
+    model_config = _DEFERRED
 
     __tablename__ = "forecast"
     # Scoring reads forecasts in question order through this index alone (migration 0003;
@@ -190,6 +204,8 @@ class Forecast(SQLModel, table=True):
 
 class Resolution(SQLModel, table=True):
     """A resolution; an amendment is a new row pointing at the one it corrects."""
+
+    model_config = _DEFERRED
 
     __tablename__ = "resolution"
     # At most one first resolution per question, and each resolution amended at most once: two
@@ -223,6 +239,8 @@ class ChainCheckpoint(SQLModel, table=True):
     there and a fingerprint of the schema's guards: documents verify only what came after
     (tracker/services/integrity.py). Derived and replaceable, so not part of the chain."""
 
+    model_config = _DEFERRED
+
     __tablename__ = "chain_checkpoint"
 
     seq: int = _column("seq", sa.BigInteger(), primary_key=True, nullable=False)
@@ -233,6 +251,8 @@ class ChainCheckpoint(SQLModel, table=True):
 
 class LedgerSetting(SQLModel, table=True):
     """A setting of the whole ledger, e.g. `example`: the bundled example, which refuses writes."""
+
+    model_config = _DEFERRED
 
     __tablename__ = "ledger_setting"
 
