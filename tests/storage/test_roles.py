@@ -127,6 +127,19 @@ def test_applying_the_roles_without_the_privilege_says_so_and_exits_1(
         assert len(refused.stderr.splitlines()) == 1
 
 
+def test_a_writer_whose_roles_predate_the_checkpoints_still_writes(
+    team: dict[str, str], tracker: Tracker
+) -> None:
+    """After an upgrade and before `db roles` is run again, analysts lack the grant on the
+    verification checkpoints: their writes go on, only the checkpoint is not carried."""
+    analyst = role_names(team["database"])["analyst"]
+    _sql(team["owner"], f'REVOKE INSERT ON chain_checkpoint FROM "{analyst}"')
+    _open_question(tracker, team)
+    forecast = tracker("--db", team["analyst"], "forecast", "q", "70%")
+    assert forecast.exit_code == 0, forecast.stderr
+    assert tracker("--db", team["reviewer"], "score").exit_code == 0
+
+
 def test_an_analyst_records_their_own_forecasts_named_by_the_database(
     team: dict[str, str], tracker: Tracker
 ) -> None:
