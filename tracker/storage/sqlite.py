@@ -24,14 +24,14 @@ from tracker.errors import DatabaseError
 
 #: How long a command waits for a busy database (another writer's lock, another command creating
 #: the file) before it gives up with one line. Documented in docs/data-format.md; tests lower it.
-BUSY_WAIT_SECONDS = 30.0
+BUSY_WAIT_SECONDS = 60.0
 #: Pauses between two tries (seconds). SQLite's own busy handler sleeps longer the longer it has
 #: waited (up to 100 ms), so under a steady stream of writers the one that has waited longest
-#: keeps losing the lock to newcomers. tracker retries itself: quickly at first (1, 2, 4 ...
+#: keeps losing the lock to newcomers. tracker retries itself: quickly at first (2, 4, 8 ...
 #: ms, for a lock held briefly), then every AGING / waited seconds (within the bounds), so a
 #: writer polls more often the longer it has waited and the lock tends to go to the one that
 #: has waited longest.
-PAUSE_MIN_SECONDS = 0.001
+PAUSE_MIN_SECONDS = 0.002
 PAUSE_MAX_SECONDS = 0.05
 AGING = 0.005
 HEADER = b"SQLite format 3\x00"
