@@ -197,7 +197,7 @@ def failure(error: BaseException, *, shown: str) -> DatabaseError | None:
             f"The database {shown} is damaged ({detail}); nothing was written. Restore it from "
             f"a backup, or save what is still readable with: sqlite3 {shown} .recover"
         )
-    if primary == sqlite3.SQLITE_FULL:
+    if primary == sqlite3.SQLITE_FULL or (primary == sqlite3.SQLITE_IOERR and _no_room(shown)):
         return DatabaseError(
             f"The disk holding {shown} is full ({detail}); nothing was recorded. Free some "
             "space and run the command again."
@@ -210,6 +210,16 @@ def failure(error: BaseException, *, shown: str) -> DatabaseError | None:
     if primary in (sqlite3.SQLITE_READONLY, sqlite3.SQLITE_CANTOPEN, sqlite3.SQLITE_PERM):
         return read_only_error("write" if primary == sqlite3.SQLITE_READONLY else "open", shown)
     return None
+
+
+def _no_room(shown: str) -> bool:
+    """The folder of the database file `shown` has no free space left (SQLite reports a disk
+    I/O error, not a full disk, when it cannot even make its -shm file)."""
+    try:
+        status = os.statvfs(Path(shown).parent)
+    except (OSError, ValueError):
+        return False
+    return status.f_bavail == 0
 
 
 def read_only_error(verb: str, shown: str) -> DatabaseError:
