@@ -14,6 +14,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 
 from tests.cli.test_installed import TRACKER
 from tests.conftest import REPO
@@ -218,3 +219,33 @@ def test_a_damaged_database_is_one_line_for_a_read_too(
     )
     assert len(result.stderr.splitlines()) == 1
     assert _state(tmp_path) == before
+
+
+def test_a_read_only_database_that_needs_an_upgrade_is_one_line(tmp_path: Path) -> None:
+    from alembic import command
+    from alembic.config import Config
+
+    from tracker.storage.database import HEAD, MIGRATIONS
+
+    folder = tmp_path / "old"
+    folder.mkdir()
+    db = folder / "forecasts.db"
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    engine = sa.create_engine(f"sqlite:///{db}")
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, "0001")
+    engine.dispose()
+    folder.chmod(0o555)
+    before = _state(folder)
+    try:
+        result = _tracker("--db", str(db), "list")
+    finally:
+        folder.chmod(0o755)
+    assert result.returncode == 1
+    assert result.stderr == (
+        f"error: The database {db} has schema 0001 and needs an upgrade to {HEAD}, but it is "
+        "read-only here. Someone who may write it can run: tracker db upgrade\n"
+    )
+    assert _state(folder) == before

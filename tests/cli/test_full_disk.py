@@ -123,6 +123,14 @@ def test_a_write_on_a_disk_with_no_room_at_all_is_one_line(small_disk: Path) -> 
     assert verify(url=f"sqlite:///{db}", now=NOW).intact
 
 
+def test_a_new_database_on_a_full_disk_is_one_line_and_leaves_nothing(small_disk: Path) -> None:
+    filler = _fill(small_disk, leave=64 * 1024)  # too little for a new database
+    db = small_disk / "new.db"
+    result = _tracker("--db", str(db), "add", "Q", "-c", "C", "-d", "+1m", "--as", "ani")
+    _one_line(result, f"The disk holding {db} is full (")
+    assert sorted(small_disk.iterdir()) == [filler]  # no database, no temporary
+
+
 @pytest.mark.parametrize(
     "args",
     [["export"], ["report", "--period", "2022Q2", "--format", "md"], ["retro", "--format", "html"]],

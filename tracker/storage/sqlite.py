@@ -14,7 +14,7 @@ import sqlite3
 import stat
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from enum import Enum
 from pathlib import Path
 from typing import TypeVar
@@ -112,7 +112,7 @@ def _nobody_can_write_in(folder: Path) -> bool:
         if os.statvfs(folder).f_flag & os.ST_RDONLY:
             return True
         return not os.stat(folder).st_mode & (stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH)
-    except OSError:
+    except (OSError, AttributeError):  # no statvfs on this platform
         return False
 
 
@@ -217,7 +217,7 @@ def _no_room(shown: str) -> bool:
     I/O error, not a full disk, when it cannot even make its -shm file)."""
     try:
         status = os.statvfs(Path(shown).parent)
-    except (OSError, ValueError):
+    except (OSError, ValueError, AttributeError):
         return False
     return status.f_bavail == 0
 
@@ -339,7 +339,10 @@ def _put_in_place(temporary: Path, path: Path, *, shown: str) -> None:
                 f"{shown} was created by another program while this command ran; nothing was "
                 "recorded. Run the command again."
             ) from None
-        os.rename(temporary, path)
+        try:
+            os.rename(temporary, path)
+        except OSError as failed:
+            raise DatabaseError(f"Cannot create {shown}: {failed.strerror}.") from None
 
 
 @contextmanager
@@ -360,9 +363,20 @@ def first_use(path: Path, *, shown: str) -> Iterator[Path | None]:
         temporary = _new_temporary(path, shown=shown)
         try:
             yield temporary
-            _settle(temporary)
+            try:
+                _settle(temporary)
+            except sqlite3.Error as exc:
+                raise failure(exc, shown=shown) or DatabaseError(
+                    f"Cannot create {shown}: {exc}."
+                ) from None
+            except OSError as exc:
+                raise DatabaseError(f"Cannot create {shown}: {exc.strerror}.") from None
             _put_in_place(temporary, path, shown=shown)
             if folder is not None:
-                os.fsync(folder)  # the new name is on disk before success is printed
+                # The new name reaches the disk before success is printed. (The write is in
+                # place by now: a file system that cannot sync a folder is no failure.)
+                with suppress(OSError):
+                    os.fsync(folder)
         finally:
-            remove_with_companions(temporary)
+            with suppress(OSError):  # a leftover temporary is harmless (docs/data-format.md)
+                remove_with_companions(temporary)
