@@ -131,6 +131,18 @@ def test_a_new_database_on_a_full_disk_is_one_line_and_leaves_nothing(small_disk
     assert sorted(small_disk.iterdir()) == [filler]  # no database, no temporary
 
 
+def test_a_backup_to_a_full_disk_is_one_line_and_leaves_nothing(
+    small_disk: Path, tmp_path: Path
+) -> None:
+    db = tmp_path / "forecasts.db"
+    shutil.copyfile(REPO / "forecasts.db", db)
+    filler = _fill(small_disk, leave=16 * 1024)
+    target = small_disk / "copy.db"
+    result = _tracker("--db", str(db), "db", "backup", str(target))
+    _one_line(result, f"Cannot back up to {target}: the disk is full; nothing was written.")
+    assert sorted(small_disk.iterdir()) == [filler]
+
+
 @pytest.mark.parametrize(
     "args",
     [["export"], ["report", "--period", "2022Q2", "--format", "md"], ["retro", "--format", "html"]],

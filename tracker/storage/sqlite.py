@@ -9,7 +9,6 @@ from __future__ import annotations
 import errno
 import os
 import random
-import secrets
 import sqlite3
 import stat
 import time
@@ -310,7 +309,7 @@ def _new_temporary(path: Path, *, shown: str) -> Path:
     """An empty file beside `path` under a name nobody else uses (mode 0644 less the umask,
     as SQLite would create it)."""
     for _ in range(100):
-        candidate = path.with_name(f".{path.name}.{secrets.token_hex(6)}.new")
+        candidate = path.with_name(f".{path.name}.{os.urandom(6).hex()}.new")
         try:
             os.close(os.open(candidate, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644))
         except FileExistsError:
