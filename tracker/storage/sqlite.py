@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import TypeVar
 from urllib.parse import quote
 
-from tracker.errors import DatabaseError
+from tracker.errors import DatabaseError, NotAllowedError
 
 #: How long a command waits for a busy database (another writer's lock, another command creating
 #: the file) before it gives up with one line. Documented in docs/data-format.md; tests lower it.
@@ -128,11 +128,17 @@ def read_access(path: Path, *, shown: str) -> Access:
         return Access.READ
     if not is_wal(path):
         return Access.READ_ONLY
-    beside = [Path(f"{path}{suffix}").exists() for suffix in ("-wal", "-shm")]
-    if all(beside):
+    wal, shm = (Path(f"{path}{suffix}").exists() for suffix in ("-wal", "-shm"))
+    if wal and shm:
         return Access.READ_ONLY
-    if not beside[0] and _nobody_can_write_in(folder):
+    if not wal and _nobody_can_write_in(folder):
         return Access.IMMUTABLE
+    if wal:  # left by a writer that stopped before it could fold it into the database
+        raise DatabaseError(
+            f"Cannot read {shown}: its folder {folder} is read-only for you, and SQLite needs to "
+            f"create {path.name}-shm there to read the writes still in {path.name}-wal. Ask "
+            "someone who may write in the folder to run any tracker command on it once."
+        )
     raise DatabaseError(
         f"Cannot read {shown}: its folder {folder} is read-only for you but others may write in "
         f"it, and SQLite needs to create {path.name}-shm there to read safely. Ask for write "
@@ -223,8 +229,6 @@ def _no_room(shown: str) -> bool:
 
 def read_only_error(verb: str, shown: str) -> DatabaseError:
     """SQLite could not write the file, or not open it to write its -wal and -shm beside it."""
-    from tracker.errors import NotAllowedError
-
     return NotAllowedError(
         f"Cannot {verb} {shown}: the database is read-only here (SQLite needs to write the file "
         "and its -wal and -shm files beside it: check the permissions of the file and its "
@@ -252,7 +256,7 @@ def remove_with_companions(path: Path) -> None:
         Path(f"{path}{suffix}").unlink(missing_ok=True)
 
 
-def _settle(path: Path) -> None:
+def _settle(path: Path, *, shown: str) -> None:
     """Make sure a closed database lives wholly in its main file: no -wal to lose when only
     the main file is put in place. (The last connection to close normally sees to that.)"""
     if Path(f"{path}-wal").exists():
@@ -262,7 +266,10 @@ def _settle(path: Path) -> None:
         finally:
             connection.close()
     if Path(f"{path}-wal").exists():
-        raise DatabaseError(f"Could not finish writing the new database {path}; try again.")
+        raise DatabaseError(
+            f"Could not finish writing the new database {shown}; nothing was recorded. Run the "
+            "command again."
+        )
     with path.open("rb") as handle:
         os.fsync(handle.fileno())
 
@@ -363,7 +370,7 @@ def first_use(path: Path, *, shown: str) -> Iterator[Path | None]:
         try:
             yield temporary
             try:
-                _settle(temporary)
+                _settle(temporary, shown=shown)
             except sqlite3.Error as exc:
                 raise failure(exc, shown=shown) or DatabaseError(
                     f"Cannot create {shown}: {exc}."
