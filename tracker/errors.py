@@ -25,3 +25,7 @@ class DatabaseError(TrackerError):
 
 class NotAllowedError(DatabaseError):
     """The database refused the write: the user's role or the file's permissions forbid it."""
+
+
+class OutputError(TrackerError):
+    """An output file could not be written: a full disk, a folder that is not writable."""

@@ -90,9 +90,17 @@ def backup(
 
     Example: tracker db backup backups/forecasts-2022-01-01.db
     """
-    from tracker.services.database import backup as backup_database
+    import os
 
-    written = backup_database(url=settings(ctx).url, target=target)
+    from tracker.services.database import backup as backup_database
+    from tracker.services.files import check_writable
+
+    url = settings(ctx).url
+    if not os.path.lexists(target):
+        # not a name of the database's own files (its -wal, -shm or -journal), where SQLite
+        # would take the copy for a file of its own
+        check_writable(target, database_url=url)
+    written = backup_database(url=url, target=target)
     console.say(f"Backed up to {written}.")
 
 

@@ -49,7 +49,7 @@ def export(
     if out is not None:
         from tracker.services.files import check_writable
 
-        check_writable(out)
+        check_writable(out, database_url=s.url)
     with unit_of_work(s.url, write=False, now=now) as session:
         only = export_filter(
             session=session,
@@ -89,7 +89,7 @@ def export(
         return
     from tracker.services.files import write_atomically
 
-    write_atomically(out, text)
+    write_atomically(out, text, database_url=s.url)
     console.note(f"Exported {count} to {out}.")
 
 

@@ -23,7 +23,7 @@ BROKEN_HELP = (
 )
 
 
-def _format(fmt: str | None, out: Path | None) -> str:
+def _format(fmt: str | None, out: Path | None, *, database_url: str) -> str:
     from tracker.errors import InputError
 
     if fmt is None:
@@ -42,7 +42,7 @@ def _format(fmt: str | None, out: Path | None) -> str:
     if out is not None:
         from tracker.services.files import check_writable
 
-        check_writable(out)
+        check_writable(out, database_url=database_url)
     return fmt
 
 
@@ -52,9 +52,11 @@ def _deliver(
     *,
     fmt: str,
     out: Path | None,
+    database_url: str,
     progress: console.DelayedProgress,
 ) -> None:
-    """Render `data` (a review, or else a retrospective) in `fmt` to stdout or `out`."""
+    """Render `data` (a review, or else a retrospective) in `fmt` to stdout or `out` (never
+    over the database at `database_url`)."""
     is_review = what == "review"
     if fmt == "terminal":
         from tracker.reports.review_terminal import retro_view, review_view
@@ -74,7 +76,11 @@ def _deliver(
 
         from tracker.services.files import write_atomically
 
-        write_atomically(out, json.dumps(document, ensure_ascii=False, indent=2) + "\n")
+        write_atomically(
+            out,
+            json.dumps(document, ensure_ascii=False, indent=2) + "\n",
+            database_url=database_url,
+        )
         console.note(f"Wrote the {what} data to {out}.")
         return
 
@@ -94,7 +100,7 @@ def _deliver(
 
     files: dict[Path, str | bytes] = {out: rendered.text}
     files.update({out.parent / name: png for name, png in rendered.files.items()})
-    write_files_atomically(files)
+    write_files_atomically(files, database_url=database_url)
     beside = f" and {len(rendered.files)} charts beside it" if rendered.files else ""
     console.note(f"Wrote the {what} to {out}{beside}.")
 
@@ -210,8 +216,8 @@ def _build_and_deliver(
     from tracker.services.scoring import as_of_moment
     from tracker.services.workspace import unit_of_work
 
-    chosen = _format(fmt, out)
     s = settings(ctx)
+    chosen = _format(fmt, out, database_url=s.url)
     now = s.now()
     moment = as_of_moment(as_of, now=now)
     chosen_period = choose_period(period=period, since=since, until=until, today=moment.date())
@@ -222,7 +228,7 @@ def _build_and_deliver(
                 session=session, as_of=moment, period=chosen_period, progress=progress, **options
             )
         warn_if_broken(data.record_findings)
-        _deliver(what, data, fmt=chosen, out=out, progress=progress)
+        _deliver(what, data, fmt=chosen, out=out, database_url=s.url, progress=progress)
     finally:
         progress.close()
 

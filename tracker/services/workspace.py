@@ -6,8 +6,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
 
-from tracker.config import sqlite_path
-from tracker.storage.database import Session, open_database, remove_if_empty
+from tracker.storage.database import Session, new_sqlite_database, open_database
 
 
 @contextmanager
@@ -15,19 +14,20 @@ def unit_of_work(url: str, *, write: bool, now: datetime) -> Iterator[Session]:
     """Open the database at `url` and yield a session in one transaction.
 
     `write`: the command may create a missing SQLite file. Everything done in the block is
-    committed together at the end, or not at all if anything raises; a SQLite file that this
-    command created is then removed again, so bad input leaves no empty database behind.
+    committed together at the end, or not at all if anything raises. A missing SQLite file is
+    built beside its place and put there only once the block has committed, so bad input leaves
+    nothing behind, and a file at the database path is never removed (another command may have
+    written to it meanwhile): see docs/data-format.md, "Storage".
     """
-    path = sqlite_path(url)
-    fresh = write and path is not None and not path.exists()
+    if write:
+        with new_sqlite_database(url, now=now) as created:
+            if created is not None:
+                with created.session() as session:
+                    yield session
+                return
+    database = open_database(url, write=write, now=now)
     try:
-        database = open_database(url, write=write, now=now)
-        try:
-            with database.session() as session:
-                yield session
-        finally:
-            database.close()
-    except BaseException:
-        if fresh and path is not None:
-            remove_if_empty(path)
-        raise
+        with database.session() as session:
+            yield session
+    finally:
+        database.close()

@@ -148,9 +148,12 @@ def _carry_checkpoint(session: Session, cursor: _Cursor) -> None:
             return
     elif verified.head != cursor.start or fingerprint != verified.guards:
         return
-    if not _is_sqlite(session) and not session.execute(
-        sa.text("SELECT has_table_privilege('chain_checkpoint', 'INSERT')")
-    ).scalar():
+    if (
+        not _is_sqlite(session)
+        and not session.execute(
+            sa.text("SELECT has_table_privilege('chain_checkpoint', 'INSERT')")
+        ).scalar()
+    ):
         return  # a login without the grant (roles not applied again since the upgrade)
     from datetime import UTC, datetime
 

@@ -1,11 +1,17 @@
-"""Opening the database: location checks, SQLite pragmas, schema version and migrations."""
+"""Opening the database: location checks, schema version and migrations, backups.
+
+SQLite specifics (how a file is opened, waiting out a busy database, creating a new file without
+a race, what each SQLite failure means) live in tracker.storage.sqlite.
+"""
 
 from __future__ import annotations
 
 import logging
+import os
 import sqlite3
+import tempfile
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -18,6 +24,8 @@ from sqlalchemy.orm import Session as Session
 
 from tracker.config import redact_url, sqlite_path
 from tracker.errors import DatabaseError, NotAllowedError
+from tracker.storage import sqlite
+from tracker.storage.sqlite import Access
 
 #: Every schema revision this version of tracker knows, oldest first. The last is the current one.
 #: A test checks this against the Alembic scripts, so a migration cannot be forgotten here.
@@ -25,7 +33,9 @@ REVISIONS: tuple[str, ...] = ("0001", "0002", "0003", "0004", "0005", "0006", "0
 HEAD = REVISIONS[-1]
 MIGRATIONS = Path(__file__).with_name("migrations")
 log = logging.getLogger("tracker")
-BUSY_TIMEOUT_MS = 15_000
+#: An execution option: this connection only looks (reads the schema revision), so even on a
+#: writing engine its transaction does not take the write lock.
+PEEK = "tracker_peek"
 
 
 @dataclass(frozen=True)
@@ -48,28 +58,24 @@ class SchemaState:
         return self.revision is not None and self.revision not in REVISIONS
 
 
-def _set_sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
-    cursor = dbapi_connection.cursor()
-    cursor.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-    cursor.execute("PRAGMA foreign_keys = ON")
-    cursor.execute("PRAGMA journal_mode = WAL")
-    cursor.execute("PRAGMA synchronous = NORMAL")
-    cursor.close()
-
-
-def _begin_immediate(connection: Any) -> None:
-    # Take the write lock at BEGIN, so concurrent writers queue on busy_timeout instead of
-    # failing mid-transaction when a read lock cannot be upgraded.
-    connection.exec_driver_sql("BEGIN IMMEDIATE")
+def _shown(url: str) -> str:
+    """How messages name the database: its file, or its URL without the password."""
+    path = sqlite_path(url)
+    return str(path) if path is not None else redact_url(url)
 
 
 def _check_sqlite_location(path: Path, *, must_exist: bool) -> None:
     if path.is_dir():
         raise DatabaseError(f"{path} is a directory; give a database file with --db.")
     if path.exists():
-        with path.open("rb") as handle:
-            header = handle.read(16)
-        if header and header != b"SQLite format 3\x00":
+        try:
+            with path.open("rb") as handle:
+                header = handle.read(16)
+        except OSError as exc:
+            raise DatabaseError(
+                f"Cannot read {path}: {exc.strerror}. Check the permissions of the file."
+            ) from None
+        if header and header != sqlite.HEADER:
             raise DatabaseError(f"{path} is not a SQLite database; give another file with --db.")
         return
     if must_exist:
@@ -79,51 +85,45 @@ def _check_sqlite_location(path: Path, *, must_exist: bool) -> None:
         )
     if not path.parent.is_dir():
         raise DatabaseError(f"Cannot create {path}: the folder {path.parent} does not exist.")
-    import os
-
     if not os.access(path.parent, os.W_OK):
         raise DatabaseError(f"Cannot create {path}: the folder {path.parent} is not writable.")
 
 
-def remove_if_empty(path: Path) -> None:
-    """Delete a SQLite file (and its WAL files) that holds a schema but no records."""
-    if not path.exists():
-        return
-    try:
-        connection = sqlite3.connect(path)
-        try:
-            counts = [
-                connection.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
-                for table in ("source", "question", "forecaster")
-            ]
-        finally:
-            connection.close()
-    except sqlite3.Error:
-        return
-    if not any(counts):
-        for suffix in ("", "-wal", "-shm"):
-            Path(f"{path}{suffix}").unlink(missing_ok=True)
+def _sqlite_engine(file: Path | None, access: Access, *, shown: str) -> Engine:
+    """An engine on the SQLite file `file` (None: in memory), opened as `access` says.
+
+    A writing engine takes the write lock when its transaction begins, so concurrent writers
+    queue (for at most sqlite.BUSY_WAIT_SECONDS) instead of failing half way; a reading one
+    never waits for writers.
+    """
+    engine = sa.create_engine(
+        "sqlite://" if file is None else "sqlite:///" + str(file),
+        creator=lambda: sqlite.connect(file, access),
+    )
+
+    def on_connect(dbapi_connection: Any, _record: Any) -> None:
+        sqlite.set_pragmas(dbapi_connection, access, shown=shown)
+
+    def on_begin(connection: sa.Connection) -> None:
+        writes = access is Access.WRITE and not connection.get_execution_options().get(PEEK)
+        raw: Any = connection.connection.dbapi_connection
+        sqlite.begin_transaction(raw, write=writes, shown=shown)
+
+    event.listen(engine, "connect", on_connect)
+    event.listen(engine, "begin", on_begin)
+    return engine
 
 
 def make_engine(url: str, *, write: bool = True) -> Engine:
-    """Create an engine for `url` with tracker's settings (WAL, foreign keys, busy timeout).
-
-    On SQLite a writing engine takes the write lock when its transaction begins (so concurrent
-    writers queue instead of failing half way); a reading one never waits for writers.
-    """
+    """Create an engine for `url` with tracker's settings (on SQLite: WAL, foreign keys, the
+    busy wait, writers taking the lock at BEGIN)."""
     try:
         if url.startswith("sqlite"):
-            engine = sa.create_engine(url, connect_args={"isolation_level": None})
-            event.listen(engine, "connect", _set_sqlite_pragmas)
-            event.listen(engine, "begin", _begin_immediate if write else _begin_deferred)
-            return engine
+            access = Access.WRITE if write else Access.READ
+            return _sqlite_engine(sqlite_path(url), access, shown=_shown(url))
         return sa.create_engine(url, pool_pre_ping=False)
     except (sa.exc.ArgumentError, sa.exc.NoSuchModuleError, ImportError, ValueError) as exc:
         raise DatabaseError(f"Cannot use database URL {redact_url(url)}: {exc}") from exc
-
-
-def _begin_deferred(connection: Any) -> None:
-    connection.exec_driver_sql("BEGIN")
 
 
 def read_revision(connection: sa.Connection) -> str | None:
@@ -145,49 +145,16 @@ def read_revision(connection: sa.Connection) -> str | None:
     return str(value) if value is not None else None
 
 
-def run_migrations(engine: Engine) -> None:
-    """Upgrade the schema to the current revision with Alembic (loaded only here)."""
+def run_migrations(connection: sa.Connection) -> None:
+    """Upgrade the schema to the current revision with Alembic (loaded only here), inside the
+    transaction open on `connection`."""
     from alembic import command
     from alembic.config import Config
 
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
-    with engine.connect() as connection:
-        sqlite = connection.dialect.name == "sqlite"
-        if sqlite:
-            # A migration that rebuilds a table (SQLite cannot drop a column a foreign key
-            # names) drops the old table, which foreign keys would refuse while others point
-            # at it: they are off for the upgrade (only possible outside a transaction) and
-            # checked whole before it commits.
-            connection.connection.driver_connection.execute("PRAGMA foreign_keys = OFF")  # type: ignore[union-attr]
-        try:
-            with connection.begin():
-                config.attributes["connection"] = connection
-                command.upgrade(config, "head")
-                if sqlite:
-                    broken = connection.exec_driver_sql("PRAGMA foreign_key_check").first()
-                    if broken is not None:
-                        raise DatabaseError(
-                            f"The upgrade would leave {broken[0]} row {broken[1]} pointing at "
-                            f"a missing {broken[2]}; nothing was changed."
-                        )
-        finally:
-            if sqlite:
-                connection.connection.driver_connection.execute("PRAGMA foreign_keys = ON")  # type: ignore[union-attr]
-
-
-def _copy_sqlite(source: Path, target: Path) -> None:
-    """Copy a SQLite database with the online backup API: consistent even while others write."""
-    origin = sqlite3.connect(source)
-    try:
-        destination = sqlite3.connect(target)
-        try:
-            with destination:
-                origin.backup(destination)
-        finally:
-            destination.close()
-    finally:
-        origin.close()
+    config.attributes["connection"] = connection
+    command.upgrade(config, "head")
 
 
 class Database:
@@ -205,22 +172,30 @@ class Database:
                 yield session
                 session.commit()
             except sa.exc.DBAPIError as exc:
-                session.rollback()
+                _roll_back(session)
                 refusal = refused(exc, self.url)
                 if refusal is None:
                     raise
                 raise refusal from exc
             except BaseException:
-                session.rollback()
+                _roll_back(session)
                 raise
 
     def close(self) -> None:
         self.engine.dispose()
 
 
+def _roll_back(session: Session) -> None:
+    # A database that failed (damaged, disk full) may fail the rollback too; what the user must
+    # hear about is the first failure, and SQLite rolls back on its own what was not committed.
+    with suppress(sa.exc.DBAPIError):
+        session.rollback()
+
+
 def refused(exc: sa.exc.DBAPIError, url: str) -> DatabaseError | None:
     """The one-line error for a write the database refused (a role without the grant, a
-    trigger guarding who writes, a read-only file), or None for anything else."""
+    trigger guarding who writes, a read-only file) or could not do (a busy, damaged or full
+    SQLite database), or None for anything else."""
     original = exc.orig
     if getattr(original, "sqlstate", None) == "42501":  # PostgreSQL: insufficient privilege
         diag = getattr(original, "diag", None)
@@ -244,27 +219,17 @@ def refused(exc: sa.exc.DBAPIError, url: str) -> DatabaseError | None:
             "The team database is busy: another writer has held a lock for 15 seconds. "
             "Try again in a moment."
         )
-    text = str(original)
-    if isinstance(original, sqlite3.OperationalError) and "readonly database" in text:
-        return _read_only("write", url)
+    if original is not None:
+        return sqlite.failure(original, shown=_shown(url))
     return None
 
 
-def _read_only(verb: str, url: str) -> NotAllowedError:
-    """SQLite could not write the file, or not open it to write its -wal and -shm beside it."""
-    path = sqlite_path(url)
-    return NotAllowedError(
-        f"Cannot {verb} {path if path is not None else redact_url(url)}: the database is "
-        "read-only here (SQLite needs to write the file and its -wal and -shm files beside "
-        "it: check the permissions of the file and its folder)."
-    )
-
-
 def _translate(exc: Exception, url: str) -> DatabaseError:
-    message = str(getattr(exc, "orig", exc)).strip().splitlines()[0]
-    path = sqlite_path(url)
-    if path is not None and ("unable to open database file" in message or "readonly" in message):
-        return _read_only("write" if "readonly" in message else "open", url)
+    original = getattr(exc, "orig", exc)
+    explained = sqlite.failure(original, shown=_shown(url)) if original is not None else None
+    if explained is not None:
+        return explained
+    message = str(original).strip().splitlines()[0]
     return DatabaseError(f"Cannot open database {redact_url(url)}: {message}")
 
 
@@ -276,8 +241,10 @@ def _newer(url: str, revision: str) -> DatabaseError:
 
 
 def _inspect(engine: Engine, url: str) -> tuple[str | None, bool]:
-    """The stored revision and whether the database holds no tables at all."""
+    """The stored revision and whether the database holds no tables at all (read without
+    taking the write lock)."""
     with engine.connect() as connection:
+        connection.execution_options(**{PEEK: True})
         revision = read_revision(connection)
         empty = revision is None and not sa.inspect(connection).get_table_names()
     if revision is not None and revision not in REVISIONS:
@@ -289,51 +256,73 @@ def _inspect(engine: Engine, url: str) -> tuple[str | None, bool]:
     return revision, empty
 
 
-def _migrate(engine: Engine, url: str, revision: str | None, now: datetime) -> None:
-    """Bring the schema to HEAD; an existing SQLite file is first copied aside."""
-    path = sqlite_path(url)
-    copy = None
-    if path is not None and revision is not None:
-        copy = path.with_name(f"{path.name}.bak-{revision}-{now:%Y%m%dT%H%M%SZ}")
-        _copy_sqlite(path, copy)
-    run_migrations(engine)
+def _migrate(engine: Engine, url: str, file: Path | None, now: datetime) -> None:
+    """Bring the schema to HEAD on a writing engine. The revision is read again under the write
+    lock (another command may have upgraded meanwhile); an existing SQLite file is first copied
+    aside."""
+    with (
+        engine.connect() as connection,
+        _foreign_keys_checked_at_the_end(connection),
+        connection.begin(),
+    ):
+        revision = read_revision(connection)
+        if revision == HEAD:
+            return
+        if revision is not None and revision not in REVISIONS:
+            raise _newer(url, revision)
+        copy = None
+        if file is not None and revision is not None:
+            copy = file.with_name(f"{file.name}.bak-{revision}-{now:%Y%m%dT%H%M%SZ}")
+            sqlite.copy(file, copy)
+        run_migrations(connection)
+        _check_foreign_keys(connection)
     if copy is not None:
         log.warning(
             "Upgraded %s from schema %s to %s; the old file is kept as %s.",
-            path,
+            _shown(url),
             revision,
             HEAD,
             copy,
         )
 
 
-def open_database(url: str, *, write: bool, now: datetime) -> Database:
-    """Open the database at `url`, checking and if needed creating or upgrading its schema.
-
-    `write`: the command writes, so a missing SQLite file may be created; read commands refuse
-    a missing file. An older SQLite file is upgraded after a copy is kept beside it; a
-    PostgreSQL database that needs an upgrade is refused (run `tracker db upgrade`); a newer
-    schema is always refused. Raises DatabaseError with one line that says what to do.
-    """
-    path = sqlite_path(url)
-    if path is not None:
-        _check_sqlite_location(path, must_exist=not write)
-    engine = make_engine(url, write=write)
+@contextmanager
+def _foreign_keys_checked_at_the_end(connection: sa.Connection) -> Iterator[None]:
+    """On SQLite, foreign keys off while migrating (only possible outside a transaction): a
+    migration that rebuilds a table (SQLite cannot drop a column a foreign key names) drops the
+    old one, which they would refuse while others point at it. `_check_foreign_keys` checks
+    them whole before the upgrade commits."""
+    if connection.dialect.name != "sqlite":
+        yield
+        return
+    raw: Any = connection.connection.dbapi_connection
+    raw.execute("PRAGMA foreign_keys = OFF")
     try:
-        revision, empty = _inspect(engine, url)
-        if revision == HEAD:
-            if write:
-                _refuse_an_example(engine, url)
-            return Database(url, engine)
-        if not url.startswith("sqlite"):  # a shared server is only upgraded explicitly
-            raise DatabaseError(
-                f"The database {redact_url(url)} "
-                + ("has no tracker schema yet" if empty else f"has schema {revision}")
-                + f" and needs an upgrade to {HEAD}. Run: tracker db upgrade"
-            )
-        _migrate(engine, url, revision, now)
-        if write:
-            _refuse_an_example(engine, url)
+        yield
+    finally:
+        raw.execute("PRAGMA foreign_keys = ON")
+
+
+def _check_foreign_keys(connection: sa.Connection) -> None:
+    if connection.dialect.name != "sqlite":
+        return
+    broken = connection.exec_driver_sql("PRAGMA foreign_key_check").first()
+    if broken is not None:
+        raise DatabaseError(
+            f"The upgrade would leave {broken[0]} row {broken[1]} pointing at a missing "
+            f"{broken[2]}; nothing was changed."
+        )
+
+
+def _open_sqlite(file: Path | None, *, url: str, access: Access, now: datetime) -> Database:
+    """Open the SQLite file `file` (None: in memory) as `access` says, and bring its schema to
+    HEAD; messages name `url`'s file (the same file, or the one a new database will become)."""
+    shown = _shown(url)
+    engine = _sqlite_engine(file, access, shown=shown)
+    try:
+        revision, _ = _inspect(engine, url)
+        if revision != HEAD:
+            _upgrade_sqlite(engine, file, url=url, access=access, revision=revision, now=now)
         return Database(url, engine)
     except sa.exc.SQLAlchemyError as exc:
         engine.dispose()
@@ -343,12 +332,116 @@ def open_database(url: str, *, write: bool, now: datetime) -> Database:
         raise
 
 
+def _upgrade_sqlite(
+    engine: Engine,
+    file: Path | None,
+    *,
+    url: str,
+    access: Access,
+    revision: str | None,
+    now: datetime,
+) -> None:
+    """Migrate a SQLite database that a command opened, on a writing engine (a reading command
+    borrows one for the upgrade)."""
+    if access is Access.WRITE:
+        _migrate(engine, url, file, now)
+        return
+    if access is not Access.READ or (file is not None and not os.access(file, os.W_OK)):
+        raise NotAllowedError(
+            f"The database {_shown(url)} has schema {revision or 'none'} and needs an upgrade to "
+            f"{HEAD}, but it is read-only here. Someone who may write it can run: "
+            "tracker db upgrade"
+        )
+    writer = _sqlite_engine(file, Access.WRITE, shown=_shown(url))
+    try:
+        _migrate(writer, url, file, now)
+    finally:
+        writer.dispose()
+
+
+def open_database(url: str, *, write: bool, now: datetime) -> Database:
+    """Open the database at `url`, checking and if needed creating or upgrading its schema.
+
+    `write`: the command writes, so a missing SQLite file may be created; read commands refuse
+    a missing file, and open a file they cannot write read-only. An older SQLite file is
+    upgraded after a copy is kept beside it; a PostgreSQL database that needs an upgrade is
+    refused (run `tracker db upgrade`); a newer schema is always refused; a ledger marked as an
+    example refuses a command that writes. Raises DatabaseError with one line that says what
+    to do.
+    """
+    database = _open(url, write=write, now=now)
+    if write:
+        try:
+            _refuse_an_example(database.engine, url)
+        except BaseException:
+            database.close()
+            raise
+    return database
+
+
 def _refuse_an_example(engine: Engine, url: str) -> None:
     """A ledger marked as an example (the bundled forecasts.db) takes no writes."""
     from tracker.storage.settings import refuse_if_example
 
-    with engine.connect() as connection:
-        refuse_if_example(connection, url)
+    try:
+        with engine.connect() as connection:
+            connection.execution_options(**{PEEK: True})  # a look, without the write lock
+            refuse_if_example(connection, url)
+    except sa.exc.SQLAlchemyError as exc:
+        raise _translate(exc, url) from exc
+
+
+def _open(url: str, *, write: bool, now: datetime) -> Database:
+    """`open_database` without the example's refusal."""
+    path = sqlite_path(url)
+    if path is not None:
+        _check_sqlite_location(path, must_exist=not write)
+        access = Access.WRITE if write else sqlite.read_access(path, shown=str(path))
+        return _open_sqlite(path, url=url, access=access, now=now)
+    if url.startswith("sqlite"):  # in memory (a dry run without a file)
+        return _open_sqlite(None, url=url, access=Access.WRITE, now=now)
+    engine = make_engine(url, write=write)
+    try:
+        revision, empty = _inspect(engine, url)
+        if revision != HEAD:  # a shared server is only upgraded explicitly
+            raise DatabaseError(
+                f"The database {redact_url(url)} "
+                + ("has no tracker schema yet" if empty else f"has schema {revision}")
+                + f" and needs an upgrade to {HEAD}. Run: tracker db upgrade"
+            )
+        return Database(url, engine)
+    except sa.exc.SQLAlchemyError as exc:
+        engine.dispose()
+        raise _translate(exc, url) from exc
+    except BaseException:
+        engine.dispose()
+        raise
+
+
+@contextmanager
+def new_sqlite_database(url: str, *, now: datetime) -> Iterator[Database | None]:
+    """For a SQLite `url` whose file is missing: yield a new database, built in a temporary file
+    beside it, which is put in place (never over another file) when the block finishes without
+    error, and else removed. Yields None when `url` is not a SQLite file or its file exists by
+    the time this command may create it: open it with open_database then.
+
+    While the block runs, other commands that find the file missing wait for it (see
+    sqlite.first_use); a file at the database path is never removed.
+    """
+    path = sqlite_path(url)
+    if path is None or os.path.lexists(path):
+        yield None
+        return
+    _check_sqlite_location(path, must_exist=False)
+    with sqlite.first_use(path, shown=str(path)) as temporary:
+        if temporary is None:
+            yield None
+            return
+        database = _open_sqlite(temporary, url=url, access=Access.WRITE, now=now)
+        try:
+            yield database
+        finally:
+            database.close()
 
 
 def schema_state(url: str) -> SchemaState:
@@ -358,7 +451,10 @@ def schema_state(url: str) -> SchemaState:
         _check_sqlite_location(path, must_exist=False)
         if not path.exists():
             return SchemaState(url=url, revision=None, head=HEAD, exists=False)
-    engine = make_engine(url, write=False)
+        access = sqlite.read_access(path, shown=str(path))
+        engine = _sqlite_engine(path, access, shown=str(path))
+    else:
+        engine = make_engine(url, write=False)
     try:
         with engine.connect() as connection:
             revision = read_revision(connection)
@@ -372,16 +468,20 @@ def schema_state(url: str) -> SchemaState:
 def upgrade_database(url: str, *, now: datetime) -> SchemaState:
     """Create or upgrade the schema explicitly (how a shared PostgreSQL database is upgraded).
 
-    The same checks as opening: a newer schema or a database of something else is refused.
+    The same checks as opening: a newer schema or a database of something else is refused. A
+    missing SQLite file is created as the first write to it would be (new_sqlite_database).
     """
-    path = sqlite_path(url)
-    if path is not None:
-        _check_sqlite_location(path, must_exist=False)
+    if sqlite_path(url) is not None:
+        with new_sqlite_database(url, now=now) as database:
+            created = database is not None
+        if not created:
+            open_database(url, write=True, now=now).close()
+        return SchemaState(url=url, revision=HEAD, head=HEAD, exists=True)
     engine = make_engine(url)
     try:
         revision, _ = _inspect(engine, url)
         if revision != HEAD:
-            _migrate(engine, url, revision, now)
+            _migrate(engine, url, None, now)
     except sa.exc.SQLAlchemyError as exc:
         raise _translate(exc, url) from exc
     finally:
@@ -390,22 +490,60 @@ def upgrade_database(url: str, *, now: datetime) -> SchemaState:
 
 
 def backup_sqlite(url: str, target: Path) -> Path:
-    """Copy a SQLite database consistently with the online backup API, even while others write."""
+    """Copy a SQLite database consistently with the online backup API, even while others
+    write, to `target`, which must not exist: the copy is written beside it under a temporary
+    name and linked into place, so a file that appears there meanwhile is never replaced.
+
+    Raises DatabaseError with one line (a full disk, a target that exists, ...).
+    """
     path = sqlite_path(url)
     if path is None:
         raise DatabaseError(
             "tracker db backup copies SQLite files; back up PostgreSQL with pg_dump."
         )
     _check_sqlite_location(path, must_exist=True)
-    if target.exists():
+    if os.path.lexists(target):
         raise DatabaseError(f"{target} already exists; choose another file.")
-    if not target.parent.is_dir():
-        raise DatabaseError(f"Cannot write {target}: the folder {target.parent} does not exist.")
-    partial = target.with_name(target.name + ".partial")
+    folder = target.parent if str(target.parent) else Path(".")
+    if not folder.is_dir():
+        raise DatabaseError(f"Cannot write {target}: the folder {folder} does not exist.")
+    access = sqlite.read_access(path, shown=str(path))
+    partial: Path | None = None
     try:
-        _copy_sqlite(path, partial)
-        partial.replace(target)
+        handle, name = tempfile.mkstemp(dir=folder, prefix=f".{target.name}.", suffix=".partial")
+        os.close(handle)
+        partial = Path(name)
+        # mkstemp makes a private file; a backup gets what any new file gets (0666 less umask)
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(partial, 0o666 & ~umask)
+        sqlite.copy(path, partial, access=access)
+        with partial.open("rb") as copied:
+            os.fsync(copied.fileno())
+        os.link(partial, target)
+    except FileExistsError:
+        raise DatabaseError(f"{target} already exists; choose another file.") from None
     except (sqlite3.Error, OSError) as exc:
-        partial.unlink(missing_ok=True)
-        raise DatabaseError(f"Backup to {target} failed: {exc}") from exc
+        raise _backup_failed(exc, path, target) from exc
+    finally:
+        if partial is not None:
+            sqlite.remove_with_companions(partial)
     return target
+
+
+def _backup_failed(exc: sqlite3.Error | OSError, path: Path, target: Path) -> DatabaseError:
+    """One line for a backup that could not be written (nothing is left at the target)."""
+    import errno
+
+    full = isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT)
+    if full or getattr(exc, "sqlite_errorcode", 0) & 0xFF == sqlite3.SQLITE_FULL:
+        return DatabaseError(
+            f"Cannot back up to {target}: the disk is full; nothing was written. Free some "
+            "space or choose another place."
+        )
+    if isinstance(exc, sqlite3.Error):
+        explained = sqlite.failure(exc, shown=str(path))
+        if explained is not None:
+            return explained
+    detail = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+    return DatabaseError(f"Backup to {target} failed: {detail}; nothing was written.")
