@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import atexit
+import functools
 import os
+import shutil
+import tempfile
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -146,3 +150,21 @@ def tracker() -> object:
         return Run(result.exit_code, result.stdout, result.stderr)
 
     return run
+
+
+@functools.cache
+def _own_example_file() -> Path:
+    from tracker.services.interchange import import_file
+
+    folder = Path(tempfile.mkdtemp(prefix="tracker-example-"))
+    atexit.register(shutil.rmtree, folder, True)
+    path = folder / "example.db"
+    import_file(url=f"sqlite:///{path}", path=EXAMPLE, importer="ani", now=AFTER_EXAMPLE)
+    return path
+
+
+def own_example(path: Path) -> Path:
+    """The example as a ledger of one's own, at `path` (the bundled forecasts.db is marked as an
+    example and refuses writes): imported once per test process, copied for each test."""
+    shutil.copyfile(_own_example_file(), path)
+    return path

@@ -16,8 +16,7 @@ import pytest
 import sqlalchemy as sa
 
 from tests.cli.test_installed import TRACKER
-from tests.conftest import AFTER_EXAMPLE, EXAMPLE
-from tracker.services.interchange import import_file
+from tests.conftest import own_example
 
 #: As root, file permissions do not bind; drop the capabilities that override them so that a
 #: read-only file is read-only for the command, as it is for every analyst.
@@ -47,10 +46,7 @@ def _tracker(*args: str) -> subprocess.CompletedProcess[str]:
 
 
 def _example(folder: Path, name: str = "forecasts.db") -> Path:
-    """The example as a ledger of one's own (the bundled file is marked as an example)."""
-    path = folder / name
-    import_file(url=f"sqlite:///{path}", path=EXAMPLE, importer="ani", now=AFTER_EXAMPLE)
-    return path
+    return own_example(folder / name)
 
 
 def _directory(folder: Path) -> str:

@@ -19,7 +19,7 @@ import sqlalchemy as sa
 from sqlalchemy import event
 
 from tests.cli.test_installed import TRACKER, _big_export
-from tests.conftest import AFTER_EXAMPLE_ENV, NOW, REPO, Run
+from tests.conftest import AFTER_EXAMPLE_ENV, NOW, Run, own_example
 from tracker.services.database import verify
 
 Tracker = Callable[..., Run]
@@ -77,9 +77,7 @@ def _count(db: Path, table: str) -> int:
 
 
 def _example_on(disk: Path) -> Path:
-    db = disk / "forecasts.db"
-    shutil.copyfile(REPO / "forecasts.db", db)
-    return db
+    return own_example(disk / "forecasts.db")
 
 
 def _one_line(result: subprocess.CompletedProcess[str] | Run, message: str) -> None:
@@ -134,8 +132,7 @@ def test_a_new_database_on_a_full_disk_is_one_line_and_leaves_nothing(small_disk
 def test_a_backup_to_a_full_disk_is_one_line_and_leaves_nothing(
     small_disk: Path, tmp_path: Path
 ) -> None:
-    db = tmp_path / "forecasts.db"
-    shutil.copyfile(REPO / "forecasts.db", db)
+    db = own_example(tmp_path / "forecasts.db")
     filler = _fill(small_disk, leave=16 * 1024)
     target = small_disk / "copy.db"
     result = _tracker("--db", str(db), "db", "backup", str(target))
@@ -150,8 +147,7 @@ def test_a_backup_to_a_full_disk_is_one_line_and_leaves_nothing(
 def test_out_on_a_full_disk_is_one_line_and_leaves_no_partial_file(
     small_disk: Path, tmp_path: Path, args: list[str]
 ) -> None:
-    db = tmp_path / "forecasts.db"
-    shutil.copyfile(REPO / "forecasts.db", db)
+    db = own_example(tmp_path / "forecasts.db")
     _fill(small_disk, leave=4096)
     before = sorted(p.name for p in small_disk.iterdir())
     out = small_disk / "out.md"

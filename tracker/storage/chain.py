@@ -231,8 +231,10 @@ def _events(
         f"SELECT chain_seq, chain_hash, {', '.join(columns)} FROM {kind} "
         f"WHERE {where} ORDER BY chain_seq, id"
     )
-    connection = session.connection().execution_options(stream_results=True, yield_per=BATCH)
-    for record in connection.exec_driver_sql(sql):
+    # Streamed for this statement only (set on the connection, the options would stay on it,
+    # and the next statement, e.g. a SAVEPOINT, would be sent as a server-side cursor).
+    streamed = {"stream_results": True, "yield_per": BATCH}
+    for record in session.connection().exec_driver_sql(sql, execution_options=streamed):
         row = dict(zip(columns, record[2:], strict=True))
         row_id = int(row["id"])
         yield Event(

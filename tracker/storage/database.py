@@ -171,7 +171,8 @@ class Database:
             try:
                 yield session
                 session.commit()
-            except sa.exc.DBAPIError as exc:
+            except (sa.exc.DBAPIError, sqlite3.Error) as exc:
+                # sqlite3's own errors come from the bulk paths that use the driver's cursor.
                 _roll_back(session)
                 refusal = refused(exc, self.url)
                 if refusal is None:
@@ -192,11 +193,11 @@ def _roll_back(session: Session) -> None:
         session.rollback()
 
 
-def refused(exc: sa.exc.DBAPIError, url: str) -> DatabaseError | None:
+def refused(exc: sa.exc.DBAPIError | sqlite3.Error, url: str) -> DatabaseError | None:
     """The one-line error for a write the database refused (a role without the grant, a
     trigger guarding who writes, a read-only file) or could not do (a busy, damaged or full
     SQLite database), or None for anything else."""
-    original = exc.orig
+    original = exc.orig if isinstance(exc, sa.exc.DBAPIError) else exc
     if getattr(original, "sqlstate", None) == "42501":  # PostgreSQL: insufficient privilege
         diag = getattr(original, "diag", None)
         message = getattr(diag, "message_primary", None) or str(original).splitlines()[0]
