@@ -9,12 +9,14 @@ benchmarks, not tests: nothing fails when a target is missed; the table says so.
 from __future__ import annotations
 
 import argparse
+import functools
 import os
 import platform
 import statistics
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -129,6 +131,19 @@ def main() -> None:
                 (case.seconds_target, case.megabytes_target, case.target_text),
             )
         )
+        # What the record's check costs when it has no checkpoint to start from (the whole
+        # chain is recomputed once), and what recomputing the whole chain costs on its own.
+        rows.append(
+            row(
+                "tracker score --json (no checkpoint yet)",
+                case,
+                [*base, "score", "--json"],
+                args.runs,
+                None,
+                before=functools.partial(_without_checkpoints, database),
+            )
+        )
+        rows.append(row("tracker db verify", case, [*base, "db", "verify"], args.runs, None))
         # Reviews: the whole ledger, as the heaviest documents (HTML, with every chart).
         review_target = (20.0, 1024.0, "< 20 s and 1 GB") if case.forecasts >= 1_000_000 else None
         for label, command in (
@@ -261,15 +276,31 @@ def ratio_rows(database: Path, runs: int) -> list[str]:
     ]
 
 
+def _without_checkpoints(database: Path) -> None:
+    """Forget how far the chain was verified (a cache): the next check recomputes it all."""
+    import sqlite3
+
+    connection = sqlite3.connect(database)
+    with connection:
+        connection.execute("DELETE FROM chain_checkpoint")
+    connection.close()
+
+
 def row(
     label: str,
     case: Case,
     command: list[str],
     runs: int,
     target: tuple[float | None, float | None, str] | None,
+    before: Callable[[], None] | None = None,
 ) -> str:
-    """Run `command` `runs` times; one table row with the median time and the peak memory."""
-    measured = [measure(command) for _ in range(runs)]
+    """Run `command` `runs` times (after `before`, untimed, if given); one table row with the
+    median time and the peak memory."""
+    measured = []
+    for _ in range(runs):
+        if before is not None:
+            before()
+        measured.append(measure(command))
     seconds = statistics.median(r[0] for r in measured)
     megabytes = max(r[1] for r in measured)
     if target is None or target[0] is None or target[1] is None:
