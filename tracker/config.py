@@ -18,14 +18,20 @@ _SCHEME_LIKE = re.compile(
 )
 
 
-def _hide_credentials(text: str) -> str:
-    """Hide everything between a URL-like text's user name and its last `@` (a password may
-    hold `:`, `/` and `@` itself)."""
+def _password_span(text: str) -> tuple[int, int]:
+    """Where a URL-like text's password lies: from after its user name's `:` to its last `@`
+    (a password may hold `:`, `/` and `@` itself); empty when there is no `:` before that @."""
     at = text.rfind("@")
     head = text[:at]
     start = head.index("//") + 2 if "//" in head else head.index(":") + 1 if ":" in head else 0
-    user, colon, _secret = head[start:].partition(":")
-    return head[:start] + user + (":***" if colon else "") + text[at:]
+    colon = head.find(":", start)
+    return (colon + 1, at) if colon != -1 else (at, at)
+
+
+def _hide_credentials(text: str) -> str:
+    """Hide everything between a URL-like text's user name and its last `@`."""
+    start, end = _password_span(text)
+    return text[:start] + "***" + text[end:] if end > start else text
 
 
 # A password in a query parameter: `?password=...`, `&sslpassword=...`, `?pwd=...`.
@@ -167,11 +173,23 @@ def sqlite_path(url: str) -> Path | None:
 def redact_url(url: str) -> str:
     """Hide the password of a database URL, so it never appears in output or messages (in the
     user part, `user:secret@`, and as a query parameter, `?password=secret`)."""
-    # The query first: a password parameter may hold an @ that is not the user part's.
-    url = _QUERY_SECRET.sub(r"\1***", url)
+    # Where the password ends is ambiguous in a URL typed with an @ after its `?` (tracker
+    # refuses such a URL, and shows it in the message): a password may hold `?password=`, a
+    # query value may hold an @. Whatever either reading takes for a secret is hidden.
+    hidden: list[tuple[int, int]] = [m.span(2) for m in _QUERY_SECRET.finditer(url)]
     if "://" in url and "@" in url:
-        url = _hide_credentials(url)
-    return url
+        hidden.append(_password_span(url))
+    merged: list[list[int]] = []
+    for start, end in sorted(span for span in hidden if span[1] > span[0]):
+        if merged and start <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], end)
+        else:
+            merged.append([start, end])
+    shown, last = [], 0
+    for start, end in merged:
+        shown.append(url[last:start] + "***")
+        last = end
+    return "".join(shown) + url[last:]
 
 
 def database_user(url: str, environ: Mapping[str, str]) -> str | None:

@@ -278,3 +278,55 @@ def test_a_reader_that_stops_early_gets_its_part_and_no_complaint(
     assert writer.stderr.read() == b""
     # Quiet either way: the reader may have gone before (141) or after (0) the last write.
     assert status in (0, 141)
+
+
+def _shell(command: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        ["bash", "-c", command], capture_output=True, text=True, env={**os.environ, **env}
+    )
+
+
+@pytest.mark.parametrize(
+    "redirect",
+    [">&-", "2>&- >/dev/null", ">/dev/full"],
+    ids=["stdout closed", "stderr closed", "stdout full"],
+)
+def test_a_write_whose_confirmation_cannot_be_shown_exits_0_and_is_recorded_once(
+    tmp_path: Path, redirect: str
+) -> None:
+    """A script that retries on failure must not record the same forecast twice: the status
+    says the write landed, though its confirmation could not be written."""
+    env = {**AFTER_EXAMPLE_ENV, "TRACKER_DB": str(tmp_path / "f.db"), "TRACKER_USER": "ani"}
+    assert _shell(f"{TRACKER} add Q -c C -d +1m >/dev/null", env).returncode == 0
+    done = _shell(f"{TRACKER} forecast 1 42% {redirect}", env)
+    assert done.returncode == 0, done.stderr
+    assert "Traceback" not in done.stderr and "unexpected" not in done.stderr
+    shown = json.loads(_shell(f"{TRACKER} show 1 --json", env).stdout)
+    assert [f["probabilities"]["yes"] for f in shown["forecasts"]] == [0.42]
+
+
+@pytest.mark.parametrize(
+    ("redirect", "reason"),
+    [(">&-", "Bad file descriptor"), (">/dev/full", "No space left on device")],
+    ids=["stdout closed", "stdout full"],
+)
+def test_a_read_whose_output_cannot_be_written_is_one_line_and_exits_1(
+    example_db: Path, redirect: str, reason: str
+) -> None:
+    env = {**AFTER_EXAMPLE_ENV, "TRACKER_DB": str(example_db)}
+    done = _shell(f"{TRACKER} list {redirect}", env)
+    assert done.returncode == 1
+    assert done.stderr == f"error: Cannot write the output: {reason}.\n"
+
+
+def test_an_import_that_runs_out_of_memory_is_one_line_and_writes_nothing(tmp_path: Path) -> None:
+    db = tmp_path / "f.db"
+    command = (
+        'ulimit -v 900000; yes \'{"type": "question"}\' | head -c 150000000 | '
+        f"{TRACKER} --db {db} import -"
+    )
+    done = _shell(command, {**AFTER_EXAMPLE_ENV, "TRACKER_USER": "ani"})
+    assert done.returncode == 1
+    assert done.stderr.startswith("error: tracker ran out of memory"), done.stderr
+    assert len(done.stderr.splitlines()) == 1
+    assert not db.exists()

@@ -460,3 +460,13 @@ def test_documents_show_hostile_text_as_visible_escapes(
     text = out.read_text(encoding="utf-8")
     assert_safe(text)
     assert "evil" in text and "&lt;U+202E&gt;evil" in text
+
+
+def test_a_file_name_holding_a_newline_is_shown_on_one_line(
+    tracker: Tracker, hostile_ledger: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "two\nlines.md"
+    result = tracker("report", "--period", "2022Q1", "--out", str(out), env=ENV)
+    assert result.exit_code == 0, result.stderr
+    assert len(result.stderr.splitlines()) == 1
+    assert "two\\nlines.md" in result.stderr

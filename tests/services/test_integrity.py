@@ -85,8 +85,9 @@ def test_only_what_came_after_the_checkpoint_is_recomputed(ledger: str) -> None:
     # As if the last check had been at event 60 (the checkpoint is a cache, not the record).
     _sql(
         ledger,
-        "INSERT INTO chain_checkpoint (seq, hash, guards, verified_at) SELECT 60, chain_hash, "
-        "(SELECT guards FROM chain_checkpoint WHERE seq = 66), CURRENT_TIMESTAMP FROM forecast "
+        "INSERT INTO chain_checkpoint (seq, hash, guards, verified_at, verified_by) SELECT 60, "
+        "chain_hash, (SELECT guards FROM chain_checkpoint WHERE seq = 66), CURRENT_TIMESTAMP, "
+        "(SELECT verified_by FROM chain_checkpoint WHERE seq = 66) FROM forecast "
         "WHERE chain_seq = 60",
     )
     _sql(ledger, "DELETE FROM chain_checkpoint WHERE seq = 66")
@@ -191,3 +192,42 @@ def test_the_head_a_document_prints_is_the_recomputed_one(ledger: str, tracker: 
     )
     assert scored["record_head"] == json.loads(review.stdout)["record_head"] == head
     assert scored["record_findings"] == []
+
+
+def test_an_edit_of_the_verified_event_with_every_guard_put_back_is_found(ledger: str) -> None:
+    """The forger drops the guard, edits the last verified event, puts the guard back as it was
+    and even resets the schema version: the check recomputes the event at its checkpoint."""
+    if not ledger.startswith("sqlite"):
+        pytest.skip("the schema version is SQLite's")
+    engine = sa.create_engine(ledger)
+    with engine.begin() as connection:
+        version = connection.exec_driver_sql("PRAGMA schema_version").scalar()
+        trigger = connection.exec_driver_sql(
+            "SELECT sql FROM sqlite_master WHERE name = 'resolution_no_update'"
+        ).scalar()
+        connection.exec_driver_sql("DROP TRIGGER resolution_no_update")
+        connection.exec_driver_sql("UPDATE resolution SET evidence = 'forged' WHERE chain_seq = 66")
+        connection.exec_driver_sql(trigger)
+        connection.exec_driver_sql(f"PRAGMA schema_version = {version}")
+    engine.dispose()
+    check = _check(ledger)
+    assert not check.intact and check.whole
+    assert [f.what for f in check.findings] == ["changed"]
+
+
+def test_allow_broken_chain_marks_exports_and_the_score_table(
+    ledger: str, raw: Callable, tracker: Tracker
+) -> None:
+    raw("UPDATE forecast SET rationale = 'edited' WHERE id = 3")
+    warning = "error: The record was changed behind tracker's back (1 finding; see tracker db"
+    for command in (
+        ["export"],
+        ["export", "--format", "csv"],
+        ["score"],
+        ["score", "--by", "source"],
+    ):
+        done = tracker("--db", ledger, *command, "--allow-broken-chain", env=AFTER_EXAMPLE_ENV)
+        assert done.exit_code == 0, (command, done.stderr)
+        assert done.stderr.startswith(warning), command
+        if command[0] == "score":
+            assert "changed behind tracker's back" in done.stdout, command

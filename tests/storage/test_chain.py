@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -318,3 +319,51 @@ def test_an_amendment_of_another_questions_resolution_is_refused(ledger: str) ->
     ):
         connection.exec_driver_sql(statement)
     engine.dispose()
+
+
+def test_a_byte_edit_of_a_forecast_in_its_table_or_its_index_is_found(
+    tmp_path: Path, tracker: Tracker
+) -> None:
+    """Scores are read from an index that keeps its own copy of each forecast: an edit of the
+    file's bytes there, as much as in the table, is found by db verify."""
+    db = tmp_path / "bytes.db"
+    url = f"sqlite:///{db}"
+    env = {"TRACKER_NOW": "2022-01-10T08:00:00+00:00"}
+    assert tracker("--db", url, "add", "Q", "-c", "C", "-d", "+1m", env=env).exit_code == 0
+    assert tracker("--db", url, "forecast", "1", "0.123457", env=env).exit_code == 0
+    original = db.read_bytes()
+    places = [i for i in range(len(original)) if original.startswith(b"0.123457", i)]
+    # The row (what was typed, and the probabilities), and the scoring index's copy.
+    assert len(places) == 3
+    for place in places:
+        edited = tmp_path / f"edited-{place}.db"
+        edited.write_bytes(original[:place] + b"0.923457" + original[place + 8 :])
+        result = verify(url=f"sqlite:///{edited}", now=AFTER_EXAMPLE)
+        assert not result.intact, place
+        assert {f.what for f in result.findings} <= {"changed", "damaged"}
+
+
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "REPLACE INTO resolution SELECT id, question_id, status, 'no', occurred_on, evidence, "
+        "resolved_by, recorded_at, amends_id, chain_seq, chain_hash FROM resolution WHERE id = 1",
+        "INSERT OR REPLACE INTO forecaster SELECT id, 'someone else', created_at, chain_seq, "
+        "chain_hash FROM forecaster WHERE id = 1",
+        "INSERT INTO question_tag (question_id, tag) VALUES (1, 'sneaky')",
+    ],
+    ids=["replace a resolution", "replace a forecaster", "tag an old question"],
+)
+def test_sqlite_refuses_a_row_replaced_or_a_tag_added_to_the_past(ledger: str, sql: str) -> None:
+    """REPLACE removes the row it conflicts with without firing DELETE triggers, and a tag is
+    part of its question's content: both would rewrite the past without a guard out of the way."""
+    if not ledger.startswith("sqlite"):
+        pytest.skip("PostgreSQL has no REPLACE; its tags are guarded since revision 0006")
+    engine = sa.create_engine(ledger)
+    with (
+        pytest.raises(sa.exc.DBAPIError, match=r"never replaced|recorded with their question"),
+        engine.begin() as connection,
+    ):
+        connection.exec_driver_sql(sql)
+    engine.dispose()
+    assert verify(url=ledger, now=AFTER_EXAMPLE).intact

@@ -213,3 +213,20 @@ def test_upgrade_refuses_a_newer_schema_and_status_says_so(
     with pytest.raises(DatabaseError, match="newer than this tracker knows"):
         upgrade_database(db_url, now=NOW)
     assert schema_state(db_url).newer
+
+
+def test_a_second_upgrade_at_the_same_moment_keeps_both_copies(tmp_path: Path) -> None:
+    """The copy kept aside before an upgrade is never replaced (TRACKER_NOW pins the moment in
+    its name)."""
+    url = f"sqlite:///{tmp_path / 'f.db'}"
+    for _ in range(2):
+        _migrate_to(url, "0005")
+        upgrade_database(url, now=NOW)
+        engine = sa.create_engine(url)
+        config = _alembic_config()
+        with engine.begin() as connection:
+            config.attributes["connection"] = connection
+            command.downgrade(config, "0005")
+        engine.dispose()
+    copies = sorted(p.name for p in tmp_path.iterdir() if ".bak-" in p.name)
+    assert copies == ["f.db.bak-0005-20211129T120000Z", "f.db.bak-0005-20211129T120000Z-2"]

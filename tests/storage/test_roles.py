@@ -140,6 +140,29 @@ def test_a_writer_whose_roles_predate_the_checkpoints_still_writes(
     assert tracker("--db", team["reviewer"], "score").exit_code == 0
 
 
+def test_a_checkpoint_planted_by_one_person_misleads_nobody_else(
+    team: dict[str, str], tracker: Tracker
+) -> None:
+    """Each person trusts only the places they (or the owner) verified: a false one noted by an
+    analyst neither raises an alarm for the others nor hides anything from them."""
+    _sql(
+        team["analyst"],
+        "INSERT INTO chain_checkpoint (seq, hash, guards, verified_at, verified_by) "
+        f"VALUES (999, '{'a' * 64}', 'x', now(), '{team['analyst_name']}')",
+    )
+    with pytest.raises(sa.exc.DBAPIError, match="not by"):  # nor in someone else's name
+        _sql(
+            team["analyst"],
+            "INSERT INTO chain_checkpoint (seq, hash, guards, verified_at, verified_by) "
+            f"VALUES (999, '{'a' * 64}', 'x', now(), '{team['reviewer_name']}')",
+        )
+    for who in ("reviewer", "resolver", "owner"):
+        scored = tracker("--db", team[who], "score")
+        assert scored.exit_code == 0, (who, scored.stderr)
+    fooled = tracker("--db", team["analyst"], "score")
+    assert fooled.exit_code == 1  # only the one who planted it
+
+
 def test_an_analyst_records_their_own_forecasts_named_by_the_database(
     team: dict[str, str], tracker: Tracker
 ) -> None:

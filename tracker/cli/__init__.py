@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from typing import Any
 
 import typer
@@ -70,8 +71,23 @@ class TrackerGroup(TyperGroup):
             raise _usage_error(exc) from None
         except BrokenPipeError:
             raise _closed_pipe() from None
-        except (typer.Exit, typer.Abort, ClickException, KeyboardInterrupt, EOFError):
+        except (
+            typer.Exit,
+            typer.Abort,
+            ClickException,
+            KeyboardInterrupt,
+            EOFError,
+            console.OutputFailed,
+        ):
             raise
+        except MemoryError:
+            if _debugging(ctx):
+                raise
+            console.error(
+                "tracker ran out of memory (an import holds about six times its file's size); "
+                "nothing was written. Import the file in parts, or on a machine with more memory."
+            )
+            raise typer.Exit(1) from None
         except Exception as exc:
             if _debugging(ctx):
                 console.print_traceback(exc)
@@ -156,4 +172,21 @@ def main() -> None:
         finally:
             console.flush_streams()
     except BrokenPipeError:
-        raise SystemExit(_closed_pipe().exit_code) from None
+        raise SystemExit(_after_output_failed(_closed_pipe().exit_code)) from None
+    except console.OutputFailed as exc:
+        status = _after_output_failed(1)
+        if status == 0:
+            console.note(f"note: cannot write the output ({exc}); what was recorded is recorded.")
+        else:
+            console.error(f"Cannot write the output: {exc}.")
+        raise SystemExit(status) from None
+
+
+def _after_output_failed(status: int) -> int:
+    """The exit status once stdout could not be written: 0 when the command's write was
+    committed (only its confirmation was lost: a script must not record it again), else
+    `status`."""
+    workspace = sys.modules.get("tracker.services.workspace")
+    if workspace is not None and workspace.committed_a_write():
+        return 0
+    return status

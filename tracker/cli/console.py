@@ -16,7 +16,7 @@ import logging
 import os
 import sys
 import warnings
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
@@ -101,24 +101,48 @@ def _err() -> Console:
     return _console_class()(stderr=True, highlight=False, markup=False)
 
 
+class OutputFailed(Exception):
+    """stdout could not be written (closed, or its disk full): the error boundary ends the
+    command with a status that says whether its work was done (docs/cli.md)."""
+
+    def __init__(self, cause: OSError) -> None:
+        super().__init__(cause.strerror or str(cause))
+        self.cause = cause
+
+
+@contextlib.contextmanager
+def _writing() -> Iterator[None]:
+    try:
+        yield
+    except BrokenPipeError:
+        raise
+    except OSError as exc:
+        raise OutputFailed(exc) from exc
+
+
 def show(renderable: RenderableType) -> None:
     """Print a table, panel or text to stdout."""
-    _out().print(renderable)
+    with _writing():
+        _out().print(renderable)
 
 
 def show_err(renderable: RenderableType) -> None:
     """Print a table or text to stderr (problems found on the way)."""
-    _err().print(renderable)
+    with contextlib.suppress(OSError):  # nowhere left to say it
+        _err().print(renderable)
 
 
 def say(message: str) -> None:
     """Print a confirmation to stdout (plain text, no markup)."""
-    _out().print(message, markup=False, highlight=False, soft_wrap=True)
+    with _writing():
+        _out().print(message, markup=False, highlight=False, soft_wrap=True)
 
 
 def note(message: str) -> None:
     """Print a side remark to stderr (warnings, hints; a library's words, so secrets hidden)."""
-    _err().print(hide_secrets(message), markup=False, highlight=False, soft_wrap=True)
+    line = visible(hide_secrets(message), one_line=True)  # e.g. a file name holding a newline
+    with contextlib.suppress(OSError):  # nowhere left to say it
+        _err().print(line, markup=False, highlight=False, soft_wrap=True)
 
 
 def error(message: str) -> None:
@@ -158,9 +182,38 @@ def quiet_closed_pipe() -> None:
     os.close(devnull)
 
 
+class _ClosedStream:
+    """Stands in for a stream that was closed before tracker started (`tracker list >&-`):
+    writing to it fails as writing to the closed descriptor would."""
+
+    encoding = "utf-8"
+    errors = "strict"
+
+    def write(self, _text: str) -> int:
+        raise OSError(errno.EBADF, os.strerror(errno.EBADF))
+
+    def flush(self) -> None:
+        return None
+
+    def isatty(self) -> bool:
+        return False
+
+    def fileno(self) -> int:
+        raise OSError(errno.EBADF, os.strerror(errno.EBADF))
+
+    @property
+    def closed(self) -> bool:
+        return False
+
+
 def tolerate_any_encoding() -> None:
-    """Let stdout show a character its encoding lacks as a backslash escape instead of failing
-    (PYTHONIOENCODING=ascii, a legacy code page); stderr does so already."""
+    """Prepare the standard streams: stdout shows a character its encoding lacks as a backslash
+    escape instead of failing (PYTHONIOENCODING=ascii, a legacy code page; stderr does so
+    already), and a stream closed before tracker started fails only when written to."""
+    if sys.stdout is None:
+        sys.stdout = _ClosedStream()  # type: ignore[assignment]
+    if sys.stderr is None:
+        sys.stderr = _ClosedStream()  # type: ignore[assignment]
     reconfigure = getattr(sys.stdout, "reconfigure", None)
     if reconfigure is not None:
         reconfigure(errors="backslashreplace")
@@ -168,10 +221,14 @@ def tolerate_any_encoding() -> None:
 
 def flush_streams() -> None:
     """Flush stdout and stderr (at the end of a command). Raises BrokenPipeError when a reader
-    closed one of them early."""
-    for stream in (sys.stdout, sys.stderr):
-        if not stream.closed:
-            stream.flush()
+    closed stdout early, and OutputFailed when it cannot be written; stderr failing is let be
+    (there is nowhere left to say anything)."""
+    if sys.stdout is not None and not sys.stdout.closed:
+        with _writing():
+            sys.stdout.flush()
+    if sys.stderr is not None and not sys.stderr.closed:
+        with contextlib.suppress(OSError):
+            sys.stderr.flush()
 
 
 class _NoteHandler(logging.Handler):
@@ -213,9 +270,10 @@ def emit_text(chunks: Iterable[str]) -> None:
     is a pipe or a file, with hidden characters made visible when it is a terminal (as `ls`
     does with file names)."""
     shown = visible if sys.stdout.isatty() else None
-    for chunk in chunks:
-        sys.stdout.write(shown(chunk) if shown else chunk)
-    sys.stdout.flush()
+    with _writing():
+        for chunk in chunks:
+            sys.stdout.write(shown(chunk) if shown else chunk)
+        sys.stdout.flush()
 
 
 def _stdout_takes_unicode() -> bool:
@@ -235,9 +293,10 @@ def emit_json_text(chunks: Iterable[str], *, escaped: bool = False) -> None:
     rows of scores are not scanned twice)."""
     ascii_only = not _stdout_takes_unicode()
     as_it_is = escaped and not ascii_only
-    for chunk in chunks:
-        sys.stdout.write(chunk if as_it_is else json_escaped(chunk, ascii_only=ascii_only))
-    sys.stdout.flush()
+    with _writing():
+        for chunk in chunks:
+            sys.stdout.write(chunk if as_it_is else json_escaped(chunk, ascii_only=ascii_only))
+        sys.stdout.flush()
 
 
 def emit_json(data: Any) -> None:

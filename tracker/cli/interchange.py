@@ -38,7 +38,9 @@ def export(
 
     Example: tracker export --format csv --forecaster ani --since 2022-01-01 --out ani.csv
     """
+    from tracker.cli.review import warn_if_broken
     from tracker.errors import InputError
+    from tracker.services.integrity import require_intact
     from tracker.services.interchange import export_csv_rows, export_filter, export_lines
     from tracker.services.workspace import unit_of_work
 
@@ -59,10 +61,10 @@ def export(
             forecaster=forecaster,
             source=source,
         )
+        checked = require_intact(session, allow_broken=allow_broken_chain)
+        warn_if_broken(tuple(f.message for f in checked.findings))
         if fmt == "jsonl":
-            lines = list(
-                export_lines(session=session, only=only, allow_broken_chain=allow_broken_chain)
-            )
+            lines = list(export_lines(session=session, only=only, checked=checked))
             text = "".join(line + "\n" for line in lines)
             count = f"{len(lines)} records"
         else:
@@ -75,9 +77,7 @@ def export(
             writer = csv.writer(buffer, lineterminator="\n")
             writer.writerow(CSV_HEADER)
             rows = 0
-            for row in export_csv_rows(
-                session=session, only=only, allow_broken_chain=allow_broken_chain
-            ):
+            for row in export_csv_rows(session=session, only=only, checked=checked):
                 writer.writerow(row)
                 rows += 1
             text = buffer.getvalue()

@@ -60,9 +60,12 @@ def score(
                 "--by shows every forecaster on every question of a group, scored by skill and "
                 "one-sided Brier: leave out --forecaster, --question, --by-question and --brier."
             )
+        from tracker.cli.review import warn_if_broken
+        from tracker.services.integrity import require_intact
         from tracker.services.review import accuracy_by
 
         with unit_of_work(s.url, write=False, now=now) as session:
+            checked = require_intact(session, allow_broken=allow_broken_chain)
             rows = accuracy_by(
                 session=session,
                 as_of=moment,
@@ -72,13 +75,18 @@ def score(
                 since=since,
                 until=until,
                 live_only=live_only,
-                allow_broken_chain=allow_broken_chain,
+                checked=checked,
             )
+        findings = tuple(f.message for f in checked.findings)
+        warn_if_broken(findings)
         from tracker.reports.scores import accuracy_json, accuracy_view
+        from tracker.reports.terminal import broken_record_warning
 
         if as_json:
             console.emit_json(accuracy_json(rows, by=by))
         else:
+            for warning in broken_record_warning(findings):
+                console.show(warning)
             console.show(accuracy_view(rows, by=by))
         return
     with unit_of_work(s.url, write=False, now=now) as session:
@@ -107,7 +115,10 @@ def score(
             console.emit_json_text(score_json_chunks(report), escaped=True)
         return
     from tracker.reports.scores import score_view
+    from tracker.reports.terminal import broken_record_warning
 
+    for warning in broken_record_warning(report.record_findings):
+        console.show(warning)
     console.show(
         score_view(
             forecasters=report.forecasters,

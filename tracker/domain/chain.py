@@ -101,6 +101,8 @@ UNHASHED: Mapping[str, Mapping[str, str]] = {
         "tag": "hashed as the question's `tags`",
     },
     "chain_checkpoint": {
+        "id": "a cache of verification, recomputed when it does not hold",
+        "verified_by": "a cache of verification, recomputed when it does not hold",
         "seq": "a cache of verification, recomputed when it does not hold",
         "hash": "a cache of verification, recomputed when it does not hold",
         "guards": "a cache of verification, recomputed when it does not hold",

@@ -12,6 +12,7 @@ from tracker.domain.review import Estimate, Headline, OpenQuestion, Retro, Revie
 from tracker.domain.scoring import TEAM_NAMES, Calibration, calibration_verdict
 from tracker.reports import numbers
 from tracker.reports.escapes import visible
+from tracker.reports.terminal import broken_record_warning
 
 #: A terminal shows at most this many questions (or sources) per section; the documents
 #: show them all.
@@ -91,29 +92,13 @@ def _more(count: int, what: str) -> Text:
     )
 
 
-def _broken(findings: tuple[str, ...]) -> list[RenderableType]:
-    """A warning nobody can miss, when the document was built from a record changed behind
-    tracker's back (--allow-broken-chain)."""
-    if not findings:
-        return []
-    from rich.panel import Panel
-
-    lines = [
-        "The record this was built from was changed behind tracker's back. Its figures may "
-        "not be what was recorded (built with --allow-broken-chain; see every finding with "
-        "tracker db verify):",
-        *(f"- {finding}" for finding in findings),
-    ]
-    return [Panel(Text("\n".join(lines)), border_style="red", title="WARNING")]
-
-
 def review_view(review: Review) -> RenderableType:
     """The periodic review for the terminal."""
     r = review
     parts: list[RenderableType] = []
     title = Text(f"Accuracy review: {r.period.label}", style="bold")
     parts.append(title)
-    parts.extend(_broken(r.record_findings))
+    parts.extend(broken_record_warning(r.record_findings))
     compared = f", compared with {r.previous.label}" if r.previous else ""
     parts.append(Text(f"As of {r.as_of:%Y-%m-%d %H:%M} UTC{compared}.", style="dim"))
 
@@ -272,7 +257,7 @@ def retro_view(retro: Retro) -> RenderableType:
     r = retro
     parts: list[RenderableType] = [
         Text(f"Calibration retrospective: {r.period.label}", style="bold"),
-        *_broken(r.record_findings),
+        *broken_record_warning(r.record_findings),
         Text(f"As of {r.as_of:%Y-%m-%d %H:%M} UTC. {r.questions} resolved questions.", style="dim"),
         _heading("For discussion"),
     ]

@@ -386,3 +386,17 @@ def problems_table(problems: Sequence[Problem]) -> RenderableType:
     for p in problems:
         table.add_row(str(p.row), p.field, p.why)
     return table
+
+
+def broken_record_warning(findings: tuple[str, ...] | list[str]) -> list[RenderableType]:
+    """A warning nobody can miss, at the top of what was built from a record changed behind
+    tracker's back (--allow-broken-chain); nothing when the record is intact."""
+    if not findings:
+        return []
+    lines = [
+        "The record this was built from was changed behind tracker's back. Its figures may "
+        "not be what was recorded (built with --allow-broken-chain; see every finding with "
+        "tracker db verify):",
+        *(f"- {finding}" for finding in findings),
+    ]
+    return [Panel(Text("\n".join(lines)), border_style="red", title="WARNING")]

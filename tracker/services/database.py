@@ -5,12 +5,13 @@ from __future__ import annotations
 from datetime import datetime
 from pathlib import Path
 
-from tracker.domain.chain import Head, Verification, parse_head
+from tracker.domain.chain import Finding, Head, Verification, parse_head
 from tracker.domain.chain import verify as verify_events
 from tracker.errors import InputError
 from tracker.services.workspace import unit_of_work
 from tracker.storage.chain import (
     chained_events,
+    file_problems,
     latest_checkpoint,
     read_head,
     unchained_events,
@@ -57,12 +58,17 @@ def verify(*, url: str, now: datetime, pinned: str | None = None) -> Verificatio
         # The place tracker last verified is a head it published to itself: the record must
         # still hold it (a removed end, or a rewritten and rehashed chain, holds on its own).
         verified = latest_checkpoint(session)
-        return verify_events(
+        result = verify_events(
             chained_events(session, tags),
             unchained=unchained_events(session, tags),
             pinned=head,
             verified=None if verified is None else verified.head,
         )
+        result.findings.extend(
+            Finding("damaged", f"SQLite's own check of the file: {problem}.")
+            for problem in file_problems(session)
+        )
+        return result
 
 
 def mark_example(*, url: str, now: datetime) -> None:

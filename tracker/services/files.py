@@ -111,12 +111,15 @@ def check_writable(path: Path, *, database_url: str | None) -> Path:
     (`database_url`) or its -wal, -shm or -journal file, any SQLite database or such a file of
     one, a symbolic link, a device, a named pipe or a socket.
     """
-    if path.is_dir() and not path.is_symlink():
-        raise InputError(f"{path} is a folder; give a file name.")
-    folder = path.parent if str(path.parent) else Path(".")
-    if not folder.is_dir():
-        raise InputError(f"Cannot write {path}: the folder {folder} does not exist.")
-    _refuse_target(path, database_url=database_url)
+    try:
+        if path.is_dir() and not path.is_symlink():
+            raise InputError(f"{path} is a folder; give a file name.")
+        folder = path.parent if str(path.parent) else Path(".")
+        if not folder.is_dir():
+            raise InputError(f"Cannot write {path}: the folder {folder} does not exist.")
+        _refuse_target(path, database_url=database_url)
+    except OSError as exc:  # e.g. a name too long for the file system
+        raise InputError(f"Cannot write {path}: {exc.strerror}.") from None
     return folder
 
 
@@ -151,10 +154,11 @@ def write_files_atomically(files: Mapping[Path, str | bytes], *, database_url: s
     pending: list[_Pending] = []
     try:
         for path, content in files.items():
-            existing = _refuse_target(path, database_url=database_url)
             try:
+                existing = _refuse_target(path, database_url=database_url)
+                # A short name of its own: any name the file system takes for `path` works.
                 handle, name = tempfile.mkstemp(
-                    dir=folders[path], prefix=f".{path.name}.", suffix=".tmp"
+                    dir=folders[path], prefix=".tracker-", suffix=".tmp"
                 )
             except OSError as exc:
                 raise _cannot_write(path, exc) from None
@@ -170,7 +174,10 @@ def write_files_atomically(files: Mapping[Path, str | bytes], *, database_url: s
             except OSError as exc:
                 raise _cannot_write(path, exc) from None
         for item in pending:  # the targets may have changed while the content was written
-            _refuse_target(item.path, database_url=database_url)
+            try:
+                _refuse_target(item.path, database_url=database_url)
+            except OSError as exc:
+                raise _cannot_write(item.path, exc) from None
         for item in pending:
             try:
                 os.replace(item.temporary, item.path)

@@ -20,13 +20,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from tracker.domain.chain import GENESIS_HEAD, Finding, Head
+from tracker.domain.chain import GENESIS, GENESIS_HEAD, Finding, Head, link
 from tracker.domain.chain import verify as verify_events
 from tracker.errors import DatabaseError
 from tracker.storage.chain import (
     Checkpoint,
     census,
     chained_events,
+    event_at,
     guards,
     latest_checkpoint,
     question_tags_after,
@@ -71,7 +72,7 @@ def check_record(session: Session) -> RecordCheck:
         or verified.head.seq > counted.last
         or counted.rows != counted.placed
         or counted.placed != counted.last
-        or stored_hash(session, verified.head.seq) != verified.head.hash
+        or not _still_holds(session, verified.head)
     )
     start = GENESIS_HEAD if whole or verified is None else verified.head
     tags = question_tags_after(session, start.seq)
@@ -96,6 +97,18 @@ def check_record(session: Session) -> RecordCheck:
         # little more.
         save_checkpoint(session, Checkpoint(check.head, fingerprint))
     return check
+
+
+def _still_holds(session: Session, place: Head) -> bool:
+    """The event at a verified place is as it was: its content (a question's tags included)
+    still links on from the hash stored before it to the hash verified there."""
+    event = event_at(session, place.seq)
+    if event is None or event.hash != place.hash:
+        return False
+    previous = GENESIS if place.seq == 1 else stored_hash(session, place.seq - 1)
+    return previous is not None and link(previous, place.seq, event.kind, event.content) == (
+        place.hash
+    )
 
 
 def require_intact(session: Session, *, allow_broken: bool = False) -> RecordCheck:

@@ -41,7 +41,7 @@ from tracker.domain.model import (
 )
 from tracker.domain.probability import GRID, regrid, stored_units
 from tracker.errors import ConflictError, InputError
-from tracker.services.integrity import require_intact
+from tracker.services.integrity import RecordCheck, require_intact
 from tracker.services.sources import content_hash
 from tracker.services.workspace import unit_of_work
 from tracker.storage import ledger as store
@@ -98,9 +98,10 @@ def export_filter(
 
 
 def _selected(
-    session: Session, flt: ExportFilter, *, allow_broken_chain: bool
+    session: Session, flt: ExportFilter, *, checked: RecordCheck | None, allow_broken_chain: bool
 ) -> tuple[list[Source], list[Question], list[Forecast], list[Resolution]]:
-    require_intact(session, allow_broken=allow_broken_chain)
+    if checked is None:
+        require_intact(session, allow_broken=allow_broken_chain)
     questions = [
         q
         for q in store.all_questions(session)
@@ -129,14 +130,18 @@ def _selected(
 
 
 def export_lines(
-    *, session: Session, only: ExportFilter | None = None, allow_broken_chain: bool = False
+    *,
+    session: Session,
+    only: ExportFilter | None = None,
+    checked: RecordCheck | None = None,
+    allow_broken_chain: bool = False,
 ) -> Iterator[str]:
     """Every source, question, forecast and resolution as interchange lines, in a stable order
-    (with `only`, the part it selects). The record is checked first: one changed behind
-    tracker's back raises TamperedRecordError unless `allow_broken_chain` (how a damaged record
-    is carried over into a new ledger)."""
+    (with `only`, the part it selects). The record is checked first (unless the caller did:
+    `checked`): one changed behind tracker's back raises TamperedRecordError unless
+    `allow_broken_chain` (how a damaged record is carried over into a new ledger)."""
     sources, questions, forecasts, resolutions = _selected(
-        session, only or ExportFilter(), allow_broken_chain=allow_broken_chain
+        session, only or ExportFilter(), checked=checked, allow_broken_chain=allow_broken_chain
     )
     keys = {q.id: q.key for q in questions}
     for source in sources:
@@ -180,7 +185,11 @@ def spreadsheet_safe(value: object) -> object:
 
 
 def export_csv_rows(
-    *, session: Session, only: ExportFilter | None = None, allow_broken_chain: bool = False
+    *,
+    session: Session,
+    only: ExportFilter | None = None,
+    checked: RecordCheck | None = None,
+    allow_broken_chain: bool = False,
 ) -> Iterator[list[object]]:
     """One row per forecast (see CSV_HEADER): the probability of yes for a binary question, all
     options for the others, the resolution in force, and the forecast's own score against it
@@ -189,7 +198,7 @@ def export_csv_rows(
     from tracker.domain.scoring import forecast_score
 
     _sources, questions, forecasts, resolutions = _selected(
-        session, only or ExportFilter(), allow_broken_chain=allow_broken_chain
+        session, only or ExportFilter(), checked=checked, allow_broken_chain=allow_broken_chain
     )
     by_id = {q.id: q for q in questions}
     in_force: dict[int, Resolution] = {}

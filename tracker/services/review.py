@@ -44,7 +44,7 @@ from tracker.domain.scoring import (
     calibration_of,
 )
 from tracker.errors import InputError
-from tracker.services.integrity import require_intact
+from tracker.services.integrity import RecordCheck, require_intact
 from tracker.services.scoring import read_day, score_ledger
 from tracker.storage import ledger as store
 from tracker.storage.database import Session
@@ -387,14 +387,17 @@ def accuracy_by(
     since: str | date | None = None,
     until: str | date | None = None,
     live_only: bool = False,
+    checked: RecordCheck | None = None,
     allow_broken_chain: bool = False,
 ) -> list[SourceAccuracy]:
     """`tracker score --by source|author`: how each report's (or author's) expectations scored,
     and how the analysts did on its questions. Raises InputError, and TamperedRecordError for a
-    record changed behind tracker's back (unless `allow_broken_chain`)."""
+    record changed behind tracker's back (unless `allow_broken_chain`, or the caller checked it:
+    `checked`)."""
     if by not in ("source", "author"):
         raise InputError(f"--by {by!r}: use source or author.")
-    require_intact(session, allow_broken=allow_broken_chain)
+    if checked is None:
+        require_intact(session, allow_broken=allow_broken_chain)
     period = choose_period(period=None, since=since, until=until, today=as_of.date())
     keys, _titles, rows = _question_keys(session, tag=tag, source=source)
     report = _score(

@@ -8,6 +8,15 @@ from datetime import datetime
 
 from tracker.storage.database import Session, new_sqlite_database, open_database
 
+#: Whether this process has committed a write (the command line's exit status says that a
+#: write landed even when its confirmation could not be shown: a closed or full stdout).
+_committed: list[bool] = []
+
+
+def committed_a_write() -> bool:
+    """Whether a unit of work of this process committed a write."""
+    return bool(_committed)
+
 
 @contextmanager
 def unit_of_work(url: str, *, write: bool, now: datetime) -> Iterator[Session]:
@@ -24,10 +33,13 @@ def unit_of_work(url: str, *, write: bool, now: datetime) -> Iterator[Session]:
             if created is not None:
                 with created.session() as session:
                     yield session
+                _committed.append(True)
                 return
     database = open_database(url, write=write, now=now)
     try:
         with database.session() as session:
             yield session
+        if write:
+            _committed.append(True)
     finally:
         database.close()

@@ -155,11 +155,9 @@ def _carry_checkpoint(session: Session, cursor: _Cursor) -> None:
         ).scalar()
     ):
         return  # a login without the grant (roles not applied again since the upgrade)
-    from datetime import UTC, datetime
-
     session.execute(
         sa.insert(CHAIN_CHECKPOINT).values(
-            checkpoint_values(Checkpoint(cursor.head, fingerprint), datetime.now(UTC))
+            checkpoint_values(Checkpoint(cursor.head, fingerprint), sqlite=_is_sqlite(session))
         )
     )
 
@@ -287,6 +285,16 @@ def census(session: Session) -> Census:
     return Census(rows, placed, last)
 
 
+def event_at(session: Session, seq: int) -> Event | None:
+    """The event in place `seq`, as stored (with its tags, for a question), or None."""
+    place = int(seq)
+    tags = question_tags_after(session, place - 1, upto=place)
+    for kind in KINDS:
+        for event in _events(session, kind, f"chain_seq = {place}", tags):
+            return event
+    return None
+
+
 def stored_hash(session: Session, seq: int) -> str | None:
     """The hash stored at place `seq` (None if no row holds it)."""
     sql = " UNION ALL ".join(
@@ -326,35 +334,54 @@ class Checkpoint:
     guards: str
 
 
+#: On PostgreSQL the checkpoints one may trust: one's own, and those of the tables' owner (a
+#: trigger signs each with the database user who noted it; docs/data-format.md).
+_TRUSTED = (
+    "verified_by = session_user OR verified_by = (SELECT tableowner FROM pg_tables "
+    "WHERE schemaname = current_schema() AND tablename = 'chain_checkpoint')"
+)
+
+
 def latest_checkpoint(session: Session) -> Checkpoint | None:
-    """The furthest place verified so far, if any."""
-    row = session.execute(
+    """The furthest place verified so far (on PostgreSQL, by this user or the owner), if any."""
+    query = (
         sa.select(CHAIN_CHECKPOINT.c.seq, CHAIN_CHECKPOINT.c.hash, CHAIN_CHECKPOINT.c.guards)
         .order_by(CHAIN_CHECKPOINT.c.seq.desc())
         .limit(1)
-    ).first()
+    )
+    if not _is_sqlite(session):
+        query = query.where(sa.text(_TRUSTED))
+    row = session.execute(query).first()
     return None if row is None else Checkpoint(Head(int(row[0]), str(row[1])), str(row[2]))
 
 
-def checkpoint_values(checkpoint: Checkpoint, now: object) -> dict[str, object]:
-    """The row of a checkpoint, as inserted."""
+def checkpoint_values(checkpoint: Checkpoint, *, sqlite: bool) -> dict[str, object]:
+    """The row of a checkpoint, as inserted now (its time is the real clock's, not
+    TRACKER_NOW: it says when tracker checked), signed on PostgreSQL by the database user."""
+    from datetime import UTC, datetime
+
     return {
         "seq": checkpoint.head.seq,
         "hash": checkpoint.head.hash,
         "guards": checkpoint.guards,
-        "verified_at": now,
+        "verified_at": datetime.now(UTC),
+        "verified_by": None if sqlite else sa.literal_column("session_user"),
     }
 
 
-def question_tags_after(session: Session, after: int) -> dict[int, tuple[str, ...]]:
-    """The tags of the questions placed after `after` (each question's, sorted)."""
+def question_tags_after(
+    session: Session, after: int, *, upto: int | None = None
+) -> dict[int, tuple[str, ...]]:
+    """The tags of the questions placed after `after` (up to `upto`, or any, and those with no
+    place), each question's sorted."""
+    placed = "chain_seq > :after" + ("" if upto is None else " AND chain_seq <= :upto")
     rows = session.execute(
         sa.text(
             "SELECT question_id, tag FROM question_tag WHERE question_id IN "
-            "(SELECT id FROM question WHERE chain_seq > :after OR chain_seq IS NULL) "
+            f"(SELECT id FROM question WHERE ({placed}) OR chain_seq IS NULL) "
             "ORDER BY question_id, tag"
         ),
-        {"after": after},
+        {"after": after, "upto": upto},
     )
     tags: dict[int, list[str]] = {}
     for question_id, tag in rows:
@@ -364,10 +391,7 @@ def question_tags_after(session: Session, after: int) -> dict[int, tuple[str, ..
 
 def save_checkpoint(session: Session, checkpoint: Checkpoint) -> None:
     """Keep a verified place for the next check, on a connection of its own that does not wait
-    (a busy database, a read-only file or a login that may not write: then nothing is kept).
-    Its time is the real clock's, not TRACKER_NOW: it says when tracker checked."""
-    from datetime import UTC, datetime
-
+    (a busy database, a read-only file or a login that may not write: then nothing is kept)."""
     url = session.get_bind().engine.url
     sqlite = url.get_backend_name() == "sqlite"
     connect_args: dict[str, object] = (
@@ -375,19 +399,25 @@ def save_checkpoint(session: Session, checkpoint: Checkpoint) -> None:
         if sqlite
         else {"connect_timeout": 5, "options": "-c lock_timeout=100 -c statement_timeout=2000"}
     )
-    if sqlite:
-        from sqlalchemy.dialects.sqlite import insert
-    else:
-        from sqlalchemy.dialects.postgresql import insert  # type: ignore[assignment]
     engine = sa.create_engine(url, connect_args=connect_args)
     try:
         with engine.begin() as connection:
             connection.execute(
-                insert(CHAIN_CHECKPOINT)
-                .values(checkpoint_values(checkpoint, datetime.now(UTC)))
-                .on_conflict_do_nothing()
+                sa.insert(CHAIN_CHECKPOINT).values(checkpoint_values(checkpoint, sqlite=sqlite))
             )
     except sa.exc.SQLAlchemyError:
         pass
     finally:
         engine.dispose()
+
+
+def file_problems(session: Session, *, most: int = 20) -> list[str]:
+    """What SQLite's own integrity check finds wrong with the file (at most `most`): tables and
+    their indexes that disagree, damaged pages. Scores are read from an index that holds its
+    own copy of the forecasts, so an edit of its pages alone is found here, not by the chain.
+    Empty on PostgreSQL (the server keeps its files) and when all is well."""
+    if not _is_sqlite(session):
+        return []
+    rows = session.connection().exec_driver_sql(f"PRAGMA integrity_check({int(most)})").all()
+    found = [str(row[0]) for row in rows]
+    return [] if found == ["ok"] else found

@@ -273,7 +273,7 @@ def _migrate(engine: Engine, url: str, file: Path | None, now: datetime) -> None
             raise _newer(url, revision)
         copy = None
         if file is not None and revision is not None:
-            copy = file.with_name(f"{file.name}.bak-{revision}-{now:%Y%m%dT%H%M%SZ}")
+            copy = _free_name(file.with_name(f"{file.name}.bak-{revision}-{now:%Y%m%dT%H%M%SZ}"))
             sqlite.copy(file, copy)
         run_migrations(connection)
         _check_foreign_keys(connection)
@@ -285,6 +285,16 @@ def _migrate(engine: Engine, url: str, file: Path | None, now: datetime) -> None
             HEAD,
             copy,
         )
+
+
+def _free_name(path: Path) -> Path:
+    """`path`, or `path-2`, `path-3`, ... if it is taken (a copy kept aside is never replaced,
+    even when two upgrades happen within one second or at one pinned TRACKER_NOW)."""
+    candidate, number = path, 1
+    while os.path.lexists(candidate):
+        number += 1
+        candidate = path.with_name(f"{path.name}-{number}")
+    return candidate
 
 
 @contextmanager

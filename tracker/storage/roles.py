@@ -67,8 +67,10 @@ GRANT SELECT ON ALL TABLES IN SCHEMA public TO {reviewer};
 GRANT INSERT ON source, forecaster, source_forecaster, question, question_tag, forecast
     TO {analyst};
 GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {analyst};
--- writers note how far the chain was verified (documents then check only what came after).
-GRANT INSERT ON chain_checkpoint TO {analyst};
+-- everyone notes how far they verified the chain (their documents then check only what
+-- came after); a trigger signs each note with its author, and each trusts only their own.
+GRANT INSERT ON chain_checkpoint TO {reviewer};
+GRANT USAGE ON SEQUENCE chain_checkpoint_id_seq TO {reviewer};
 -- writers take turns through this function (readers cannot hold them up).
 GRANT EXECUTE ON FUNCTION tracker_take_turn() TO {analyst};
 -- resolver: also records outcomes.

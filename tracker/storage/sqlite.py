@@ -214,6 +214,13 @@ def failure(error: BaseException, *, shown: str) -> DatabaseError | None:
         )
     if primary in (sqlite3.SQLITE_READONLY, sqlite3.SQLITE_CANTOPEN, sqlite3.SQLITE_PERM):
         return read_only_error("write" if primary == sqlite3.SQLITE_READONLY else "open", shown)
+    if detail.startswith(("no such table", "no such column")):
+        # The schema says it is current, but a table or column of it is gone.
+        return DatabaseError(
+            f"The database {shown} lacks part of tracker's schema ({detail}): it was changed "
+            "behind tracker's back or is damaged; nothing was written. Restore it from a "
+            "backup (tracker db backup makes them)."
+        )
     return None
 
 

@@ -243,10 +243,14 @@ class ChainCheckpoint(SQLModel, table=True):
 
     __tablename__ = "chain_checkpoint"
 
-    seq: int = _column("seq", sa.BigInteger(), primary_key=True, nullable=False)
+    id: int | None = _id()
+    seq: int = _column("seq", sa.BigInteger(), nullable=False, index=True)
     hash: str = _column("hash", sa.String(64), nullable=False)
     guards: str = _text("guards", required=True)
     verified_at: datetime = _moment("verified_at")
+    # Who noted it (PostgreSQL: the database user, checked by a trigger; each person trusts
+    # only their own checkpoints and the owner's). None on SQLite: a file has no users.
+    verified_by: str | None = _text("verified_by")
 
 
 class LedgerSetting(SQLModel, table=True):

@@ -273,6 +273,11 @@ PG_NEW_TRIGGERS = (
     "FOR EACH ROW EXECUTE FUNCTION tracker_source_forecaster_named()",
     "CREATE TRIGGER source_forecaster_no_truncate BEFORE TRUNCATE ON source_forecaster "
     "FOR EACH STATEMENT EXECUTE FUNCTION tracker_no_truncate()",
+    # Whoever notes a verified place signs it: each person trusts only their own checkpoints
+    # and the owner's (storage/chain.py), so nobody can plant one for others.
+    "CREATE TRIGGER chain_checkpoint_by_session_user BEFORE INSERT ON chain_checkpoint "
+    "FOR EACH ROW EXECUTE FUNCTION tracker_written_by_session_user('verified_by', "
+    "'verified_at')",
     *(
         f"CREATE TRIGGER {table}_append_only BEFORE UPDATE OR DELETE ON {table} "
         "FOR EACH ROW EXECUTE FUNCTION tracker_append_only()"
@@ -295,6 +300,26 @@ def _sqlite_append_only(table: str) -> list[str]:
         "rewritten'); END"
         for action in ("UPDATE", "DELETE")
     ]
+
+
+#: SQLite's REPLACE (INSERT OR REPLACE) removes a conflicting row without firing DELETE
+#: triggers: a new row of the record may not take the id or the place of one already there.
+SQLITE_NO_REPLACE = (
+    "CREATE TRIGGER {table}_no_replace BEFORE INSERT ON {table} "
+    "WHEN EXISTS (SELECT 1 FROM {table} WHERE id = NEW.id) "
+    "OR EXISTS (SELECT 1 FROM {table} WHERE chain_seq = NEW.chain_seq) "
+    "BEGIN SELECT RAISE(ABORT, '{table} rows are never replaced: the record is never "
+    "rewritten'); END"
+)
+#: A question's tags are part of its content: they are recorded with it, while it is the last
+#: event of the chain (PostgreSQL: in its own transaction, migration 0006).
+_LAST_PLACE = " UNION ALL ".join(f"SELECT max(chain_seq) AS m FROM {kind}" for kind in KINDS)
+SQLITE_TAGS_WITH_QUESTION = (
+    "CREATE TRIGGER question_tag_with_question BEFORE INSERT ON question_tag "
+    "WHEN (SELECT chain_seq FROM question WHERE id = NEW.question_id) "
+    f"IS NOT (SELECT max(m) FROM ({_LAST_PLACE})) "
+    "BEGIN SELECT RAISE(ABORT, 'tags are recorded with their question'); END"
+)
 
 
 def _head(bind: Any) -> tuple[int, str]:
@@ -364,12 +389,15 @@ def upgrade() -> None:
     )
     op.create_table(
         "chain_checkpoint",
+        sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("seq", sa.BigInteger(), nullable=False),
         sa.Column("hash", sa.String(64), nullable=False),
         sa.Column("guards", sa.String(), nullable=False),
         sa.Column("verified_at", moment, nullable=False),
-        sa.PrimaryKeyConstraint("seq"),
+        sa.Column("verified_by", sa.String(), nullable=True),
+        sa.PrimaryKeyConstraint("id"),
     )
+    op.create_index("ix_chain_checkpoint_seq", "chain_checkpoint", ["seq"])
     op.create_table(
         "ledger_setting",
         sa.Column("name", sa.String(), nullable=False),
@@ -386,6 +414,9 @@ def upgrade() -> None:
         for table in (*NEWLY_APPEND_ONLY, "source_forecaster"):
             for trigger in _sqlite_append_only(table):
                 op.execute(trigger)
+        for table in KINDS:
+            op.execute(SQLITE_NO_REPLACE.format(table=table))
+        op.execute(SQLITE_TAGS_WITH_QUESTION)
         op.execute(SQLITE_AMENDS)
         return
     schema = bind.exec_driver_sql("SELECT quote_ident(current_schema())").scalar()
@@ -404,6 +435,7 @@ def upgrade() -> None:
     op.execute(TAKE_TURN.replace("{path}", path))
     for trigger in PG_NEW_TRIGGERS:
         op.execute(trigger)
+    op.execute("REVOKE ALL ON chain_checkpoint FROM PUBLIC")
 
 
 def downgrade() -> None:
@@ -413,6 +445,9 @@ def downgrade() -> None:
         for table in (*NEWLY_APPEND_ONLY, "source_forecaster"):
             for action in ("update", "delete"):
                 op.execute(f"DROP TRIGGER {table}_no_{action}")
+        for table in KINDS:
+            op.execute(f"DROP TRIGGER {table}_no_replace")
+        op.execute("DROP TRIGGER question_tag_with_question")
         with op.batch_alter_table("source") as batch:
             batch.add_column(sa.Column("forecaster_id", sa.Integer(), nullable=True))
             batch.create_foreign_key(
@@ -448,6 +483,7 @@ def downgrade() -> None:
             "FOR EACH ROW EXECUTE FUNCTION tracker_source_speaker()"
         )
     op.drop_table("ledger_setting")
+    op.drop_index("ix_chain_checkpoint_seq", "chain_checkpoint")
     op.drop_table("chain_checkpoint")
     op.drop_index("ix_source_forecaster_chain_seq", "source_forecaster")
     op.drop_index("ix_source_forecaster_forecaster_id", "source_forecaster")
