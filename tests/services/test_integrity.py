@@ -34,8 +34,9 @@ def raw(ledger: str) -> Iterator[Callable[[str], None]]:
         with engine.begin() as connection:
             if engine.dialect.name == "sqlite":
                 for table in (*KINDS, "question_tag"):
-                    for action in ("update", "delete"):
+                    for action in ("update", "delete", "replace"):
                         connection.exec_driver_sql(f"DROP TRIGGER IF EXISTS {table}_no_{action}")
+                connection.exec_driver_sql("DROP TRIGGER IF EXISTS question_tag_with_question")
             else:
                 connection.exec_driver_sql("ALTER TABLE forecast DISABLE TRIGGER USER")
                 connection.exec_driver_sql("ALTER TABLE resolution DISABLE TRIGGER USER")
@@ -85,10 +86,10 @@ def test_only_what_came_after_the_checkpoint_is_recomputed(ledger: str) -> None:
     # As if the last check had been at event 60 (the checkpoint is a cache, not the record).
     _sql(
         ledger,
-        "INSERT INTO chain_checkpoint (seq, hash, guards, verified_at, verified_by) SELECT 60, "
-        "chain_hash, (SELECT guards FROM chain_checkpoint WHERE seq = 66), CURRENT_TIMESTAMP, "
-        "(SELECT verified_by FROM chain_checkpoint WHERE seq = 66) FROM forecast "
-        "WHERE chain_seq = 60",
+        "INSERT INTO chain_checkpoint (seq, hash, guards, verified_at, verified_by, tags) "
+        "SELECT 60, chain_hash, (SELECT guards FROM chain_checkpoint WHERE seq = 66), "
+        "CURRENT_TIMESTAMP, (SELECT verified_by FROM chain_checkpoint WHERE seq = 66), "
+        "(SELECT tags FROM chain_checkpoint WHERE seq = 66) FROM forecast WHERE chain_seq = 60",
     )
     _sql(ledger, "DELETE FROM chain_checkpoint WHERE seq = 66")
     check = _check(ledger)
@@ -231,3 +232,19 @@ def test_allow_broken_chain_marks_exports_and_the_score_table(
         assert done.stderr.startswith(warning), command
         if command[0] == "score":
             assert "changed behind tracker's back" in done.stdout, command
+
+
+def test_a_tag_added_by_hand_to_a_verified_question_is_found(ledger: str, tracker: Tracker) -> None:
+    """No guard is out of the way (a question without forecasts may still take tags), but the
+    tags of the verified questions are counted at each checkpoint."""
+    added = tracker("--db", ledger, "add", "Quiet", "-c", "C", "-d", "+1m", env=AFTER_EXAMPLE_ENV)
+    assert added.exit_code == 0, added.stderr
+    tracker("--db", ledger, "add", "Next", "-c", "C", "-d", "+1m", env=AFTER_EXAMPLE_ENV)
+    assert _check(ledger).intact
+    if ledger.startswith("sqlite"):
+        _sql(ledger, "INSERT INTO question_tag (question_id, tag) VALUES (7, 'sneaky')")
+    else:  # the owner, past the trigger that keeps tags with their question's transaction
+        _sql(ledger, "ALTER TABLE question_tag DISABLE TRIGGER question_tag_with_question")
+        _sql(ledger, "INSERT INTO question_tag (question_id, tag) VALUES (7, 'sneaky')")
+    check = _check(ledger)
+    assert [(f.what, f.kind, f.row_id) for f in check.findings] == [("changed", "question", 7)]

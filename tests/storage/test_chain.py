@@ -38,8 +38,9 @@ def raw(ledger: str) -> Iterator[Callable[[str], None]]:
         with engine.begin() as connection:
             if engine.dialect.name == "sqlite":
                 for table in (*KINDS, "question_tag"):
-                    for action in ("update", "delete"):
+                    for action in ("update", "delete", "replace"):
                         connection.exec_driver_sql(f"DROP TRIGGER IF EXISTS {table}_no_{action}")
+                connection.exec_driver_sql("DROP TRIGGER IF EXISTS question_tag_with_question")
             else:
                 connection.exec_driver_sql("SET LOCAL session_replication_role = replica")
             connection.exec_driver_sql(sql)
@@ -352,7 +353,7 @@ def test_a_byte_edit_of_a_forecast_in_its_table_or_its_index_is_found(
         "chain_hash FROM forecaster WHERE id = 1",
         "INSERT INTO question_tag (question_id, tag) VALUES (1, 'sneaky')",
     ],
-    ids=["replace a resolution", "replace a forecaster", "tag an old question"],
+    ids=["replace a resolution", "replace a forecaster", "tag a question already forecast"],
 )
 def test_sqlite_refuses_a_row_replaced_or_a_tag_added_to_the_past(ledger: str, sql: str) -> None:
     """REPLACE removes the row it conflicts with without firing DELETE triggers, and a tag is

@@ -147,14 +147,14 @@ def test_a_checkpoint_planted_by_one_person_misleads_nobody_else(
     analyst neither raises an alarm for the others nor hides anything from them."""
     _sql(
         team["analyst"],
-        "INSERT INTO chain_checkpoint (seq, hash, guards, verified_at, verified_by) "
-        f"VALUES (999, '{'a' * 64}', 'x', now(), '{team['analyst_name']}')",
+        "INSERT INTO chain_checkpoint (seq, hash, guards, verified_at, verified_by, tags) "
+        f"VALUES (999, '{'a' * 64}', 'x', now(), '{team['analyst_name']}', 0)",
     )
     with pytest.raises(sa.exc.DBAPIError, match="not by"):  # nor in someone else's name
         _sql(
             team["analyst"],
-            "INSERT INTO chain_checkpoint (seq, hash, guards, verified_at, verified_by) "
-            f"VALUES (999, '{'a' * 64}', 'x', now(), '{team['reviewer_name']}')",
+            "INSERT INTO chain_checkpoint (seq, hash, guards, verified_at, verified_by, tags) "
+            f"VALUES (999, '{'a' * 64}', 'x', now(), '{team['reviewer_name']}', 0)",
         )
     for who in ("reviewer", "resolver", "owner"):
         scored = tracker("--db", team[who], "score")

@@ -103,6 +103,7 @@ UNHASHED: Mapping[str, Mapping[str, str]] = {
     "chain_checkpoint": {
         "id": "a cache of verification, recomputed when it does not hold",
         "verified_by": "a cache of verification, recomputed when it does not hold",
+        "tags": "a cache of verification, recomputed when it does not hold",
         "seq": "a cache of verification, recomputed when it does not hold",
         "hash": "a cache of verification, recomputed when it does not hold",
         "guards": "a cache of verification, recomputed when it does not hold",

@@ -33,6 +33,7 @@ from tracker.storage.chain import (
     question_tags_after,
     save_checkpoint,
     stored_hash,
+    tags_up_to,
     unchained_events,
 )
 from tracker.storage.database import Session
@@ -72,6 +73,7 @@ def check_record(session: Session) -> RecordCheck:
         or verified.head.seq > counted.last
         or counted.rows != counted.placed
         or counted.placed != counted.last
+        or tags_up_to(session, verified.head.seq) != verified.tags
         or not _still_holds(session, verified.head)
     )
     start = GENESIS_HEAD if whole or verified is None else verified.head
@@ -95,7 +97,8 @@ def check_record(session: Session) -> RecordCheck:
         # Only a saving, on a connection of its own that does not wait: this command may be a
         # reader (a read-only file, a reviewer's login), and then the next check recomputes a
         # little more.
-        save_checkpoint(session, Checkpoint(check.head, fingerprint))
+        counted_tags = tags_up_to(session, check.head.seq)
+        save_checkpoint(session, Checkpoint(check.head, fingerprint, counted_tags))
     return check
 
 

@@ -146,7 +146,11 @@ def _carry_checkpoint(session: Session, cursor: _Cursor) -> None:
         counted = census(session) if cursor.start == GENESIS_HEAD else None
         if counted is None or counted.rows != cursor.head.seq or counted.last != cursor.head.seq:
             return
-    elif verified.head != cursor.start or fingerprint != verified.guards:
+    elif (
+        verified.head != cursor.start
+        or fingerprint != verified.guards
+        or tags_up_to(session, verified.head.seq) != verified.tags
+    ):
         return
     if (
         not _is_sqlite(session)
@@ -157,7 +161,10 @@ def _carry_checkpoint(session: Session, cursor: _Cursor) -> None:
         return  # a login without the grant (roles not applied again since the upgrade)
     session.execute(
         sa.insert(CHAIN_CHECKPOINT).values(
-            checkpoint_values(Checkpoint(cursor.head, fingerprint), sqlite=_is_sqlite(session))
+            checkpoint_values(
+                Checkpoint(cursor.head, fingerprint, tags_up_to(session, cursor.head.seq)),
+                sqlite=_is_sqlite(session),
+            )
         )
     )
 
@@ -328,10 +335,24 @@ def guards(session: Session) -> str:
 
 @dataclass(frozen=True)
 class Checkpoint:
-    """A place up to which the chain was recomputed and found intact, and the guards then."""
+    """A place up to which the chain was recomputed and found intact, the guards then, and how
+    many tags the questions at or before it had."""
 
     head: Head
     guards: str
+    tags: int
+
+
+def tags_up_to(session: Session, seq: int) -> int:
+    """How many tags the questions placed at or before `seq` have now."""
+    found = session.execute(
+        sa.text(
+            "SELECT count(*) FROM question_tag t JOIN question q ON q.id = t.question_id "
+            "WHERE q.chain_seq <= :seq"
+        ),
+        {"seq": seq},
+    ).scalar()
+    return int(found or 0)
 
 
 #: On PostgreSQL the checkpoints one may trust: one's own, and those of the tables' owner (a
@@ -344,15 +365,14 @@ _TRUSTED = (
 
 def latest_checkpoint(session: Session) -> Checkpoint | None:
     """The furthest place verified so far (on PostgreSQL, by this user or the owner), if any."""
-    query = (
-        sa.select(CHAIN_CHECKPOINT.c.seq, CHAIN_CHECKPOINT.c.hash, CHAIN_CHECKPOINT.c.guards)
-        .order_by(CHAIN_CHECKPOINT.c.seq.desc())
-        .limit(1)
-    )
+    c = CHAIN_CHECKPOINT.c
+    query = sa.select(c.seq, c.hash, c.guards, c.tags).order_by(c.seq.desc()).limit(1)
     if not _is_sqlite(session):
         query = query.where(sa.text(_TRUSTED))
     row = session.execute(query).first()
-    return None if row is None else Checkpoint(Head(int(row[0]), str(row[1])), str(row[2]))
+    if row is None:
+        return None
+    return Checkpoint(Head(int(row[0]), str(row[1])), str(row[2]), int(row[3]))
 
 
 def checkpoint_values(checkpoint: Checkpoint, *, sqlite: bool) -> dict[str, object]:
@@ -364,6 +384,7 @@ def checkpoint_values(checkpoint: Checkpoint, *, sqlite: bool) -> dict[str, obje
         "seq": checkpoint.head.seq,
         "hash": checkpoint.head.hash,
         "guards": checkpoint.guards,
+        "tags": checkpoint.tags,
         "verified_at": datetime.now(UTC),
         "verified_by": None if sqlite else sa.literal_column("session_user"),
     }

@@ -251,6 +251,9 @@ class ChainCheckpoint(SQLModel, table=True):
     # Who noted it (PostgreSQL: the database user, checked by a trigger; each person trusts
     # only their own checkpoints and the owner's). None on SQLite: a file has no users.
     verified_by: str | None = _text("verified_by")
+    # How many tags the questions at or before `seq` had then: a tag is part of its question's
+    # content, and one added to an old question changes this count.
+    tags: int = _column("tags", sa.BigInteger(), nullable=False)
 
 
 class LedgerSetting(SQLModel, table=True):

@@ -311,13 +311,13 @@ SQLITE_NO_REPLACE = (
     "BEGIN SELECT RAISE(ABORT, '{table} rows are never replaced: the record is never "
     "rewritten'); END"
 )
-#: A question's tags are part of its content: they are recorded with it, while it is the last
-#: event of the chain (PostgreSQL: in its own transaction, migration 0006).
-_LAST_PLACE = " UNION ALL ".join(f"SELECT max(chain_seq) AS m FROM {kind}" for kind in KINDS)
+#: A question's tags are part of its content: they are recorded with it, before anything refers
+#: to it (PostgreSQL: in its own transaction, migration 0006). A tag added later to a question
+#: changes its content; the documents' check counts the tags at each checkpoint and finds it.
 SQLITE_TAGS_WITH_QUESTION = (
     "CREATE TRIGGER question_tag_with_question BEFORE INSERT ON question_tag "
-    "WHEN (SELECT chain_seq FROM question WHERE id = NEW.question_id) "
-    f"IS NOT (SELECT max(m) FROM ({_LAST_PLACE})) "
+    "WHEN EXISTS (SELECT 1 FROM forecast WHERE question_id = NEW.question_id) "
+    "OR EXISTS (SELECT 1 FROM resolution WHERE question_id = NEW.question_id) "
     "BEGIN SELECT RAISE(ABORT, 'tags are recorded with their question'); END"
 )
 
@@ -395,6 +395,7 @@ def upgrade() -> None:
         sa.Column("guards", sa.String(), nullable=False),
         sa.Column("verified_at", moment, nullable=False),
         sa.Column("verified_by", sa.String(), nullable=True),
+        sa.Column("tags", sa.BigInteger(), nullable=False),
         sa.PrimaryKeyConstraint("id"),
     )
     op.create_index("ix_chain_checkpoint_seq", "chain_checkpoint", ["seq"])
