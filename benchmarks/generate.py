@@ -4,7 +4,9 @@
 
 Realistic shape: 5 to 15 analysts per question who update their forecasts over its life, a mix
 of binary, multiple-choice and ordered questions opened over two years, most of them resolved
-and a few annulled. The same arguments always give the same file.
+and a few annulled. The same arguments always give the same file. The other shape, a large
+personal history brought over from another tool: `--forecasts 100000 --questions 100000
+--analysts 1 --binary-only --resolve-all` (one forecast and one outcome per question).
 """
 
 from __future__ import annotations
@@ -39,7 +41,13 @@ def _probabilities(
 
 
 def generate(
-    *, forecasts: int, questions: int, analysts: int, seed: int, binary_only: bool
+    *,
+    forecasts: int,
+    questions: int,
+    analysts: int,
+    seed: int,
+    binary_only: bool,
+    resolve_all: bool = False,
 ) -> list[str]:
     """The lines of a synthetic ledger with about `forecasts` forecasts."""
     rng = random.Random(seed)
@@ -101,7 +109,7 @@ def generate(
                     ),
                 )
             )
-        roll = rng.random()
+        roll = rng.random() * (0.9 if resolve_all else 1.0)
         if roll < 0.9:  # 90% resolved, a few of them annulled
             outcome = "annulled" if roll < 0.01 else options[truth]
             resolutions.append(
@@ -131,6 +139,9 @@ def main() -> None:
     parser.add_argument("--analysts", type=int, default=50)
     parser.add_argument("--seed", type=int, default=2021)
     parser.add_argument("--binary-only", action="store_true")
+    parser.add_argument(
+        "--resolve-all", action="store_true", help="every question resolved (a few annulled)"
+    )
     parser.add_argument("--out", type=Path, required=True)
     args = parser.parse_args()
     questions = args.questions or max(1, args.forecasts // 50)
@@ -140,6 +151,7 @@ def main() -> None:
         analysts=args.analysts,
         seed=args.seed,
         binary_only=args.binary_only,
+        resolve_all=args.resolve_all,
     )
     args.out.write_text("\n".join(lines) + "\n", encoding="utf-8")
 

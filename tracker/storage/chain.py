@@ -205,24 +205,57 @@ def chained_insert(
     return new_id
 
 
-def chain_rows(session: Session, table: sa.Table, rows: Sequence[dict[str, object]]) -> None:
-    """Give many new rows of `table` their ids, places and hashes, in order (the bulk path);
-    the caller inserts them in the same transaction."""
+def reserve_ids(session: Session, table: sa.Table, count: int) -> list[int]:
+    """Ids for `count` new rows of `table`, in this write transaction (the bulk path takes
+    them before it builds the rows that refer to them)."""
+    if count <= 0:
+        return []
+    cursor = _cursor(session)
+    ids = _take_ids(session, cursor, table, count)
+    if table.name in cursor.next_id:
+        cursor.next_id[table.name] = ids[-1] + 1
+    return ids
+
+
+def keep_ids(session: Session, table: sa.Table, ids: Iterable[int]) -> None:
+    """Ids kept from an import (the caller checked they are free): later new ids go past them,
+    and on PostgreSQL the sequence catches up before the transaction commits."""
+    kept = list(ids)
+    if not kept:
+        return
+    cursor = _cursor(session)
+    cursor.explicit.add(table.name)
+    if _is_sqlite(session):
+        if table.name not in cursor.next_id:
+            cursor.next_id[table.name] = next_ids(session, table, 1)[0]
+        cursor.next_id[table.name] = max(cursor.next_id[table.name], max(kept) + 1)
+
+
+def chain_rows(
+    session: Session,
+    table: sa.Table,
+    rows: Sequence[dict[str, object]],
+    *,
+    tags: Sequence[Iterable[str]] | None = None,
+) -> None:
+    """Give many new rows of `table` their places and hashes, in order (the bulk path), and
+    their ids where they have none yet; the caller inserts them in the same transaction.
+    `tags`: for questions, each row's tags (part of its content)."""
     if not rows:
         return
     kind = table.name
     cursor = _cursor(session)
-    ids = _take_ids(session, cursor, table, len(rows))
-    previous, seq = cursor.head.hash, cursor.head.seq
-    for row, new_id in zip(rows, ids, strict=True):
+    missing = [row for row in rows if row.get("id") is None]
+    for row, new_id in zip(missing, reserve_ids(session, table, len(missing)), strict=True):
         row["id"] = new_id
+    previous, seq = cursor.head.hash, cursor.head.seq
+    for index, row in enumerate(rows):
         seq += 1
-        previous = link(previous, seq, kind, canonical(kind, row))
+        content = canonical(kind, row, tags[index] if tags is not None else ())
+        previous = link(previous, seq, kind, content)
         row["chain_seq"] = seq
         row["chain_hash"] = previous
     cursor.head = Head(seq, previous)
-    if kind in cursor.next_id:
-        cursor.next_id[kind] = ids[-1] + 1
 
 
 # --- reading -----------------------------------------------------------------------------------

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -29,6 +30,7 @@ from tracker.storage.tables import QUESTION_TAG as T
 from tracker.storage.tables import RESOLUTION as R
 from tracker.storage.tables import SOURCE as S
 from tracker.storage.tables import SOURCE_FORECASTER as N
+from tracker.storage.tables import UTCDateTime
 
 
 def _insert(
@@ -645,11 +647,7 @@ def _sqlite_moment(moment: datetime) -> str:
 
 
 def insert_forecasts(session: Session, rows: Sequence[NewForecast]) -> None:
-    """Append many forecasts with one executemany (the bulk path of imports).
-
-    On SQLite the rows go straight to the driver, with times written as the column type
-    stores them: going through SQLAlchemy's per-row type processing took most of an import.
-    """
+    """Append many forecasts with one executemany (the bulk path of imports)."""
     if not rows:
         return
     values: list[dict[str, object]] = [
@@ -665,30 +663,79 @@ def insert_forecasts(session: Session, rows: Sequence[NewForecast]) -> None:
         for r in rows
     ]
     chain_rows(session, F, values)
-    if session.get_bind().dialect.name == "sqlite":
-        cursor = session.connection().connection.driver_connection.cursor()  # type: ignore[union-attr]
-        cursor.executemany(
-            "INSERT INTO forecast (id, question_id, forecaster_id, made_at, recorded_at, "
-            "probabilities, rationale, input_text, chain_seq, chain_hash) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [
-                (
-                    v["id"],
-                    v["question_id"],
-                    v["forecaster_id"],
-                    _sqlite_moment(v["made_at"]),  # type: ignore[arg-type]
-                    _sqlite_moment(v["recorded_at"]),  # type: ignore[arg-type]
-                    v["probabilities"],
-                    v["rationale"],
-                    v["input_text"],
-                    v["chain_seq"],
-                    v["chain_hash"],
-                )
-                for v in values
-            ],
-        )
+    insert_rows(session, F, values)
+
+
+def insert_questions(
+    session: Session, rows: Sequence[dict[str, object]], tags: Sequence[Sequence[str]]
+) -> None:
+    """Append many questions (each row every column but the chain's, with `id` where an
+    imported number is kept) and their tags, as events of the chain in order (the bulk path)."""
+    chain_rows(session, Q, rows, tags=tags)
+    insert_rows(session, Q, rows)
+    insert_rows(
+        session,
+        T,
+        [
+            {"question_id": row["id"], "tag": tag}
+            for row, own in zip(rows, tags, strict=True)
+            for tag in sorted(set(own))
+        ],
+    )
+
+
+def insert_resolutions(session: Session, rows: Sequence[dict[str, object]]) -> None:
+    """Append many resolutions (each row every column but the chain's, with its `id` taken
+    beforehand when a later one amends it), as events of the chain in order (the bulk path)."""
+    chain_rows(session, R, rows)
+    insert_rows(session, R, rows)
+
+
+def _sqlite_value(kind: str) -> Callable[[object], object]:
+    """How a column of this kind is written straight to SQLite, as its SQLAlchemy type would."""
+    if kind == "moment":
+        return lambda v: None if v is None else _sqlite_moment(v)  # type: ignore[arg-type]
+    if kind == "day":
+        return lambda v: None if v is None else v.isoformat()  # type: ignore[attr-defined]
+    return lambda v: v
+
+
+def _column_kind(column: sa.Column[Any]) -> str:
+    if isinstance(column.type, UTCDateTime):
+        return "moment"
+    if isinstance(column.type, sa.Date):
+        return "day"
+    return "plain"
+
+
+def insert_rows(session: Session, table: sa.Table, rows: Sequence[dict[str, object]]) -> None:
+    """Insert many rows of `table` (every column given) with one executemany.
+
+    On SQLite the rows go straight to the driver, with times and days written as the column
+    types store them: SQLAlchemy's per-row processing took most of an import's time.
+    """
+    if not rows:
         return
-    session.execute(sa.insert(F), values)
+    if session.get_bind().dialect.name != "sqlite":
+        session.execute(sa.insert(table), list(rows))
+        return
+    columns = [c for c in table.columns if c.name in rows[0]]
+    names = [c.name for c in columns]
+    converters = [_sqlite_value(_column_kind(c)) for c in columns]
+    plain = all(_column_kind(c) == "plain" for c in columns)
+    sql = f"INSERT INTO {table.name} ({', '.join(names)}) VALUES ({', '.join('?' * len(names))})"
+    if plain:
+        values = [tuple(row[name] for name in names) for row in rows]
+    else:
+        values = [
+            tuple(convert(row[name]) for name, convert in zip(names, converters, strict=True))
+            for row in rows
+        ]
+    cursor = session.connection().connection.driver_connection.cursor()  # type: ignore[union-attr]
+    try:
+        cursor.executemany(sql, values)
+    finally:
+        cursor.close()
 
 
 #: One forecast as scoring reads it: (forecaster, UTC day it was made, backfilled,
