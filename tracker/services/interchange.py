@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 from collections import Counter
@@ -331,8 +332,17 @@ class _Importer:
         self.claimed_sources: set[int] = set()
         self.resolution_count: dict[int, int] = {}
         self.seen_forecasts: Counter[tuple[str, datetime, str, str | None]] = Counter()
-        self.forecasters: dict[str, int] = {}
-        self.pending: list[store.NewForecast] = []
+        self.forecasters: dict[str, int] = store.forecaster_ids(session)
+        # New rows are written in runs of one kind, in the order of the records (the order of
+        # the chain): questions with their tags, forecasts, resolutions.
+        self.run: str | None = None
+        self.pending: list[dict[str, object]] = []
+        self.pending_tags: list[tuple[str, ...]] = []
+        # What the database held before: the numbers of its questions (a kept number must be
+        # free), and each resolution this import records, by question (for amendments).
+        self.taken: set[int] = store.question_ids(session)
+        self.slugs, self.unnamed = store.question_keys(session)
+        self.recorded: dict[int, list[Resolution]] = {}
         # When this import's forecasts on a question were last recorded (a resolution may not
         # be recorded before them), and when the file's resolutions are recorded (a forecast
         # may not be recorded after them), by the question's id in the file.
@@ -355,9 +365,23 @@ class _Importer:
             _line(record, lambda: fields.check_not_future(recorded_at, now=self.now, what=what))
 
     def flush(self) -> None:
-        """Write the forecasts collected so far in one executemany."""
-        store.insert_forecasts(self.session, self.pending)
-        self.pending = []
+        """Write the run of new rows collected so far, with one executemany."""
+        if self.run == "question":
+            store.insert_questions(self.session, self.pending, self.pending_tags)
+        elif self.run == "forecast":
+            store.insert_forecast_rows(self.session, self.pending)
+        elif self.run == "resolution":
+            store.insert_resolutions(self.session, self.pending)
+        self.run, self.pending, self.pending_tags = None, [], []
+
+    def _add(self, run: str, row: dict[str, object], tags: tuple[str, ...] = ()) -> None:
+        """Collect a new row; a row of another kind first writes the run collected so far."""
+        if run != self.run or len(self.pending) >= BATCH:
+            self.flush()
+            self.run = run
+        self.pending.append(row)
+        if run == "question":
+            self.pending_tags.append(tags)
 
     def _remember(self, key: str, question: Question, *, created: bool) -> None:
         self.questions[key] = question
@@ -497,8 +521,9 @@ class _Importer:
         )
         existing = None
         if record.slug is not None:
-            existing = store.find_question(self.session, record.slug)
-        else:
+            if record.slug in self.slugs:
+                existing = store.find_question(self.session, record.slug)
+        elif (record.title, record.opened_on) in self.unnamed:
             # Without a slug, a question is the same one if everything about it matches; two
             # identical lines in one file stay two questions (each claims its own match).
             existing = next(
@@ -524,8 +549,30 @@ class _Importer:
             self.unchanged += 1
             return
         source_id = self._source_id(record.source, record.line) if record.source else None
-        created = store.insert_question(
-            self.session,
+        number = store.new_question_id(self.session, record.number, taken=self.taken)
+        self.taken.add(number)
+        created_at = record.created_at or self.now
+        created_by = record.created_by or self.importer
+        tags = tuple(sorted(set(record.tags)))
+        row: dict[str, object] = {
+            "id": number,
+            "slug": record.slug,
+            "title": record.title,
+            "criteria": record.criteria,
+            "kind": record.kind.value,
+            "options": json.dumps(list(record.options), ensure_ascii=False),
+            "deadline": record.deadline,
+            "opened_on": record.opened_on,
+            "source_id": source_id,
+            "quote": record.quote,
+            "notes": record.notes,
+            "created_at": created_at,
+            "created_by": created_by,
+            **record.provenance.as_columns(),
+        }
+        self._add("question", row, tags)
+        created = Question(
+            id=number,
             slug=record.slug,
             title=record.title,
             criteria=record.criteria,
@@ -533,14 +580,12 @@ class _Importer:
             options=record.options,
             deadline=record.deadline,
             opened_on=record.opened_on,
-            source_id=source_id,
+            created_at=created_at,
+            created_by=created_by,
             quote=record.quote,
             notes=record.notes,
-            tags=record.tags,
-            provenance=record.provenance,
-            created_at=record.created_at or self.now,
-            created_by=record.created_by or self.importer,
-            number=record.number,
+            tags=tags,
+            **record.provenance.as_columns(),  # type: ignore[arg-type]
         )
         self._remember(record.key, created, created=True)
         self.claimed.add(created.id)
@@ -634,26 +679,25 @@ class _Importer:
         self._forecast_recorded(question.id, recorded_at, record.forecaster)
         forecaster = self.forecasters.get(record.forecaster)
         if forecaster is None:
+            if self.run != "forecast":
+                self.flush()  # the questions before it take their places before it
             forecaster = store.forecaster_id(self.session, record.forecaster, now=recorded_at)
             self.forecasters[record.forecaster] = forecaster
-        self.pending.append(
-            store.NewForecast(
-                question_id=question.id,
-                forecaster_id=forecaster,
-                made_at=record.made_at,
-                recorded_at=recorded_at,
-                probabilities=probabilities,
-                rationale=record.rationale,
-                input_text=record.input_text,
-                probabilities_json=dumped,
-            )
+        self._add(
+            "forecast",
+            {
+                "question_id": question.id,
+                "forecaster_id": forecaster,
+                "made_at": record.made_at,
+                "recorded_at": recorded_at,
+                "probabilities": dumped,
+                "rationale": record.rationale,
+                "input_text": record.input_text,
+            },
         )
-        if len(self.pending) >= BATCH:
-            self.flush()
         self.counts["forecasts"] += 1
 
     def resolution(self, record: ResolutionRecord) -> None:
-        self.flush()
         question = self._question(record.question, record.line)
         if is_reserved_outcome(record.outcome):
             status, option = OutcomeStatus(option_key(record.outcome)), None
@@ -669,7 +713,7 @@ class _Importer:
                 f"line {record.line}: occurred_on {record.occurred_on} is before the question "
                 f"opened ({question.opened_on})."
             )
-        history = store.resolutions_for(self.session, [question.id])[question.id]
+        history = self._stored(question).resolutions + self.recorded.get(question.id, [])
         # The n-th resolution of a question in the file is the n-th in the database: so a
         # trail yes -> no -> yes survives a round trip, and importing it again adds nothing.
         position = self.resolution_count.get(question.id, 0)
@@ -712,8 +756,8 @@ class _Importer:
             )
         if not history and record.amends:
             raise InputError(f"line {record.line}: {record.question!r} has no resolution to amend.")
-        store.insert_resolution(
-            self.session,
+        new = Resolution(
+            id=store.new_resolution_id(self.session),
             question_id=question.id,
             status=status,
             outcome=option,
@@ -722,6 +766,21 @@ class _Importer:
             resolved_by=record.resolved_by or self.importer,
             recorded_at=record.recorded_at or self.now,
             amends_id=history[-1].id if history else None,
+        )
+        self.recorded.setdefault(question.id, []).append(new)
+        self._add(
+            "resolution",
+            {
+                "id": new.id,
+                "question_id": new.question_id,
+                "status": new.status.value,
+                "outcome": new.outcome,
+                "occurred_on": new.occurred_on,
+                "evidence": new.evidence,
+                "resolved_by": new.resolved_by,
+                "recorded_at": new.recorded_at,
+                "amends_id": new.amends_id,
+            },
         )
         self.counts["resolutions"] += 1
 

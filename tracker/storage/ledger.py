@@ -22,7 +22,13 @@ from tracker.domain.model import (
     Source,
 )
 from tracker.errors import ConflictError, NotFoundError
-from tracker.storage.chain import chain_rows, chained_insert, take_turn
+from tracker.storage.chain import (
+    chain_rows,
+    chained_insert,
+    keep_ids,
+    reserve_ids,
+    take_turn,
+)
 from tracker.storage.tables import FORECAST as F
 from tracker.storage.tables import FORECASTER as P
 from tracker.storage.tables import QUESTION as Q
@@ -61,6 +67,11 @@ def forecaster_id(session: Session, name: str, *, now: datetime) -> int:
     if found is not None:
         return int(found)
     return _insert(session, P, {"name": name, "created_at": now})
+
+
+def forecaster_ids(session: Session) -> dict[str, int]:
+    """Every forecaster's id, by name."""
+    return {str(name): int(i) for i, name in session.execute(sa.select(P.c.id, P.c.name))}
 
 
 def forecaster_names(session: Session) -> list[str]:
@@ -666,6 +677,27 @@ def insert_forecasts(session: Session, rows: Sequence[NewForecast]) -> None:
     insert_rows(session, F, values)
 
 
+def new_question_id(session: Session, number: int | None, *, taken: set[int]) -> int:
+    """The id of a new question: `number` kept when it is not in `taken` (the ids in use, which
+    the caller keeps up to date), else the next free one."""
+    if number is not None and number not in taken:
+        keep_ids(session, Q, [number])
+        return number
+    return reserve_ids(session, Q, 1)[0]
+
+
+def new_resolution_id(session: Session) -> int:
+    """The id of a new resolution, taken before it is written (a later one may amend it)."""
+    return reserve_ids(session, R, 1)[0]
+
+
+def insert_forecast_rows(session: Session, rows: Sequence[dict[str, object]]) -> None:
+    """Append many forecasts (each row every column but the chain's and the id; probabilities
+    as their stored JSON), as events of the chain in order (the bulk path)."""
+    chain_rows(session, F, rows)
+    insert_rows(session, F, rows)
+
+
 def insert_questions(
     session: Session, rows: Sequence[dict[str, object]], tags: Sequence[Sequence[str]]
 ) -> None:
@@ -927,3 +959,21 @@ def question_sources(session: Session) -> dict[int, int]:
     """The source of each question taken from one."""
     query = sa.select(Q.c.id, Q.c.source_id).where(Q.c.source_id.is_not(None))
     return {int(q): int(s) for q, s in session.execute(query)}
+
+
+def question_ids(session: Session) -> set[int]:
+    """The number of every question."""
+    return {int(i) for i in session.execute(sa.select(Q.c.id)).scalars()}
+
+
+def question_keys(session: Session) -> tuple[set[str], set[tuple[str, date]]]:
+    """What identifies the questions already there, for an import to look up only those it
+    may match: their slugs, and (title, day opened) of the ones without a slug."""
+    slugs: set[str] = set()
+    unnamed: set[tuple[str, date]] = set()
+    for slug, title, opened_on in session.execute(sa.select(Q.c.slug, Q.c.title, Q.c.opened_on)):
+        if slug is not None:
+            slugs.add(str(slug))
+        else:
+            unnamed.add((str(title), opened_on))
+    return slugs, unnamed
