@@ -265,6 +265,10 @@ def test_a_forecast_after_the_deadline_has_no_score_in_the_csv(
     env = {"TRACKER_NOW": "2022-01-20T12:00:00+00:00"}
     imported = tracker("import", str(ledger), env=env)
     assert imported.exit_code == 0, imported.stderr
+    assert imported.stdout.splitlines()[1] == (
+        "1 forecast was made after its question's outcome or deadline: it is kept and shown, "
+        "never scored (docs/scoring.md)."
+    )
     rows = _csv(tracker("export", "--format", "csv", env=env).stdout)
     assert [r["score"] for r in rows] == ["0.16", ""]
     future = tracker("export", "--since", "2030-01-01", env=env)

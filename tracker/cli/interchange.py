@@ -209,7 +209,7 @@ def import_(
         console.note(f"Skipped {_rows_text(done.skipped_rows)}.")
     of = f"{tool} ({len(files)} files)" if len(files) > 1 else tool
     console.say(
-        f"{verb} {counts(r, sources=False)} from {done.rows} rows of {of}; "
+        f"{verb} {counts(r, sources=False)} from {count_noun(done.rows, 'row')} of {of}; "
         f"{r.unchanged} already there."
     )
     unscorable(r)
