@@ -243,6 +243,22 @@ def test_predictionbooks_uuid_is_the_key_and_its_number_stands_in_when_there_is_
     assert keys_other["The Lachin"] != keys["The Lachin"]
 
 
+def test_a_withdrawn_prediction_is_annulled_and_an_odd_outcome_is_a_problem() -> None:
+    lines = _text("predictionbook-mine.csv").splitlines()
+    rail = lines[5].replace(",20,,,,2022-03-10 12:00:00 UTC,", ",20,,,,2022-04-01 10:00:00 UTC,")
+    withdrawn = rail.replace(",visible_to_group,false", ",visible_to_group,true")
+    text = "\n".join([lines[0], withdrawn]) + "\n"
+    converted = read_foreign("predictionbook", text, importer="ani", now=NOW)
+    (resolution,) = _split(converted.records)[2]
+    # Withdrawn on its last change, 2022-04-01 (its deadline, 2027-01-01, is still to come).
+    assert (resolution.outcome, resolution.occurred_on) == ("annulled", date(2022, 4, 1))
+    odd = "\n".join([lines[0], lines[4].replace(",85,true,", ",85,right,")]) + "\n"
+    problems = read_foreign("predictionbook", odd, importer="ani", now=NOW).problems
+    assert [(p.row, p.field, p.why) for p in problems] == [
+        (2, "outcome", "'right' is not true or false")
+    ]
+
+
 def test_a_csv_with_a_confidence_column_is_not_predictionbooks_export() -> None:
     text = "id,description,created_at,deadline,confidence\n1,Q,2023-01-01,2023-02-01,60\n"
     with pytest.raises(InputError, match="has a 'confidence' column, which PredictionBook never"):

@@ -651,11 +651,12 @@ def _augur_prediction(
         if resolved is not None:
             deadline = resolved.date()
         elif _empty(item.get("resolved_at")):
+            why = "the prediction is not resolved" if outcome == "open" else "so is resolved_at"
             b.problem(
                 index,
                 "resolve_by",
-                "is empty and the prediction is not resolved: tracker needs a deadline (give "
-                "it one in augur with augur edit ID --by DATE, and export again)",
+                f"is empty and {why}: tracker needs a deadline (give it one in augur with "
+                "augur edit ID --by DATE, and export again)",
             )
     p = _probability(b, index, "probability", item.get("probability"), scale=1)
     if statement is None:
