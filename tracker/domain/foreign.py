@@ -143,7 +143,6 @@ def _short(text: str) -> str:
 @dataclass
 class _Question:
     key: str
-    row: int
     title: str
     deadline: date | None
     created_at: datetime | None
@@ -559,7 +558,6 @@ def _read_fatebook(b: _Builder, text: str, importer: str) -> None:
             row,
             _Question(
                 key=_key("fatebook", title, option or "", data.get("Question created at", "")),
-                row=row,
                 title=shown,
                 deadline=deadline,
                 created_at=created,
@@ -666,7 +664,6 @@ def _augur_prediction(
         index,
         _Question(
             key=_key("augur", identity, statement, item.get("created_at")),
-            row=index,
             title=statement,
             deadline=deadline,
             created_at=created,
@@ -815,7 +812,6 @@ def _pb_prediction(
         index,
         _Question(
             key=_key("predictionbook", "uuid", uuid) if uuid else _key("predictionbook", number),
-            row=index,
             title=title,
             deadline=deadline,
             created_at=created,
@@ -905,7 +901,6 @@ def _read_csv(b: _Builder, text: str, importer: str) -> None:
             row,
             _Question(
                 key=_key("csv", title, data.get("deadline", "").strip()),
-                row=row,
                 title=title,
                 deadline=deadline,
                 created_at=None,
