@@ -22,16 +22,17 @@ LATER = {"TRACKER_NOW": "2026-06-01T12:00:00+00:00"}
     ("tool", "name", "added"),
     [
         ("fatebook", "fatebook.csv", "3 questions, 4 forecasts, 2 resolutions from 4 rows"),
-        ("augur", "augur.json", "4 questions, 4 forecasts, 3 resolutions from 4 rows"),
+        ("augur", "augur-export.json", "8 questions, 8 forecasts, 6 resolutions from 8 rows"),
+        ("augur", "augur-export.csv", "8 questions, 8 forecasts, 6 resolutions from 8 rows"),
         (
             "predictionbook",
             "predictionbook.json",
-            "2 questions, 3 forecasts, 1 resolution from 2 rows",
+            "5 questions, 7 forecasts, 4 resolutions from 5 rows",
         ),
         (
             "predictionbook",
-            "predictionbook.csv",
-            "2 questions, 2 forecasts, 1 resolution from 2 rows",
+            "predictionbook-mine.csv",
+            "5 questions, 0 forecasts, 4 resolutions from 5 rows",
         ),
         ("csv", "simple.csv", "2 questions, 3 forecasts, 1 resolution from 3 rows"),
     ],
@@ -73,7 +74,7 @@ def test_problems_stop_the_import_with_one_line_and_a_table(
     result = tracker("import", "--from", "csv", str(bad), env=LATER)
     assert result.exit_code == 1
     assert result.stderr.splitlines()[-1] == (
-        "error: 1 row of 2 have problems (listed above); nothing was imported. Fix them, or "
+        "error: 1 row of 2 has problems (listed above); nothing was imported. Fix them, or "
         "pass --skip-invalid to leave them out."
     )
     assert "150%" in result.stderr and "forecast" in result.stderr
@@ -83,7 +84,7 @@ def test_problems_stop_the_import_with_one_line_and_a_table(
     )
     skipped = tracker("import", "--from", "csv", str(bad), "--skip-invalid", env=LATER)
     assert skipped.exit_code == 0
-    assert "Skipped rows 3." in skipped.stderr
+    assert "Skipped row 3." in skipped.stderr
     assert skipped.stdout.startswith("Added 1 question, 1 forecast, 0 resolutions from 2 rows")
 
 
@@ -264,6 +265,10 @@ def test_a_forecast_after_the_deadline_has_no_score_in_the_csv(
     env = {"TRACKER_NOW": "2022-01-20T12:00:00+00:00"}
     imported = tracker("import", str(ledger), env=env)
     assert imported.exit_code == 0, imported.stderr
+    assert imported.stdout.splitlines()[1] == (
+        "1 forecast was made after its question's outcome or deadline: it is kept and shown, "
+        "never scored (docs/scoring.md)."
+    )
     rows = _csv(tracker("export", "--format", "csv", env=env).stdout)
     assert [r["score"] for r in rows] == ["0.16", ""]
     future = tracker("export", "--since", "2030-01-01", env=env)

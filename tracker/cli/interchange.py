@@ -95,9 +95,13 @@ def export(
 
 def import_(
     ctx: typer.Context,
-    file: Path = typer.Argument(
+    files: list[Path] = typer.Argument(
         ...,
-        help="A JSON Lines file written by tracker export, or another tool's export ('-': stdin).",
+        help=(
+            "A JSON Lines file written by tracker export, or another tool's export ('-': "
+            "stdin). With --from, several files are read together (the pages of an export)."
+        ),
+        show_default=False,
     ),
     source_tool: str | None = typer.Option(
         None,
@@ -116,7 +120,7 @@ def import_(
     one transaction.
 
     Importing the same file twice adds nothing the second time.
-    Example: tracker import --from fatebook fatebook-forecasts.csv --dry-run
+    Example: tracker import --from predictionbook my_predictions.json page1.csv page2.csv
     """
     from tracker.errors import InputError
     from tracker.reports.terminal import count_noun
@@ -135,10 +139,25 @@ def import_(
             )
         )
 
+    def unscorable(result: Any) -> None:
+        if result.unscorable:
+            one = result.unscorable == 1
+            console.say(
+                f"{count_noun(result.unscorable, 'forecast')} {'was' if one else 'were'} made "
+                f"after {'its' if one else 'their'} question's outcome or deadline: "
+                f"{'it is' if one else 'they are'} kept and shown, never scored "
+                "(docs/scoring.md)."
+            )
+
     if source_tool is None:
         if skip_invalid:
             raise InputError(
                 "--skip-invalid goes with --from: a JSON Lines file is all or nothing."
+            )
+        if len(files) > 1:
+            raise InputError(
+                "Give one JSON Lines file per import: its lines may refer to records of the "
+                "files before it, so import them one at a time, in order."
             )
         from tracker.services.interchange import import_file
 
@@ -146,7 +165,7 @@ def import_(
         try:
             result = import_file(
                 url=s.url,
-                path=file,
+                path=files[0],
                 importer=s.who(as_name),
                 now=s.now(),
                 dry_run=dry_run,
@@ -155,13 +174,15 @@ def import_(
         finally:
             progress.close()
         console.say(f"{verb} {counts(result)}; {result.unchanged} already there.")
+        unscorable(result)
         return
     from tracker.services.interchange import import_foreign
 
+    tool = source_tool.strip().lower()
     done = import_foreign(
         url=s.url,
-        path=file,
-        tool=source_tool.strip().lower(),
+        paths=files,
+        tool=tool,
         importer=s.who(as_name),
         now=s.now(),
         dry_run=dry_run,
@@ -178,19 +199,38 @@ def import_(
                 f"Without the rows that have problems: would add {counts(r, sources=False)}; "
                 f"{r.unchanged} already there."
             )
+        bad = len({(p.file, p.row) for p in done.problems})
         raise InputError(
-            f"{count_noun(len({p.row for p in done.problems}), 'row')} of {done.rows} "
-            "have problems (listed above); nothing was imported. Fix them, or pass "
-            "--skip-invalid to leave them out."
+            f"{count_noun(bad, 'row')} of {done.rows} {'has' if bad == 1 else 'have'} "
+            "problems (listed above); nothing "
+            "was imported. Fix them, or pass --skip-invalid to leave them out."
         )
     if done.skipped_rows:
-        shown = ", ".join(str(r) for r in done.skipped_rows[:20])
-        more = "" if len(done.skipped_rows) <= 20 else f" and {len(done.skipped_rows) - 20} more"
-        console.note(f"Skipped rows {shown}{more}.")
+        console.note(f"Skipped {_rows_text(done.skipped_rows)}.")
+    of = f"{tool} ({len(files)} files)" if len(files) > 1 else tool
     console.say(
-        f"{verb} {counts(r, sources=False)} from {done.rows} rows of {source_tool}; "
+        f"{verb} {counts(r, sources=False)} from {count_noun(done.rows, 'row')} of {of}; "
         f"{r.unchanged} already there."
     )
+    unscorable(r)
+    if done.notes:
+        from tracker.reports.escapes import visible
+
+        for note in done.notes:
+            console.say(visible(note, one_line=True))  # may name a file
+
+
+def _rows_text(places: list[Any], most: int = 20) -> str:
+    """Rows as a user finds them: `rows 3, 4` or `rows 3, 4 of a.csv; 7 of b.csv`, at most
+    `most` of them and how many more."""
+    shown, more = places[:most], len(places) - most
+    groups: dict[str, list[str]] = {}
+    for place in shown:
+        groups.setdefault(place.file, []).append(str(place.row))
+    text = "; ".join(
+        ", ".join(rows) + (f" of {file}" if file else "") for file, rows in groups.items()
+    )
+    return f"row{'s' if len(places) > 1 else ''} {text}" + (f" and {more} more" if more > 0 else "")
 
 
 def register(app: typer.Typer) -> None:

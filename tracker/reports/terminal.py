@@ -378,13 +378,18 @@ def forecast_line(question: Question, forecast: Forecast) -> str:
 
 
 def problems_table(problems: Sequence[Problem]) -> RenderableType:
-    """Rows of an import that cannot be read: row, field, and why."""
+    """Rows of an import that cannot be read: (file, when several were read,) row, field, and
+    why. Cells are plain text: a value quoted from the file is never read as markup."""
+    files = any(p.file for p in problems)
     table = Table(title="Problems", title_justify="left")
+    if files:
+        table.add_column("file", overflow="fold")
     table.add_column("row", justify="right")
     table.add_column("field", overflow="fold")
     table.add_column("why", overflow="fold")
     for p in problems:
-        table.add_row(str(p.row), p.field, p.why)
+        cells = [Text(str(p.row)), Text(visible(p.field)), Text(visible(p.why))]
+        table.add_row(*([Text(visible(p.file))] if files else []), *cells)
     return table
 
 

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import sys
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 from fractions import Fraction
@@ -17,7 +18,14 @@ from typing import BinaryIO
 from tracker.config import sqlite_path
 from tracker.domain import fields
 from tracker.domain.fields import Stamp, came_before
-from tracker.domain.foreign import Converted, Problem, read_foreign
+from tracker.domain.foreign import (
+    Converted,
+    ForeignFile,
+    Place,
+    Problem,
+    check_tool,
+    read_foreign,
+)
 from tracker.domain.interchange import (
     ForecastRecord,
     QuestionRecord,
@@ -41,7 +49,7 @@ from tracker.domain.model import (
     option_key,
 )
 from tracker.domain.probability import GRID, regrid, stored_units
-from tracker.errors import ConflictError, InputError
+from tracker.errors import ConflictError, InputError, TrackerError
 from tracker.services.integrity import RecordCheck, require_intact
 from tracker.services.sources import content_hash
 from tracker.services.workspace import unit_of_work
@@ -244,13 +252,17 @@ def export_csv_rows(
 
 @dataclass(frozen=True)
 class ImportResult:
-    """How many records of each type were added, and how many were already there."""
+    """How many records of each type were added, and how many were already there.
+
+    `unscorable`: how many of the forecasts added were made after their question's deadline or
+    outcome day (as the file resolves it), which scoring never counts (docs/scoring.md)."""
 
     sources: int = 0
     questions: int = 0
     forecasts: int = 0
     resolutions: int = 0
     unchanged: int = 0
+    unscorable: int = 0
 
     @property
     def added(self) -> int:
@@ -352,10 +364,15 @@ class _Importer:
         self.place = 0
         self.file_resolutions: dict[str, list[Stamp]] = {}
         self.resolution_stamps: dict[int, list[Stamp]] = {}
+        # The outcome day of each question as the file resolves it last (the resolution in
+        # force), to count the forecasts added that scoring will never count.
+        self.outcome_days: dict[str, date] = {}
+        self.unscorable = 0
         for place, record in enumerate(records, start=1):
             if isinstance(record, ResolutionRecord):
                 stamp = self._stamp(record.recorded_at, place)
                 self.file_resolutions.setdefault(record.question, []).append(stamp)
+                self.outcome_days[record.question] = record.occurred_on
 
     def _stamp(self, recorded_at: datetime | None, place: int) -> Stamp:
         return Stamp(recorded_at or self.now, place, now=recorded_at is None)
@@ -696,6 +713,11 @@ class _Importer:
             },
         )
         self.counts["forecasts"] += 1
+        # The window scoring uses (tracker/domain/scoring.py): a forecast made on a day after
+        # the outcome (hindsight) or after the deadline (after the close) is never scored.
+        close = min(question.deadline, self.outcome_days.get(record.question, question.deadline))
+        if record.made_at.date() > close:
+            self.unscorable += 1
 
     def resolution(self, record: ResolutionRecord) -> None:
         question = self._question(record.question, record.line)
@@ -814,7 +836,11 @@ def import_records(
         else:
             importer_state.resolution(record)
     importer_state.flush()
-    return ImportResult(**importer_state.counts, unchanged=importer_state.unchanged)
+    return ImportResult(
+        **importer_state.counts,
+        unchanged=importer_state.unchanged,
+        unscorable=importer_state.unscorable,
+    )
 
 
 class _DryRun(Exception):
@@ -871,101 +897,177 @@ def import_file(
 
 @dataclass(frozen=True)
 class ForeignImport:
-    """What an import from another tool did (or, in a dry run, would do), and its problems."""
+    """What an import from another tool did (or, in a dry run, would do), and its problems.
+
+    `skipped_rows`: the rows left out for their problems (with --skip-invalid); `notes`: what
+    the reader wants the user to know, one line each (e.g. that PredictionBook's CSV holds no
+    forecasts)."""
 
     result: ImportResult
     problems: list[Problem]
     rows: int
-    skipped_rows: list[int]
+    skipped_rows: list[Place]
     written: bool
+    notes: list[str] = field(default_factory=list)
 
 
-def _too_large(name: str) -> InputError:
+def _too_large(name: str, *, together: bool = False) -> InputError:
     limit = MAX_IMPORT_BYTES
     size = f"{limit // 2**30} GiB" if limit % 2**30 == 0 else f"{limit:,} bytes"
+    if together:
+        return InputError(
+            f"The files together are larger than {size}, the most one import reads; import "
+            "them in several runs (each run adds only what is new)."
+        )
     return InputError(
         f"{name} is larger than {size}, the most one import reads; split it into several "
         "files (a line may refer to records imported before)."
     )
 
 
-def _read_limited(stream: BinaryIO, name: str) -> bytes:
-    """At most MAX_IMPORT_BYTES from `stream`, in chunks (an endless stream is cut off)."""
+def _read_limited(stream: BinaryIO, name: str, limit: int, together: bool) -> bytes:
+    """At most `limit` bytes from `stream`, in chunks (an endless stream is cut off)."""
     data = bytearray()
-    while chunk := stream.read(min(1 << 20, MAX_IMPORT_BYTES + 1 - len(data))):
+    while chunk := stream.read(min(1 << 20, limit + 1 - len(data))):
         data += chunk
-        if len(data) > MAX_IMPORT_BYTES:
-            raise _too_large(name)
+        if len(data) > limit:
+            raise _too_large(name, together=together)
     return bytes(data)
+
+
+def _read_bytes(path: Path, *, what: str, limit: int, together: bool) -> bytes:
+    if str(path) == "-":
+        return _read_limited(sys.stdin.buffer, "The input", limit, together)
+    if path.is_dir():
+        raise InputError(f"{path} is a folder; give {what}.")
+    try:
+        with path.open("rb") as stream:
+            if path.is_file() and os.fstat(stream.fileno()).st_size > limit:
+                raise _too_large(str(path), together=together)
+            return _read_limited(stream, str(path), limit, together)
+    except FileNotFoundError:
+        raise InputError(f"No file {path}.") from None
+    except OSError as exc:
+        raise InputError(f"Cannot read {path}: {exc.strerror}.") from None
+
+
+def _decoded(data: bytes, path: Path) -> str:
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        shown = "The input" if str(path) == "-" else str(path)
+        raise InputError(f"{shown} is not UTF-8 text.") from None
 
 
 def read_text(path: Path, *, what: str = "the export file") -> str:
     """A whole file as UTF-8 text (`-` reads stdin), of at most MAX_IMPORT_BYTES. Raises
     InputError if unreadable or larger."""
-    if str(path) == "-":
-        data = _read_limited(sys.stdin.buffer, "The input")
-        try:
-            return data.decode("utf-8")
-        except UnicodeDecodeError:
-            raise InputError("The input is not UTF-8 text.") from None
-    if path.is_dir():
-        raise InputError(f"{path} is a folder; give {what}.")
-    try:
-        with path.open("rb") as stream:
-            if path.is_file() and os.fstat(stream.fileno()).st_size > MAX_IMPORT_BYTES:
-                raise _too_large(str(path))
-            return _read_limited(stream, str(path)).decode("utf-8")
-    except FileNotFoundError:
-        raise InputError(f"No file {path}.") from None
-    except UnicodeDecodeError:
-        raise InputError(f"{path} is not UTF-8 text.") from None
-    except OSError as exc:
-        raise InputError(f"Cannot read {path}: {exc.strerror}.") from None
+    data = _read_bytes(path, what=what, limit=MAX_IMPORT_BYTES, together=False)
+    return _decoded(data, path)
+
+
+def read_files(paths: Sequence[Path]) -> list[ForeignFile]:
+    """The files of an import from another tool, at most MAX_IMPORT_BYTES together, each
+    named as given when there are several (`-`, stdin, at most once). Raises InputError."""
+    if not paths:
+        raise InputError("Give the file to import.")
+    seen: set[str] = set()
+    for path in paths:
+        same = "-" if str(path) == "-" else os.path.realpath(path)
+        if same in seen:
+            raise InputError(f"{path} is given twice; give each file once.")
+        seen.add(same)
+    several = len(paths) > 1
+    files = []
+    left = MAX_IMPORT_BYTES
+    for path in paths:
+        data = _read_bytes(path, what="the export file", limit=left, together=several)
+        left -= len(data)
+        files.append(ForeignFile(str(path) if several else "", _decoded(data, path)))
+    return files
+
+
+def _located(exc: TrackerError, converted: Converted, tool: str) -> TrackerError:
+    """The database's refusal of a record, naming the row (and file) it came from: a record's
+    `line` is the reader's number for it, which is not a line of any file."""
+    message = str(exc)
+    found = re.match(r"line (\d+): ", message)
+    if found is None:
+        return exc
+    place = converted.place(int(found.group(1)))
+    where = str(place)
+    message = f"{where[:1].upper()}{where[1:]}: {message[found.end() :]}"
+    if tool == "predictionbook" and "forecasts on it are closed" in message:
+        message += (
+            " Import PredictionBook's JSON export before its CSV, or both in one command "
+            "(docs/import.md)."
+        )
+    return type(exc)(message)
 
 
 def import_foreign(
     *,
     url: str,
-    path: Path,
+    paths: Sequence[Path],
     tool: str,
     importer: str,
     now: datetime,
     dry_run: bool = False,
     skip_invalid: bool = False,
 ) -> ForeignImport:
-    """Import another tool's export (see `tracker.domain.foreign`), all or nothing.
+    """Import another tool's export (see `tracker.domain.foreign`), all or nothing: one file, or
+    several read together (the pages of an export, or overlapping exports).
 
     Every row is read and checked first. With problems, nothing is written unless
     `skip_invalid`, which leaves out each bad row (and the rest of its question). Forecasts keep
     their original times and are recorded now, so they show as backfilled; each keeps its tool
     and row as its input text. Importing the same export twice adds nothing. Raises InputError
-    for a file that is not that tool's export, or for a row the database refuses.
+    for a file that is not that tool's export, or for a row the database refuses (naming it).
     """
-    text = read_text(path)
-    converted = read_foreign(tool, text, importer=importer, now=now, skip_invalid=skip_invalid)
+    check_tool(tool)
+    files = read_files(paths)
+    converted = read_foreign(tool, files, importer=importer, now=now, skip_invalid=skip_invalid)
     if converted.rows == 0:
-        raise InputError(f"{path} holds no rows; nothing to import.")
+        shown = f"{paths[0]} holds" if len(paths) == 1 else "The files hold"
+        raise InputError(f"{shown} no rows; nothing to import.")
     if dry_run and converted.problems and not skip_invalid:
         # A dry run shows what the valid rows would add, beside the problems.
-        preview = read_foreign(tool, text, importer=importer, now=now, skip_invalid=True)
-        converted = Converted(preview.records, converted.problems, preview.rows, [])
+        preview = read_foreign(tool, files, importer=importer, now=now, skip_invalid=True)
+        converted = Converted(
+            preview.records,
+            converted.problems,
+            preview.rows,
+            [],
+            converted.notes,
+            preview.places,
+        )
+
+    def done(result: ImportResult, written: bool) -> ForeignImport:
+        return ForeignImport(
+            result,
+            converted.problems,
+            converted.rows,
+            converted.skipped_rows,
+            written,
+            converted.notes,
+        )
+
     blocked = bool(converted.problems) and not skip_invalid and not dry_run
     if blocked or not converted.records:
-        return ForeignImport(
-            ImportResult(), converted.problems, converted.rows, converted.skipped_rows, False
-        )
+        return done(ImportResult(), False)
     file = sqlite_path(url)
     if dry_run and file is not None and not file.exists():
         url = "sqlite://"
     try:
         with unit_of_work(url, write=True, now=now) as session:
-            result = import_records(
-                session=session, records=converted.records, importer=importer, now=now
-            )
+            try:
+                result = import_records(
+                    session=session, records=converted.records, importer=importer, now=now
+                )
+            except (InputError, ConflictError) as exc:
+                raise _located(exc, converted, tool) from None
             if dry_run:
                 raise _DryRun(result)
     except _DryRun as finished:
-        return ForeignImport(
-            finished.result, converted.problems, converted.rows, converted.skipped_rows, False
-        )
-    return ForeignImport(result, converted.problems, converted.rows, converted.skipped_rows, True)
+        return done(finished.result, False)
+    return done(result, True)
