@@ -32,6 +32,7 @@ from tracker.domain.scoring import (
     calibration_of,
     forecast_score,
 )
+from tracker.domain.student import t_quantile
 from tracker.errors import InputError
 
 # --- periods -----------------------------------------------------------------------------------
@@ -131,19 +132,15 @@ def period_between(first: date | None, last: date | None) -> Period:
 
 # --- small statistics --------------------------------------------------------------------------
 
-# Two-sided 95% quantiles of Student's t for 1..30 degrees of freedom; beyond, the normal 1.96.
-_T95 = (
-    12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228,
-    2.201, 2.179, 2.160, 2.145, 2.131, 2.120, 2.110, 2.101, 2.093, 2.086,
-    2.080, 2.074, 2.069, 2.064, 2.060, 2.056, 2.052, 2.048, 2.045, 2.042,
-)  # fmt: skip
+#: The two-sided 95% interval: the 97.5% quantile of Student's t.
+INTERVAL_PROBABILITY = 0.975
 #: Fewer values than this, and an interval on their mean says nothing useful.
 INTERVAL_MIN_N = 5
 
 
 @dataclass(frozen=True)
 class Estimate:
-    """A mean with its 95% t interval (None below INTERVAL_MIN_N values)."""
+    """A mean with its 95% Student t interval (None below INTERVAL_MIN_N values)."""
 
     mean: float | None
     n: int
@@ -152,7 +149,8 @@ class Estimate:
 
 
 def estimate(values: Sequence[float]) -> Estimate:
-    """The mean of `values` and a 95% Student t interval when there are enough of them."""
+    """The mean of `values` and a 95% Student t interval (n - 1 degrees of freedom) when there
+    are at least INTERVAL_MIN_N of them."""
     n = len(values)
     if n == 0:
         return Estimate(None, 0)
@@ -160,7 +158,7 @@ def estimate(values: Sequence[float]) -> Estimate:
     if n < INTERVAL_MIN_N:
         return Estimate(mean, n)
     sd = math.sqrt(math.fsum((v - mean) ** 2 for v in values) / (n - 1))
-    quantile = _T95[n - 2] if n - 1 <= len(_T95) else 1.959964
+    quantile = t_quantile(INTERVAL_PROBABILITY, n - 1)  # exact for every n (domain/student.py)
     half = quantile * sd / math.sqrt(n)
     return Estimate(mean, n, mean - half, mean + half)
 
