@@ -192,6 +192,40 @@ def test_hindsight_forecasts_from_an_import_are_counted_and_not_scored(
     assert "tom" not in {s.forecaster for s in report.questions}
 
 
+def test_of_two_forecasts_made_at_one_moment_the_one_recorded_later_stands(
+    session: Session,
+) -> None:
+    from tracker.storage import ledger as store
+
+    q = _question(session, "Q")
+    made = NOW + timedelta(hours=1)
+    # Written in the opposite order to the one they were recorded in, as an import may; on
+    # another forecaster's question, two forecasts recorded at one moment too.
+    for who, late, probability in (
+        ("ani", timedelta(hours=3), 0.9),
+        ("ani", timedelta(hours=2), 0.6),
+        ("tom", timedelta(0), 0.3),
+        ("tom", timedelta(0), 0.4),
+    ):
+        store.insert_forecast(
+            session,
+            question_id=int(q),
+            forecaster=who,
+            made_at=made,
+            recorded_at=made + late,
+            probabilities={"yes": probability, "no": round(1 - probability, 6)},
+            rationale=None,
+            input_text=None,
+        )
+    resolve_question(
+        session=session, question=q, outcome="yes", resolver="a", now=NOW + timedelta(days=1)
+    )
+    report = score_ledger(session=session, as_of=LATER)
+    finals = {s.forecaster: s.final_probabilities[0] for s in report.questions}
+    assert finals["ani"] == 0.9  # recorded last
+    assert finals["tom"] == 0.4  # recorded together: the larger probability of "yes"
+
+
 def test_the_example_database_has_nothing_excluded(db_url: str) -> None:
     import_file(url=db_url, path=EXAMPLE, importer="ani", now=LATER)
     with unit_of_work(db_url, write=False, now=NOW) as session:

@@ -6,6 +6,7 @@ import json
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -19,6 +20,7 @@ from tracker.domain.model import (
     QuestionKind,
     Resolution,
     Source,
+    forecast_order,
 )
 from tracker.errors import ConflictError, NotFoundError
 from tracker.storage.chain import chain_rows, chained_insert, take_turn
@@ -462,7 +464,8 @@ def insert_forecast(
 
 
 def forecasts_for(session: Session, question_ids: Sequence[int]) -> dict[int, list[Forecast]]:
-    """Every forecast on these questions, in the order they were made (then recorded)."""
+    """Every forecast on these questions, in the order they were made (`forecast_order`: then
+    recorded, then by content, never by the order they were written in)."""
     result: dict[int, list[Forecast]] = {i: [] for i in question_ids}
     if not question_ids:
         return result
@@ -476,15 +479,19 @@ def forecasts_for(session: Session, question_ids: Sequence[int]) -> dict[int, li
         for row in rows:
             forecast = _forecast(row)
             result[forecast.question_id].append(forecast)
+    for found in result.values():
+        # Ties on made_at and recorded_at go by content (in Python: collations differ).
+        found.sort(key=forecast_order)
     return result
 
 
 def standing_for(
     session: Session, question_ids: Sequence[int]
 ) -> dict[int, tuple[list[Forecast], int]]:
-    """Each question's standing forecasts (every forecaster's latest, by made_at, then
-    recorded_at, then number) and how many forecasts it has: what `list` and `due` show,
-    without reading every earlier forecast."""
+    """Each question's candidates for standing forecast and how many forecasts it has: what
+    `list` and `due` show, without reading every earlier forecast. The candidates are every
+    forecaster's forecasts with the latest made_at and, among those, the latest recorded_at
+    (usually one); `standing_forecasts` picks among ties by content, in Python."""
     result: dict[int, tuple[list[Forecast], int]] = {i: ([], 0) for i in question_ids}
     for start in range(0, len(question_ids), 500):
         chunk = list(question_ids[start : start + 500])
@@ -492,10 +499,10 @@ def standing_for(
             sa.select(
                 F,
                 P.c.name.label("forecaster"),
-                sa.func.row_number()
+                sa.func.rank()
                 .over(
                     partition_by=(F.c.question_id, F.c.forecaster_id),
-                    order_by=(F.c.made_at.desc(), F.c.recorded_at.desc(), F.c.id.desc()),
+                    order_by=(F.c.made_at.desc(), F.c.recorded_at.desc()),
                 )
                 .label("place"),
                 sa.func.count().over(partition_by=F.c.question_id).label("forecasts"),
@@ -706,6 +713,11 @@ def stream_forecasts(
     holds on SQLite and PostgreSQL. `question_ids`: only these questions (None: all);
     `recorded_by`: only forecasts recorded at or before this moment. Memory stays flat: rows
     are streamed and only one question's forecasts are held at a time.
+
+    The order is `forecast_order`'s, never the order the rows were written in: the index gives
+    them by made_at, and the few made at the same moment are put in order here (recorded_at,
+    then probabilities, then forecaster), so that the one recorded later stands wherever the
+    record was imported.
     """
     names = {row[0]: row[1] for row in session.execute(sa.select(P.c.id, P.c.name))}
     if question_ids is not None and not question_ids:
@@ -718,17 +730,47 @@ def stream_forecasts(
     )
     current: int | None = None
     group: list[ForecastTuple] = []
-    for question_id, forecaster, day, backfilled, probabilities in rows:
+    # Runs of forecasts made at the same moment: (first index in group, their recorded_at).
+    runs: list[tuple[int, list[Any]]] = []
+    last_made: Any = None
+    last_recorded: Any = None
+    for question_id, forecaster, made, recorded, day, backfilled, probabilities in rows:
         if question_id != current:
             if group and (wanted is None or current in wanted):
+                if runs:
+                    _settle_ties(group, runs)
                 yield current, group  # type: ignore[misc]
-            current, group = question_id, []
+            current, group, runs, last_made = question_id, [], [], None
+        elif made == last_made:
+            run = runs[-1] if runs else None
+            if run is not None and run[0] + len(run[1]) == len(group):
+                run[1].append(recorded)
+            else:
+                runs.append((len(group) - 1, [last_recorded, recorded]))
+        last_made, last_recorded = made, recorded
         group.append((names[forecaster], day, backfilled, probabilities))
     if group and (wanted is None or current in wanted):
+        if runs:
+            _settle_ties(group, runs)
         yield current, group  # type: ignore[misc]
 
 
-_Row = tuple[int, int, date, bool, str]
+def _settle_ties(group: list[ForecastTuple], runs: list[tuple[int, list[Any]]]) -> None:
+    """Put each run of forecasts made at the same moment in `forecast_order`: by recorded_at,
+    then by the probabilities as numbers in stored (option) order, then by forecaster (which
+    only makes the order total: a forecaster's standing forecast does not depend on others)."""
+    for start, recorded in runs:
+        end = start + len(recorded)
+        tied = sorted(
+            zip(recorded, group[start:end], strict=True),
+            key=lambda pair: (pair[0], tuple(json.loads(pair[1][3]).values()), pair[1][0]),
+        )
+        group[start:end] = [row for _, row in tied]
+
+
+#: A row as the readers below give it: (question id, forecaster id, made_at and recorded_at
+#: as they compare in the database's driver, UTC day made, backfilled, probabilities JSON).
+_Row = tuple[int, int, Any, Any, date, bool, str]
 
 
 def _rows_sqlalchemy(
@@ -745,7 +787,8 @@ def _rows_sqlalchemy(
         query.execution_options(yield_per=10_000)
     ):
         backfilled = recorded_at - made_at > BACKFILL_THRESHOLD
-        yield question_id, forecaster, made_at.astimezone(UTC).date(), backfilled, probabilities
+        day = made_at.astimezone(UTC).date()
+        yield question_id, forecaster, made_at, recorded_at, day, backfilled, probabilities
 
 
 def _rows_sqlite(
@@ -782,7 +825,7 @@ def _rows_sqlite(
                 backfilled = not recorded_at.startswith(made_on) and (
                     parse(recorded_at) - parse(made_at) > BACKFILL_THRESHOLD
                 )
-                yield question_id, forecaster, day, backfilled, probabilities
+                yield question_id, forecaster, made_at, recorded_at, day, backfilled, probabilities
     finally:
         cursor.close()
 
