@@ -748,6 +748,7 @@ class Headline:
     previous: float | None
     better: str | None  # "lower", "higher", "nearer zero", or None (neither is better)
     style: str = "score"  # score, count, percent or points: how to print it
+    key: str = ""  # its stable name in JSON (`name` is the label shown)
 
     @property
     def change(self) -> float | None:
@@ -900,7 +901,7 @@ class Retro:
     conventions: dict[str, Any]
     excluded: dict[str, int]
     titles: dict[str, str]
-    questions: int
+    questions: int  # questions scored: an analyst's or a report's forecast counted on them
     #: The head of the record's tamper-evident chain when the retro was written (SEQ:HASH),
     #: recomputed then, and what was found changed behind tracker's back (empty: intact).
     record_head: str | None = None

@@ -94,6 +94,7 @@ def period_json(period: Period | None) -> dict[str, Any] | None:
 def headline_json(h: Headline) -> dict[str, Any]:
     """One headline figure with its change and whether that is better."""
     return {
+        "key": h.key,
         "name": h.name,
         "current": plain(h.current),
         "previous": plain(h.previous),

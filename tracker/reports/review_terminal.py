@@ -186,7 +186,7 @@ def review_view(review: Review) -> RenderableType:
 
     parts.append(_heading("Accuracy by source (time-weighted skill, all kinds; 1 is perfect)"))
     if r.by_source:
-        table = _table("source", "resolved", "report", "analysts", "team", numeric=(1, 2, 3, 4))
+        table = _table("source", "scored", "report", "analysts", "team", numeric=(1, 2, 3, 4))
         for s in r.by_source[:TERMINAL_ROWS]:
             table.add_row(
                 f"{s.title} ({s.key})"
@@ -258,7 +258,11 @@ def retro_view(retro: Retro) -> RenderableType:
     parts: list[RenderableType] = [
         Text(f"Calibration retrospective: {r.period.label}", style="bold"),
         *broken_record_warning(r.record_findings),
-        Text(f"As of {r.as_of:%Y-%m-%d %H:%M} UTC. {r.questions} resolved questions.", style="dim"),
+        Text(
+            f"As of {r.as_of:%Y-%m-%d %H:%M} UTC. {r.questions} question"
+            f"{'s' if r.questions != 1 else ''} scored (analysts or reports).",
+            style="dim",
+        ),
         _heading("For discussion"),
     ]
     if r.prompts:
@@ -286,7 +290,7 @@ def retro_view(retro: Retro) -> RenderableType:
     parts.append(_heading("Each analyst (Brier on binary questions, 95% interval from n=5)"))
     table = _table(
         "forecaster",
-        "qs",
+        "scored",
         "time-weighted",
         "relative",
         "cover",

@@ -354,7 +354,7 @@ def accuracy_view(rows: list[SourceAccuracy], *, by: str) -> RenderableType:
         return Text(f"No resolved question comes from a {by} yet.", style="dim")
     table = Table(title=f"Accuracy by {by}", title_justify="left")
     table.add_column(by, overflow="fold", ratio=1, min_width=20)
-    table.add_column("resolved", justify="right", no_wrap=True)
+    table.add_column("scored", justify="right", no_wrap=True)
     table.add_column("report", justify="right", no_wrap=True)
     table.add_column("analysts", justify="right", no_wrap=True)
     table.add_column("team", justify="right", no_wrap=True)

@@ -189,29 +189,45 @@ def _headline(
 
     now, before = figures(current), figures(previous)
     who = forecaster or "analysts"
+    # Each count says whom it counts: the questions are those anyone shown was scored on (a
+    # report's forecaster included), the forecasters are the analysts only (docs/reviews.md).
     rows = [
-        ("questions scored", "questions", None, "count"),
-        ("annulled or ambiguous", "annulled", None, "count"),
         (
-            "forecasters scored" if forecaster is None else "forecasters",
-            "forecasters",
+            "questions scored (analysts or reports)"
+            if forecaster is None
+            else f"questions scored ({forecaster})",
+            "questions",
+            "questions_scored",
             None,
             "count",
         ),
-        (f"{who}: time-weighted Brier (binary)", "analysts", "lower", "score"),
-        ("team median: time-weighted Brier (binary)", "team", "lower", "score"),
-        ("team median: Brier sum (multiple choice)", "multi", "lower", "score"),
-        ("team median: RPS (ordered)", "rps", "lower", "score"),
-        (f"{who}: calibration error (ECE)", "ece", "lower", "points"),
-        (f"{who}: overconfidence", "overconfidence", "nearer zero", "points"),
-        (f"{who}: coverage of question windows", "coverage", "higher", "percent"),
+        ("annulled or ambiguous", "annulled", "annulled_or_ambiguous", None, "count"),
+        (
+            "analysts scored (reports not counted)",
+            "forecasters",
+            "analysts_scored",
+            None,
+            "count",
+        ),
+        (f"{who}: time-weighted Brier (binary)", "analysts", "brier", "lower", "score"),
+        ("team median: time-weighted Brier (binary)", "team", "team_brier", "lower", "score"),
+        ("team median: Brier sum (multiple choice)", "multi", "team_brier_multi", "lower", "score"),
+        ("team median: RPS (ordered)", "rps", "team_rps", "lower", "score"),
+        (f"{who}: calibration error (ECE)", "ece", "ece", "lower", "points"),
+        (f"{who}: overconfidence", "overconfidence", "overconfidence", "nearer zero", "points"),
+        (f"{who}: coverage of question windows", "coverage", "coverage", "higher", "percent"),
     ]
     return [
         Headline(
-            name, now.get(key), before.get(key) if previous is not None else None, better, style
+            name,
+            now.get(figure),
+            before.get(figure) if previous is not None else None,
+            better,
+            style,
+            key,
         )
-        for name, key, better, style in rows
-        if forecaster is None or key != "forecasters"
+        for name, figure, key, better, style in rows
+        if forecaster is None or figure != "forecasters"
     ]
 
 
@@ -687,7 +703,9 @@ def build_retro(
         conventions=report.conventions,
         excluded=report.excluded,
         titles=report.titles,
-        questions=len(report.resolved),
+        # Questions someone (an analyst or a report) was scored on: a question resolved with
+        # no forecast that counts is not one.
+        questions=len({s.question for s in report.questions}),
         record_head=str(chain.head),
         record_findings=tuple(f.message for f in chain.findings),
     )
