@@ -306,24 +306,26 @@ def match_option(name: str, options: Sequence[str]) -> str:
 
 
 #: The key of `forecast_order`.
-ForecastOrder = tuple[datetime, datetime, tuple[float, ...], bool, str, bool, str, int]
+ForecastOrder = tuple[datetime, datetime, str, tuple[float, ...], bool, str, bool, str, int]
 
 
 def forecast_order(forecast: Forecast) -> ForecastOrder:
-    """Where a forecast stands among one forecaster's forecasts on a question: the last in
-    this order is the standing one (docs/data-format.md, "Append-only history").
+    """The order of a question's forecasts: among one forecaster's, the last in it is the
+    standing one (docs/data-format.md, "Append-only history").
 
     By `made_at`; at the same `made_at`, the one recorded later (`recorded_at`); recorded at
-    the same moment too, by the probabilities as numbers in option order (the one giving more
-    to the first option where they differ comes last), then by the rationale and then the input
-    as typed (none first, then by code point). None of these depends on the order in which the
-    forecasts were written into the database, so an export imported elsewhere picks the same
-    standing forecast. Only forecasts equal in all of them (the same judgement entered twice)
-    fall back on their number.
+    the same moment too, by forecaster (which only orders a history that several share), then
+    by the probabilities as numbers in option order (the one giving more to the first option
+    where they differ comes last), then by the rationale and then the input as typed (none
+    first, then by code point). None of these depends on the order in which the forecasts were
+    written into the database, so an export imported elsewhere picks the same standing
+    forecast. Only forecasts equal in all of them (the same judgement entered twice) fall back
+    on their number.
     """
     return (
         forecast.made_at,
         forecast.recorded_at,
+        forecast.forecaster,
         tuple(forecast.probabilities.values()),
         forecast.rationale is not None,
         forecast.rationale or "",

@@ -24,6 +24,7 @@ from tracker.domain.rounding import fixed, percent
 from tracker.domain.scoring import (
     TEAM_MEDIAN,
     TEAM_NAMES,
+    AsOfNote,
     Calibration,
     ForecastRow,
     QuestionScore,
@@ -873,6 +874,9 @@ class Review:
     #: recomputed then, and what was found changed behind tracker's back (empty: intact).
     record_head: str | None = None
     record_findings: tuple[str, ...] = ()
+    #: How the as-of moment counted records, and those it counted (or left out) though
+    #: recorded after it.
+    as_of_rule: AsOfNote = field(default_factory=AsOfNote)
 
 
 @dataclass(frozen=True)
@@ -906,3 +910,4 @@ class Retro:
     #: recomputed then, and what was found changed behind tracker's back (empty: intact).
     record_head: str | None = None
     record_findings: tuple[str, ...] = ()
+    as_of_rule: AsOfNote = field(default_factory=AsOfNote)

@@ -3,14 +3,17 @@ narrow enough for an 80-column window (charts are in the Markdown and HTML forma
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from rich.console import Group, RenderableType
 from rich.rule import Rule
 from rich.table import Table
 from rich.text import Text
 
 from tracker.domain.review import Estimate, Headline, OpenQuestion, Retro, Review
-from tracker.domain.scoring import TEAM_NAMES, Calibration, calibration_verdict
+from tracker.domain.scoring import TEAM_NAMES, AsOfNote, Calibration, calibration_verdict
 from tracker.reports import numbers
+from tracker.reports.as_of import as_of_sentence
 from tracker.reports.escapes import visible
 from tracker.reports.terminal import broken_record_warning
 
@@ -85,6 +88,12 @@ def _open_table(items: list[OpenQuestion], empty: str) -> RenderableType:
     return table
 
 
+def _as_of_line(as_of: datetime, note: AsOfNote) -> list[Text]:
+    """The line under the heading on what the as-of rule counted (none when nothing to say)."""
+    line = as_of_sentence(as_of, note)
+    return [Text(line, style="dim")] if line else []
+
+
 def _more(count: int, what: str) -> Text:
     return Text(
         f"... and {count} more {what}: all of them are in --format md, html or json.",
@@ -101,6 +110,7 @@ def review_view(review: Review) -> RenderableType:
     parts.extend(broken_record_warning(r.record_findings))
     compared = f", compared with {r.previous.label}" if r.previous else ""
     parts.append(Text(f"As of {r.as_of:%Y-%m-%d %H:%M} UTC{compared}.", style="dim"))
+    parts.extend(_as_of_line(r.as_of, r.as_of_rule))
 
     parts.append(_heading("Headline"))
     head = _table(
@@ -263,6 +273,7 @@ def retro_view(retro: Retro) -> RenderableType:
             f"{'s' if r.questions != 1 else ''} scored (analysts or reports).",
             style="dim",
         ),
+        *_as_of_line(r.as_of, r.as_of_rule),
         _heading("For discussion"),
     ]
     if r.prompts:

@@ -704,44 +704,62 @@ ForecastTuple = tuple[str, date, bool, str]
 
 
 def stream_forecasts(
-    session: Session, *, question_ids: Sequence[int] | None, recorded_by: datetime | None
-) -> Iterator[tuple[int, list[ForecastTuple]]]:
+    session: Session,
+    *,
+    question_ids: Sequence[int] | None,
+    as_of: datetime | None,
+    as_recorded: bool = False,
+) -> Iterator[tuple[int, list[ForecastTuple], int]]:
     """Each question's forecasts, as plain tuples in the order made, one question at a time.
 
-    Yields (question id, forecasts) in question order; a forecast is (forecaster, UTC day made,
-    backfilled, probabilities JSON): what scoring needs, computed here so that the same rule
-    holds on SQLite and PostgreSQL. `question_ids`: only these questions (None: all);
-    `recorded_by`: only forecasts recorded at or before this moment. Memory stays flat: rows
-    are streamed and only one question's forecasts are held at a time.
+    Yields (question id, forecasts, recorded later) in question order; a forecast is
+    (forecaster, UTC day made, backfilled, probabilities JSON): what scoring needs, computed
+    here so that the same rule holds on SQLite and PostgreSQL. `question_ids`: only these
+    questions (None: all). `as_of`: the forecasts made by then (None: all); with `as_recorded`,
+    those recorded by then instead (the audit view). "Recorded later" counts the forecasts
+    made by `as_of` but recorded after it: in the first list, or left out of it as recorded
+    (a question whose forecasts were all left out is yielded with an empty list). Memory stays
+    flat: rows are streamed and only one question's forecasts are held at a time.
 
     The order is `forecast_order`'s, never the order the rows were written in: the index gives
     them by made_at, and the few made at the same moment are put in order here (recorded_at,
-    then probabilities, then forecaster), so that the one recorded later stands wherever the
+    then forecaster, then probabilities), so that the one recorded later stands wherever the
     record was imported.
     """
     names = {row[0]: row[1] for row in session.execute(sa.select(P.c.id, P.c.name))}
     if question_ids is not None and not question_ids:
         return
     wanted = set(question_ids) if question_ids is not None else None
+    sqlite = session.get_bind().dialect.name == "sqlite"
     rows = (
-        _rows_sqlite(session, question_ids, recorded_by)
-        if session.get_bind().dialect.name == "sqlite"
-        else _rows_sqlalchemy(session, question_ids, recorded_by)
+        _rows_sqlite(session, question_ids, as_of, as_recorded)
+        if sqlite
+        else _rows_sqlalchemy(session, question_ids, as_of, as_recorded)
     )
+    # Times compare as the driver gives them: naive UTC text on SQLite, datetimes elsewhere.
+    limit: Any = None
+    if as_of is not None:
+        limit = _sqlite_moment(as_of) if sqlite else as_of
     current: int | None = None
     group: list[ForecastTuple] = []
+    later = 0
     # Runs of forecasts made at the same moment: (first index in group, their recorded_at).
     runs: list[tuple[int, list[Any]]] = []
     last_made: Any = None
     last_recorded: Any = None
     for question_id, forecaster, made, recorded, day, backfilled, probabilities in rows:
         if question_id != current:
-            if group and (wanted is None or current in wanted):
+            if (group or later) and (wanted is None or current in wanted):
                 if runs:
                     _settle_ties(group, runs)
-                yield current, group  # type: ignore[misc]
-            current, group, runs, last_made = question_id, [], [], None
-        elif made == last_made:
+                yield current, group, later  # type: ignore[misc]
+            current, group, runs, last_made, later = question_id, [], [], None, 0
+        if limit is not None and recorded > limit:
+            # Made by the moment (the query saw to it) but recorded after it.
+            later += 1
+            if as_recorded:
+                continue
+        if made == last_made:
             run = runs[-1] if runs else None
             if run is not None and run[0] + len(run[1]) == len(group):
                 run[1].append(recorded)
@@ -749,21 +767,21 @@ def stream_forecasts(
                 runs.append((len(group) - 1, [last_recorded, recorded]))
         last_made, last_recorded = made, recorded
         group.append((names[forecaster], day, backfilled, probabilities))
-    if group and (wanted is None or current in wanted):
+    if (group or later) and (wanted is None or current in wanted):
         if runs:
             _settle_ties(group, runs)
-        yield current, group  # type: ignore[misc]
+        yield current, group, later  # type: ignore[misc]
 
 
 def _settle_ties(group: list[ForecastTuple], runs: list[tuple[int, list[Any]]]) -> None:
     """Put each run of forecasts made at the same moment in `forecast_order`: by recorded_at,
-    then by the probabilities as numbers in stored (option) order, then by forecaster (which
-    only makes the order total: a forecaster's standing forecast does not depend on others)."""
+    then by forecaster, then by the probabilities as numbers in stored (option) order (rows
+    equal in all of these are equal in everything scoring reads)."""
     for start, recorded in runs:
         end = start + len(recorded)
         tied = sorted(
             zip(recorded, group[start:end], strict=True),
-            key=lambda pair: (pair[0], tuple(json.loads(pair[1][3]).values()), pair[1][0]),
+            key=lambda pair: (pair[0], pair[1][0], tuple(json.loads(pair[1][3]).values())),
         )
         group[start:end] = [row for _, row in tied]
 
@@ -774,13 +792,18 @@ _Row = tuple[int, int, Any, Any, date, bool, str]
 
 
 def _rows_sqlalchemy(
-    session: Session, question_ids: Sequence[int] | None, recorded_by: datetime | None
+    session: Session,
+    question_ids: Sequence[int] | None,
+    as_of: datetime | None,
+    as_recorded: bool,
 ) -> Iterator[_Row]:
     query = sa.select(
         F.c.question_id, F.c.forecaster_id, F.c.made_at, F.c.recorded_at, F.c.probabilities
     ).order_by(F.c.question_id, F.c.made_at, F.c.id)  # the index order: no sort
-    if recorded_by is not None:
-        query = query.where(F.c.recorded_at <= recorded_by)
+    if as_of is not None:
+        made = F.c.made_at <= as_of
+        # As recorded, also the rows made by then but recorded later: they are counted.
+        query = query.where(sa.or_(made, F.c.recorded_at <= as_of) if as_recorded else made)
     if question_ids is not None and len(question_ids) <= 900:
         query = query.where(F.c.question_id.in_(list(question_ids)))
     for question_id, forecaster, made_at, recorded_at, probabilities in session.execute(
@@ -792,16 +815,24 @@ def _rows_sqlalchemy(
 
 
 def _rows_sqlite(
-    session: Session, question_ids: Sequence[int] | None, recorded_by: datetime | None
+    session: Session,
+    question_ids: Sequence[int] | None,
+    as_of: datetime | None,
+    as_recorded: bool,
 ) -> Iterator[_Row]:
     """The SQLite path, on the driver's own cursor: SQLAlchemy's per-row result handling cost
     as much as SQLite's own reading on a million rows. Times are stored as naive UTC text
     (`UTCDateTime`), which compares as text and parses with the C parser."""
     conditions: list[str] = []
     parameters: list[object] = []
-    if recorded_by is not None:
-        conditions.append("recorded_at <= ?")
-        parameters.append(_sqlite_moment(recorded_by))
+    if as_of is not None:
+        moment = _sqlite_moment(as_of)
+        if as_recorded:  # also the rows made by then but recorded later: they are counted
+            conditions.append("(made_at <= ? OR recorded_at <= ?)")
+            parameters += [moment, moment]
+        else:
+            conditions.append("made_at <= ?")
+            parameters.append(moment)
     if question_ids is not None and len(question_ids) <= 900:  # a few: read only theirs
         conditions.append(f"question_id IN ({', '.join('?' * len(question_ids))})")
         parameters.extend(question_ids)
@@ -875,22 +906,29 @@ def questions_for_scoring(
     ]
 
 
-#: Activity on a question: (last forecast made at, how many forecasters, how many forecasts).
-Activity = tuple[datetime | None, int, int]
+#: Activity on a question: (last forecast made at, how many forecasters, how many forecasts,
+#: how many forecasts made by the moment but recorded after it).
+Activity = tuple[datetime | None, int, int, int]
 
 
 def question_activity(
     session: Session,
     *,
     question_ids: Sequence[int],
-    recorded_by: datetime,
+    as_of: datetime,
+    as_recorded: bool = False,
     people_excluding: frozenset[str] = frozenset(),
 ) -> dict[int, Activity]:
     """When each question was last forecast and by how many forecasters (not counting
-    `people_excluding`, e.g. reports), as the record stood at `recorded_by` (questions never
-    forecast are absent)."""
+    `people_excluding`, e.g. reports), counting the forecasts made by `as_of` (with
+    `as_recorded`: those recorded by then), and how many of those made by then were recorded
+    after it (questions without either are absent)."""
     excluded = sa.select(P.c.id).where(P.c.name.in_(sorted(people_excluding)))
-    person = sa.case((F.c.forecaster_id.in_(excluded), None), else_=F.c.forecaster_id)
+    counted = F.c.recorded_at <= as_of if as_recorded else F.c.made_at <= as_of
+    later = sa.and_(F.c.made_at <= as_of, F.c.recorded_at > as_of)
+    person = sa.case(
+        (~counted, None), (F.c.forecaster_id.in_(excluded), None), else_=F.c.forecaster_id
+    )
     found: dict[int, Activity] = {}
     ids = list(question_ids)
     for start in range(0, len(ids), 500):  # keep within every driver's parameter limit
@@ -898,15 +936,16 @@ def question_activity(
         query = (
             sa.select(
                 F.c.question_id,
-                sa.func.max(F.c.made_at),
+                sa.func.max(sa.case((counted, F.c.made_at), else_=None)),
                 sa.func.count(sa.distinct(person)),
-                sa.func.count(),
+                sa.func.count(sa.case((counted, F.c.id), else_=None)),
+                sa.func.count(sa.case((later, F.c.id), else_=None)),
             )
-            .where(F.c.question_id.in_(chunk), F.c.recorded_at <= recorded_by)
+            .where(F.c.question_id.in_(chunk), sa.or_(counted, later))
             .group_by(F.c.question_id)
         )
-        for question_id, last, people, forecasts in session.execute(query):
-            found[int(question_id)] = (last, int(people), int(forecasts))
+        for question_id, last, people, forecasts, recorded_later in session.execute(query):
+            found[int(question_id)] = (last, int(people), int(forecasts), int(recorded_later))
     return found
 
 
