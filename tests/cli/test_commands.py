@@ -490,7 +490,10 @@ def test_a_forecast_the_grid_changes_is_echoed_as_stored(tracker: Tracker) -> No
     assert result.exit_code == 0
     assert result.stdout.splitlines()[0].startswith('Recorded "12.34567%" -> stored 12.3457% on #1')
     shown = json.loads(tracker("show", "1", "--json").stdout)
-    assert shown["forecasts"][-1]["probabilities"] == {"yes": 0.123457, "no": 0.876543}
+    # (Made and recorded at the pinned clock's moment, like the first: the order between the
+    # two goes by content, so find it by what was typed.)
+    (stored,) = [f for f in shown["forecasts"] if f["input"] == "12.34567%"]
+    assert stored["probabilities"] == {"yes": 0.123457, "no": 0.876543}
 
 
 def test_a_forecast_within_a_hair_of_certainty_is_refused_and_nothing_is_written(

@@ -113,9 +113,9 @@ def test_a_period_that_is_not_one_is_refused(text: str) -> None:
 def test_an_interval_needs_five_values() -> None:
     assert estimate([0.1, 0.2, 0.3, 0.4]).low is None
     five = estimate([0.1, 0.2, 0.3, 0.4, 0.5])
-    # mean 0.3, sd 0.1581, t(4) = 2.776: half-width 0.1963
+    # mean 0.3, sd 0.158113883, t(4) = 2.7764451051977934 (97.5%): half-width 0.196324
     assert five.mean == pytest.approx(0.3)
-    assert five.low == pytest.approx(0.3 - 2.776 * 0.158113883 / 5**0.5, abs=1e-9)
+    assert five.low == pytest.approx(0.3 - 2.7764451051977934 * 0.158113883008419 / 5**0.5)
 
 
 def test_headline_says_whether_a_change_is_better() -> None:

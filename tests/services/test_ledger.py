@@ -327,7 +327,7 @@ def test_forecast_after_the_deadline_is_refused(session: Session) -> None:
 
 
 def test_standing_forecasts_from_sql_match_reading_every_forecast(any_url: str) -> None:
-    """`list` and `due` read only each forecaster's latest forecast: the same as reading them
+    """`list` and `due` read only each forecaster's latest forecasts: the same as reading them
     all, ties (same made_at and recorded_at) included."""
     from tests.conftest import AFTER_EXAMPLE, EXAMPLE
     from tracker.domain.model import standing_forecasts
@@ -337,7 +337,9 @@ def test_standing_forecasts_from_sql_match_reading_every_forecast(any_url: str) 
 
     import_file(url=any_url, path=EXAMPLE, importer="ani", now=AFTER_EXAMPLE)
     with unit_of_work(any_url, write=True, now=AFTER_EXAMPLE) as session:
-        for probability in (0.3, 0.4):  # two forecasts at one moment: the later number stands
+        # Two forecasts made and recorded at one moment: the one giving more to the first
+        # option stands, whichever was written first.
+        for probability in (0.4, 0.3):
             store.insert_forecast(
                 session,
                 question_id=1,
@@ -356,6 +358,32 @@ def test_standing_forecasts_from_sql_match_reading_every_forecast(any_url: str) 
         assert count == len(every[number])
         assert standing_forecasts(latest) == standing_forecasts(every[number])
     assert standing_forecasts(standing[1][0])["tie"].probabilities["yes"] == 0.4
+
+
+def test_the_forecast_recorded_later_stands_whatever_order_it_was_written_in(
+    session: Session,
+) -> None:
+    from tracker.services.ledger import list_questions, show_question
+    from tracker.storage import ledger as store
+
+    number = _binary(session)
+    made = NOW + timedelta(hours=1)
+    # Written in the opposite order to the one they were recorded in (as an import may).
+    for late, probability in ((timedelta(hours=3), 0.7), (timedelta(hours=2), 0.6)):
+        store.insert_forecast(
+            session,
+            question_id=number,
+            forecaster="ani",
+            made_at=made,
+            recorded_at=made + late,
+            probabilities={"yes": probability, "no": round(1 - probability, 6)},
+            rationale=None,
+            input_text=None,
+        )
+    (listed,) = list_questions(session=session, today=NOW.date())
+    assert listed.standing["ani"].probabilities["yes"] == 0.7
+    shown = show_question(session=session, question=str(number), today=NOW.date())
+    assert [f.probabilities["yes"] for f in shown.forecasts] == [0.6, 0.7]
 
 
 # --- the rules shared with import ---------------------------------------------------------------

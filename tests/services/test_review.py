@@ -54,7 +54,7 @@ def test_the_review_lists_the_questions_resolved_in_the_period(example: str) -> 
 def test_headline_compares_with_the_previous_period(example: str) -> None:
     review = _review(example, "2022Q2")
     figures = {h.name: h for h in review.headline}
-    scored = figures["questions scored"]
+    scored = figures["questions scored (analysts or reports)"]
     assert (scored.current, scored.previous) == (2, 1)  # Q1: the Minsk Group visit
     team = figures["team median: time-weighted Brier (binary)"]
     assert team.current == pytest.approx(
@@ -216,6 +216,51 @@ def test_one_forecaster_only_does_not_count_the_report(session: Session) -> None
     review = build_review(session=session, as_of=NOW + timedelta(days=1), period=ALL_TIME)
     assert [item.title for item in review.follow_up.single] == ["Q"]
     assert review.follow_up.single[0].forecasters == 1
+
+
+def _report_and_analysts(session: Session) -> None:
+    """Three resolved questions from a report: one forecast by the report's forecaster only,
+    one by ani and the report, one by nobody whose forecast counts (tom's came after the
+    outcome)."""
+    from tracker.services.sources import add_source
+
+    add_source(session=session, added_by="ani", now=NOW, url="https://example.org/r", title="R",
+               forecaster="R (org)", slug="r")  # fmt: skip
+    for title, people in (("Only the report", ["R (org)"]), ("Both", ["R (org)", "ani"]),
+                          ("Nobody in time", [])):  # fmt: skip
+        added = add_question(session=session, title=title, criteria="C", deadline="2021-12-31",
+                             created_by="ani", now=NOW, source="r")  # fmt: skip
+        q = str(added.question.id)
+        for who in people:
+            record_forecast(session=session, question=q, probability=["70%"], forecaster=who,
+                            now=NOW)  # fmt: skip
+        if not people:  # made on 1 December, after the outcome (30 November): hindsight
+            record_forecast(session=session, question=q, probability=["90%"], forecaster="tom",
+                            now=NOW + timedelta(days=2))  # fmt: skip
+        resolve_question(session=session, question=q, outcome="yes", resolver="ani",
+                         now=NOW + timedelta(days=3), occurred_on="2021-11-30")  # fmt: skip
+
+
+def test_the_headline_counts_say_whether_reports_are_included(session: Session) -> None:
+    _report_and_analysts(session)
+    review = build_review(session=session, as_of=LATER, period=ALL_TIME)
+    figures = {h.key: h for h in review.headline}
+    assert figures["questions_scored"].name == "questions scored (analysts or reports)"
+    assert figures["questions_scored"].current == 2  # the report's own question included
+    assert figures["analysts_scored"].name == "analysts scored (reports not counted)"
+    assert figures["analysts_scored"].current == 1  # ani; the report is not an analyst
+    theirs = build_review(session=session, as_of=LATER, period=ALL_TIME, forecaster="ani")
+    (questions,) = [h for h in theirs.headline if h.key == "questions_scored"]
+    assert (questions.name, questions.current) == ("questions scored (ani)", 1)
+
+
+def test_the_retro_counts_the_questions_scored(session: Session) -> None:
+    _report_and_analysts(session)
+    retro = build_retro(session=session, as_of=LATER, period=ALL_TIME)
+    # Three questions resolved by an option; nobody's forecast counted on the third.
+    assert retro.questions == 2
+    counts = {r.summary.forecaster: r.summary.n_questions for r in retro.rows}
+    assert counts == {"ani": 1, "R (org)": 2, TEAM_MEDIAN: 1, TEAM_GEO_ODDS: 1}
 
 
 def test_an_authors_reports_are_scored_together(session: Session) -> None:

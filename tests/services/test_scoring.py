@@ -9,7 +9,13 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import EXAMPLE, NOW
-from tracker.domain.scoring import TEAM_GEO_ODDS, TEAM_MEDIAN
+from tracker.domain.scoring import (
+    CLAIMED_TIME,
+    RECORDED_TIME,
+    TEAM_GEO_ODDS,
+    TEAM_MEDIAN,
+    AsOfNote,
+)
 from tracker.errors import InputError
 from tracker.services.interchange import import_file
 from tracker.services.ledger import add_question, record_forecast, resolve_question
@@ -75,13 +81,13 @@ def test_annulled_and_ambiguous_questions_are_counted_not_scored(session: Sessio
     assert (report.excluded["annulled"], report.excluded["ambiguous"]) == (1, 1)
 
 
-def test_as_of_scores_the_record_as_it_stood(session: Session) -> None:
+def test_as_recorded_scores_the_record_as_it_stood(session: Session) -> None:
     q = _question(session, "Q")
     _forecast(session, q, "70%", "ani", NOW)
     resolve_question(
         session=session, question=q, outcome="yes", resolver="a", now=NOW + timedelta(days=5)
     )
-    before = score_ledger(session=session, as_of=NOW + timedelta(days=1))
+    before = score_ledger(session=session, as_of=NOW + timedelta(days=1), as_recorded=True)
     assert before.questions == []
     resolve_question(
         session=session,
@@ -91,10 +97,36 @@ def test_as_of_scores_the_record_as_it_stood(session: Session) -> None:
         now=NOW + timedelta(days=9),
         amend=True,
     )
-    between = score_ledger(session=session, as_of=NOW + timedelta(days=6))
-    after = score_ledger(session=session, as_of=LATER)
-    assert between.questions[0].final_score == pytest.approx(0.09, abs=1e-15)
+    between = score_ledger(session=session, as_of=NOW + timedelta(days=6), as_recorded=True)
+    after = score_ledger(session=session, as_of=LATER, as_recorded=True)
+    assert between.questions[0].final_score == pytest.approx(0.09, abs=1e-15)  # yes, then
     assert after.questions[0].final_score == pytest.approx(0.49, abs=1e-15)
+    # The amendment (outcome 5 days after NOW, recorded 9 days after) was left out.
+    assert between.as_of_rule == AsOfNote(RECORDED_TIME, resolutions=1)
+
+
+def test_as_of_counts_the_resolution_in_force_now_from_the_day_it_claims(
+    session: Session,
+) -> None:
+    q = _question(session, "Q")
+    _forecast(session, q, "70%", "ani", NOW)
+    resolve_question(
+        session=session, question=q, outcome="yes", resolver="a", now=NOW + timedelta(days=5)
+    )
+    resolve_question(
+        session=session,
+        question=q,
+        outcome="no",
+        resolver="a",
+        now=NOW + timedelta(days=9),
+        amend=True,  # keeps the outcome day: 5 days after NOW
+    )
+    before = score_ledger(session=session, as_of=NOW + timedelta(days=4))
+    assert before.questions == []  # the outcome had not occurred yet
+    between = score_ledger(session=session, as_of=NOW + timedelta(days=6))
+    assert between.questions[0].final_score == pytest.approx(0.49, abs=1e-15)  # no, as now
+    assert between.as_of_rule == AsOfNote(CLAIMED_TIME, resolutions=1)
+    assert score_ledger(session=session, as_of=LATER).as_of_rule == AsOfNote(CLAIMED_TIME)
 
 
 def test_forecaster_filter_shows_one_but_scores_against_everyone(session: Session) -> None:
@@ -190,6 +222,40 @@ def test_hindsight_forecasts_from_an_import_are_counted_and_not_scored(
         report = score_ledger(session=session, as_of=LATER)
     assert report.excluded["hindsight"] == 1
     assert "tom" not in {s.forecaster for s in report.questions}
+
+
+def test_of_two_forecasts_made_at_one_moment_the_one_recorded_later_stands(
+    session: Session,
+) -> None:
+    from tracker.storage import ledger as store
+
+    q = _question(session, "Q")
+    made = NOW + timedelta(hours=1)
+    # Written in the opposite order to the one they were recorded in, as an import may; on
+    # another forecaster's question, two forecasts recorded at one moment too.
+    for who, late, probability in (
+        ("ani", timedelta(hours=3), 0.9),
+        ("ani", timedelta(hours=2), 0.6),
+        ("tom", timedelta(0), 0.3),
+        ("tom", timedelta(0), 0.4),
+    ):
+        store.insert_forecast(
+            session,
+            question_id=int(q),
+            forecaster=who,
+            made_at=made,
+            recorded_at=made + late,
+            probabilities={"yes": probability, "no": round(1 - probability, 6)},
+            rationale=None,
+            input_text=None,
+        )
+    resolve_question(
+        session=session, question=q, outcome="yes", resolver="a", now=NOW + timedelta(days=1)
+    )
+    report = score_ledger(session=session, as_of=LATER)
+    finals = {s.forecaster: s.final_probabilities[0] for s in report.questions}
+    assert finals["ani"] == 0.9  # recorded last
+    assert finals["tom"] == 0.4  # recorded together: the larger probability of "yes"
 
 
 def test_the_example_database_has_nothing_excluded(db_url: str) -> None:

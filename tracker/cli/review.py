@@ -9,6 +9,7 @@ import typer
 
 from tracker.cli import console
 from tracker.cli.context import settings
+from tracker.cli.score import AS_RECORDED_HELP
 
 FORMATS = ("terminal", "md", "html", "json")
 _SUFFIXES = {".md": "md", ".markdown": "md", ".html": "html", ".htm": "html", ".json": "json"}
@@ -118,6 +119,7 @@ def report(
         None, "--forecaster", "-f", help="Review this forecaster (others still count)."
     ),
     as_of: str | None = typer.Option(None, "--as-of", help=AS_OF_HELP),
+    as_recorded: bool = typer.Option(False, "--as-recorded", help=AS_RECORDED_HELP),
     live_only: bool = typer.Option(
         False, "--live-only", help="Leave out backfilled forecasts (recorded >24 h after made)."
     ),
@@ -151,6 +153,7 @@ def report(
         source=source,
         forecaster=forecaster,
         live_only=live_only,
+        as_recorded=as_recorded,
         stale_after_days=stale_days,
         due_within_days=due_within,
         allow_broken_chain=allow_broken_chain,
@@ -167,6 +170,7 @@ def retro(
         None, "--source", "-s", help="Only questions from this source."
     ),
     as_of: str | None = typer.Option(None, "--as-of", help=AS_OF_HELP),
+    as_recorded: bool = typer.Option(False, "--as-recorded", help=AS_RECORDED_HELP),
     live_only: bool = typer.Option(
         False, "--live-only", help="Leave out backfilled forecasts (recorded >24 h after made)."
     ),
@@ -193,6 +197,7 @@ def retro(
         tag=tag,
         source=source,
         live_only=live_only,
+        as_recorded=as_recorded,
         allow_broken_chain=allow_broken_chain,
     )
 

@@ -8,6 +8,12 @@ from tracker.cli import console
 from tracker.cli.context import settings
 from tracker.cli.questions import JSON_HELP
 
+#: Shared with report and retro (tracker/cli/review.py).
+AS_RECORDED_HELP = (
+    "With --as-of: count only what tracker had recorded by then (the audit view), not every "
+    "record by the time it claims."
+)
+
 
 def score(
     ctx: typer.Context,
@@ -24,6 +30,7 @@ def score(
     as_of: str | None = typer.Option(
         None, "--as-of", help="Score the record as it stood then (date or time; default now)."
     ),
+    as_recorded: bool = typer.Option(False, "--as-recorded", help=AS_RECORDED_HELP),
     brier: str = typer.Option(
         "one-sided", "--brier", help="one-sided (0-1, default) or two-sided (0-2, GJ Open)."
     ),
@@ -66,7 +73,7 @@ def score(
 
         with unit_of_work(s.url, write=False, now=now) as session:
             checked = require_intact(session, allow_broken=allow_broken_chain)
-            rows = accuracy_by(
+            rows, note = accuracy_by(
                 session=session,
                 as_of=moment,
                 by=by,
@@ -75,19 +82,21 @@ def score(
                 since=since,
                 until=until,
                 live_only=live_only,
+                as_recorded=as_recorded,
                 checked=checked,
             )
         findings = tuple(f.message for f in checked.findings)
         warn_if_broken(findings)
+        from tracker.reports.as_of import as_of_sentence
         from tracker.reports.scores import accuracy_json, accuracy_view
         from tracker.reports.terminal import broken_record_warning
 
         if as_json:
-            console.emit_json(accuracy_json(rows, by=by))
+            console.emit_json(accuracy_json(rows, by=by, as_of=moment, note=note))
         else:
             for warning in broken_record_warning(findings):
                 console.show(warning)
-            console.show(accuracy_view(rows, by=by))
+            console.show(accuracy_view(rows, by=by, as_of_line=as_of_sentence(moment, note)))
         return
     with unit_of_work(s.url, write=False, now=now) as session:
         report = score_ledger(
@@ -101,6 +110,7 @@ def score(
             until=until,
             two_sided=brier == "two-sided",
             live_only=live_only,
+            as_recorded=as_recorded,
             allow_broken_chain=allow_broken_chain,
         )
     from tracker.cli.review import warn_if_broken
@@ -114,6 +124,7 @@ def score(
         else:  # a script reads it: stream it compact, a row at a time
             console.emit_json_text(score_json_chunks(report), escaped=True)
         return
+    from tracker.reports.as_of import as_of_sentence
     from tracker.reports.scores import score_view
     from tracker.reports.terminal import broken_record_warning
 
@@ -127,6 +138,7 @@ def score(
             excluded=report.excluded,
             two_sided=brier == "two-sided",
             show_questions=by_question or question is not None,
+            as_of_line=as_of_sentence(report.as_of, report.as_of_rule),
         )
     )
 

@@ -305,9 +305,39 @@ def match_option(name: str, options: Sequence[str]) -> str:
     raise InputError(f"There is no option '{name}': the options are {listed}.")
 
 
+#: The key of `forecast_order`.
+ForecastOrder = tuple[datetime, datetime, str, tuple[float, ...], bool, str, bool, str, int]
+
+
+def forecast_order(forecast: Forecast) -> ForecastOrder:
+    """The order of a question's forecasts: among one forecaster's, the last in it is the
+    standing one (docs/data-format.md, "Append-only history").
+
+    By `made_at`; at the same `made_at`, the one recorded later (`recorded_at`); recorded at
+    the same moment too, by forecaster (which only orders a history that several share), then
+    by the probabilities as numbers in option order (the one giving more to the first option
+    where they differ comes last), then by the rationale and then the input as typed (none
+    first, then by code point). None of these depends on the order in which the forecasts were
+    written into the database, so an export imported elsewhere picks the same standing
+    forecast. Only forecasts equal in all of them (the same judgement entered twice) fall back
+    on their number.
+    """
+    return (
+        forecast.made_at,
+        forecast.recorded_at,
+        forecast.forecaster,
+        tuple(forecast.probabilities.values()),
+        forecast.rationale is not None,
+        forecast.rationale or "",
+        forecast.input_text is not None,
+        forecast.input_text or "",
+        forecast.id,
+    )
+
+
 def standing_forecasts(forecasts: list[Forecast]) -> dict[str, Forecast]:
-    """The latest forecast of each forecaster (by made_at, then recorded_at), by name."""
+    """The standing forecast of each forecaster (the last by `forecast_order`), by name."""
     latest: dict[str, Forecast] = {}
-    for forecast in sorted(forecasts, key=lambda f: (f.made_at, f.recorded_at, f.id)):
+    for forecast in sorted(forecasts, key=forecast_order):
         latest[forecast.forecaster] = forecast
     return latest

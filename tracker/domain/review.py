@@ -24,6 +24,7 @@ from tracker.domain.rounding import fixed, percent
 from tracker.domain.scoring import (
     TEAM_MEDIAN,
     TEAM_NAMES,
+    AsOfNote,
     Calibration,
     ForecastRow,
     QuestionScore,
@@ -32,6 +33,7 @@ from tracker.domain.scoring import (
     calibration_of,
     forecast_score,
 )
+from tracker.domain.student import t_quantile
 from tracker.errors import InputError
 
 # --- periods -----------------------------------------------------------------------------------
@@ -131,19 +133,15 @@ def period_between(first: date | None, last: date | None) -> Period:
 
 # --- small statistics --------------------------------------------------------------------------
 
-# Two-sided 95% quantiles of Student's t for 1..30 degrees of freedom; beyond, the normal 1.96.
-_T95 = (
-    12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228,
-    2.201, 2.179, 2.160, 2.145, 2.131, 2.120, 2.110, 2.101, 2.093, 2.086,
-    2.080, 2.074, 2.069, 2.064, 2.060, 2.056, 2.052, 2.048, 2.045, 2.042,
-)  # fmt: skip
+#: The two-sided 95% interval: the 97.5% quantile of Student's t.
+INTERVAL_PROBABILITY = 0.975
 #: Fewer values than this, and an interval on their mean says nothing useful.
 INTERVAL_MIN_N = 5
 
 
 @dataclass(frozen=True)
 class Estimate:
-    """A mean with its 95% t interval (None below INTERVAL_MIN_N values)."""
+    """A mean with its 95% Student t interval (None below INTERVAL_MIN_N values)."""
 
     mean: float | None
     n: int
@@ -152,7 +150,8 @@ class Estimate:
 
 
 def estimate(values: Sequence[float]) -> Estimate:
-    """The mean of `values` and a 95% Student t interval when there are enough of them."""
+    """The mean of `values` and a 95% Student t interval (n - 1 degrees of freedom) when there
+    are at least INTERVAL_MIN_N of them."""
     n = len(values)
     if n == 0:
         return Estimate(None, 0)
@@ -160,7 +159,7 @@ def estimate(values: Sequence[float]) -> Estimate:
     if n < INTERVAL_MIN_N:
         return Estimate(mean, n)
     sd = math.sqrt(math.fsum((v - mean) ** 2 for v in values) / (n - 1))
-    quantile = _T95[n - 2] if n - 1 <= len(_T95) else 1.959964
+    quantile = t_quantile(INTERVAL_PROBABILITY, n - 1)  # exact for every n (domain/student.py)
     half = quantile * sd / math.sqrt(n)
     return Estimate(mean, n, mean - half, mean + half)
 
@@ -750,6 +749,7 @@ class Headline:
     previous: float | None
     better: str | None  # "lower", "higher", "nearer zero", or None (neither is better)
     style: str = "score"  # score, count, percent or points: how to print it
+    key: str = ""  # its stable name in JSON (`name` is the label shown)
 
     @property
     def change(self) -> float | None:
@@ -874,6 +874,9 @@ class Review:
     #: recomputed then, and what was found changed behind tracker's back (empty: intact).
     record_head: str | None = None
     record_findings: tuple[str, ...] = ()
+    #: How the as-of moment counted records, and those it counted (or left out) though
+    #: recorded after it.
+    as_of_rule: AsOfNote = field(default_factory=AsOfNote)
 
 
 @dataclass(frozen=True)
@@ -902,8 +905,9 @@ class Retro:
     conventions: dict[str, Any]
     excluded: dict[str, int]
     titles: dict[str, str]
-    questions: int
+    questions: int  # questions scored: an analyst's or a report's forecast counted on them
     #: The head of the record's tamper-evident chain when the retro was written (SEQ:HASH),
     #: recomputed then, and what was found changed behind tracker's back (empty: intact).
     record_head: str | None = None
     record_findings: tuple[str, ...] = ()
+    as_of_rule: AsOfNote = field(default_factory=AsOfNote)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from itertools import chain
 from typing import Any, NamedTuple
 
@@ -730,6 +730,87 @@ class ForecasterSummary:
         return self.forecaster in TEAM_NAMES
 
 
+# --- as of a moment ------------------------------------------------------------------------------
+
+#: How an as-of view counts a record: from the time it claims (when it happened), or from the
+#: time tracker recorded it.
+CLAIMED_TIME = "claimed time"
+RECORDED_TIME = "recorded time"
+
+
+@dataclass(frozen=True)
+class AsOf:
+    """The moment a view is taken at, and by which of its two times each record counts in it
+    (docs/scoring.md, "As of a moment").
+
+    By default a record counts from the time it claims: a question from the day it opened, a
+    forecast from when it was made, a resolution (the one in force now) from the day its outcome
+    occurred. So a history imported today is seen as it stood then. `as_recorded` gives the
+    strict audit view instead: only what tracker had recorded by the moment (a question's
+    `created_at`, the `recorded_at` of forecasts and resolutions), as a reader saw it then.
+    """
+
+    moment: datetime
+    as_recorded: bool = False
+
+    @property
+    def day(self) -> date:
+        """The UTC day of the moment: days claimed up to it count."""
+        return self.moment.astimezone(UTC).date()
+
+    @property
+    def counted_by(self) -> str:
+        """`CLAIMED_TIME` or `RECORDED_TIME`."""
+        return RECORDED_TIME if self.as_recorded else CLAIMED_TIME
+
+    def claims(self, day: date) -> bool:
+        """True if a record claiming `day` (a question's opening, an outcome) falls by the
+        moment."""
+        return day <= self.day
+
+    def recorded_later(self, recorded_at: datetime) -> bool:
+        """True if a record was recorded after the moment."""
+        return recorded_at > self.moment
+
+    def counts_question(self, opened_on: date, created_at: datetime) -> bool:
+        """True if a question with these times is part of the view."""
+        return created_at <= self.moment if self.as_recorded else opened_on <= self.day
+
+
+@dataclass(frozen=True)
+class AsOfNote:
+    """What the as-of rule did: how many of the records that claim a time by the moment were
+    recorded after it. Counted by claimed time they are in the view; as recorded they are left
+    out. The same records either way, so the two views can be compared."""
+
+    counted_by: str = CLAIMED_TIME
+    questions: int = 0
+    forecasts: int = 0
+    resolutions: int = 0
+
+    def __add__(self, other: AsOfNote) -> AsOfNote:
+        return AsOfNote(
+            self.counted_by,
+            self.questions + other.questions,
+            self.forecasts + other.forecasts,
+            self.resolutions + other.resolutions,
+        )
+
+    @property
+    def recorded_later(self) -> dict[str, int]:
+        """The counts by kind of record (the JSON's `recorded_later`)."""
+        return {
+            "questions": self.questions,
+            "forecasts": self.forecasts,
+            "resolutions": self.resolutions,
+        }
+
+    @property
+    def any(self) -> bool:
+        """True if some record was recorded after the moment."""
+        return bool(self.questions or self.forecasts or self.resolutions)
+
+
 @dataclass(frozen=True)
 class ScoreReport:
     """Everything `tracker score` shows: as of when, under which conventions, per forecaster,
@@ -749,6 +830,9 @@ class ScoreReport:
     # what was found changed behind tracker's back (empty: the record is intact).
     record_head: str | None = None
     record_findings: tuple[str, ...] = ()
+    # How the as-of moment counted records, and those it counted (or left out) though
+    # recorded after it.
+    as_of_rule: AsOfNote = field(default_factory=AsOfNote)
 
 
 def summarise(forecaster: str, scores: Sequence[QuestionScore]) -> ForecasterSummary:

@@ -23,6 +23,7 @@ from tracker.domain import rounding
 from tracker.domain.review import Headline, Retro, Review
 from tracker.domain.scoring import TEAM_NAMES, calibration_verdict
 from tracker.reports import numbers
+from tracker.reports.as_of import as_of_sentence
 from tracker.reports.escapes import has_hidden, visible
 
 #: Document formats: Markdown with PNG charts beside it, or a self-contained HTML page.
@@ -118,6 +119,7 @@ def _environment(*, markdown: bool) -> Environment:
         callout=_callout,
         bits=numbers.bits,
         convention=_convention,
+        as_of_rule=lambda r: as_of_sentence(r.as_of, r.as_of_rule, always=True),
     )
     env.globals["team_names"] = TEAM_NAMES
     return env

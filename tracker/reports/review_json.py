@@ -26,6 +26,7 @@ from tracker.domain.review import (
     ReviewedQuestion,
 )
 from tracker.domain.scoring import ForecasterSummary, QuestionScore
+from tracker.reports.as_of import as_of_rule_json
 from tracker.reports.scores import calibration_json, forecaster_json, question_score_json
 
 
@@ -94,6 +95,7 @@ def period_json(period: Period | None) -> dict[str, Any] | None:
 def headline_json(h: Headline) -> dict[str, Any]:
     """One headline figure with its change and whether that is better."""
     return {
+        "key": h.key,
         "name": h.name,
         "current": plain(h.current),
         "previous": plain(h.previous),
@@ -163,6 +165,7 @@ def review_json(review: Review) -> dict[str, Any]:
         "follow_up": plain(review.follow_up),
         "conventions": review.conventions,
         "excluded": review.excluded,
+        "as_of_rule": as_of_rule_json(review.as_of_rule),
         "record_head": review.record_head,
         "record_findings": list(review.record_findings),
     }
@@ -213,6 +216,7 @@ def retro_json(retro: Retro) -> dict[str, Any]:
         "prompts": retro.prompts,
         "conventions": retro.conventions,
         "excluded": retro.excluded,
+        "as_of_rule": as_of_rule_json(retro.as_of_rule),
         "record_head": retro.record_head,
         "record_findings": list(retro.record_findings),
     }

@@ -3,14 +3,17 @@ narrow enough for an 80-column window (charts are in the Markdown and HTML forma
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from rich.console import Group, RenderableType
 from rich.rule import Rule
 from rich.table import Table
 from rich.text import Text
 
 from tracker.domain.review import Estimate, Headline, OpenQuestion, Retro, Review
-from tracker.domain.scoring import TEAM_NAMES, Calibration, calibration_verdict
+from tracker.domain.scoring import TEAM_NAMES, AsOfNote, Calibration, calibration_verdict
 from tracker.reports import numbers
+from tracker.reports.as_of import as_of_sentence
 from tracker.reports.escapes import visible
 from tracker.reports.terminal import broken_record_warning
 
@@ -85,6 +88,12 @@ def _open_table(items: list[OpenQuestion], empty: str) -> RenderableType:
     return table
 
 
+def _as_of_line(as_of: datetime, note: AsOfNote) -> list[Text]:
+    """The line under the heading on what the as-of rule counted (none when nothing to say)."""
+    line = as_of_sentence(as_of, note)
+    return [Text(line, style="dim")] if line else []
+
+
 def _more(count: int, what: str) -> Text:
     return Text(
         f"... and {count} more {what}: all of them are in --format md, html or json.",
@@ -101,6 +110,7 @@ def review_view(review: Review) -> RenderableType:
     parts.extend(broken_record_warning(r.record_findings))
     compared = f", compared with {r.previous.label}" if r.previous else ""
     parts.append(Text(f"As of {r.as_of:%Y-%m-%d %H:%M} UTC{compared}.", style="dim"))
+    parts.extend(_as_of_line(r.as_of, r.as_of_rule))
 
     parts.append(_heading("Headline"))
     head = _table(
@@ -186,7 +196,7 @@ def review_view(review: Review) -> RenderableType:
 
     parts.append(_heading("Accuracy by source (time-weighted skill, all kinds; 1 is perfect)"))
     if r.by_source:
-        table = _table("source", "resolved", "report", "analysts", "team", numeric=(1, 2, 3, 4))
+        table = _table("source", "scored", "report", "analysts", "team", numeric=(1, 2, 3, 4))
         for s in r.by_source[:TERMINAL_ROWS]:
             table.add_row(
                 f"{s.title} ({s.key})"
@@ -258,7 +268,12 @@ def retro_view(retro: Retro) -> RenderableType:
     parts: list[RenderableType] = [
         Text(f"Calibration retrospective: {r.period.label}", style="bold"),
         *broken_record_warning(r.record_findings),
-        Text(f"As of {r.as_of:%Y-%m-%d %H:%M} UTC. {r.questions} resolved questions.", style="dim"),
+        Text(
+            f"As of {r.as_of:%Y-%m-%d %H:%M} UTC. {r.questions} question"
+            f"{'s' if r.questions != 1 else ''} scored (analysts or reports).",
+            style="dim",
+        ),
+        *_as_of_line(r.as_of, r.as_of_rule),
         _heading("For discussion"),
     ]
     if r.prompts:
@@ -286,7 +301,7 @@ def retro_view(retro: Retro) -> RenderableType:
     parts.append(_heading("Each analyst (Brier on binary questions, 95% interval from n=5)"))
     table = _table(
         "forecaster",
-        "qs",
+        "scored",
         "time-weighted",
         "relative",
         "cover",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Callable, Iterator
-from datetime import UTC
+from datetime import UTC, datetime
 from typing import Any
 
 from rich.console import Group, RenderableType
@@ -14,6 +14,7 @@ from rich.text import Text
 
 from tracker.domain.review import Estimate, SourceAccuracy
 from tracker.domain.scoring import (
+    AsOfNote,
     Calibration,
     ForecasterSummary,
     QuestionScore,
@@ -23,6 +24,7 @@ from tracker.domain.scoring import (
     calibration_verdict,
     nats_to_bits,
 )
+from tracker.reports.as_of import as_of_rule_json
 from tracker.reports.escapes import json_escaped, visible
 
 
@@ -122,6 +124,7 @@ def score_json(report: ScoreReport) -> dict[str, Any]:
         "forecasters": [forecaster_json(f) for f in report.forecasters],
         "questions": [question_score_json(q, titles.get(q.question, "")) for q in report.questions],
         "excluded": report.excluded,
+        "as_of_rule": as_of_rule_json(report.as_of_rule),
         "record_head": report.record_head,
         "record_findings": list(report.record_findings),
     }
@@ -174,7 +177,9 @@ def score_json_chunks(report: ScoreReport) -> Iterator[str]:
     for index, q in enumerate(report.questions):
         row = _question_row(q, titles.get(q.question, ""), text)
         yield row if index == 0 else ", " + row
-    yield f'], "excluded": {dump(report.excluded)}, "record_head": {dump(report.record_head)}, '
+    yield f'], "excluded": {dump(report.excluded)}, '
+    yield f'"as_of_rule": {dump(as_of_rule_json(report.as_of_rule))}, '
+    yield f'"record_head": {dump(report.record_head)}, '
     yield f'"record_findings": {dump(list(report.record_findings))}}}\n'
 
 
@@ -314,11 +319,17 @@ def score_view(
     excluded: dict[str, int],
     two_sided: bool,
     show_questions: bool,
+    as_of_line: str | None = None,
 ) -> RenderableType:
-    """Verdicts first, then the numbers, the calibration table, and what was left out."""
+    """Verdicts first, then the numbers, the calibration table, and what was left out.
+
+    `as_of_line` (`as_of_sentence`), if any, comes first: what the as-of rule counted."""
+    heading: list[RenderableType] = [Text(as_of_line, style="dim")] if as_of_line else []
     if not forecasters:
-        return Text("Nothing to score yet: no resolved question has forecasts that count.")
-    parts: list[RenderableType] = list(_verdicts(forecasters))
+        return Group(
+            *heading, Text("Nothing to score yet: no resolved question has forecasts that count.")
+        )
+    parts: list[RenderableType] = [*heading, *_verdicts(forecasters)]
     parts.append(forecasters_table(forecasters, two_sided=two_sided))
     teams = {f.forecaster for f in forecasters if f.team}
     # The calibration table pools the people shown (or the team aggregate, if only it is).
@@ -348,13 +359,17 @@ def score_view(
     return Group(*parts)
 
 
-def accuracy_view(rows: list[SourceAccuracy], *, by: str) -> RenderableType:
-    """`tracker score --by source|author`: each report's (or author's) record and its questions'."""
+def accuracy_view(
+    rows: list[SourceAccuracy], *, by: str, as_of_line: str | None = None
+) -> RenderableType:
+    """`tracker score --by source|author`: each report's (or author's) record and its questions'
+    (after `as_of_line`, if any: what the as-of rule counted)."""
+    heading: list[RenderableType] = [Text(as_of_line, style="dim")] if as_of_line else []
     if not rows:
-        return Text(f"No resolved question comes from a {by} yet.", style="dim")
+        return Group(*heading, Text(f"No resolved question comes from a {by} yet.", style="dim"))
     table = Table(title=f"Accuracy by {by}", title_justify="left")
     table.add_column(by, overflow="fold", ratio=1, min_width=20)
-    table.add_column("resolved", justify="right", no_wrap=True)
+    table.add_column("scored", justify="right", no_wrap=True)
     table.add_column("report", justify="right", no_wrap=True)
     table.add_column("analysts", justify="right", no_wrap=True)
     table.add_column("team", justify="right", no_wrap=True)
@@ -377,15 +392,23 @@ def accuracy_view(rows: list[SourceAccuracy], *, by: str) -> RenderableType:
         "intervals: --json.",
         style="dim",
     )
-    return Group(table, note)
+    return Group(*heading, table, note)
 
 
 def _skill(e: Estimate) -> str:
     return "-" if e.mean is None else f"{e.mean:+.2f}"
 
 
-def accuracy_json(rows: list[SourceAccuracy], *, by: str) -> dict[str, Any]:
-    """`tracker score --by ... --json`: the rows as in the review's `by_source`."""
+def accuracy_json(
+    rows: list[SourceAccuracy], *, by: str, as_of: datetime, note: AsOfNote
+) -> dict[str, Any]:
+    """`tracker score --by ... --json`: the rows as in the review's `by_source`, and how the
+    as-of rule counted."""
     from tracker.reports.review_json import plain
 
-    return {"by": by, "rows": plain(rows)}
+    return {
+        "by": by,
+        "as_of": as_of.astimezone(UTC).isoformat(),
+        "as_of_rule": as_of_rule_json(note),
+        "rows": plain(rows),
+    }

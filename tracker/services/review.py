@@ -36,6 +36,8 @@ from tracker.domain.review import (
 from tracker.domain.scoring import (
     TEAM_MEDIAN,
     TEAM_NAMES,
+    AsOf,
+    AsOfNote,
     ForecastRow,
     QuestionScore,
     ResolvedQuestion,
@@ -45,7 +47,12 @@ from tracker.domain.scoring import (
 )
 from tracker.errors import InputError
 from tracker.services.integrity import RecordCheck, require_intact
-from tracker.services.scoring import read_day, score_ledger
+from tracker.services.scoring import (
+    read_day,
+    report_forecasters,
+    resolutions_as_of,
+    score_ledger,
+)
 from tracker.storage import ledger as store
 from tracker.storage.database import Session
 
@@ -78,14 +85,19 @@ def _quiet(stage: str, done: int, total: int) -> None:
 class _Record:
     """What several sections of a review read from the ledger, read once."""
 
-    resolutions: dict[int, Resolution]  # in force as of the review, by question number
+    rule: AsOf
+    resolutions: dict[int, Resolution]  # in force in the view, by question number
+    claimed: dict[int, Resolution]  # counted by claimed time (see `resolutions_as_of`)
     sources: dict[int, Source]
     question_sources: dict[int, int]  # question number -> source id
 
 
-def _read_record(session: Session, *, as_of: datetime) -> _Record:
+def _read_record(session: Session, *, rule: AsOf) -> _Record:
+    resolutions = resolutions_as_of(session, rule)
     return _Record(
-        resolutions=store.resolutions_in_force(session, recorded_by=as_of),
+        rule=rule,
+        resolutions=resolutions.view,
+        claimed=resolutions.claimed,
         sources={src.id: src for src in store.list_sources(session)},
         question_sources=store.question_sources(session),
     )
@@ -99,6 +111,7 @@ def _score(
     tag: str | None,
     source: str | None,
     live_only: bool,
+    as_recorded: bool,
     progress: Progress,
     stage: str,
     observe: Callable[[ResolvedQuestion, list[ForecastRow]], None] | None = None,
@@ -121,6 +134,7 @@ def _score(
         since=period.first,
         until=period.last,
         live_only=live_only,
+        as_recorded=as_recorded,
         observe=watch,
         check_chain=False,  # the caller checked it
     )
@@ -189,29 +203,45 @@ def _headline(
 
     now, before = figures(current), figures(previous)
     who = forecaster or "analysts"
+    # Each count says whom it counts: the questions are those anyone shown was scored on (a
+    # report's forecaster included), the forecasters are the analysts only (docs/reviews.md).
     rows = [
-        ("questions scored", "questions", None, "count"),
-        ("annulled or ambiguous", "annulled", None, "count"),
         (
-            "forecasters scored" if forecaster is None else "forecasters",
-            "forecasters",
+            "questions scored (analysts or reports)"
+            if forecaster is None
+            else f"questions scored ({forecaster})",
+            "questions",
+            "questions_scored",
             None,
             "count",
         ),
-        (f"{who}: time-weighted Brier (binary)", "analysts", "lower", "score"),
-        ("team median: time-weighted Brier (binary)", "team", "lower", "score"),
-        ("team median: Brier sum (multiple choice)", "multi", "lower", "score"),
-        ("team median: RPS (ordered)", "rps", "lower", "score"),
-        (f"{who}: calibration error (ECE)", "ece", "lower", "points"),
-        (f"{who}: overconfidence", "overconfidence", "nearer zero", "points"),
-        (f"{who}: coverage of question windows", "coverage", "higher", "percent"),
+        ("annulled or ambiguous", "annulled", "annulled_or_ambiguous", None, "count"),
+        (
+            "analysts scored (reports not counted)",
+            "forecasters",
+            "analysts_scored",
+            None,
+            "count",
+        ),
+        (f"{who}: time-weighted Brier (binary)", "analysts", "brier", "lower", "score"),
+        ("team median: time-weighted Brier (binary)", "team", "team_brier", "lower", "score"),
+        ("team median: Brier sum (multiple choice)", "multi", "team_brier_multi", "lower", "score"),
+        ("team median: RPS (ordered)", "rps", "team_rps", "lower", "score"),
+        (f"{who}: calibration error (ECE)", "ece", "ece", "lower", "points"),
+        (f"{who}: overconfidence", "overconfidence", "overconfidence", "nearer zero", "points"),
+        (f"{who}: coverage of question windows", "coverage", "coverage", "higher", "percent"),
     ]
     return [
         Headline(
-            name, now.get(key), before.get(key) if previous is not None else None, better, style
+            name,
+            now.get(figure),
+            before.get(figure) if previous is not None else None,
+            better,
+            style,
+            key,
         )
-        for name, key, better, style in rows
-        if forecaster is None or key != "forecasters"
+        for name, figure, key, better, style in rows
+        if forecaster is None or figure != "forecasters"
     ]
 
 
@@ -289,7 +319,6 @@ def _by_source(
     record: _Record,
     keys: dict[str, int],
     rows: list[store.QuestionTuple],
-    as_of: datetime,
     forecaster: str | None,
     by: str = "source",
 ) -> list[SourceAccuracy]:
@@ -306,9 +335,9 @@ def _by_source(
         return src.author or src.organisation or f"{src.key} (no author)"
 
     taken: dict[str, int] = {}
-    for number, *_, created_at in rows:  # the questions the filters select, as of then
+    for number, *_, opened_on, created_at in rows:  # the questions the filters select, then
         found = question_sources.get(number)
-        if found is not None and created_at <= as_of:
+        if found is not None and record.rule.counts_question(opened_on, created_at):
             group = group_of(found)
             taken[group] = taken.get(group, 0) + 1
     of_group: dict[str, list[QuestionScore]] = {}
@@ -387,13 +416,14 @@ def accuracy_by(
     since: str | date | None = None,
     until: str | date | None = None,
     live_only: bool = False,
+    as_recorded: bool = False,
     checked: RecordCheck | None = None,
     allow_broken_chain: bool = False,
-) -> list[SourceAccuracy]:
+) -> tuple[list[SourceAccuracy], AsOfNote]:
     """`tracker score --by source|author`: how each report's (or author's) expectations scored,
-    and how the analysts did on its questions. Raises InputError, and TamperedRecordError for a
-    record changed behind tracker's back (unless `allow_broken_chain`, or the caller checked it:
-    `checked`)."""
+    and how the analysts did on its questions; with what the as-of rule counted (see
+    `score_ledger`). Raises InputError, and TamperedRecordError for a record changed behind
+    tracker's back (unless `allow_broken_chain`, or the caller checked it: `checked`)."""
     if by not in ("source", "author"):
         raise InputError(f"--by {by!r}: use source or author.")
     if checked is None:
@@ -407,41 +437,57 @@ def accuracy_by(
         tag=tag,
         source=source,
         live_only=live_only,
+        as_recorded=as_recorded,
         progress=_quiet,
         stage="",
     )
-    return _by_source(
+    rule = AsOf(as_of, as_recorded)
+    found = _by_source(
         report,
-        record=_read_record(session, as_of=as_of),
+        record=_read_record(session, rule=rule),
         keys=keys,
         rows=rows,
-        as_of=as_of,
         forecaster=None,
         by=by,
     )
+    return found, report.as_of_rule
 
 
 def _follow_up(
     session: Session,
     *,
     record: _Record,
-    as_of: datetime,
     rows: list[store.QuestionTuple],
     due_within_days: int,
     stale_after_days: int,
     outsiders: frozenset[str],
-) -> FollowUp:
-    today = as_of.date()
-    open_rows = [r for r in rows if r[0] not in record.resolutions and r[7] <= as_of]
+) -> tuple[FollowUp, AsOfNote]:
+    """The follow-up lists, and what the as-of rule counted in them (open questions that claim
+    an opening day by the moment, and their forecasts, recorded after it)."""
+    rule = record.rule
+    today = rule.day
+    open_rows = [
+        r for r in rows if r[0] not in record.resolutions and rule.counts_question(r[6], r[7])
+    ]
+    # Open by claimed time (the same either way): where the note counts.
+    claimed_open = [r for r in rows if r[0] not in record.claimed and rule.claims(r[6])]
     activity = store.question_activity(
         session,
-        question_ids=[r[0] for r in open_rows],
-        recorded_by=as_of,
+        question_ids=sorted({r[0] for r in open_rows} | {r[0] for r in claimed_open}),
+        as_of=rule.moment,
+        as_recorded=rule.as_recorded,
         people_excluding=outsiders,
+    )
+    note = AsOfNote(
+        rule.counted_by,
+        questions=sum(rule.recorded_later(r[7]) for r in claimed_open),
+        forecasts=sum(activity.get(r[0], (None, 0, 0, 0))[3] for r in claimed_open),
     )
     overdue, due_soon, stale, single = [], [], [], []
     for number, slug, title, _kind, _options, deadline, _opened, _created in open_rows:
-        last, people, count = activity.get(number, (None, 0, 0))
+        last, people, count, _later = activity.get(number, (None, 0, 0, 0))
+        if not count:
+            last, people = None, 0
         item = OpenQuestion(
             key=slug or str(number),
             number=number,
@@ -464,7 +510,8 @@ def _follow_up(
     due_soon.sort(key=lambda q: (q.deadline, q.number))
     stale.sort(key=lambda q: (q.last_forecast_on or date.min, q.number))
     single.sort(key=lambda q: (q.deadline, q.number))
-    return FollowUp(overdue, due_soon, stale, single, due_within_days, stale_after_days)
+    follow_up = FollowUp(overdue, due_soon, stale, single, due_within_days, stale_after_days)
+    return follow_up, note
 
 
 def build_review(
@@ -476,12 +523,14 @@ def build_review(
     source: str | None = None,
     forecaster: str | None = None,
     live_only: bool = False,
+    as_recorded: bool = False,
     stale_after_days: int = STALE_AFTER_DAYS,
     due_within_days: int = DUE_WITHIN_DAYS,
     progress: Progress = _quiet,
     allow_broken_chain: bool = False,
 ) -> Review:
-    """The periodic accuracy review of the outcomes in `period`, as the record stood at `as_of`.
+    """The periodic accuracy review of the outcomes in `period`, as the record stood at `as_of`
+    (records counted by the time they claim; with `as_recorded`, only what was recorded by then).
 
     `forecaster` narrows what is shown to one forecaster (and the team aggregates beside);
     everyone still counts in relative scores and aggregates. Raises InputError, and
@@ -498,7 +547,8 @@ def build_review(
         raise InputError(f"The period {period.label} starts after --as-of {as_of:%Y-%m-%d}.")
     chain = require_intact(session, allow_broken=allow_broken_chain)
     keys, titles, rows = _question_keys(session, tag=tag, source=source)
-    outsiders = store.source_forecasters(session, added_by=as_of)
+    rule = AsOf(as_of, as_recorded)
+    outsiders = report_forecasters(session, rule)
     horizons = HorizonTable(
         include=None if forecaster is None else frozenset({forecaster}),
         exclude=outsiders - {forecaster},
@@ -510,6 +560,7 @@ def build_review(
         tag=tag,
         source=source,
         live_only=live_only,
+        as_recorded=as_recorded,
         progress=progress,
         stage=f"Scoring {period.label}",
         observe=lambda q, f: horizons.add(q, f, live_only=live_only),
@@ -524,11 +575,24 @@ def build_review(
             tag=tag,
             source=source,
             live_only=live_only,
+            as_recorded=as_recorded,
             progress=progress,
             stage=f"Scoring {previous_period.label}",
         )
     progress("Writing up", 0, 1)
-    record = _read_record(session, as_of=as_of)
+    record = _read_record(session, rule=rule)
+    follow_up, follow_up_note = _follow_up(
+        session,
+        record=record,
+        rows=rows,
+        due_within_days=due_within_days,
+        stale_after_days=stale_after_days,
+        outsiders=outsiders,
+    )
+    # The periods do not overlap, nor open questions with resolved ones: the counts add up.
+    note = current.as_of_rule + follow_up_note
+    if previous is not None:
+        note = note + previous.as_of_rule
     shown = _shown(current.questions, forecaster)
     pooled = [s for s in shown if s.forecaster not in TEAM_NAMES]
     review = Review(
@@ -540,6 +604,7 @@ def build_review(
             "source": source,
             "forecaster": forecaster,
             "live_only": live_only,
+            "as_recorded": as_recorded,
             "due_within_days": due_within_days,
             "stale_after_days": stale_after_days,
         },
@@ -560,34 +625,24 @@ def build_review(
             for f in current.forecasters
             if forecaster is None or f.forecaster == forecaster or f.forecaster in TEAM_NAMES
         ],
-        by_source=_by_source(
-            current, record=record, keys=keys, rows=rows, as_of=as_of, forecaster=forecaster
-        ),
+        by_source=_by_source(current, record=record, keys=keys, rows=rows, forecaster=forecaster),
         by_author=_by_source(
             current,
             record=record,
             keys=keys,
             rows=rows,
-            as_of=as_of,
             forecaster=forecaster,
             by="author",
         ),
         horizons=horizons.rows(),
-        follow_up=_follow_up(
-            session,
-            record=record,
-            as_of=as_of,
-            rows=rows,
-            due_within_days=due_within_days,
-            stale_after_days=stale_after_days,
-            outsiders=outsiders,
-        ),
+        follow_up=follow_up,
         conventions=current.conventions,
         excluded=current.excluded,
         titles=current.titles,
         report_forecasters=current.report_forecasters,
         record_head=str(chain.head),
         record_findings=tuple(f.message for f in chain.findings),
+        as_of_rule=note,
     )
     progress("Writing up", 1, 1)
     return review
@@ -601,6 +656,7 @@ def build_retro(
     tag: str | None = None,
     source: str | None = None,
     live_only: bool = False,
+    as_recorded: bool = False,
     progress: Progress = _quiet,
     allow_broken_chain: bool = False,
 ) -> Retro:
@@ -617,6 +673,7 @@ def build_retro(
         tag=tag,
         source=source,
         live_only=live_only,
+        as_recorded=as_recorded,
         progress=progress,
         stage=f"Scoring {period.label}",
     )
@@ -678,7 +735,12 @@ def build_retro(
     retro = Retro(
         period=period,
         as_of=as_of,
-        filters={"tag": tag, "source": source, "live_only": live_only},
+        filters={
+            "tag": tag,
+            "source": source,
+            "live_only": live_only,
+            "as_recorded": as_recorded,
+        },
         rows=rows,
         verdict=verdict,
         disagreements=spread,
@@ -687,9 +749,12 @@ def build_retro(
         conventions=report.conventions,
         excluded=report.excluded,
         titles=report.titles,
-        questions=len(report.resolved),
+        # Questions someone (an analyst or a report) was scored on: a question resolved with
+        # no forecast that counts is not one.
+        questions=len({s.question for s in report.questions}),
         record_head=str(chain.head),
         record_findings=tuple(f.message for f in chain.findings),
+        as_of_rule=report.as_of_rule,
     )
     progress("Writing up", 1, 1)
     return retro

@@ -6,6 +6,7 @@ import gc
 import json
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from typing import Any
 
@@ -14,6 +15,7 @@ from tracker.domain.model import (
     BACKFILL_THRESHOLD,
     OutcomeStatus,
     QuestionKind,
+    Resolution,
     parse_question_ref,
     parse_source_ref,
 )
@@ -23,6 +25,8 @@ from tracker.domain.scoring import (
     CALLOUT_MIN_N,
     TEAM_NAMES,
     WILSON_Z,
+    AsOf,
+    AsOfNote,
     ForecastRow,
     QuestionScore,
     ResolvedQuestion,
@@ -199,6 +203,32 @@ def _score_rows(
     return scores
 
 
+@dataclass(frozen=True)
+class ResolutionsAsOf:
+    """The resolutions an as-of view uses, and those counted by the time they claim."""
+
+    view: dict[int, Resolution]  # in force in the view, by question number
+    claimed: dict[int, Resolution]  # in force now, with the outcome on or before the day
+
+
+def resolutions_as_of(session: Session, rule: AsOf) -> ResolutionsAsOf:
+    """Counted by claimed time, the resolution in force now counts if its outcome occurred by
+    the as-of day (a later amendment corrects the past too); as recorded, the one in force as
+    the record stood at the moment."""
+    now_in_force = store.resolutions_in_force(session, recorded_by=None)
+    claimed = {q: r for q, r in now_in_force.items() if rule.claims(r.occurred_on)}
+    if not rule.as_recorded:
+        return ResolutionsAsOf(claimed, claimed)
+    return ResolutionsAsOf(store.resolutions_in_force(session, recorded_by=rule.moment), claimed)
+
+
+def report_forecasters(session: Session, rule: AsOf) -> frozenset[str]:
+    """The forecasters that speak for a report in the view: as recorded, those named by the
+    moment; counted by claimed time, every one named now (naming claims no time of its own, and
+    what a forecaster is does not change with the day looked at)."""
+    return store.source_forecasters(session, added_by=rule.moment if rule.as_recorded else None)
+
+
 def score_ledger(
     *,
     session: Session,
@@ -211,12 +241,16 @@ def score_ledger(
     until: str | date | None = None,
     two_sided: bool = False,
     live_only: bool = False,
+    as_recorded: bool = False,
     observe: Observer | None = None,
     check_chain: bool = True,
     allow_broken_chain: bool = False,
 ) -> ScoreReport:
     """Score every resolved question that matches the filters, as the record stood at `as_of`.
 
+    Records count by the time they claim (`AsOf`); with `as_recorded`, only what was recorded
+    by `as_of` counts. Either way the report's `as_of_rule` says how many records claim a time
+    by `as_of` but were recorded after it (counted, or left out as recorded).
     `since`/`until` select on the day the outcome occurred (inclusive). `forecaster` limits what
     is shown, not what is scored: relative scores and team aggregates still use everyone.
     Annulled and ambiguous questions are counted, not scored. The record is checked first
@@ -224,6 +258,7 @@ def score_ledger(
     tracker's back raises TamperedRecordError unless `allow_broken_chain`.
     """
     record = require_intact(session, allow_broken=allow_broken_chain) if check_chain else None
+    rule = AsOf(as_of, as_recorded)
     today = as_of.date()
     first = read_day(since, today=today)
     last = read_day(until, today=today)
@@ -231,17 +266,31 @@ def score_ledger(
         raise InputError(f"--since {first} is after --until {last}.")
     if source is not None:
         store.get_source(session, parse_source_ref(source))
-    resolutions = store.resolutions_in_force(session, recorded_by=as_of)
+
+    def in_period(day: date) -> bool:
+        return not ((first and day < first) or (last and day > last))
+
+    resolutions = resolutions_as_of(session, rule)
     excluded = {"annulled": 0, "ambiguous": 0, "hindsight": 0, "after_close": 0, "backfilled": 0}
     chosen: dict[int, ResolvedQuestion] = {}
     titles: dict[str, str] = {}
+    # What the view counts by claimed time (the same either way): the note counts those of its
+    # records that were recorded after the moment, and reads the forecasts of `claimed_scope`.
+    later = {"questions": 0, "forecasts": 0, "resolutions": 0}
+    claimed_scope: set[int] = set()
     for number, slug, title, kind, options_json, deadline, opened_on, created_at in _selected(
         session, tag=tag, source=source, question=question
     ):
-        resolution = resolutions.get(number)
-        if resolution is None or created_at > as_of:
+        claimed = resolutions.claimed.get(number)
+        if claimed is not None and rule.claims(opened_on) and in_period(claimed.occurred_on):
+            later["questions"] += rule.recorded_later(created_at)
+            later["resolutions"] += rule.recorded_later(claimed.recorded_at)
+            if claimed.status is OutcomeStatus.OPTION:
+                claimed_scope.add(number)
+        resolution = resolutions.view.get(number)
+        if resolution is None or not rule.counts_question(opened_on, created_at):
             continue
-        if (first and resolution.occurred_on < first) or (last and resolution.occurred_on > last):
+        if not in_period(resolution.occurred_on):
             continue
         if resolution.status is not OutcomeStatus.OPTION:
             excluded[resolution.status.value] += 1
@@ -260,11 +309,24 @@ def score_ledger(
         )
         titles[key] = title
 
-    outsiders = store.source_forecasters(session, added_by=as_of)
-    rows = store.stream_forecasts(session, question_ids=sorted(chosen), recorded_by=as_of)
+    outsiders = report_forecasters(session, rule)
+    streamed = store.stream_forecasts(
+        session,
+        question_ids=sorted(claimed_scope | chosen.keys()),
+        as_of=as_of,
+        as_recorded=as_recorded,
+    )
+
+    def scored_rows() -> Iterator[tuple[int, list[store.ForecastTuple]]]:
+        for number, group, recorded_later in streamed:
+            if number in claimed_scope:
+                later["forecasts"] += recorded_later
+            if group and number in chosen:
+                yield number, group
+
     with _no_cyclic_gc():
         scores = _score_rows(
-            rows,
+            scored_rows(),
             chosen,
             excluded,
             two_sided=two_sided,
@@ -292,4 +354,5 @@ def score_ledger(
         resolved={q.key: q for q in chosen.values()},
         record_head=None if record is None else str(record.head),
         record_findings=() if record is None else tuple(f.message for f in record.findings),
+        as_of_rule=AsOfNote(rule.counted_by, **later),
     )

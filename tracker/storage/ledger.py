@@ -20,6 +20,7 @@ from tracker.domain.model import (
     QuestionKind,
     Resolution,
     Source,
+    forecast_order,
 )
 from tracker.errors import ConflictError, NotFoundError
 from tracker.storage.chain import (
@@ -475,7 +476,8 @@ def insert_forecast(
 
 
 def forecasts_for(session: Session, question_ids: Sequence[int]) -> dict[int, list[Forecast]]:
-    """Every forecast on these questions, in the order they were made (then recorded)."""
+    """Every forecast on these questions, in the order they were made (`forecast_order`: then
+    recorded, then by content, never by the order they were written in)."""
     result: dict[int, list[Forecast]] = {i: [] for i in question_ids}
     if not question_ids:
         return result
@@ -489,15 +491,19 @@ def forecasts_for(session: Session, question_ids: Sequence[int]) -> dict[int, li
         for row in rows:
             forecast = _forecast(row)
             result[forecast.question_id].append(forecast)
+    for found in result.values():
+        # Ties on made_at and recorded_at go by content (in Python: collations differ).
+        found.sort(key=forecast_order)
     return result
 
 
 def standing_for(
     session: Session, question_ids: Sequence[int]
 ) -> dict[int, tuple[list[Forecast], int]]:
-    """Each question's standing forecasts (every forecaster's latest, by made_at, then
-    recorded_at, then number) and how many forecasts it has: what `list` and `due` show,
-    without reading every earlier forecast."""
+    """Each question's candidates for standing forecast and how many forecasts it has: what
+    `list` and `due` show, without reading every earlier forecast. The candidates are every
+    forecaster's forecasts with the latest made_at and, among those, the latest recorded_at
+    (usually one); `standing_forecasts` picks among ties by content, in Python."""
     result: dict[int, tuple[list[Forecast], int]] = {i: ([], 0) for i in question_ids}
     for start in range(0, len(question_ids), 500):
         chunk = list(question_ids[start : start + 500])
@@ -505,10 +511,10 @@ def standing_for(
             sa.select(
                 F,
                 P.c.name.label("forecaster"),
-                sa.func.row_number()
+                sa.func.rank()
                 .over(
                     partition_by=(F.c.question_id, F.c.forecaster_id),
-                    order_by=(F.c.made_at.desc(), F.c.recorded_at.desc(), F.c.id.desc()),
+                    order_by=(F.c.made_at.desc(), F.c.recorded_at.desc()),
                 )
                 .label("place"),
                 sa.func.count().over(partition_by=F.c.question_id).label("forecasts"),
@@ -776,68 +782,135 @@ ForecastTuple = tuple[str, date, bool, str]
 
 
 def stream_forecasts(
-    session: Session, *, question_ids: Sequence[int] | None, recorded_by: datetime | None
-) -> Iterator[tuple[int, list[ForecastTuple]]]:
+    session: Session,
+    *,
+    question_ids: Sequence[int] | None,
+    as_of: datetime | None,
+    as_recorded: bool = False,
+) -> Iterator[tuple[int, list[ForecastTuple], int]]:
     """Each question's forecasts, as plain tuples in the order made, one question at a time.
 
-    Yields (question id, forecasts) in question order; a forecast is (forecaster, UTC day made,
-    backfilled, probabilities JSON): what scoring needs, computed here so that the same rule
-    holds on SQLite and PostgreSQL. `question_ids`: only these questions (None: all);
-    `recorded_by`: only forecasts recorded at or before this moment. Memory stays flat: rows
-    are streamed and only one question's forecasts are held at a time.
+    Yields (question id, forecasts, recorded later) in question order; a forecast is
+    (forecaster, UTC day made, backfilled, probabilities JSON): what scoring needs, computed
+    here so that the same rule holds on SQLite and PostgreSQL. `question_ids`: only these
+    questions (None: all). `as_of`: the forecasts made by then (None: all); with `as_recorded`,
+    those recorded by then instead (the audit view). "Recorded later" counts the forecasts
+    made by `as_of` but recorded after it: in the first list, or left out of it as recorded
+    (a question whose forecasts were all left out is yielded with an empty list). Memory stays
+    flat: rows are streamed and only one question's forecasts are held at a time.
+
+    The order is `forecast_order`'s, never the order the rows were written in: the index gives
+    them by made_at, and the few made at the same moment are put in order here (recorded_at,
+    then forecaster, then probabilities), so that the one recorded later stands wherever the
+    record was imported.
     """
     names = {row[0]: row[1] for row in session.execute(sa.select(P.c.id, P.c.name))}
     if question_ids is not None and not question_ids:
         return
     wanted = set(question_ids) if question_ids is not None else None
+    sqlite = session.get_bind().dialect.name == "sqlite"
     rows = (
-        _rows_sqlite(session, question_ids, recorded_by)
-        if session.get_bind().dialect.name == "sqlite"
-        else _rows_sqlalchemy(session, question_ids, recorded_by)
+        _rows_sqlite(session, question_ids, as_of, as_recorded)
+        if sqlite
+        else _rows_sqlalchemy(session, question_ids, as_of, as_recorded)
     )
+    # Times compare as the driver gives them: naive UTC text on SQLite, datetimes elsewhere.
+    limit: Any = None
+    if as_of is not None:
+        limit = _sqlite_moment(as_of) if sqlite else as_of
     current: int | None = None
     group: list[ForecastTuple] = []
-    for question_id, forecaster, day, backfilled, probabilities in rows:
+    later = 0
+    # Runs of forecasts made at the same moment: (first index in group, their recorded_at).
+    runs: list[tuple[int, list[Any]]] = []
+    last_made: Any = None
+    last_recorded: Any = None
+    for question_id, forecaster, made, recorded, day, backfilled, probabilities in rows:
         if question_id != current:
-            if group and (wanted is None or current in wanted):
-                yield current, group  # type: ignore[misc]
-            current, group = question_id, []
+            if (group or later) and (wanted is None or current in wanted):
+                if runs:
+                    _settle_ties(group, runs)
+                yield current, group, later  # type: ignore[misc]
+            current, group, runs, last_made, later = question_id, [], [], None, 0
+        if limit is not None and recorded > limit:
+            # Made by the moment (the query saw to it) but recorded after it.
+            later += 1
+            if as_recorded:
+                continue
+        if made == last_made:
+            run = runs[-1] if runs else None
+            if run is not None and run[0] + len(run[1]) == len(group):
+                run[1].append(recorded)
+            else:
+                runs.append((len(group) - 1, [last_recorded, recorded]))
+        last_made, last_recorded = made, recorded
         group.append((names[forecaster], day, backfilled, probabilities))
-    if group and (wanted is None or current in wanted):
-        yield current, group  # type: ignore[misc]
+    if (group or later) and (wanted is None or current in wanted):
+        if runs:
+            _settle_ties(group, runs)
+        yield current, group, later  # type: ignore[misc]
 
 
-_Row = tuple[int, int, date, bool, str]
+def _settle_ties(group: list[ForecastTuple], runs: list[tuple[int, list[Any]]]) -> None:
+    """Put each run of forecasts made at the same moment in `forecast_order`: by recorded_at,
+    then by forecaster, then by the probabilities as numbers in stored (option) order (rows
+    equal in all of these are equal in everything scoring reads)."""
+    for start, recorded in runs:
+        end = start + len(recorded)
+        tied = sorted(
+            zip(recorded, group[start:end], strict=True),
+            key=lambda pair: (pair[0], pair[1][0], tuple(json.loads(pair[1][3]).values())),
+        )
+        group[start:end] = [row for _, row in tied]
+
+
+#: A row as the readers below give it: (question id, forecaster id, made_at and recorded_at
+#: as they compare in the database's driver, UTC day made, backfilled, probabilities JSON).
+_Row = tuple[int, int, Any, Any, date, bool, str]
 
 
 def _rows_sqlalchemy(
-    session: Session, question_ids: Sequence[int] | None, recorded_by: datetime | None
+    session: Session,
+    question_ids: Sequence[int] | None,
+    as_of: datetime | None,
+    as_recorded: bool,
 ) -> Iterator[_Row]:
     query = sa.select(
         F.c.question_id, F.c.forecaster_id, F.c.made_at, F.c.recorded_at, F.c.probabilities
     ).order_by(F.c.question_id, F.c.made_at, F.c.id)  # the index order: no sort
-    if recorded_by is not None:
-        query = query.where(F.c.recorded_at <= recorded_by)
+    if as_of is not None:
+        made = F.c.made_at <= as_of
+        # As recorded, also the rows made by then but recorded later: they are counted.
+        query = query.where(sa.or_(made, F.c.recorded_at <= as_of) if as_recorded else made)
     if question_ids is not None and len(question_ids) <= 900:
         query = query.where(F.c.question_id.in_(list(question_ids)))
     for question_id, forecaster, made_at, recorded_at, probabilities in session.execute(
         query.execution_options(yield_per=10_000)
     ):
         backfilled = recorded_at - made_at > BACKFILL_THRESHOLD
-        yield question_id, forecaster, made_at.astimezone(UTC).date(), backfilled, probabilities
+        day = made_at.astimezone(UTC).date()
+        yield question_id, forecaster, made_at, recorded_at, day, backfilled, probabilities
 
 
 def _rows_sqlite(
-    session: Session, question_ids: Sequence[int] | None, recorded_by: datetime | None
+    session: Session,
+    question_ids: Sequence[int] | None,
+    as_of: datetime | None,
+    as_recorded: bool,
 ) -> Iterator[_Row]:
     """The SQLite path, on the driver's own cursor: SQLAlchemy's per-row result handling cost
     as much as SQLite's own reading on a million rows. Times are stored as naive UTC text
     (`UTCDateTime`), which compares as text and parses with the C parser."""
     conditions: list[str] = []
     parameters: list[object] = []
-    if recorded_by is not None:
-        conditions.append("recorded_at <= ?")
-        parameters.append(_sqlite_moment(recorded_by))
+    if as_of is not None:
+        moment = _sqlite_moment(as_of)
+        if as_recorded:  # also the rows made by then but recorded later: they are counted
+            conditions.append("(made_at <= ? OR recorded_at <= ?)")
+            parameters += [moment, moment]
+        else:
+            conditions.append("made_at <= ?")
+            parameters.append(moment)
     if question_ids is not None and len(question_ids) <= 900:  # a few: read only theirs
         conditions.append(f"question_id IN ({', '.join('?' * len(question_ids))})")
         parameters.extend(question_ids)
@@ -861,7 +934,7 @@ def _rows_sqlite(
                 backfilled = not recorded_at.startswith(made_on) and (
                     parse(recorded_at) - parse(made_at) > BACKFILL_THRESHOLD
                 )
-                yield question_id, forecaster, day, backfilled, probabilities
+                yield question_id, forecaster, made_at, recorded_at, day, backfilled, probabilities
     finally:
         cursor.close()
 
@@ -911,22 +984,29 @@ def questions_for_scoring(
     ]
 
 
-#: Activity on a question: (last forecast made at, how many forecasters, how many forecasts).
-Activity = tuple[datetime | None, int, int]
+#: Activity on a question: (last forecast made at, how many forecasters, how many forecasts,
+#: how many forecasts made by the moment but recorded after it).
+Activity = tuple[datetime | None, int, int, int]
 
 
 def question_activity(
     session: Session,
     *,
     question_ids: Sequence[int],
-    recorded_by: datetime,
+    as_of: datetime,
+    as_recorded: bool = False,
     people_excluding: frozenset[str] = frozenset(),
 ) -> dict[int, Activity]:
     """When each question was last forecast and by how many forecasters (not counting
-    `people_excluding`, e.g. reports), as the record stood at `recorded_by` (questions never
-    forecast are absent)."""
+    `people_excluding`, e.g. reports), counting the forecasts made by `as_of` (with
+    `as_recorded`: those recorded by then), and how many of those made by then were recorded
+    after it (questions without either are absent)."""
     excluded = sa.select(P.c.id).where(P.c.name.in_(sorted(people_excluding)))
-    person = sa.case((F.c.forecaster_id.in_(excluded), None), else_=F.c.forecaster_id)
+    counted = F.c.recorded_at <= as_of if as_recorded else F.c.made_at <= as_of
+    later = sa.and_(F.c.made_at <= as_of, F.c.recorded_at > as_of)
+    person = sa.case(
+        (~counted, None), (F.c.forecaster_id.in_(excluded), None), else_=F.c.forecaster_id
+    )
     found: dict[int, Activity] = {}
     ids = list(question_ids)
     for start in range(0, len(ids), 500):  # keep within every driver's parameter limit
@@ -934,15 +1014,16 @@ def question_activity(
         query = (
             sa.select(
                 F.c.question_id,
-                sa.func.max(F.c.made_at),
+                sa.func.max(sa.case((counted, F.c.made_at), else_=None)),
                 sa.func.count(sa.distinct(person)),
-                sa.func.count(),
+                sa.func.count(sa.case((counted, F.c.id), else_=None)),
+                sa.func.count(sa.case((later, F.c.id), else_=None)),
             )
-            .where(F.c.question_id.in_(chunk), F.c.recorded_at <= recorded_by)
+            .where(F.c.question_id.in_(chunk), sa.or_(counted, later))
             .group_by(F.c.question_id)
         )
-        for question_id, last, people, forecasts in session.execute(query):
-            found[int(question_id)] = (last, int(people), int(forecasts))
+        for question_id, last, people, forecasts, recorded_later in session.execute(query):
+            found[int(question_id)] = (last, int(people), int(forecasts), int(recorded_later))
     return found
 
 
