@@ -59,7 +59,8 @@ bench: $(STAMP)
 
 # Rebuild the bundled example database from its JSON Lines source, marked as an example (it
 # refuses writes: running tracker here without --db must not write into it). The clock is
-# pinned so that the same source gives the same file.
+# pinned so that the same source gives the same record (only the checkpoint notes when it was
+# checked, by the real clock).
 example: $(STAMP)
 	rm -f forecasts.db.new
 	TRACKER_NOW=$(DEMO_NOW) $(BIN)/tracker --db forecasts.db.new import $(EXAMPLE)
