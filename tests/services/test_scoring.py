@@ -276,3 +276,36 @@ def test_as_of_a_date_means_the_end_of_that_day() -> None:
 def test_as_of_today_means_now() -> None:
     assert as_of_moment("2022-06-15", now=LATER) == LATER
     assert as_of_moment("today", now=LATER) == LATER
+
+
+def test_scores_do_not_depend_on_how_questions_are_batched(
+    db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Questions are scored in batches sized by their forecasts (thousands of one-forecast
+    questions at once, a few large ones at a time): one question per batch gives the same."""
+    import tracker.services.scoring as scoring
+    from tracker.reports.scores import score_json_chunks
+
+    import_file(url=db_url, path=EXAMPLE, importer="ani", now=LATER)
+    with unit_of_work(db_url, write=True, now=LATER) as session:
+        for n in range(40):  # small questions beside the example's large ones
+            number = _question(session, f"Small question {n}")
+            _forecast(session, number, f"{10 + n}%", "ani", NOW + timedelta(days=1))
+            resolve_question(
+                session=session,
+                question=number,
+                outcome="yes" if n % 3 else "no",
+                occurred_on="2021-12-01",
+                resolver="ani",
+                now=LATER,
+            )
+
+    def scored() -> str:
+        with unit_of_work(db_url, write=False, now=LATER) as session:
+            return "".join(score_json_chunks(score_ledger(session=session, as_of=LATER)))
+
+    as_batched = scored()
+    assert as_batched.count('"question": "') > 3 * 40
+    for name, value in (("BATCH_QUESTIONS", 1), ("BATCH_MAX", 1)):
+        monkeypatch.setattr(scoring, name, value)
+    assert scored() == as_batched

@@ -10,6 +10,7 @@ import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
+from functools import cached_property
 from itertools import chain
 from typing import Any, NamedTuple
 
@@ -753,7 +754,7 @@ class AsOf:
     moment: datetime
     as_recorded: bool = False
 
-    @property
+    @cached_property
     def day(self) -> date:
         """The UTC day of the moment: days claimed up to it count."""
         return self.moment.astimezone(UTC).date()

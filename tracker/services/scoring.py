@@ -41,8 +41,13 @@ from tracker.storage.database import Session
 
 #: How many distinct probability texts are kept parsed.
 PARSE_CACHE = 100_000
-#: Questions scored together (memory grows with this times the largest question).
+#: Questions scored together: at least BATCH_QUESTIONS, and more while the batch's padded
+#: arrays (questions x forecasts^2 x options, an upper bound on days x forecasters x options)
+#: stay under BATCH_CELLS, up to BATCH_MAX. Small questions (a history of one forecast each)
+#: are scored thousands at a time; the array work per batch is the same few calls either way.
 BATCH_QUESTIONS = 64
+BATCH_CELLS = 1 << 18
+BATCH_MAX = 4096
 
 #: Sees each resolved question with its forecasts in the order made (see `score_ledger`).
 Observer = Callable[[ResolvedQuestion, list[ForecastRow]], None]
@@ -177,6 +182,7 @@ def _score_rows(
             scores.extend(result.scores)
         batch.clear()
 
+    widest = 0  # the most forecasts on one question of the batch, squared, times options
     for question_id, group in rows:
         resolved = chosen[question_id]
         options = list(resolved.options)
@@ -196,8 +202,11 @@ def _score_rows(
         batch.append((resolved, dated))
         if observe is not None:
             observe(resolved, dated)
-        if len(batch) >= BATCH_QUESTIONS:
+        widest = max(widest, len(group) * len(group) * len(options))
+        size = len(batch)
+        if size >= BATCH_MAX or (size >= BATCH_QUESTIONS and size * widest >= BATCH_CELLS):
             score_batch()
+            widest = 0
     score_batch()
 
     return scores
@@ -278,6 +287,8 @@ def score_ledger(
     # records that were recorded after the moment, and reads the forecasts of `claimed_scope`.
     later = {"questions": 0, "forecasts": 0, "resolutions": 0}
     claimed_scope: set[int] = set()
+    option_lists: dict[str, tuple[str, ...]] = {}
+    kinds = {k.value: k for k in QuestionKind}
     for number, slug, title, kind, options_json, deadline, opened_on, created_at in _selected(
         session, tag=tag, source=source, question=question
     ):
@@ -296,11 +307,14 @@ def score_ledger(
             excluded[resolution.status.value] += 1
             continue
         assert resolution.outcome is not None
-        options = tuple(json.loads(options_json))
+        # A hundred thousand questions share a few option lists and kinds: read each once.
+        options = option_lists.get(options_json)
+        if options is None:
+            options = option_lists[options_json] = tuple(json.loads(options_json))
         key = slug or str(number)
         chosen[number] = ResolvedQuestion(
             key=key,
-            kind=QuestionKind(kind),
+            kind=kinds[kind],
             options=options,
             opened_on=opened_on,
             deadline=deadline,
@@ -308,6 +322,8 @@ def score_ledger(
             outcome=options.index(resolution.outcome),
         )
         titles[key] = title
+    # Every question read is settled: what scoring needs of its resolution is in `chosen`.
+    del resolutions
 
     outsiders = report_forecasters(session, rule)
     streamed = store.stream_forecasts(

@@ -944,6 +944,8 @@ def resolutions_in_force(
 ) -> dict[int, Resolution]:
     """The resolution in force for each resolved question, as the record stood at `recorded_by`
     (None: now): an amendment recorded later does not count yet."""
+    if _is_sqlite(session):
+        return _resolutions_sqlite(session, recorded_by)
     query = sa.select(R).order_by(R.c.id)
     if recorded_by is not None:
         query = query.where(R.c.recorded_at <= recorded_by)
@@ -951,6 +953,60 @@ def resolutions_in_force(
     for row in session.execute(query):
         resolution = _resolution(row)
         current[resolution.question_id] = resolution
+    return current
+
+
+def _is_sqlite(session: Session) -> bool:
+    return session.get_bind().dialect.name == "sqlite"
+
+
+def _driver_rows(session: Session, sql: str, parameters: Sequence[object] = ()) -> Iterator[Any]:
+    """Rows of `sql` from SQLite's own cursor, in chunks: SQLAlchemy's per-row handling (and
+    its date parsing) cost several times SQLite's own reading on 100,000 questions."""
+    cursor = session.connection().connection.driver_connection.cursor()  # type: ignore[union-attr]
+    try:
+        cursor.execute(sql, list(parameters))
+        while chunk := cursor.fetchmany(10_000):
+            yield from chunk
+    finally:
+        cursor.close()
+
+
+def _utc(text: str) -> datetime:
+    """A moment as UTCDateTime stores it in SQLite, read back as UTCDateTime reads it."""
+    return datetime.fromisoformat(text + "+00:00")
+
+
+def _resolutions_sqlite(session: Session, recorded_by: datetime | None) -> dict[int, Resolution]:
+    """`resolutions_in_force` on the driver's cursor: only the latest row of each question (in
+    id order, as above) is read and made into a Resolution."""
+    where = "" if recorded_by is None else " WHERE recorded_at <= ?"
+    parameters = [] if recorded_by is None else [_sqlite_moment(recorded_by)]
+    sql = (
+        "SELECT id, question_id, status, outcome, occurred_on, evidence, resolved_by, "
+        "recorded_at, amends_id FROM resolution WHERE id IN (SELECT max(id) FROM resolution"
+        f"{where} GROUP BY question_id) ORDER BY question_id"
+    )
+    statuses = {s.value: s for s in OutcomeStatus}
+    days: dict[str, date] = {}
+    current: dict[int, Resolution] = {}
+    for id_, question_id, status, outcome, occurred, evidence, by, recorded, amends in _driver_rows(
+        session, sql, parameters
+    ):
+        day = days.get(occurred)
+        if day is None:
+            day = days[occurred] = date.fromisoformat(occurred)
+        current[question_id] = Resolution(
+            id=id_,
+            question_id=question_id,
+            status=statuses[status],
+            outcome=outcome,
+            occurred_on=day,
+            evidence=evidence,
+            resolved_by=by,
+            recorded_at=_utc(recorded),
+            amends_id=amends,
+        )
     return current
 
 
@@ -978,6 +1034,23 @@ def questions_for_scoring(
     if source is not None:
         column = S.c.id if isinstance(source, int) else S.c.slug
         query = query.where(Q.c.source_id.in_(sa.select(S.c.id).where(column == source)))
+    if _is_sqlite(session):
+        compiled = query.compile(dialect=session.get_bind().dialect)
+        parameters = [compiled.params[name] for name in compiled.positiontup or ()]
+        days: dict[str, date] = {}
+
+        def day(text: str) -> date:
+            found = days.get(text)
+            if found is None:
+                found = days[text] = date.fromisoformat(text)
+            return found
+
+        return [
+            (number, slug, title, kind, options, day(deadline), day(opened), _utc(created))
+            for number, slug, title, kind, options, deadline, opened, created in _driver_rows(
+                session, str(compiled), parameters
+            )
+        ]
     return [
         (row[0], row[1], row[2], row[3], row[4], row[5], row[6], row[7])
         for row in session.execute(query)
