@@ -40,6 +40,14 @@ class Case:
     seconds_target: float | None
     megabytes_target: float | None
     target_text: str
+    #: The many-questions shape (issue 14): one question per forecast, one analyst, every
+    #: question resolved: a large personal history brought over from another tool.
+    questions: int | None = None
+
+    @property
+    def stem(self) -> str:
+        shape = "binary" if self.binary_only else "mixed"
+        return f"{self.forecasts}-{shape}" + (f"-{self.questions}q" if self.questions else "")
 
 
 CASES = [
@@ -53,6 +61,15 @@ CASES = [
         "< 1.3 s and 100 MB (half a peer tool's 2.6 s, 200 MB)",
     ),
     Case("1M mixed", 1_000_000, False, 10.0, 1024, "< 10 s and 1 GB"),
+    Case(
+        "100k questions",
+        100_000,
+        True,
+        1.6,
+        154,
+        "< 1.6 s and 154 MB (half augur-cli 0.3.0's 3.2 s, 308 MB)",
+        questions=100_000,
+    ),
 ]
 
 
@@ -70,8 +87,7 @@ def measure(command: list[str]) -> tuple[float, float]:
 def prepare(case: Case) -> Path:
     """Generate the synthetic ledger and import it (both cached between runs)."""
     CACHE.mkdir(parents=True, exist_ok=True)
-    stem = f"{case.forecasts}-{'binary' if case.binary_only else 'mixed'}"
-    source, database = CACHE / f"{stem}.jsonl", CACHE / f"{stem}.db"
+    source, database = CACHE / f"{case.stem}.jsonl", CACHE / f"{case.stem}.db"
     if not source.exists():
         command = [
             sys.executable,
@@ -81,7 +97,11 @@ def prepare(case: Case) -> Path:
             "--out",
             str(source),
         ]
-        subprocess.run([*command, *(["--binary-only"] if case.binary_only else [])], check=True)
+        if case.binary_only:
+            command.append("--binary-only")
+        if case.questions:
+            command += ["--questions", str(case.questions), "--analysts", "1", "--resolve-all"]
+        subprocess.run(command, check=True)
     if not database.exists():
         partial = database.with_suffix(".partial.db")
         partial.unlink(missing_ok=True)
@@ -118,7 +138,7 @@ def main() -> None:
     out = CACHE / "review-out"
     out.mkdir(parents=True, exist_ok=True)
     for case in CASES:
-        if args.quick and case.forecasts > 100_000:
+        if args.quick and (case.forecasts > 100_000 or case.questions):
             continue
         database = prepare(case)
         base = [TRACKER, "--db", str(database)]
@@ -145,7 +165,11 @@ def main() -> None:
         )
         rows.append(row("tracker db verify", case, [*base, "db", "verify"], args.runs, None))
         # Reviews: the whole ledger, as the heaviest documents (HTML, with every chart).
-        review_target = (20.0, 1024.0, "< 20 s and 1 GB") if case.forecasts >= 1_000_000 else None
+        review_target = (
+            (20.0, 1024.0, "< 20 s and 1 GB")
+            if case.forecasts >= 1_000_000 or case.questions
+            else None
+        )
         for label, command in (
             (
                 "tracker report --period 2021 --out r.html",
@@ -154,7 +178,9 @@ def main() -> None:
             ("tracker retro --out r.html", [*base, "retro", "--out", str(out / "retro.html")]),
         ):
             reviews.append(row(label, case, command, args.runs, review_target))
-    ratios = [] if args.quick else ratio_rows(prepare(CASES[-1]), args.runs)
+    ratios = [] if args.quick else ratio_rows(prepare(CASES[2]), args.runs)
+    if not args.quick:
+        ratios.append(import_row(prepare(CASES[3]), args.runs, "100k questions"))
     write(args.out, rows, reviews, args.runs, ratios)
 
 
@@ -240,33 +266,7 @@ def ratio_rows(database: Path, runs: int) -> list[str]:
             measured = _against_floor([*base, *args], runs, vary=offset)
             lines.append(line(f"tracker {label}", measured, 1.3))
         # Import against plain sqlite3 executemany of the same rows (benchmarks/baseline.py).
-        source = database.with_suffix(".jsonl")
-        empty = Path(scratch) / "empty.db"
-        subprocess.run([TRACKER, "--db", str(empty), "db", "upgrade"], env=ENV, check=True,
-                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
-        plain, ours = [], []
-        for n in range(max(1, runs // 2)):
-            target = Path(scratch) / f"plain{n}.db"
-            shutil.copy(empty, target)
-            started = time.perf_counter()
-            subprocess.run([sys.executable, str(ROOT / "benchmarks" / "baseline.py"), str(source),
-                            str(target)], env=ENV, check=True)  # fmt: skip
-            plain.append(time.perf_counter() - started)
-            target.unlink()
-            mine = Path(scratch) / f"import{n}.db"
-            started = time.perf_counter()
-            subprocess.run([TRACKER, "--db", str(mine), "import", str(source)], env=ENV,
-                           check=True, stdout=subprocess.DEVNULL)  # fmt: skip
-            ours.append(time.perf_counter() - started)
-            mine.unlink()
-        reference = statistics.median(plain)
-        seconds = statistics.median(ours)
-        ratio = seconds / reference
-        lines.append(
-            f"| `tracker import (1M forecasts)` | {seconds:.1f} s | {reference:.1f} s (plain "
-            f"`sqlite3` executemany of the same rows, benchmarks/baseline.py) | {ratio:.2f} "
-            f"| at most 4 | {'yes' if ratio <= 4 else 'NO'} |"
-        )
+        lines.append(import_row(database, runs, "1M forecasts", scratch=Path(scratch)))
     for text in lines:
         print(text, flush=True)
     return [
@@ -274,6 +274,47 @@ def ratio_rows(database: Path, runs: int) -> list[str]:
         f"| {statistics.median(floors):.3f} s | - | - | - | - |",
         *lines,
     ]
+
+
+def import_row(database: Path, runs: int, label: str, scratch: Path | None = None) -> str:
+    """`tracker import` of the ledger's JSON Lines file against plain sqlite3 executemany of the
+    same rows into the same schema (benchmarks/baseline.py): one table row, target 4x."""
+    import shutil
+    import tempfile
+
+    if scratch is None:
+        with tempfile.TemporaryDirectory() as folder:
+            return import_row(database, runs, label, Path(folder))
+    source = database.with_suffix(".jsonl")
+    empty = scratch / "empty.db"
+    if not empty.exists():
+        subprocess.run([TRACKER, "--db", str(empty), "db", "upgrade"], env=ENV, check=True,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+    plain, ours = [], []
+    for n in range(max(1, runs // 2)):
+        target = scratch / f"plain{n}.db"
+        shutil.copy(empty, target)
+        started = time.perf_counter()
+        subprocess.run([sys.executable, str(ROOT / "benchmarks" / "baseline.py"), str(source),
+                        str(target)], env=ENV, check=True)  # fmt: skip
+        plain.append(time.perf_counter() - started)
+        target.unlink()
+        mine = scratch / f"import{n}.db"
+        started = time.perf_counter()
+        subprocess.run([TRACKER, "--db", str(mine), "import", str(source)], env=ENV,
+                       check=True, stdout=subprocess.DEVNULL)  # fmt: skip
+        ours.append(time.perf_counter() - started)
+        mine.unlink()
+    reference = statistics.median(plain)
+    seconds = statistics.median(ours)
+    ratio = seconds / reference
+    line = (
+        f"| `tracker import ({label})` | {seconds:.1f} s | {reference:.2f} s (plain "
+        f"`sqlite3` executemany of the same rows, benchmarks/baseline.py) | {ratio:.2f} "
+        f"| at most 4 | {'yes' if ratio <= 4 else 'NO'} |"
+    )
+    print(line, flush=True)
+    return line
 
 
 def _without_checkpoints(database: Path) -> None:
