@@ -394,8 +394,9 @@ all their charts drawn; same runs and measures as above.
 Each as a ratio to its reference, measured in the same run: start-up and shell completion
 against the time of `python -c "import sqlmodel, typer, rich"` (target: at most 0.3x);
 `add`, `forecast`, `resolve`, `show`, `list --open` and `due` on a copy of the 1M ledger
-against the same floor (target: at most 1.3x); the import of the 1M JSON Lines file against
-plain `sqlite3` `executemany` of the same rows in one transaction (target: at most 4x).
+against the same floor (target: at most 1.3x); the import of the 1M and of the 100k questions
+JSON Lines files against plain `sqlite3` `executemany` of the same rows in one transaction
+(target: at most 4x).
 Median of {runs} runs (the import: of {max(1, runs // 2)}). The floor is run in turn with each
 command (floor, command, floor, command, ...), and each ratio is taken against the floor's
 median over those runs: this machine's speed drifts by a third within minutes, and a floor
@@ -412,8 +413,11 @@ commands 1.7-2.3x):
 - typer 0.29 validates every parameter with a pydantic TypeAdapter: any command imported
   pydantic and built adapters, about 80 ms. typer 0.26-0.28 vendor click the same way without
   it, so tracker holds typer below 0.29.
-- The tables were SQLModel models: pydantic models built on every start, about 50 ms. They are
-  SQLAlchemy Core tables now (the ORM session is kept for its nested transactions).
+- The tables were SQLModel models whose pydantic validators were built on every start, about
+  50 ms; for a while they were plain SQLAlchemy Core tables. They are SQLModel models again
+  (the stack asks for sqlmodel), with pydantic's build deferred (`defer_build`: they never
+  validate, the queries use their tables), which leaves class creation, about 7 ms. The floor
+  above imports sqlmodel too.
 - The unique index on first resolutions named `postgresql_where`, which made SQLAlchemy import
   its PostgreSQL dialect (and asyncpg support) on every SQLite command, about 20 ms. The
   PostgreSQL predicate lives in the migration only.
@@ -423,6 +427,41 @@ commands 1.7-2.3x):
   page in SQL and count the rest, and read only each forecaster's standing forecast (a window
   query). `due` shows 20 of each of its two lists, which fit on one screen together.
 - The import hashes every forecast into the tamper-evident chain (issue 6), about 5 us a row.
+
+## Many questions, one forecast each
+
+The "100k questions" ledger is a large personal history brought over from another tool:
+100,000 binary questions, each with one forecast by one analyst and one outcome
+(`generate.py --forecasts 100000 --questions 100000 --analysts 1 --binary-only
+--resolve-all`). Its targets: `score` in half augur-cli 0.3.0's time and memory on the same
+forecasts (3.2 s and 308 MB on a quiet 2-core machine), `report` and `retro` under 20 s, and
+the import within 4x of plain `executemany` of the same rows. The score and import targets
+are **not met**; what costs what, profiled with cProfile and timed phase by phase
+(`tracker --db q100k.db score --json`; before and after on this machine, three runs each
+taken in turn: 15.8 s and 339 MB before this work, 13.2 s and 269 MB after):
+
+- Scoring costs a fixed amount of Python work per question, about 100 us on this machine,
+  which the other shapes spread over 500 forecasts a question: reading the question and its
+  resolution (1.0 s), choosing what counts in the as-of view (1.2 s), preparing and scoring
+  (2.9 s, nearly all of it making the scores: the batched array work is a few calls a batch),
+  the summaries with calibration (1.0 s) and writing 297,000 JSON rows (3.3 s: each question
+  has three rows, the analyst's and the two team aggregates', and every float is written
+  exactly). Start-up is 0.8 s.
+- Done: questions and resolutions are read on SQLite's own cursor (dates by the C parser; only
+  each question's latest resolution is made into an object, and those are freed before
+  scoring), batches are sized by their forecasts (up to 4,096 one-forecast questions at once
+  instead of 64; a test checks that the batching never changes a score), and option lists
+  and kinds are read once. Writing the rows with the C encoder over dicts measured slower
+  (6 s against 3 s) and was not kept.
+- What meeting 1.6 s would take: a columnar path for small questions, questions, scores and
+  JSON rows kept as arrays end to end instead of an object per score; not done.
+- The import spends about half its time parsing and checking each record under the same rules
+  as the CLI (issue 13: sizes, characters, times, the probability grid), a tenth on the
+  chain (canonical JSON and SHA-256 of 300,000 events), and most of the rest in SQLite writing
+  the records, their chain rows and tags under their unique indexes; plain `executemany` does
+  none of this. Runs of questions, forecasts and resolutions are written with one
+  `executemany` each (10,000 questions: 34 s -> 8 s on this machine); a 4x ratio would need
+  the per-record checks compiled or vectorised.
 
 At 10k and 100k most of the time is fixed (starting Python, importing matplotlib and Jinja2,
 drawing the fifty-panel chart); what grows with the ledger is scoring, linear in forecasts.
