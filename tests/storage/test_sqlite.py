@@ -105,8 +105,9 @@ def test_a_command_waits_for_another_creating_the_database_for_a_bounded_time(
     finally:
         os.close(folder)
     assert str(refused.value) == (
-        f"Another command has been creating the database {isolated_database} for 0.2 seconds; "
-        "nothing was recorded. Try again when it has finished."
+        f"Another command has been creating a database in the folder of {isolated_database} "
+        "for 0.2 seconds (new databases in one folder are made one at a time); nothing was "
+        "recorded. Try again when it has finished."
     )
     assert _files(isolated_database.parent) == []
 

@@ -305,9 +305,12 @@ def _folder_locked(folder: Path, *, shown: str) -> Iterator[int | None]:
                 except BlockingIOError:
                     remaining = deadline - time.monotonic()
                     if remaining <= 0:
+                        # The lock is the folder's: the other command may be creating
+                        # another database there (a long first import, say).
                         raise DatabaseError(
-                            f"Another command has been creating the database {shown} for "
-                            f"{BUSY_WAIT_SECONDS:g} seconds; nothing was recorded. Try again "
+                            f"Another command has been creating a database in the folder of "
+                            f"{shown} for {BUSY_WAIT_SECONDS:g} seconds (new databases in one "
+                            "folder are made one at a time); nothing was recorded. Try again "
                             "when it has finished."
                         ) from None
                     time.sleep(min(next(pauses), remaining))
