@@ -365,6 +365,14 @@ Written by `make bench` (`python benchmarks/run.py`); do not edit by hand.
 
 Machine: {machine()}.
 
+This machine's speed drifts, and absolute times move with it: the floor of the last table
+(`python -c "import sqlmodel, typer, rich"`) took 0.35 s when the absolute targets of the
+first two tables were last met (issue 7); compare this run's floor before comparing times.
+What issue 13 added to every command that builds a document: importing sqlmodel and pydantic
+for the table models (about 0.1 s, measured with `python -X importtime`; the floor imports them
+too) and checking the record from its last checkpoint (0.03-0.06 s on these ledgers; the
+"no checkpoint yet" rows show the one-off cost of recomputing the whole chain).
+
 Data: synthetic ledgers from `benchmarks/generate.py` (seeded, reproducible): 50 analysts,
 one question per 50 forecasts, update histories over two years, 90% of questions resolved
 and about 1% of those annulled. "binary" ledgers hold only binary questions; "mixed" ones
