@@ -184,3 +184,101 @@ def test_a_record_kept_as_it_happened_reads_the_same_either_way(tracker: Tracker
     }
     shown = tracker("score", "--as-of", END_OF_2021, env=WIDE).stdout
     assert "Counted by the time" not in shown  # nothing to say
+
+
+def _unsourced_past(tmp_path: Path) -> Path:
+    """A question taken from no report, opened, forecast and resolved in 2021, all of it
+    recorded on import (so after the end of 2021)."""
+    records = [
+        {
+            "type": "question",
+            "id": "unsourced",
+            "title": "Will the unsourced thing happen by 20 December 2021?",
+            "kind": "binary",
+            "options": ["yes", "no"],
+            "deadline": "2021-12-20",
+            "opened_on": "2021-12-01",
+            "criteria": "Resolves yes if it happens by 2021-12-20.",
+        },
+        {
+            "type": "forecast",
+            "question": "unsourced",
+            "forecaster": "ani",
+            "made_at": "2021-12-02T09:00:00+00:00",
+            "probabilities": {"yes": 0.3, "no": 0.7},
+        },
+        {
+            "type": "resolution",
+            "question": "unsourced",
+            "outcome": "no",
+            "occurred_on": "2021-12-20",
+            "resolved_by": "ani",
+        },
+    ]
+    path = tmp_path / "unsourced.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
+    return path
+
+
+def test_score_by_source_counts_only_the_questions_taken_from_reports(
+    imported_past: Tracker, tmp_path: Path
+) -> None:
+    extra = _unsourced_past(tmp_path)
+    assert imported_past("import", str(extra), env=AFTER_EXAMPLE_ENV).exit_code == 0
+    everything = _json(imported_past("score", "--as-of", END_OF_2021, "--json", env=WIDE))
+    assert everything["as_of_rule"]["recorded_later"] == {  # type: ignore[index]
+        "questions": 3,
+        "forecasts": 16,
+        "resolutions": 3,
+    }
+    by_source = _json(
+        imported_past("score", "--by", "source", "--as-of", END_OF_2021, "--json", env=WIDE)
+    )
+    from_report = _json(
+        imported_past(
+            "score", "--source", "sochi-sitrep", "--as-of", END_OF_2021, "--json", env=WIDE
+        )
+    )
+    assert by_source["as_of_rule"] == from_report["as_of_rule"]
+    assert by_source["as_of_rule"]["recorded_later"] == {  # type: ignore[index]
+        "questions": 2,
+        "forecasts": 15,
+        "resolutions": 2,
+    }
+
+
+def test_live_only_does_not_count_backfilled_forecasts_as_counted(
+    imported_past: Tracker,
+) -> None:
+    args = ("score", "--as-of", END_OF_2021, "--live-only")
+    data = _json(imported_past(*args, "--json", env=WIDE))
+    # Every imported forecast is backfilled: --live-only leaves them out and counts them there.
+    assert data["excluded"]["backfilled"] == 15  # type: ignore[index]
+    assert data["as_of_rule"]["recorded_later"] == {  # type: ignore[index]
+        "questions": 2,
+        "forecasts": 0,
+        "resolutions": 2,
+    }
+    first = imported_past(*args, env=WIDE).stdout.splitlines()[0]
+    assert first.startswith("Counted by the time they claim: 2 questions and 2 resolutions were")
+    # As recorded, the forecasts are left out whatever --live-only says: they are counted.
+    recorded = _json(imported_past(*args, "--as-recorded", "--json", env=WIDE))
+    assert recorded["as_of_rule"]["recorded_later"]["forecasts"] == 15  # type: ignore[index]
+
+
+def test_score_refuses_a_period_that_starts_after_the_as_of_day(imported_past: Tracker) -> None:
+    run = imported_past("score", "--as-of", END_OF_2021, "--since", "2022-01-01", env=WIDE)
+    assert run.exit_code == 1
+    assert run.stderr.strip() == (
+        "error: --since 2022-01-01 is after the day scored as of, 2021-12-31."
+    )
+    assert run.stdout == ""
+
+
+def test_moments_at_the_start_of_the_calendar_keep_four_digit_years(tracker: Tracker) -> None:
+    assert tracker("import", str(EXAMPLE), env=AFTER_EXAMPLE_ENV).exit_code == 0
+    retro = tracker("retro", "--as-of", "0001-01-01", env=WIDE)
+    assert retro.exit_code == 0, retro.stderr
+    assert retro.stdout.splitlines()[1].startswith("As of 0001-01-01 23:59 UTC.")
+    nobody = tracker("score", "--by", "author", "--as-of", "2021-11-01", env=WIDE)
+    assert "No resolved question comes from an author yet." in nobody.stdout

@@ -138,6 +138,7 @@ def forecast(
         data["question_number"] = recorded.question.id
         console.emit_json(data)
         return
+    from tracker.domain.fields import minute_text
     from tracker.reports.terminal import probabilities_text
 
     q, f = recorded.question, recorded.forecast
@@ -157,7 +158,7 @@ def forecast(
             f"({probabilities_text(q, later.probabilities)}) still stands."
         )
     if f.backfilled:
-        console.say(f"  Backfilled: made {f.made_at:%Y-%m-%d %H:%M} UTC, recorded now.")
+        console.say(f"  Backfilled: made {minute_text(f.made_at)} UTC, recorded now.")
     if recorded.distribution.normalized:
         console.note("note: probabilities were rescaled to add up to 100% (--normalize).")
 

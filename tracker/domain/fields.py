@@ -260,6 +260,14 @@ def _offset_text(offset: timedelta) -> str:
     return f"{sign}{minutes // 60:02d}:{minutes % 60:02d}"
 
 
+def minute_text(moment: datetime) -> str:
+    """A moment as shown to people: `YYYY-MM-DD HH:MM` in UTC (a naive one is UTC already),
+    the year always four digits (strftime's `%Y` writes the year 1 as `1`)."""
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(UTC).replace(tzinfo=None)
+    return moment.isoformat(sep=" ", timespec="minutes")
+
+
 def utc_moment(moment: datetime, what: str) -> datetime:
     """`moment` in UTC (a naive one is taken to be UTC). Raises InputError, naming `what`, for
     an offset outside -12:00..+14:00 and for a time that falls outside the calendar (years 1 to

@@ -262,7 +262,7 @@ class _Builder:
         try:
             fields.check_not_future(moment, now=self.now, what="time")
         except InputError:
-            self.problem(row, name, f"{moment:%Y-%m-%d %H:%M} is in the future")
+            self.problem(row, name, f"{fields.minute_text(moment)} is in the future")
             return None
         return moment
 

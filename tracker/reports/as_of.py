@@ -8,9 +8,10 @@ every score, review and retrospective says how many there were and what became o
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
+from tracker.domain.fields import minute_text
 from tracker.domain.scoring import CLAIMED_TIME, AsOfNote
 
 
@@ -30,7 +31,7 @@ def as_of_sentence(as_of: datetime, note: AsOfNote, *, always: bool = False) -> 
     """One sentence on the as-of rule: what was counted though recorded after the moment (or
     left out as recorded), and why. None when there is nothing to say and not `always`: every
     record counted by the time it claims was also recorded by then."""
-    moment = f"{as_of.astimezone(UTC):%Y-%m-%d %H:%M} UTC"
+    moment = f"{minute_text(as_of)} UTC"
     if note.counted_by == CLAIMED_TIME:
         if not note.any:
             if not always:

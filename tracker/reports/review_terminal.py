@@ -10,6 +10,7 @@ from rich.rule import Rule
 from rich.table import Table
 from rich.text import Text
 
+from tracker.domain.fields import minute_text
 from tracker.domain.review import Estimate, Headline, OpenQuestion, Retro, Review
 from tracker.domain.scoring import TEAM_NAMES, AsOfNote, Calibration, calibration_verdict
 from tracker.reports import numbers
@@ -109,7 +110,7 @@ def review_view(review: Review) -> RenderableType:
     parts.append(title)
     parts.extend(broken_record_warning(r.record_findings))
     compared = f", compared with {r.previous.label}" if r.previous else ""
-    parts.append(Text(f"As of {r.as_of:%Y-%m-%d %H:%M} UTC{compared}.", style="dim"))
+    parts.append(Text(f"As of {minute_text(r.as_of)} UTC{compared}.", style="dim"))
     parts.extend(_as_of_line(r.as_of, r.as_of_rule))
 
     parts.append(_heading("Headline"))
@@ -269,7 +270,7 @@ def retro_view(retro: Retro) -> RenderableType:
         Text(f"Calibration retrospective: {r.period.label}", style="bold"),
         *broken_record_warning(r.record_findings),
         Text(
-            f"As of {r.as_of:%Y-%m-%d %H:%M} UTC. {r.questions} question"
+            f"As of {minute_text(r.as_of)} UTC. {r.questions} question"
             f"{'s' if r.questions != 1 else ''} scored (analysts or reports).",
             style="dim",
         ),

@@ -366,7 +366,13 @@ def accuracy_view(
     (after `as_of_line`, if any: what the as-of rule counted)."""
     heading: list[RenderableType] = [Text(as_of_line, style="dim")] if as_of_line else []
     if not rows:
-        return Group(*heading, Text(f"No resolved question comes from a {by} yet.", style="dim"))
+        return Group(
+            *heading,
+            Text(
+                f"No resolved question comes from {'an' if by == 'author' else 'a'} {by} yet.",
+                style="dim",
+            ),
+        )
     table = Table(title=f"Accuracy by {by}", title_justify="left")
     table.add_column(by, overflow="fold", ratio=1, min_width=20)
     table.add_column("scored", justify="right", no_wrap=True)

@@ -15,6 +15,7 @@ from rich.text import Text
 if TYPE_CHECKING:  # the importers' types: not loaded for every command
     from tracker.domain.foreign import Problem
 
+from tracker.domain.fields import minute_text
 from tracker.domain.model import (
     BINARY_OPTIONS,
     Forecast,
@@ -170,7 +171,7 @@ def _forecast_rows(detail: QuestionDetail) -> Table:
         table.add_column("yes", justify="right", no_wrap=True)
     table.add_column("rationale", ratio=3, overflow="fold")
     for f in detail.forecasts:
-        made = f.made_at.strftime("%Y-%m-%d %H:%M")
+        made = minute_text(f.made_at)
         if f.backfilled:
             made += f"\nbackfilled {f.recorded_at:%Y-%m-%d}"
         if option_columns:
@@ -195,7 +196,7 @@ def _resolution_rows(resolutions: list[Resolution]) -> Table:
         elif r.amends_id is not None:
             label.append(" (amendment, in force)", style="dim")
         table.add_row(
-            r.recorded_at.strftime("%Y-%m-%d %H:%M"),
+            minute_text(r.recorded_at),
             label,
             r.occurred_on.isoformat(),
             r.resolved_by,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -115,6 +115,7 @@ def _score(
     progress: Progress,
     stage: str,
     observe: Callable[[ResolvedQuestion, list[ForecastRow]], None] | None = None,
+    only: Collection[int] | None = None,
 ) -> ScoreReport:
     seen = 0
 
@@ -137,6 +138,7 @@ def _score(
         as_recorded=as_recorded,
         observe=watch,
         check_chain=False,  # the caller checked it
+        only=only,
     )
     progress(stage, seen, seen)
     return report
@@ -430,6 +432,8 @@ def accuracy_by(
         require_intact(session, allow_broken=allow_broken_chain)
     period = choose_period(period=None, since=since, until=until, today=as_of.date())
     keys, _titles, rows = _question_keys(session, tag=tag, source=source)
+    record = _read_record(session, rule=AsOf(as_of, as_recorded))
+    # Only questions taken from a report: the rows, and what the as-of rule counted, are theirs.
     report = _score(
         session,
         as_of=as_of,
@@ -440,11 +444,11 @@ def accuracy_by(
         as_recorded=as_recorded,
         progress=_quiet,
         stage="",
+        only=record.question_sources.keys(),
     )
-    rule = AsOf(as_of, as_recorded)
     found = _by_source(
         report,
-        record=_read_record(session, rule=rule),
+        record=record,
         keys=keys,
         rows=rows,
         forecaster=None,

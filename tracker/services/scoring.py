@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import gc
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from typing import Any
 
 from tracker.domain.dates import parse_date, parse_moment
+from tracker.domain.fields import minute_text
 from tracker.domain.model import (
     BACKFILL_THRESHOLD,
     OutcomeStatus,
@@ -107,7 +108,7 @@ def as_of_moment(text: str | None, *, now: datetime) -> datetime:
     else:
         moment = parse_moment(text, now=now)
     if moment > now:
-        raise InputError(f"--as-of {moment:%Y-%m-%d %H:%M} is in the future.")
+        raise InputError(f"--as-of {minute_text(moment)} is in the future.")
     return moment
 
 
@@ -254,6 +255,7 @@ def score_ledger(
     observe: Observer | None = None,
     check_chain: bool = True,
     allow_broken_chain: bool = False,
+    only: Collection[int] | None = None,
 ) -> ScoreReport:
     """Score every resolved question that matches the filters, as the record stood at `as_of`.
 
@@ -264,7 +266,8 @@ def score_ledger(
     is shown, not what is scored: relative scores and team aggregates still use everyone.
     Annulled and ambiguous questions are counted, not scored. The record is checked first
     (services/integrity.py; `check_chain` False: the caller did): a record changed behind
-    tracker's back raises TamperedRecordError unless `allow_broken_chain`.
+    tracker's back raises TamperedRecordError unless `allow_broken_chain`. `only`: only these
+    questions (by number) are read at all, for scores and for the as-of rule's counts.
     """
     record = require_intact(session, allow_broken=allow_broken_chain) if check_chain else None
     rule = AsOf(as_of, as_recorded)
@@ -273,6 +276,8 @@ def score_ledger(
     last = read_day(until, today=today)
     if first and last and first > last:
         raise InputError(f"--since {first} is after --until {last}.")
+    if first and first > today:
+        raise InputError(f"--since {first} is after the day scored as of, {today}.")
     if source is not None:
         store.get_source(session, parse_source_ref(source))
 
@@ -292,6 +297,8 @@ def score_ledger(
     for number, slug, title, kind, options_json, deadline, opened_on, created_at in _selected(
         session, tag=tag, source=source, question=question
     ):
+        if only is not None and number not in only:
+            continue
         claimed = resolutions.claimed.get(number)
         if claimed is not None and rule.claims(opened_on) and in_period(claimed.occurred_on):
             later["questions"] += rule.recorded_later(created_at)
@@ -331,6 +338,7 @@ def score_ledger(
         question_ids=sorted(claimed_scope | chosen.keys()),
         as_of=as_of,
         as_recorded=as_recorded,
+        live_only=live_only,
     )
 
     def scored_rows() -> Iterator[tuple[int, list[store.ForecastTuple]]]:

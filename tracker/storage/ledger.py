@@ -787,6 +787,7 @@ def stream_forecasts(
     question_ids: Sequence[int] | None,
     as_of: datetime | None,
     as_recorded: bool = False,
+    live_only: bool = False,
 ) -> Iterator[tuple[int, list[ForecastTuple], int]]:
     """Each question's forecasts, as plain tuples in the order made, one question at a time.
 
@@ -796,7 +797,9 @@ def stream_forecasts(
     questions (None: all). `as_of`: the forecasts made by then (None: all); with `as_recorded`,
     those recorded by then instead (the audit view). "Recorded later" counts the forecasts
     made by `as_of` but recorded after it: in the first list, or left out of it as recorded
-    (a question whose forecasts were all left out is yielded with an empty list). Memory stays
+    (a question whose forecasts were all left out is yielded with an empty list); with
+    `live_only`, counted by claimed time, a backfilled one is not counted there (scoring leaves
+    it out and counts it as backfilled). Memory stays
     flat: rows are streamed and only one question's forecasts are held at a time.
 
     The order is `forecast_order`'s, never the order the rows were written in: the index gives
@@ -834,9 +837,11 @@ def stream_forecasts(
             current, group, runs, last_made, later = question_id, [], [], None, 0
         if limit is not None and recorded > limit:
             # Made by the moment (the query saw to it) but recorded after it.
-            later += 1
             if as_recorded:
+                later += 1
                 continue
+            if not (live_only and backfilled):
+                later += 1
         if made == last_made:
             run = runs[-1] if runs else None
             if run is not None and run[0] + len(run[1]) == len(group):
