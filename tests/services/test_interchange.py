@@ -531,3 +531,47 @@ def test_two_sources_alike_without_text_stay_two(tmp_path: Path, db_url: str) ->
     first, second = _round_trip(db_url, tmp_path)
     assert second == first
     assert json.loads(second[2])["source"] == "2"
+
+
+def test_an_amendment_recorded_before_the_resolution_it_corrects_is_refused(
+    tmp_path: Path, db_url: str
+) -> None:
+    """As on the command line, where an amendment is always recorded after what it corrects."""
+    question = {
+        "type": "question",
+        "id": "talks",
+        "title": "Talks resume",
+        "kind": "binary",
+        "options": ["yes", "no"],
+        "deadline": "2022-01-31",
+        "opened_on": "2021-11-01",
+        "criteria": "Both delegations meet.",
+    }
+
+    def resolution(outcome: str, recorded_at: str, amends: bool) -> dict[str, object]:
+        return {
+            "type": "resolution",
+            "question": "talks",
+            "outcome": outcome,
+            "occurred_on": "2021-12-01",
+            "recorded_at": recorded_at,
+            "amends": amends,
+        }
+
+    path = tmp_path / "amended-early.jsonl"
+    lines = [
+        question,
+        resolution("yes", "2022-06-10T09:00:00+00:00", False),
+        resolution("no", "2022-06-05T09:00:00+00:00", True),
+    ]
+    path.write_text("".join(json.dumps(line) + "\n" for line in lines), encoding="utf-8")
+    with unit_of_work(db_url, write=True, now=NOW) as session:
+        add_question(
+            session=session, title="T", criteria="C", deadline="+1m", created_by="a", now=NOW
+        )
+    with pytest.raises(InputError, match="before the resolution it corrects"):
+        _import(db_url, path)
+    from tracker.storage import ledger as store
+
+    with unit_of_work(db_url, write=False, now=AFTER_EXAMPLE) as session:
+        assert store.question_ids(session) == {1}  # nothing written

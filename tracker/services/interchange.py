@@ -778,6 +778,14 @@ class _Importer:
             )
         if not history and record.amends:
             raise InputError(f"line {record.line}: {record.question!r} has no resolution to amend.")
+        recorded_at = record.recorded_at or self.now
+        if history and recorded_at < history[-1].recorded_at:
+            # As on the command line: a correction comes after what it corrects.
+            raise InputError(
+                f"line {record.line}: the amendment of {record.question!r} is recorded at "
+                f"{recorded_at.isoformat()}, before the resolution it corrects (recorded at "
+                f"{history[-1].recorded_at.isoformat()})."
+            )
         new = Resolution(
             id=store.new_resolution_id(self.session),
             question_id=question.id,
@@ -786,7 +794,7 @@ class _Importer:
             occurred_on=record.occurred_on,
             evidence=record.evidence,
             resolved_by=record.resolved_by or self.importer,
-            recorded_at=record.recorded_at or self.now,
+            recorded_at=recorded_at,
             amends_id=history[-1].id if history else None,
         )
         self.recorded.setdefault(question.id, []).append(new)
