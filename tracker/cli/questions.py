@@ -138,8 +138,7 @@ def forecast(
         data["question_number"] = recorded.question.id
         console.emit_json(data)
         return
-    from tracker.domain.fields import minute_text
-    from tracker.reports.terminal import probabilities_text
+    from tracker.reports.terminal import minute_text, probabilities_text
 
     q, f = recorded.question, recorded.forecast
     console.say(
