@@ -178,10 +178,12 @@ def main() -> None:
             ("tracker retro --out r.html", [*base, "retro", "--out", str(out / "retro.html")]),
         ):
             reviews.append(row(label, case, command, args.runs, review_target))
-    ratios = [] if args.quick else ratio_rows(prepare(CASES[2]), args.runs)
+    ratios: list[str] = []
+    floor = None
     if not args.quick:
+        ratios, floor = ratio_rows(prepare(CASES[2]), args.runs)
         ratios.append(import_row(prepare(CASES[3]), args.runs, "100k questions"))
-    write(args.out, rows, reviews, args.runs, ratios)
+    write(args.out, rows, reviews, args.runs, ratios, floor)
 
 
 def _seconds(args: list[str], env: dict[str, str] | None = None) -> float:
@@ -219,9 +221,9 @@ def _next_question(database: Path) -> int:
     return int(number) + 1
 
 
-def ratio_rows(database: Path, runs: int) -> list[str]:
+def ratio_rows(database: Path, runs: int) -> tuple[list[str], float]:
     """Start-up, interactive commands and import, each as a ratio to its reference measured in
-    the same run (issue 7's targets)."""
+    the same run (issue 7's targets); and the floor's median time."""
     import shutil
     import tempfile
 
@@ -269,11 +271,12 @@ def ratio_rows(database: Path, runs: int) -> list[str]:
         lines.append(import_row(database, runs, "1M forecasts", scratch=Path(scratch)))
     for text in lines:
         print(text, flush=True)
+    floor = statistics.median(floors)
     return [
         '| `python -c "import sqlmodel, typer, rich"` (the floor, median of all its runs) '
-        f"| {statistics.median(floors):.3f} s | - | - | - | - |",
+        f"| {floor:.3f} s | - | - | - | - |",
         *lines,
-    ]
+    ], floor
 
 
 def import_row(database: Path, runs: int, label: str, scratch: Path | None = None) -> str:
@@ -358,7 +361,28 @@ def row(
     return line
 
 
-def write(path: Path, rows: list[str], reviews: list[str], runs: int, ratios: list[str]) -> None:
+#: The floor's time in the run that last met the absolute targets (issue 7), for scale.
+REFERENCE_FLOOR = 0.348
+
+
+def _scale(floor: float | None) -> str:
+    if floor is None:
+        return "(This run did not measure the floor: `--quick`.)"
+    return (
+        f"In this run the floor took {floor:.3f} s, {floor / REFERENCE_FLOOR:.1f} times as long: "
+        "divide this run's absolute times by that factor before holding them against the "
+        "targets."
+    )
+
+
+def write(
+    path: Path,
+    rows: list[str],
+    reviews: list[str],
+    runs: int,
+    ratios: list[str],
+    floor: float | None = None,
+) -> None:
     text = f"""# Performance
 
 Written by `make bench` (`python benchmarks/run.py`); do not edit by hand.
@@ -368,10 +392,7 @@ Machine: {machine()}.
 This machine's speed drifts, and absolute times move with it: the floor of the last table
 (`python -c "import sqlmodel, typer, rich"`) took 0.35 s when the absolute targets of the
 first two tables were last met (issue 7); compare this run's floor before comparing times.
-In the run of 2026-12-01 the floor took 0.855 s, 2.5 times as long: divided by that factor,
-`score` would take about 1.0 s at 100k binary and 7.2 s at 1M, the 1M review 10.9 s and
-retrospective 8.9 s (within their targets, as before), but `score` on 100k questions about
-5 s (target 1.6 s: not met, see "Many questions, one forecast each").
+{_scale(floor)}
 
 What issue 13 added to every command: the schema is declared as SQLModel table models again
 (the stack asks for sqlmodel), so every command that opens a database imports sqlmodel and

@@ -29,7 +29,8 @@ from tracker.storage.tables import CHAIN_CHECKPOINT
 BATCH = 5_000
 
 
-def _is_sqlite(session: Session) -> bool:
+def is_sqlite(session: Session) -> bool:
+    """True on SQLite (the queries that differ by backend ask this)."""
     return session.get_bind().dialect.name == "sqlite"
 
 
@@ -56,7 +57,7 @@ def lock_head(session: Session) -> Head:
     """Read the chain head, holding the writers' turn until the transaction ends (PostgreSQL:
     tracker_take_turn() of migration 0006, which its triggers take too; SQLite writers hold
     the database's write lock from BEGIN IMMEDIATE)."""
-    if not _is_sqlite(session):
+    if not is_sqlite(session):
         session.execute(sa.text(f"SET LOCAL lock_timeout = '{TURN_TIMEOUT}'"))
         session.execute(sa.text("SELECT tracker_take_turn()"))
     return read_head(session)
@@ -65,7 +66,7 @@ def lock_head(session: Session) -> Head:
 def next_ids(session: Session, table: sa.Table, count: int) -> list[int]:
     """Ids for `count` new rows of `table`, taken before the insert because each row's hash
     covers its id (SQLite: after the largest, under the write lock; PostgreSQL: the sequence)."""
-    if _is_sqlite(session):
+    if is_sqlite(session):
         start = int(
             session.execute(sa.select(sa.func.coalesce(sa.func.max(table.c.id), 0))).scalar_one()
         )
@@ -80,7 +81,7 @@ def next_ids(session: Session, table: sa.Table, count: int) -> list[int]:
 def _catch_up_sequence(session: Session, table: str) -> None:
     """After rows were inserted with ids of their own (an import keeping numbers), move a
     PostgreSQL sequence past them so the next new row does not collide."""
-    if _is_sqlite(session):
+    if is_sqlite(session):
         return
     session.execute(
         sa.text(
@@ -153,7 +154,7 @@ def _carry_checkpoint(session: Session, cursor: _Cursor) -> None:
     ):
         return
     if (
-        not _is_sqlite(session)
+        not is_sqlite(session)
         and not session.execute(
             sa.text("SELECT has_table_privilege('chain_checkpoint', 'INSERT')")
         ).scalar()
@@ -163,14 +164,14 @@ def _carry_checkpoint(session: Session, cursor: _Cursor) -> None:
         sa.insert(CHAIN_CHECKPOINT).values(
             checkpoint_values(
                 Checkpoint(cursor.head, fingerprint, tags_up_to(session, cursor.head.seq)),
-                sqlite=_is_sqlite(session),
+                sqlite=is_sqlite(session),
             )
         )
     )
 
 
 def _take_ids(session: Session, cursor: _Cursor, table: sa.Table, count: int) -> list[int]:
-    if not _is_sqlite(session):
+    if not is_sqlite(session):
         return next_ids(session, table, count)
     if table.name not in cursor.next_id:
         cursor.next_id[table.name] = next_ids(session, table, 1)[0]
@@ -225,7 +226,7 @@ def keep_ids(session: Session, table: sa.Table, ids: Iterable[int]) -> None:
         return
     cursor = _cursor(session)
     cursor.explicit.add(table.name)
-    if _is_sqlite(session):
+    if is_sqlite(session):
         if table.name not in cursor.next_id:
             cursor.next_id[table.name] = next_ids(session, table, 1)[0]
         cursor.next_id[table.name] = max(cursor.next_id[table.name], max(kept) + 1)
@@ -350,7 +351,7 @@ def guards(session: Session) -> str:
     triggers, their state and the functions they run (PostgreSQL). An in-place edit of the
     record needs a guard out of the way first, and that changes the fingerprint."""
     connection = session.connection()
-    if _is_sqlite(session):
+    if is_sqlite(session):
         version = connection.exec_driver_sql("PRAGMA schema_version").scalar()
         rows = connection.exec_driver_sql(
             "SELECT type, name, tbl_name, sql FROM sqlite_master ORDER BY type, name"
@@ -400,7 +401,7 @@ def latest_checkpoint(session: Session) -> Checkpoint | None:
     """The furthest place verified so far (on PostgreSQL, by this user or the owner), if any."""
     c = CHAIN_CHECKPOINT.c
     query = sa.select(c.seq, c.hash, c.guards, c.tags).order_by(c.seq.desc()).limit(1)
-    if not _is_sqlite(session):
+    if not is_sqlite(session):
         query = query.where(sa.text(_TRUSTED))
     row = session.execute(query).first()
     if row is None:
@@ -470,7 +471,7 @@ def file_problems(session: Session, *, most: int = 20) -> list[str]:
     their indexes that disagree, damaged pages. Scores are read from an index that holds its
     own copy of the forecasts, so an edit of its pages alone is found here, not by the chain.
     Empty on PostgreSQL (the server keeps its files) and when all is well."""
-    if not _is_sqlite(session):
+    if not is_sqlite(session):
         return []
     rows = session.connection().exec_driver_sql(f"PRAGMA integrity_check({int(most)})").all()
     found = [str(row[0]) for row in rows]

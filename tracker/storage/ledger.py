@@ -26,6 +26,7 @@ from tracker.errors import ConflictError, NotFoundError
 from tracker.storage.chain import (
     chain_rows,
     chained_insert,
+    is_sqlite,
     keep_ids,
     reserve_ids,
     take_turn,
@@ -811,7 +812,7 @@ def stream_forecasts(
     if question_ids is not None and not question_ids:
         return
     wanted = set(question_ids) if question_ids is not None else None
-    sqlite = session.get_bind().dialect.name == "sqlite"
+    sqlite = is_sqlite(session)
     rows = (
         _rows_sqlite(session, question_ids, as_of, as_recorded)
         if sqlite
@@ -924,24 +925,20 @@ def _rows_sqlite(
         + (" WHERE " + " AND ".join(conditions) if conditions else "")
         + " ORDER BY question_id, made_at, id"
     )
-    cursor = session.connection().connection.driver_connection.cursor()  # type: ignore[union-attr]
     parse = datetime.fromisoformat
     days: dict[str, date] = {}
-    try:
-        cursor.execute(sql, parameters)
-        while chunk := cursor.fetchmany(10_000):
-            for question_id, forecaster, made_at, recorded_at, probabilities in chunk:
-                made_on = made_at[:10]
-                day = days.get(made_on)
-                if day is None:
-                    day = days[made_on] = date.fromisoformat(made_on)
-                # Recorded the same day cannot be 24 hours late; otherwise compare exactly.
-                backfilled = not recorded_at.startswith(made_on) and (
-                    parse(recorded_at) - parse(made_at) > BACKFILL_THRESHOLD
-                )
-                yield question_id, forecaster, made_at, recorded_at, day, backfilled, probabilities
-    finally:
-        cursor.close()
+    for question_id, forecaster, made_at, recorded_at, probabilities in _driver_rows(
+        session, sql, parameters
+    ):
+        made_on = made_at[:10]
+        day = days.get(made_on)
+        if day is None:
+            day = days[made_on] = date.fromisoformat(made_on)
+        # Recorded the same day cannot be 24 hours late; otherwise compare exactly.
+        backfilled = not recorded_at.startswith(made_on) and (
+            parse(recorded_at) - parse(made_at) > BACKFILL_THRESHOLD
+        )
+        yield question_id, forecaster, made_at, recorded_at, day, backfilled, probabilities
 
 
 def resolutions_in_force(
@@ -949,7 +946,7 @@ def resolutions_in_force(
 ) -> dict[int, Resolution]:
     """The resolution in force for each resolved question, as the record stood at `recorded_by`
     (None: now): an amendment recorded later does not count yet."""
-    if _is_sqlite(session):
+    if is_sqlite(session):
         return _resolutions_sqlite(session, recorded_by)
     query = sa.select(R).order_by(R.c.id)
     if recorded_by is not None:
@@ -959,10 +956,6 @@ def resolutions_in_force(
         resolution = _resolution(row)
         current[resolution.question_id] = resolution
     return current
-
-
-def _is_sqlite(session: Session) -> bool:
-    return session.get_bind().dialect.name == "sqlite"
 
 
 def _driver_rows(session: Session, sql: str, parameters: Sequence[object] = ()) -> Iterator[Any]:
@@ -1039,7 +1032,7 @@ def questions_for_scoring(
     if source is not None:
         column = S.c.id if isinstance(source, int) else S.c.slug
         query = query.where(Q.c.source_id.in_(sa.select(S.c.id).where(column == source)))
-    if _is_sqlite(session):
+    if is_sqlite(session):
         compiled = query.compile(dialect=session.get_bind().dialect)
         parameters = [compiled.params[name] for name in compiled.positiontup or ()]
         days: dict[str, date] = {}
