@@ -145,7 +145,11 @@ def label_problems(reports: Sequence[Report]) -> list[str]:
             at_start = sum(s.startswith(starts) for s in sentences)
             inside = sum(starts in s for s in sentences)
             if label.split_issue:
-                if inside != 1:
+                if at_start == 1:
+                    problems.append(
+                        f"{report.name}: {starts!r} is split right now: drop split_issue"
+                    )
+                elif inside != 1:
                     problems.append(f"{report.name}: {starts!r} lies in {inside} sentences")
             elif at_start != 1:
                 problems.append(f"{report.name}: {starts!r} starts {at_start} sentences")

@@ -201,7 +201,8 @@ def test_the_yardstick_of_each_report_is_passed_when_the_extractor_takes_one(tin
 
 def test_a_label_must_start_one_sentence_unless_it_records_a_split_issue(tmp_path: Path) -> None:
     (tmp_path / "c.md").write_text(
-        "## Outlook\nPrices will fall in May.\n\nRates will rise in May. Rates will rise in June.\n",
+        "## Outlook\nPrices will fall in May.\n\nRates will rise in May. Rates will rise in June. "
+        "Wages, e.g. in May. will climb.\n",
         encoding="utf-8",
     )
     labels = {
@@ -209,9 +210,11 @@ def test_a_label_must_start_one_sentence_unless_it_records_a_split_issue(tmp_pat
             "published": "2024-01-01",
             "expectations": [
                 _label("Rates will rise", "ask", None),  # starts two sentences
-                _label("Prices will fall", "2024-05-31", None),  # glued to the heading
-                _label("Prices will fall", "2024-05-31", None, split_issue="glued"),
+                _label("Prices will fall", "2024-05-31", None),  # the heading is apart
+                _label("Prices will fall", "2024-05-31", None, split_issue="glued"),  # no more
                 _label("Rates will rise in June", "2024-06-30", None),
+                _label("will climb", "2024-05-31", None),  # inside a sentence, not its start
+                _label("will climb", "2024-05-31", None, split_issue="not at a start"),
             ],
         }
     }
@@ -219,5 +222,6 @@ def test_a_label_must_start_one_sentence_unless_it_records_a_split_issue(tmp_pat
     problems = label_problems(load(tmp_path))
     assert problems == [
         "c.md: 'Rates will rise' starts 2 sentences",
-        "c.md: 'Prices will fall' starts 0 sentences",
+        "c.md: 'Prices will fall' is split right now: drop split_issue",
+        "c.md: 'will climb' starts 0 sentences",
     ]
