@@ -44,7 +44,7 @@ _MONTH_NUMBERS = {
 }
 _MONTH = (
     r"(?:January|February|March|April|May|June|July|August|September|October|November|"
-    r"December|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept|Sep|Oct|Nov|Dec)\.?"
+    r"December|(?:Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept|Sep|Oct|Nov|Dec)\.?)"
 )
 _NUMBERS = {
     "a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6,
@@ -62,7 +62,7 @@ _PART_OF_YEAR = {"early": 4, "mid": 6}
 #: Prepositions that may lead a time expression; "before" moves the deadline to the day before.
 _LEAD = (
     r"(?:(?P<lead>by|on|in|during|until|till|through|throughout|before|ahead of|no later than|"
-    r"not later than|at|for|over|from|after|since|within|towards|toward|around)\s+)?"
+    r"not later than|at|for|over|from|after|since|within|towards|toward|around|beyond|past)\s+)?"
     r"(?:(?:the|this|its)\s+)?"
 )
 #: Vague horizons: (pattern, months, label), read as a default length from publication.
@@ -77,7 +77,7 @@ HORIZONS: tuple[tuple[str, int, str], ...] = (
      r"in the months ahead|within months|(?:in |within )(?:a few|several) months|"
      r"coming months", 6, "months"),
     (r"(?:in|over) the medium[- ]term", 24, "medium term"),
-    (r"(?:in|over) the long[- ]term|long and drawn-out|"
+    (r"(?:in|over) the long[- ]term|(?:over (?:a )?)?long and drawn-out(?: timeframe| period)?|"
      r"over (?:a )?(?:long|extended) (?:period|timeframe)|"
      r"(?:in |over )?the (?:coming|next few) years|in the years ahead|(?:in|over) the long run",
      24, "long term"),
@@ -443,7 +443,7 @@ _EVENT = re.compile(
 )
 _PART_WORD = re.compile(r"\b(?:end|mid|middle|early|late|beginning|start)\b", re.I)
 _AFTER_PAST = re.compile(r"\b(?:earlier|last|previous|past)\s*$", re.IGNORECASE)
-_BACKWARD_LEADS = ("since", "from", "after")
+_BACKWARD_LEADS = ("since", "from", "after", "past")
 
 
 def _accept_month(match: re.Match[str]) -> bool:
