@@ -217,6 +217,20 @@ def _month(match: re.Match[str], published: date) -> Period | None:
     return period(year) if year else _next_ending(published, period)
 
 
+def _month_range(match: re.Match[str], published: date) -> Period | None:
+    """"October-December 2024", "March-May 2025": from the first month to the end of the last
+    (the year belongs to the last month)."""
+    first = _MONTH_NUMBERS[match["from"].lower().rstrip(".")]
+    last = _MONTH_NUMBERS[match["month"].lower().rstrip(".")]
+    year = _year_of(match["year"], published)
+
+    def period(y: int) -> Period:
+        start_year = y if first <= last else y - 1
+        return date(start_year, first, 1), _month_end(y, last)
+
+    return period(year) if year else _next_ending(published, period)
+
+
 def _quarter_rule(match: re.Match[str], published: date) -> Period | None:
     number = match["q1"] or match["q2"] or match["q3"]
     quarter = int(number) if number.isdigit() else _ORDINALS[number.lower()]
@@ -366,6 +380,12 @@ RULES: tuple[tuple[re.Pattern[str], Resolver], ...] = (
         _day_month,
     ),
     (
+        _compile(
+            rf"(?P<from>{_MONTH})\s*[-\u2013/]\s*(?P<month>{_MONTH})(?:,?\s+(?P<year>\d{{4}}))?"
+        ),
+        _month_range,
+    ),
+    (
         _compile(rf"{_PART}(?:[- ]|\s+of\s+)(?P<month>{_MONTH})(?:,?\s+(?P<year>\d{{4}}))?"),
         _part_of_month,
     ),
@@ -448,7 +468,7 @@ _BACKWARD_LEADS = ("since", "from", "after", "past")
 
 def _accept_month(match: re.Match[str]) -> bool:
     """Month names are capitalised in reports: "may" and "march" lower case are not months."""
-    for group in ("m1", "m2", "month"):
+    for group in ("m1", "m2", "month", "from"):
         word = match.groupdict().get(group)
         if word is not None and not word[:1].isupper():
             return False
@@ -467,6 +487,12 @@ def find_times(text: str, *, published: date) -> list[TimeExpression]:
         for match in pattern.finditer(text):
             if not free(*match.span()) or not _accept_month(match):
                 continue
+            if (
+                match.groupdict().get("season")
+                and not (match["lead"] or match["which"] or match["year"] or match["part"])
+                and re.match(r"\s+[a-z]", text[match.end() :])
+            ):
+                continue  # "the spring conscription campaign": a season naming a thing
             period = resolve(match, published)
             if period is None:
                 continue

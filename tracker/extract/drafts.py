@@ -71,7 +71,7 @@ _MODALS = r"will|shall|would|may|might|could|should|is going to|are going to|is 
 _RAISING = (
     r"expected|likely|unlikely|very likely|highly likely|very unlikely|highly unlikely|"
     r"almost certain|certain|set|due|scheduled|poised|forecast|projected|anticipated|bound|"
-    r"going|planned|slated|on course|on track|liable|understood|thought|believed"
+    r"going|planned|slated|on course|on track|liable|understood|thought|believed|favou?red"
 )
 _BE = r"is|are|was|were|seems?|appears?|looks?|remains?|seemed|appeared"
 _RAISED = re.compile(
@@ -183,21 +183,21 @@ def proper_names(text: str) -> frozenset[str]:
     capital: set[str] = set()
     lower: set[str] = set()
     for match in re.finditer(r"(?<![.!?:\n]\s)(?<![.!?:\n])(?<=\s)([A-Za-z][\w'\u2019-]*)", text):
-        word = match.group(1)
+        word = re.sub(r"['\u2019]s$", "", match.group(1))
         before = text[max(0, match.start() - 3) : match.start()]
         if re.search(r"[.!?:\n\"\u201c*#]\s*$", before):
             continue
         (capital if word[:1].isupper() else lower).add(word.lower())
     for match in _WORD.finditer(text):
         if match.group(0)[:1].islower():
-            lower.add(match.group(0).lower())
+            lower.add(re.sub(r"['\u2019]s$", "", match.group(0).lower()))
     return frozenset(capital - lower)
 
 
 def _lower_first(phrase: str, names: Iterable[str]) -> str:
     words = phrase.split(" ", 1)
     first = words[0]
-    bare = first.strip("\u201c\u2018\"'(").lower()
+    bare = re.sub(r"['\u2019]s$", "", first.strip("\u201c\u2018\"'(").lower())
     keep = (
         first == "I"
         or any(c.isupper() for c in first[1:])  # "EU", "McKinsey"

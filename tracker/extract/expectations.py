@@ -42,7 +42,7 @@ from tracker.extract.sentences import split_sentences
 CUES: tuple[tuple[str, float, str], ...] = (
     (r"expect(?:s|ed|ing|ation|ations)?", 3.0, "expect"),
     (r"anticipat(?:e|es|ed|ion)", 2.5, "anticipate"),
-    (r"forecast(?:s|ed)?|predict(?:s|ed|ion)?|projected|we (?:assess|judge)|assess(?:es|ed)? that",
+    (r"forecast(?:s|ed)?|predict(?:s|ed|ion)?|projected|projections?|favou?red to|we (?:assess|judge)|assess(?:es|ed)? that",
      2.0, "forecast"),
     (r"set for|scheduled|slated|due to|poised to|on course to|on track to", 2.5, "set for"),
     (r"planned|plans? to|is to|are to|intends? to|aims? to|wants? to|hopes? to|seeks? to",
@@ -100,6 +100,7 @@ DISCLAIMER = re.compile(
 CONDITIONAL = re.compile(
     r"^\W*(?:(?:and|but|yet|however|thus),?\s+)?(?:if|unless|should|were|in the event (?:that|of)|"
     r"provided(?: that)?|assuming(?: that)?|as long as|only if|in case)\b"
+    r"|^\W*without\b[^,]{3,120},"
     r"|(?<!\beven )(?<!\bas )(?<!\bwhat )\b(?:if|unless|provided that|as long as|only if|"
     r"in the event that|on condition that)\b(?!\s+(?:any|not|anything|so|at all)\b)",
     re.IGNORECASE,
@@ -124,6 +125,16 @@ JUDGEMENT = re.compile(
     re.IGNORECASE,
 )
 
+#: Hedges outside the yardsticks that still mark a judgement about the future.
+POSSIBLE = re.compile(
+    r"\b(?:it is possible that|(?:is|are|remains?|seems?) (?:\w+ )?possible|possibly|"
+    r"(?-i:may)|might|could)\b",
+    re.IGNORECASE,
+)
+LEAD_CLAUSE = re.compile(
+    r"^\W*(?:with|as|after|since|while|although|though|once|given|despite|following)\b[^,]*,",
+    re.IGNORECASE,
+)
 #: A sentence announcing a list of expectations ("two main expectations") rather than one.
 SUMMARY = re.compile(
     r"\b(?:two|three|four|five|several|a few|main|key|the following)\s+(?:main\s+|key\s+)?"
@@ -133,6 +144,9 @@ SUMMARY = re.compile(
 
 #: Points for the other signals.
 HEDGE_POINTS = 3.0
+MAY_POINTS = 1.5  # "may", "might", "could": a weaker hedge than "possible"
+#: A conditional or an intention is a candidate, marked as such (and not credited).
+STANCE_POINTS = {"conditional": 2.5, "intention": 1.5}
 SUMMARY_POINTS = -2.5
 EMPHASIS_POINTS = 1.5
 FUTURE_DATE_POINTS = 2.0
@@ -157,7 +171,8 @@ _CONVENTIONS = [(_word(p), low, high, label) for p, low, high, label in CONVENTI
 
 _PERCENT = r"(?:%|\s*per\s?cent\b|\s*percent\b)"
 _NUM = r"\d{1,3}(?:\.\d+)?"
-_CHANCE_WORD = r"(?:chance|probability|likelihood|odds|risk|likely|confidence|certainty)"
+_CHANCE_WORD = r"(?:chances?|probability|likelihood|odds|risk|likely|confidence|certainty)"
+_CHANCE_AHEAD = r"(?:chance|probability|likelihood|odds|confidence)"
 _SMALL = {
     "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
     "nine": 9, "ten": 10, "a": 1, "an": 1,
@@ -192,12 +207,19 @@ def _count(word: str) -> int:
 
 def _near_chance(text: str, start: int, end: int) -> bool:
     """A number is a chance only next to a word of chance: "a 15 per cent chance", "the
-    probability is 15%", "odds of 3 to 1" (not "inflation of 3%")."""
+    probability is 15%", "with chances near 55%", "odds of 3 to 1" (not "inflation of 3%",
+    not "likely to grow by less than 2 percent")."""
     after = text[end : end + 40]
     before = text[max(0, start - 60) : start]
     return bool(
-        re.match(rf"\W*(?:\w+\W+){{0,2}}{_CHANCE_WORD}", after, re.I)
-        or re.search(rf"{_CHANCE_WORD}\w*\s+(?:\w+\s+){{0,5}}$", before, re.I)
+        re.match(rf"\W*(?:\w+\W+){{0,2}}\b{_CHANCE_WORD}\b", after, re.I)
+        or re.search(rf"\b{_CHANCE_AHEAD}\w*\s+(?:\w+\s+){{0,5}}$", before, re.I)
+        or re.search(
+            rf"\b{_CHANCE_AHEAD}\b.*\b(?:is|are|at|be|of|stands at|put at)\s+"
+            r"(?:about\s+|around\s+|roughly\s+|near\s+|approximately\s+|only\s+|just\s+)?$",
+            text[:start],
+            re.I,
+        )
     )
 
 
@@ -265,6 +287,15 @@ def _estimative(text: str, yardstick: Yardstick) -> SuggestedProbability | None:
             if term.midpoint > 0.5:  # "not very likely", "not almost certain"
                 return _from_term(_term(yardstick, "unlikely"), f"not {words}", yardstick)
             continue
+        denied = re.match(r"\s+(?:will not|won't|not|will no longer|shall not)\b", text[end:], re.I)
+        if denied and term.midpoint > 0.5:
+            # "probably will not": the mirror of the range, read as the nearest term.
+            mirror = 1 - term.midpoint
+            nearest = min(yardstick.terms, key=lambda t: abs(t.midpoint - mirror))
+            return _from_term(
+                nearest, words + denied.group(0), yardstick,
+                f"{nearest.name}, the nearest {yardstick.name} term to \u201c{words} not\u201d",
+            )  # fmt: skip
         return _from_term(term, words, yardstick)
     return None
 
@@ -494,6 +525,11 @@ def _read(
     hedge = _stated_chance(text, _ICD) or _estimative(text, _ICD)
     if hedge is not None:
         add("hedge", hedge.words, HEDGE_POINTS)
+    elif possible := POSSIBLE.search(text):
+        add("hedge", possible.group(0), HEDGE_POINTS if "ssib" in possible.group(0) else MAY_POINTS)
+    stance = read_stance(sentence.plain)
+    if stance in ("conditional", "intention"):
+        add(stance, stance, STANCE_POINTS[stance])
     summary = SUMMARY.search(text)
     if summary:
         add("summary", summary.group(0), SUMMARY_POINTS)
@@ -504,6 +540,11 @@ def _read(
         if time.past and time.day is not None and BACKGROUND.search(text):
             add("background", time.phrase, PAST_DATE_POINTS)
             break
+    # A time in a leading subordinate clause ("With the rains due to start in June, cholera
+    # cases are likely to rise in the coming weeks") dates the circumstance, not the event.
+    lead = LEAD_CLAUSE.match(text)
+    if lead and any(t.start >= lead.end() and not t.past for t in times):
+        times = [t for t in times if t.start >= lead.end()]
     for wanted, signal, points in (
         (lambda t: t.day is not None and not t.vague, "date", FUTURE_DATE_POINTS),
         (lambda t: t.vague, "horizon", HORIZON_POINTS),
@@ -516,7 +557,11 @@ def _read(
                 add(signal, chosen[0].phrase, points)
             break
 
-    past = [m.group(0) for m in BACKGROUND.finditer(text)][:3]
+    past = [
+        m.group(0)
+        for m in BACKGROUND.finditer(text)
+        if not re.match(r"\s+to\b", text[m.end() :])  # "if there were to be": not the past
+    ][:3]
     for word in past:
         add("background", word, BACKGROUND_POINTS)
     return sum(r.points for r in reasons), reasons, deadline
