@@ -23,23 +23,13 @@ from tracker.domain.expectations import SuggestedDeadline
 
 # --- words ---------------------------------------------------------------------------------------
 
+_MONTHS_IN_FULL = (
+    *("january", "february", "march", "april", "may", "june"),
+    *("july", "august", "september", "october", "november", "december"),
+)
 _MONTH_NUMBERS = {
-    **{
-        name: number
-        for number, name in enumerate(
-            (
-                "january february march april may june july august september october "
-                "november december"
-            ).split(),
-            start=1,
-        )
-    },
-    **{
-        name: number
-        for number, name in enumerate(
-            "jan feb mar apr may jun jul aug sep oct nov dec".split(), start=1
-        )
-    },
+    **{name: number for number, name in enumerate(_MONTHS_IN_FULL, start=1)},
+    **{name[:3]: number for number, name in enumerate(_MONTHS_IN_FULL, start=1)},
     "sept": 9,
 }
 _MONTH = (
@@ -131,9 +121,7 @@ def _season(year: int, first_month: int) -> tuple[date, date]:
     return start, end
 
 
-def _next_ending(
-    published: date, period: Callable[[int], tuple[date, date]]
-) -> tuple[date, date]:
+def _next_ending(published: date, period: Callable[[int], tuple[date, date]]) -> tuple[date, date]:
     """The first of `period(year)` for P's year - 1, P's year, ... that ends on or after P."""
     for year in range(published.year - 1, published.year + 2):
         start, end = period(year)
@@ -218,7 +206,7 @@ def _month(match: re.Match[str], published: date) -> Period | None:
 
 
 def _month_range(match: re.Match[str], published: date) -> Period | None:
-    """"October-December 2024", "March-May 2025": from the first month to the end of the last
+    """ "October-December 2024", "March-May 2025": from the first month to the end of the last
     (the year belongs to the last month)."""
     first = _MONTH_NUMBERS[match["from"].lower().rstrip(".")]
     last = _MONTH_NUMBERS[match["month"].lower().rstrip(".")]
@@ -527,7 +515,9 @@ def find_times(text: str, *, published: date) -> list[TimeExpression]:
     for match in _EVENT.finditer(text):
         if free(*match.span()):
             found.append(
-                TimeExpression(match.start(), match.end(), match.group(0), None, note="no date: ask")
+                TimeExpression(
+                    match.start(), match.end(), match.group(0), None, note="no date: ask"
+                )
             )
             taken.append(match.span())
     return sorted(found, key=lambda t: t.start)
@@ -542,7 +532,7 @@ def _recently(match: re.Match[str], published: date, end_day: date) -> bool:
         return False
     if any(groups.get(g) for g in ("y1", "y2", "year")):
         return False
-    last_year = end_day - relativedelta(years=1)
+    last_year: date = end_day - relativedelta(years=1)
     return 0 <= (published - last_year).days <= RECENT_PAST_DAYS
 
 

@@ -131,11 +131,13 @@ _QUALIFIER = re.compile(
 )
 #: The verb that makes a noun event happen: "an agreement" is reached, "an election" held.
 EVENT_VERBS: tuple[tuple[str, str], ...] = (
-    (r"agreement|deal|accord|compromise|settlement|consensus|understanding|breakthrough", "be reached"),
+    (r"agreement|deal|accord|compromise|settlement|consensus|understanding|breakthrough",
+     "be reached"),
     (r"election|elections|vote|referendum|ballot|poll|meeting|summit|talks|conference|"
      r"session|hearing|round|negotiations|visit|ceremony|exchange|review", "take place"),
     (r"decision|announcement|statement|proposal|offer|change|appointment|arrest", "be made"),
-    (r"report|forecast|draft|plan|strategy|list|update|data|figures|results|guidance", "be published"),
+    (r"report|forecast|draft|plan|strategy|list|update|data|figures|results|guidance",
+     "be published"),
     (r"law|bill|budget|legislation|resolution|reform|package|amendment|treaty|mandate|"
      r"sanctions|tariffs?|rules?|regulation|measures", "be adopted"),
     (r"ceasefire|truce|moratorium|freeze", "be agreed"),
@@ -159,9 +161,13 @@ _BY_ACTORS = re.compile(
     re.IGNORECASE,
 )
 _COMMON = frozenset(
-    "the a an this that these those its their our his her some any no further new most many "
-    "several both all each every another other such one two three four five six local national "
-    "regional there it we they he she more less fewer much few".split()
+    (
+        *("the", "a", "an", "this", "that", "these", "those", "its", "their", "our", "his"),
+        *("her", "some", "any", "no", "further", "new", "most", "many", "several", "both"),
+        *("all", "each", "every", "another", "other", "such", "one", "two", "three", "four"),
+        *("five", "six", "local", "national", "regional", "there", "it", "we", "they", "he"),
+        *("she", "more", "less", "fewer", "much", "few"),
+    )
 )
 _COMMON_SUFFIX = re.compile(
     r"(?:ions?|ments?|ness|ity|ities|ies|ures?|ances?|ences?|ings?|ices|ers|ors|ages?|als?|ists?|"
@@ -309,7 +315,13 @@ def _predicate(text: str) -> str:
 
 def _noun_event(np: str) -> Event:
     np = _tidy(_QUALIFIER.sub("", np))
-    np = _tidy(re.sub(r"\s+(?:at|as)\s+(?:about\s+|around\s+|roughly\s+)?\S+(?:\s+in\s+\S+|\s+to\s+\S+(?:\s+against)?|\s+per\s?cent)?$", "", np))
+    np = _tidy(
+        re.sub(
+            r"\s+(?:at|as)\s+(?:about\s+|around\s+|roughly\s+)?\S+(?:\s+in\s+\S+|\s+to\s+\S+(?:\s+against)?|\s+per\s?cent)?$",
+            "",
+            np,
+        )
+    )
     coming = re.match(r"(?i)^(?:a|an)\s+(?:coming|possible|potential|likely|eventual)\s+", np)
     if coming:
         np = _with_article(np[coming.end() :])
@@ -370,15 +382,16 @@ def read_event(plain: str, *, published: date | None = None) -> Event | None:
             subject = _tidy(m.group("subj"))
             if not re.search(r"\b(?:that|which|who|whether|when|what)$", subject, re.I):
                 return Event(subject, _predicate(m.group("pred")))
-        if m := _NP_TO.match(text):
-            if len(m.group("subj").split()) <= 12:
-                return Event(_tidy(m.group("subj")), _predicate(m.group("pred")))
+        if (m := _NP_TO.match(text)) and len(m.group("subj").split()) <= 12:
+            return Event(_tidy(m.group("subj")), _predicate(m.group("pred")))
         m = _PRESENT.match(text)
         if m and not re.search(rf"\b(?:{_MODALS}|to|is|are|was|were)\b", m.group("subj"), re.I):
             verb = _base(m.group("verb"))
             return Event(_tidy(m.group("subj")), _predicate(f"{verb}{m.group('rest')}"))
-        if np_ok and len(text.split()) <= 20 and not re.search(
-            r"\b(?:is|are|was|were|has|have|had)\b", text, re.I
+        if (
+            np_ok
+            and len(text.split()) <= 20
+            and not re.search(r"\b(?:is|are|was|were|has|have|had)\b", text, re.I)
         ):
             return _noun_event(text)  # "We expect an agreement on energy arrangements"
         return None
@@ -521,16 +534,22 @@ def _actors(plain: str) -> tuple[str, str] | None:
 
 
 def _head(subject: str) -> str:
-    return re.split(r"\s+(?:of|in|on|among|for|with|from|between|to|at|by)\s+", subject, 1)[0]
+    return re.split(
+        r"\s+(?:of|in|on|among|for|with|from|between|to|at|by)\s+", subject, maxsplit=1
+    )[0]
 
 
 def _evidence(event: Event | None, plain: str, names: Iterable[str]) -> str:
     actors = _actors(plain)
     if actors:
         return f"an official announcement by {actors[1]} or credible news reporting"
-    if event is not None and not event.noun and (
-        _ACTOR_WORDS.search(event.subject)
-        or any(w.lower() in names for w in _WORD.findall(_head(event.subject)))
+    if (
+        event is not None
+        and not event.noun
+        and (
+            _ACTOR_WORDS.search(event.subject)
+            or any(w.lower() in names for w in _WORD.findall(_head(event.subject)))
+        )
     ):
         subject = _lower_first(event.subject, names)
         return f"an official announcement by {subject} or credible news reporting"

@@ -42,7 +42,8 @@ from tracker.extract.sentences import split_sentences
 CUES: tuple[tuple[str, float, str], ...] = (
     (r"expect(?:s|ed|ing|ation|ations)?", 3.0, "expect"),
     (r"anticipat(?:e|es|ed|ion)", 2.5, "anticipate"),
-    (r"forecast(?:s|ed)?|predict(?:s|ed|ion)?|projected|projections?|favou?red to|we (?:assess|judge)|assess(?:es|ed)? that",
+    (r"forecast(?:s|ed)?|predict(?:s|ed|ion)?|projected|projections?|favou?red to|"
+     r"we (?:assess|judge)|assess(?:es|ed)? that",
      2.0, "forecast"),
     (r"set for|scheduled|slated|due to|poised to|on course to|on track to", 2.5, "set for"),
     (r"planned|plans? to|is to|are to|intends? to|aims? to|wants? to|hopes? to|seeks? to",
@@ -261,7 +262,9 @@ def _negated(text: str, start: int) -> bool:
     return bool(NEGATION.search(text[:start]))
 
 
-def _from_term(term: Term, words: str, yardstick: Yardstick, label: str = "") -> SuggestedProbability:
+def _from_term(
+    term: Term, words: str, yardstick: Yardstick, label: str = ""
+) -> SuggestedProbability:
     how = label or (
         f"{term.name} ({yardstick.name})"
         if yardstick.own_word(words)
@@ -300,7 +303,9 @@ def _estimative(text: str, yardstick: Yardstick) -> SuggestedProbability | None:
     return None
 
 
-def read_probability(text: str, *, yardstick: Yardstick | None = None) -> SuggestedProbability | None:
+def read_probability(
+    text: str, *, yardstick: Yardstick | None = None
+) -> SuggestedProbability | None:
     """The probability a sentence states, as a range: a stated chance ("a 15 per cent chance",
     "60-70%", "one in three", "odds of 3 to 1", "two-thirds probability"), else its estimative
     words read through `yardstick` (ICD 203 by default; a synonym as the nearest term), else a
@@ -316,19 +321,25 @@ def read_probability(text: str, *, yardstick: Yardstick | None = None) -> Sugges
     negated = NOT_EXPECTED.search(text)
     if negated:
         unlikely = _term(yardstick, "unlikely")
-        return SuggestedProbability(unlikely.low, unlikely.high, negated.group(0), NOT_EXPECTED_LABEL)
+        return SuggestedProbability(
+            unlikely.low, unlikely.high, negated.group(0), NOT_EXPECTED_LABEL
+        )
     will_not = WILL_NOT_PATTERN.search(text)
     readings: list[tuple[int, int, SuggestedProbability]] = []
     if will_not:
         low, high, label = WILL_NOT
-        readings.append((will_not.start(), 2, SuggestedProbability(low, high, will_not.group(0), label)))
+        readings.append(
+            (will_not.start(), 2, SuggestedProbability(low, high, will_not.group(0), label))
+        )
     for order, (pattern, low, high, label) in enumerate(_CONVENTIONS):
         for match in pattern.finditer(text):
             if not _negated(text, match.start()):
                 # A schedule or an expectation speaks for the sentence wherever it is; among
                 # the other words, the first one does.
                 first = 0 if order < 3 else 3
-                readings.append((match.start(), first, SuggestedProbability(low, high, match.group(0), label)))
+                readings.append(
+                    (match.start(), first, SuggestedProbability(low, high, match.group(0), label))
+                )
                 break
     if not readings:
         return None
@@ -356,7 +367,9 @@ _ALTERNATIVE_SPLIT = re.compile(
 #: Alternatives are looked for in this many characters of a sentence at most.
 ALTERNATIVES_SPAN = 2_000
 _EITHER = re.compile(r"\beither\s+(.+?)\s+or\s+(.+?)(?:[.;]|$)", re.IGNORECASE)
-_SET_WORDS = re.compile(r"\b(?:scenarios?|options?|alternatives?|outcomes?|possibilities|paths?)\b", re.I)
+_SET_WORDS = re.compile(
+    r"\b(?:scenarios?|options?|alternatives?|outcomes?|possibilities|paths?)\b", re.I
+)
 _EXHAUSTIVE = re.compile(
     r"\b(?:only (?:two|three|four) (?:possible )?(?:scenarios|options|outcomes|possibilities|ways)|"
     r"no (?:third|other|further) (?:option|outcome|scenario|possibility|way)|"
@@ -444,23 +457,30 @@ def _scenario_sets(source: str, sentences: list[Sentence]) -> list[_Set]:
                 j += 1
             if len(items) >= 2:
                 options = tuple(_scenario_text(sentences[i]) for i in items)
-                found.append(_Set((index, *items), options, bool(_EXHAUSTIVE.search(sentence.text))))
+                found.append(
+                    _Set((index, *items), options, bool(_EXHAUSTIVE.search(sentence.text)))
+                )
                 used.update((index, *items))
                 index = j
                 continue
         if SCENARIO_LABEL.match(sentence.plain):
             run = [index]
             j = index + 1
-            while j < len(sentences) and SCENARIO_LABEL.match(sentences[j].plain) and (
-                sentences[j].paragraph - sentences[run[-1]].paragraph <= 2
+            while (
+                j < len(sentences)
+                and SCENARIO_LABEL.match(sentences[j].plain)
+                and (sentences[j].paragraph - sentences[run[-1]].paragraph <= 2)
             ):
                 run.append(j)
                 j += 1
             if len(run) >= 2:
                 start = run[0]
                 # The sentence that announces the set ("We see three scenarios.") belongs to it.
-                if start > 0 and _SET_WORDS.search(sentences[start - 1].text) and start - 1 not in used and (
-                    sentences[start].paragraph - sentences[start - 1].paragraph <= 1
+                if (
+                    start > 0
+                    and _SET_WORDS.search(sentences[start - 1].text)
+                    and start - 1 not in used
+                    and (sentences[start].paragraph - sentences[start - 1].paragraph <= 1)
                 ):
                     start -= 1
                 members = tuple(range(start, run[-1] + 1))
@@ -661,7 +681,9 @@ def scan_text(
     for rank, f in enumerate(chosen, start=1):
         plain = f.sentence.plain
         stance = read_stance(plain)
-        probability = None if stance == "disclaimed" else read_probability(plain, yardstick=yardstick)
+        probability = (
+            None if stance == "disclaimed" else read_probability(plain, yardstick=yardstick)
+        )
         options = (*f.options, OTHER_OUTCOME) if f.options and not f.exhaustive else f.options
         candidate = Candidate(
             rank, round(f.score, 2), f.sentence, tuple(f.reasons), probability, f.deadline,
