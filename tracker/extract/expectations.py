@@ -334,16 +334,19 @@ def read_probability(
     for order, (pattern, low, high, label) in enumerate(_CONVENTIONS):
         for match in pattern.finditer(text):
             if not _negated(text, match.start()):
-                # A schedule or an expectation speaks for the sentence wherever it is; among
-                # the other words, the first one does.
-                first = 0 if order < 3 else 3
+                # A schedule or an expectation speaks for the sentence wherever it is (the
+                # first of them); among the other words, "will not" and then the first.
                 readings.append(
-                    (match.start(), first, SuggestedProbability(low, high, match.group(0), label))
+                    (
+                        match.start(),
+                        0 if order < 3 else 3,
+                        SuggestedProbability(low, high, match.group(0), label),
+                    )
                 )
                 break
     if not readings:
         return None
-    return min(readings, key=lambda r: (r[1] if r[1] < 2 else 3, r[0]))[2]
+    return min(readings, key=lambda r: (r[1], r[0]))[2]
 
 
 def read_stance(text: str) -> str:
