@@ -489,7 +489,7 @@ def _set_topic(plain: str) -> str:
         plain,
         re.IGNORECASE,
     )
-    return _tidy(found.group("topic")) if found else ""
+    return _without_times(found.group("topic"), None) if found else ""
 
 
 def draft_title(

@@ -381,7 +381,7 @@ _EXHAUSTIVE = re.compile(
 )
 #: The labels of a scenario in a set: "Best case:", "Most likely scenario:", "Scenario 2:".
 SCENARIO_LABEL = re.compile(
-    r"^\W*(?:(?:in|under)\s+(?:the|a|our)\s+)?(?P<label>(?:best|worst|base|central|"
+    r"^\W*(?:(?:in|under)\s+(?:the|a|our)\s+|(?:the|our|a)\s+)?(?P<label>(?:best|worst|base|central|"
     r"most likely|most probable|least likely|alternative|upside|downside|optimistic|pessimistic|"
     r"baseline|middle|main|second|third|first|benign|severe|low|high|mid)[- ](?:case|scenario)"
     r"(?:\s+scenario)?|scenario\s+(?:[A-Z1-9]|one|two|three|four)\b|"
@@ -395,6 +395,7 @@ _BULLET_BEFORE = re.compile(r"(?:^|\n)[ \t]*(?:[-*\u2022\u2023\u25aa]|\d+[.)]|[a
 
 def _clean_option(text: str) -> str:
     text = " ".join(text.replace("*", "").split())
+    text = re.sub(r"^(?:either|or)\s+", "", text, flags=re.IGNORECASE)
     return text.strip(" .;:,")
 
 
