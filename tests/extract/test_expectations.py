@@ -44,7 +44,9 @@ def test_the_seeds_three_expectations_are_top_candidates(seed: list[Candidate]) 
     assert border.kind == "multiple_choice" and not border.exhaustive
     assert brussels.deadline is not None and brussels.deadline.day == date(2021, 12, 15)
     assert not brussels.deadline.vague
-    assert brussels.title == "Will more details be discussed at the next meeting by 15 December 2021?"
+    assert (
+        brussels.title == "Will more details be discussed at the next meeting by 15 December 2021?"
+    )
 
 
 def test_background_sentences_rank_below_the_expectations(seed: list[Candidate]) -> None:

@@ -57,7 +57,7 @@ _LEAD = (
 )
 #: Vague horizons: (pattern, months, label), read as a default length from publication.
 HORIZONS: tuple[tuple[str, int, str], ...] = (
-    (r"(?:in |over )?the (?:coming|next (?:few )?)days|in the days ahead|imminent(?:ly)?|"
+    (r"(?:in |over )?the (?:coming |next (?:few )?)days|in the days ahead|imminent(?:ly)?|"
      r"within days", 1, "days"),
     (r"(?:in |over |during )?the (?:coming|next few) weeks|in the weeks ahead|within weeks|"
      r"(?:in |within )a few weeks", 2, "weeks"),
@@ -449,6 +449,12 @@ _EVENT = re.compile(
     rf"(?:[\w-]+\s+){{0,2}}?(?:{_EVENTS})\b",
     re.IGNORECASE,
 )
+#: A day or month just gone is a past reference only in a sentence about the past.
+_PAST_TENSE = re.compile(
+    r"(?<!\bbe )\b(?:was|were|had|did|met|took|held|signed|agreed|announced|began|started|"
+    r"has been|have been|rose|fell|since)\b",
+    re.IGNORECASE,
+)
 _PART_WORD = re.compile(r"\b(?:end|mid|middle|early|late|beginning|start)\b", re.I)
 _AFTER_PAST = re.compile(r"\b(?:earlier|last|previous|past)\s*$", re.IGNORECASE)
 _BACKWARD_LEADS = ("since", "from", "after", "past")
@@ -491,7 +497,7 @@ def find_times(text: str, *, published: date) -> list[TimeExpression]:
             if lead in ("before", "ahead of") and not _PART_WORD.search(phrase):
                 # "before 1 July" allows 30 June; "before the end of 2024" allows its end.
                 day, notes = start_day - timedelta(days=1), "the day before"
-            recent_past = _recently(match, published, end_day)
+            recent_past = _recently(match, published, end_day) and bool(_PAST_TENSE.search(text))
             past = (
                 day < published
                 or recent_past

@@ -201,20 +201,22 @@ def proper_names(text: str) -> frozenset[str]:
 
 
 def _lower_first(phrase: str, names: Iterable[str]) -> str:
+    """The phrase with its first word in lower case, unless that word is a name: capitalised
+    in the middle of a sentence of the report, an acronym, or a word with no sign of being a
+    common one (a determiner, a plural, a common noun ending such as -ion or -ment)."""
     words = phrase.split(" ", 1)
     first = words[0]
     bare = re.sub(r"['\u2019]s$", "", first.strip("\u201c\u2018\"'(").lower())
+    common = (
+        bare in _COMMON
+        or bool(_COMMON_SUFFIX.search(bare))
+        or (bare.endswith("s") and not bare.endswith("ss") and len(bare) > 3)
+    )
     keep = (
         first == "I"
         or any(c.isupper() for c in first[1:])  # "EU", "McKinsey"
         or bare in names
-        or (
-            bare not in _COMMON
-            and not _COMMON_SUFFIX.search(bare)
-            and len(words) > 1
-            and words[1][:1].isupper()  # "European Union", "Prime Minister"
-        )
-        or (bare not in _COMMON and not _COMMON_SUFFIX.search(bare) and not names)
+        or not common
     )
     if keep:
         return phrase
@@ -385,7 +387,11 @@ def read_event(plain: str, *, published: date | None = None) -> Event | None:
         if (m := _NP_TO.match(text)) and len(m.group("subj").split()) <= 12:
             return Event(_tidy(m.group("subj")), _predicate(m.group("pred")))
         m = _PRESENT.match(text)
-        if m and not re.search(rf"\b(?:{_MODALS}|to|is|are|was|were)\b", m.group("subj"), re.I):
+        if (
+            m
+            and m.group("subj").lower() not in _COMMON
+            and not re.search(rf"\b(?:{_MODALS}|to|is|are|was|were)\b", m.group("subj"), re.I)
+        ):
             verb = _base(m.group("verb"))
             return Event(_tidy(m.group("subj")), _predicate(f"{verb}{m.group('rest')}"))
         if (
