@@ -62,7 +62,10 @@ def test_scan_lists_the_seed_expectations_best_first_as_json(seeded: Tracker) ->
     assert nakhichevan["deadline"] is None and nakhichevan["title"] is None
     brussels = candidates[_rank(candidates, "set for Brussels") - 1]
     assert brussels["deadline"]["date"] == "2021-12-15" and brussels["deadline"]["vague"] is False
-    assert brussels["title"] == "Will more details be discussed at the next meeting by 15 December 2021?"
+    assert (
+        brussels["title"]
+        == "Will more details be discussed at the next meeting by 15 December 2021?"
+    )
     text = SEED.read_text(encoding="utf-8")
     assert "justified expectation" in text[nakhichevan["start"] : nakhichevan["end"]]
 
@@ -251,9 +254,7 @@ def test_an_html_report_is_reduced_to_text_and_scanned(tracker: Tracker, tmp_pat
         "We expect a new supply contract to be signed by the summer."
     ]
     assert candidates[0]["deadline"]["date"] == "2022-08-31"  # the end of the summer
-    assert candidates[0]["title"] == (
-        "Will a new supply contract be signed by 31 August 2022?"
-    )
+    assert candidates[0]["title"] == ("Will a new supply contract be signed by 31 August 2022?")
 
 
 def test_score_by_source_and_author(tracker: Tracker) -> None:
