@@ -225,3 +225,28 @@ def test_a_label_must_start_one_sentence_unless_it_records_a_split_issue(tmp_pat
         "c.md: 'Prices will fall' is split right now: drop split_issue",
         "c.md: 'will climb' starts 0 sentences",
     ]
+
+
+def test_docs_show_what_the_extractor_measures_now() -> None:
+    """docs/extraction.md's "after" rows are what quality.py prints for this extractor (and its
+    "before" rows are BEFORE.md's), so the page cannot drift from the code."""
+    from tests.extract.quality import CORPUS, HELD_OUT, measure, table
+
+    def rows(markdown: str, tag: str) -> list[str]:
+        out = []
+        for line in markdown.splitlines():
+            cells = [c.strip() for c in line.strip().strip("|").split("|")]
+            if cells[0] in ("development", "held out"):
+                out.append(" | ".join([tag, cells[0], *cells[3:]]))
+        return out
+
+    docs = (Path(__file__).parents[2] / "docs" / "extraction.md").read_text(encoding="utf-8")
+    shown = [
+        " | ".join(c.strip() for c in line.strip().strip("|").split("|"))
+        for line in docs.splitlines()
+        if line.startswith(("| before |", "| after |"))
+    ]
+    now = table([("development", measure(CORPUS)), ("held out", measure(HELD_OUT))])
+    before = (CORPUS / "BEFORE.md").read_text(encoding="utf-8")
+    assert shown == rows(before, "before") + rows(now, "after")
+    assert len(shown) == 4
