@@ -174,12 +174,13 @@ def stance_of(candidate: Candidate) -> str:
     return str(getattr(candidate, "stance", "forecast"))
 
 
-def implied_tokens(candidate: Candidate, options: Sequence[str]) -> tuple[str, ...]:
-    """The report's forecast read from its hedge, as forecast tokens (`67.5%`; with
-    alternatives, one value per option); () when the report forecasts nothing here."""
-    if candidate.probability is None or stance_of(candidate) != "forecast":
+def implied_tokens(candidate: Candidate) -> tuple[str, ...]:
+    """The probability read from a candidate's hedge as forecast tokens (`67.5%`; with
+    alternatives, one value per option, `another outcome` taking the rest); () without a
+    hedge. Whether the report is credited with it is its stance's business (stance_of)."""
+    if candidate.probability is None:
         return ()
-    return tuple(_implied_tokens(candidate, options, None))
+    return tuple(_implied_tokens(candidate, candidate.options, None))
 
 
 @dataclass(frozen=True)
@@ -508,7 +509,8 @@ def pick_candidates(
             )
             continue
         title, criteria = draft_for(candidate, day, candidate.options)
-        implied = implied_tokens(candidate, candidate.options) if record_implied else ()
+        credited = record_implied and stance_of(candidate) == "forecast"
+        implied = implied_tokens(candidate) if credited else ()
         drafts.append(
             (
                 label,
