@@ -138,7 +138,7 @@ def _entry(reading: _Reading) -> TriageEntry:
         end=reading.passage[1],
         keep=values.get("keep", ""),
         title=values.get("title", ""),
-        criteria="\n".join(reading.criteria).strip("\n"),
+        criteria=_paragraphs(reading.criteria),
         deadline=values.get("deadline", ""),
         kind=values.get("kind", ""),
         options=tuple(reading.options),
@@ -147,6 +147,18 @@ def _entry(reading: _Reading) -> TriageEntry:
         slug=values.get("slug", ""),
         tags=values.get("tags", ""),
     )
+
+
+def _paragraphs(lines: list[str]) -> str:
+    """Criteria lines read as Markdown reads them: the lines of a paragraph joined by spaces,
+    paragraphs (separated by an empty line) by an empty line."""
+    paragraphs: list[list[str]] = [[]]
+    for line in lines:
+        if line.strip():
+            paragraphs[-1].append(line.strip())
+        elif paragraphs[-1]:
+            paragraphs.append([])
+    return "\n\n".join(" ".join(words) for words in paragraphs if words)
 
 
 def _criteria_line(line: str) -> str:

@@ -16,7 +16,8 @@ from typing import Any
 from tracker.domain.triage import FIELDS, FORMAT, MARKER, STANCES, YAML_KEY, TriageFile
 from tracker.reports.escapes import visible
 
-_MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]<>#|~!])")
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]<>|~])")
+_LEADING = re.compile(r"^([#+-]|\d+[.)])")
 
 
 def _line(text: str) -> str:
@@ -27,6 +28,11 @@ def _line(text: str) -> str:
 def _shown(text: str) -> str:
     """Outside text shown only (never read back): one line, escaped for Markdown."""
     return _MARKDOWN_SPECIAL.sub(r"\\\1", _line(text))
+
+
+def _shown_block(text: str) -> str:
+    """`_shown`, for the start of a block: a heading or list mark there is escaped too."""
+    return _LEADING.sub(r"\\\1", _shown(text))
 
 
 def _how_to(file_name: str, *, yaml: bool) -> list[str]:
@@ -76,7 +82,7 @@ def triage_markdown(triage: TriageFile, *, title: str, file_name: str) -> str:
     ]
     for entry in triage.entries:
         out += ["", f"## Entry {entry.number}", "", f"<!-- passage {entry.start}-{entry.end} -->"]
-        out += ["", f"> {_shown(entry.quote)}", ""]
+        out += ["", f"> {_shown_block(entry.quote)}", ""]
         notes = [f"_{_shown(note)}_" for note in entry.report]
         if entry.taken:
             notes.append(f"_taken: {_shown(entry.taken)}_")
