@@ -91,3 +91,19 @@ def test_the_form_comes_from_the_suffix() -> None:
     ]  # fmt: skip
     with pytest.raises(InputError, match=re.escape("ends in .md, .yaml or .yml")):
         triage_format("a.json")
+
+
+def test_hand_edits_in_markdown_are_read_as_meant() -> None:
+    text = triage_markdown(_file(), title="Memo", file_name="t.md")
+    # Options as bullets, one added; the keep line moved below them; criteria typed unquoted.
+    text = text.replace("- keep: no\n", "")
+    text = text.replace(
+        "1. a: b\n2. another outcome\n", "- a: b\n- c\n* another outcome\n- keep: yes\n"
+    )
+    text = text.replace("> Otherwise no.", "Otherwise no,\nunless it is annulled.")
+    (entry,) = parse_triage(text, form="md").entries
+    assert entry.options == ("a: b", "c", "another outcome")
+    assert entry.kept
+    assert entry.criteria == (
+        "Resolves yes if X by 30 June 2022.\n\nOtherwise no, unless it is annulled."
+    )

@@ -101,6 +101,7 @@ _ENTRY = re.compile(r"^## Entry (\d+)\s*$")
 _PASSAGE = re.compile(r"^<!-- passage (\d+)-(\d+) -->\s*$")
 _FIELD = re.compile(r"^(?:[-*+]\s+)?([A-Za-z]+):\s*(.*)$")
 _OPTION = re.compile(r"^\d+[.)]\s+(.*)$")
+_BULLET = re.compile(r"^[-*+]\s+(.*)$")
 _HEADER_FIELD = re.compile(r"^- (source|published|extractor):\s*(.*)$")
 
 
@@ -232,13 +233,14 @@ def _read_entry_line(current: _Reading, line: str, index: int) -> None:
         if stripped == "options:":
             current.options = []
         return
+    field = _FIELD.match(line)
+    name = field.group(1).lower() if field else ""
     if current.block == "options":
-        option = _OPTION.match(line)
+        # "1. text" is an option; "- text" too, unless it is a field ("- keep: yes").
+        option = _OPTION.match(line) or (_BULLET.match(line) if name not in FIELDS else None)
         if option:
             current.options.append(option.group(1).strip())
             return
-    field = _FIELD.match(line)
-    name = field.group(1).lower() if field else ""
     if field and name in FIELDS:
         if name in current.values:
             raise _bad(index, f"entry {current.number} has two '{name}:' lines; keep one.")

@@ -204,8 +204,8 @@ class _DryRun(Exception):
 class _Checked:
     """The entries of a file checked against the record, before anything is added."""
 
-    drafts: list[tuple[str, Draft]] = field(default_factory=list)
-    numbers: list[int] = field(default_factory=list)
+    drafts: list[tuple[int, Draft]] = field(default_factory=list)  # entry number, draft
+    numbers: list[int] = field(default_factory=list)  # the entries kept
     problems: list[str] = field(default_factory=list)
     already: list[tuple[int, Question]] = field(default_factory=list)
     without_forecast: list[tuple[int, str]] = field(default_factory=list)
@@ -390,7 +390,7 @@ def _check(
                 )
                 continue
             slugs[draft.slug] = entry.number
-        checked.drafts.append((f"entry {entry.number}", draft))
+        checked.drafts.append((entry.number, draft))
     return checked
 
 
@@ -446,13 +446,13 @@ def accept_triage(
             picked = take_drafts(
                 session=session,
                 scan=scan,
-                drafts=checked.drafts,
+                drafts=[(f"entry {number}", draft) for number, draft in checked.drafts],
                 created_by=created_by,
                 now=now,
                 implied_by=implied_by,
                 what=str(path),
             )
-            numbers = [int(label.split()[-1]) for label, _ in checked.drafts]
+            numbers = [number for number, _ in checked.drafts]
             accepted = Accepted(
                 source=scan.source,
                 kept=len(checked.numbers),
