@@ -11,6 +11,15 @@ class InputError(TrackerError):
     """Malformed or contradictory input: a probability, a date, an option name, a file."""
 
 
+class ProblemsError(InputError):
+    """Several problems found at once (every entry of a file is checked before anything is
+    added): the command line lists `problems`, one a line, before the message."""
+
+    def __init__(self, message: str, problems: list[str]) -> None:
+        super().__init__(message)
+        self.problems = problems
+
+
 class NotFoundError(TrackerError):
     """A question, source or option that does not exist."""
 

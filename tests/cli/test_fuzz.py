@@ -79,6 +79,7 @@ BASES: dict[str, list[str]] = {
     "source list": ["source", "list"],
     "source show": ["source", "show", "{source}"],
     "source scan": ["source", "scan", "{source}"],
+    "source accept": ["source", "accept", "{triage}"],
     "db path": ["db", "path"],
     "db status": ["db", "status"],
     "db upgrade": ["db", "upgrade"],
@@ -178,6 +179,8 @@ def fill(example_ledger: Path, isolated_database: Path, tmp_path: Path) -> dict[
     shutil.copyfile(example_ledger, isolated_database)
     report = tmp_path / "report.txt"
     report.write_text("Sitrep\n\nIt is likely that the talks resume by May 2022.\n")
+    triage = tmp_path / "candidates.md"  # a triage file with no entry kept
+    triage.write_text("<!-- tracker triage file, format 1 -->\n- source: 1\n")
     return {
         "question": "fuzz",  # an open yes/no question
         "probability": "60%",
@@ -185,6 +188,7 @@ def fill(example_ledger: Path, isolated_database: Path, tmp_path: Path) -> dict[
         "file": str(EXAMPLE),
         "report": str(report),
         "target": str(tmp_path / "backup.db"),
+        "triage": str(triage),
     }
 
 

@@ -14,7 +14,7 @@ from typer.core import TyperGroup
 from tracker import __version__
 from tracker.cli import console
 from tracker.cli.context import Settings
-from tracker.errors import TrackerError
+from tracker.errors import ProblemsError, TrackerError
 
 
 def _debugging(ctx: typer.Context) -> bool:
@@ -65,6 +65,9 @@ class TrackerGroup(TyperGroup):
             if _debugging(ctx):
                 console.print_traceback(exc)
             else:
+                if isinstance(exc, ProblemsError):  # each problem on its own line, then why
+                    for problem in exc.problems:
+                        console.note(problem)
                 console.error(str(exc))
             raise typer.Exit(1) from None
         except UsageError as exc:

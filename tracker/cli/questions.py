@@ -84,12 +84,14 @@ def add(
         data = question_json(q)
         data["forecast"] = forecast_json(added.forecast.forecast) if added.forecast else None
         console.emit_json(data)
-        return
-    console.say(f"Added {q.ref} {q.title}; deadline {added.deadline_read}.")
-    if added.backfilled:
-        console.say(f"  Backfilled history: opened {q.opened_on}.")
-    if added.forecast is not None:
-        console.say(f"Recorded {added.forecast.distribution.explanation} by {who}.")
+    else:
+        console.say(f"Added {q.ref} {q.title}; deadline {added.deadline_read}.")
+        if added.backfilled:
+            console.say(f"  Backfilled history: opened {q.opened_on}.")
+        if added.forecast is not None:
+            console.say(f"Recorded {added.forecast.distribution.explanation} by {who}.")
+    for warning in added.warnings:  # on stderr: not an error, and --json output stays clean
+        console.note(f"warning: {warning}")
 
 
 def forecast(

@@ -12,8 +12,9 @@ from tracker.domain.expectations import Candidate
 from tracker.reports.escapes import visible
 
 
-def candidate_json(candidate: Candidate) -> dict[str, Any]:
-    """One candidate: the sentence with its offsets, why it was picked, and the suggestions."""
+def candidate_json(candidate: Candidate, *, taken: str | None = None) -> dict[str, Any]:
+    """One candidate: the sentence with its offsets, why it was picked, and the suggestions;
+    `taken`: the question already made from it (`#12`), if any."""
     p, d = candidate.probability, candidate.deadline
     return {
         "rank": candidate.rank,
@@ -50,6 +51,7 @@ def candidate_json(candidate: Candidate) -> dict[str, Any]:
         "exhaustive": candidate.exhaustive,
         "title": candidate.title or None,
         "criteria": candidate.criteria or None,
+        "taken": taken,
     }
 
 
@@ -77,9 +79,15 @@ def _reasons(candidate: Candidate) -> Text:
 
 
 def scan_view(
-    candidates: list[Candidate], *, source_key: str, published: str, limit: int | None
+    candidates: list[Candidate],
+    *,
+    source_key: str,
+    published: str,
+    limit: int | None,
+    taken: dict[int, str] | None = None,
 ) -> RenderableType:
-    """Candidates best first: the sentence, why, and what it suggests."""
+    """Candidates best first: the sentence, why, and what it suggests; `taken` maps a
+    candidate's rank to the question already made from it."""
     shown = candidates if limit is None else candidates[:limit]
     parts: list[RenderableType] = [
         Text(
@@ -92,6 +100,8 @@ def scan_view(
         table = Table.grid(padding=(0, 2))
         table.add_column(style="bold", no_wrap=True)
         table.add_column(overflow="fold")
+        if taken and c.rank in taken:
+            table.add_row("taken", Text(visible(taken[c.rank]), style="yellow"))
         table.add_row("why", _reasons(c))
         if c.stance != "forecast":
             table.add_row("stance", _STANCES[c.stance])
@@ -139,7 +149,8 @@ def scan_view(
         parts.append(Text(f"\n... {len(candidates) - limit} more: --all", style="dim"))
     parts.append(
         Text(
-            f"\nMake one a question: tracker source scan {source_key} --pick N --criteria TEXT",
+            f"\nMake one a question: tracker source scan {source_key} --pick N --criteria TEXT; "
+            f"several as drafted: --pick 1,3; all to edit in a file: --out {source_key}.md",
             style="dim",
         )
     )

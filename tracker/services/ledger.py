@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
 from tracker.domain import fields
+from tracker.domain.criteria import deadline_disagreement
 from tracker.domain.dates import ParsedDate, parse_date, parse_moment
 from tracker.domain.fields import CLOCK_TOLERANCE as CLOCK_TOLERANCE  # re-exported
 from tracker.domain.fields import EARLIEST_ZONE as EARLIEST_ZONE  # re-exported
@@ -69,6 +70,50 @@ class AddedQuestion:
     deadline_read: str
     backfilled: bool
     forecast: RecordedForecast | None = None
+    #: Things to check that do not stop the question being added (criteria_warnings).
+    warnings: tuple[str, ...] = ()
+
+
+def check_title(title: str | None) -> str:
+    """The title as stored (one line, trimmed, in NFC). Raises InputError if empty or bad."""
+    return _required_text(title, fields.TITLE, "The title is empty. Give the question a title.")
+
+
+def check_criteria(criteria: str | None) -> str:
+    """The resolution criteria as stored (free text, trimmed). Raises InputError if empty or
+    bad."""
+    return _required_text(
+        criteria,
+        fields.CRITERIA,
+        "The resolution criteria are empty. Say exactly what counts as yes (--criteria TEXT).",
+    )
+
+
+def check_deadline(deadline: str | date, *, opened_on: date, today: date) -> ParsedDate:
+    """The deadline of a question opened on `opened_on`, read as `tracker add` reads it.
+
+    Raises InputError for a date it cannot read, a deadline before the opening date, and a
+    past deadline on a question opened today (only backfilled history, opened earlier, may
+    have one).
+    """
+    deadline_read = _as_date(deadline, today=opened_on)
+    if deadline_read.value < today and opened_on >= today:
+        raise InputError(
+            f"The deadline {deadline_read.value} has passed. To record history, give the date the "
+            "question was opened with --opened DATE."
+        )
+    if deadline_read.value < opened_on:
+        raise InputError(
+            f"The deadline {deadline_read.value} is before the question opens ({opened_on})."
+        )
+    return deadline_read
+
+
+def criteria_warnings(criteria: str, deadline: date) -> tuple[str, ...]:
+    """Warnings about criteria that are accepted all the same: dates that disagree with the
+    deadline (tracker.domain.criteria)."""
+    found = deadline_disagreement(criteria, deadline)
+    return (found,) if found else ()
 
 
 def add_question(
@@ -99,12 +144,8 @@ def add_question(
     """
     today = now.date()
     created_by = fields.check_name(created_by)
-    title = _required_text(title, fields.TITLE, "The title is empty. Give the question a title.")
-    criteria = _required_text(
-        criteria,
-        fields.CRITERIA,
-        "The resolution criteria are empty. Say exactly what counts as yes (--criteria TEXT).",
-    )
+    title = check_title(title)
+    criteria = check_criteria(criteria)
     try:
         question_kind = QuestionKind(kind.strip().lower().replace("-", "_"))
     except ValueError:
@@ -119,17 +160,8 @@ def add_question(
     fields.check_happened(
         opened_on, recorded_at=None, now=now, what="opening date", hint="; questions open today"
     )
-    deadline_read = _as_date(deadline, today=opened_on)
+    deadline_read = check_deadline(deadline, opened_on=opened_on, today=today)
     backfilled = opened_on < today
-    if deadline_read.value < today and not backfilled:
-        raise InputError(
-            f"The deadline {deadline_read.value} has passed. To record history, give the date the "
-            "question was opened with --opened DATE."
-        )
-    if deadline_read.value < opened_on:
-        raise InputError(
-            f"The deadline {deadline_read.value} is before the question opens ({opened_on})."
-        )
     source_id = None
     if source is not None:
         found = store.get_source(session, parse_source_ref(source))
@@ -181,6 +213,7 @@ def add_question(
         deadline_read=deadline_read.explanation,
         backfilled=backfilled,
         forecast=recorded,
+        warnings=criteria_warnings(criteria, deadline_read.value),
     )
 
 

@@ -349,6 +349,21 @@ def question_from_quote(session: Session, *, source_id: int, quote_start: int) -
     return _questions(session, [row])[0] if row else None
 
 
+def questions_by_quote(session: Session, *, source_id: int) -> dict[int, Question]:
+    """The questions taken from places in a source, by where their quote starts (the first
+    one taken, where a place has several)."""
+    rows = session.execute(
+        _question_select()
+        .where(Q.c.source_id == source_id, Q.c.quote_start.is_not(None))
+        .order_by(Q.c.id)
+    ).all()
+    found: dict[int, Question] = {}
+    for question in _questions(session, rows):
+        if question.quote_start is not None:
+            found.setdefault(question.quote_start, question)
+    return found
+
+
 def get_question(session: Session, ref: int | str) -> Question:
     """Return the question with this number or slug; raises NotFoundError."""
     found = find_question(session, ref)
