@@ -7,6 +7,7 @@ import json
 import os
 import re
 from collections.abc import Callable
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -38,13 +39,70 @@ def _candidates(tracker: Tracker) -> list[dict[str, Any]]:
 
 
 def _rank(tracker: Tracker, words: str) -> int:
-    return next(c["rank"] for c in _candidates(tracker) if words in c["sentence"])
+    return int(next(c["rank"] for c in _candidates(tracker) if words in c["sentence"]))
+
+
+# The tests choose candidates by what the scan says of them, not by rank or wording, so that
+# they hold when the extractor is tuned.
+
+
+def _dated(tracker: Tracker) -> list[dict[str, Any]]:
+    """The binary forecasts drafted in full: a date of their own, a title, criteria and the
+    report's probability, best first."""
+    found = [
+        c
+        for c in _candidates(tracker)
+        if c["kind"] == "binary"
+        and c["stance"] == "forecast"
+        and c["credited"]
+        and c["probability"] is not None
+        and c["deadline"] is not None
+        and c["deadline"]["date"]
+        and c["title"]
+        and c["criteria"]
+    ]
+    assert len(found) >= 2, "the seed report has dated forecasts"
+    return found
+
+
+def _undated(tracker: Tracker) -> dict[str, Any]:
+    """A binary forecast with the report's probability that names no date: the scan asks."""
+    return next(
+        c
+        for c in _candidates(tracker)
+        if c["kind"] == "binary"
+        and c["stance"] == "forecast"
+        and c["probability"] is not None
+        and (c["deadline"] is None or not c["deadline"]["date"])
+    )
+
+
+def _choice(tracker: Tracker) -> dict[str, Any]:
+    """A multiple-choice candidate with the report's probability."""
+    return next(
+        c
+        for c in _candidates(tracker)
+        if c["kind"] == "multiple_choice" and c["probability"] is not None
+    )
+
+
+def _day(candidate: dict[str, Any]) -> date:
+    return date.fromisoformat(candidate["deadline"]["date"])
+
+
+def _long(day: date) -> str:
+    return f"{day.day} {day:%B} {day.year}"
+
+
+def _percent(share: float) -> str:
+    return f"{share * 100:g}%"
 
 
 def _write(tracker: Tracker, path: Path, *, taken: str = "") -> None:
+    count = len(_candidates(tracker))
     result = tracker("source", "scan", "sochi-sitrep", "--out", str(path), env=NOW)
     assert result.exit_code == 0, result.stderr
-    assert result.stdout.startswith(f"Wrote 8 candidates{taken} of sochi-sitrep to {path}.")
+    assert result.stdout.startswith(f"Wrote {count} candidates{taken} of sochi-sitrep to {path}.")
 
 
 def _questions(tracker: Tracker) -> list[dict[str, Any]]:
@@ -89,15 +147,35 @@ def test_the_markdown_file_says_how_to_use_it_and_keeps_nothing_by_default(
     assert "- source: sochi-sitrep\n- published: 2021-11-29\n- extractor: tracker " in text
     assert "    tracker source accept candidates.md\n" in text
     entries = _entries(text)
-    assert sorted(entries) == list(range(1, 9))  # every candidate, not only the first ten
+    count = len(_candidates(seeded))
+    assert sorted(entries) == list(range(1, count + 1))  # every candidate, not only the first ten
     assert all("- keep: no\n" in body for body in entries.values())
-    border = entries[_rank(seeded, "two likely scenarios")]
-    # Every option in full, one a line; the report's forecast shared as the scan reads it.
-    assert "options:\n\n1. formation of a trilateral \u201cworking group\u201d\n" in border
-    assert "\n3. another outcome\n" in border
-    assert "- probability: 33.75% 33.75% 32.5%\n" in border
+    choice = _choice(seeded)
+    border = entries[choice["rank"]]
+    # Every option in full, one a line, "none of these" last when the report's set is open.
+    options = choice["options"]
+    listed = "".join(f"{i}. {option}\n" for i, option in enumerate(options, start=1))
+    assert "options:\n\n" + listed in border
     assert "- kind: multiple_choice\n" in border
-    assert "likely, 55-80% (midpoint 67.5%)" in border
+    # The report's forecast shared as the scan reads it: the named options share the midpoint
+    # equally and "none of these" takes the rest.
+    midpoint = choice["probability"]["midpoint"]
+    (shares,) = re.findall(r"^- probability: (.*)$", border, flags=re.M)
+    values = [float(token.rstrip("%")) / 100 for token in shares.split()]
+    assert len(values) == len(options)
+    if choice["exhaustive"]:
+        assert values == pytest.approx([1 / len(options)] * len(options))
+    else:
+        assert options[-1] == "none of these"
+        named = len(options) - 1
+        assert values == pytest.approx([midpoint / named] * named + [1 - midpoint])
+    assert f"(midpoint {_percent(midpoint)})" in border
+    # A passage that names no time of its own leaves the deadline, title and criteria empty
+    # and says so, rather than borrowing a date from its neighbours.
+    undated = entries[_undated(seeded)["rank"]]
+    assert "- title:\n" in undated and "- deadline:\n" in undated
+    assert "_deadline: the passage names no time: give one_" in undated
+    assert undated.rstrip().endswith("criteria:")
     nothing = seeded("source", "accept", str(path), env=NOW)
     assert nothing.exit_code == 1
     assert nothing.stderr.startswith("error: No entry of ")
@@ -109,56 +187,68 @@ def test_markdown_round_trip_adds_the_edited_entries_with_the_reports_forecasts(
 ) -> None:
     path = tmp_path / "candidates.md"
     _write(seeded, path)
-    road, border = _rank(seeded, "restoration of road"), _rank(seeded, "two likely scenarios")
+    road, choice = _dated(seeded)[0], _choice(seeded)
+    chosen = _day(road) + timedelta(days=31)  # another deadline than the drafted one
     text = path.read_text(encoding="utf-8")
 
     def edit_road(body: str) -> str:
         body = _set(body, "keep", "yes")
         body = _set(body, "title", "Will a Nakhichevan road and rail deal be announced?")
-        body = _set(body, "deadline", "2022-06-30")
+        body = _set(body, "deadline", chosen.isoformat())
         body = _set(body, "probability", "60%")
         body = _set(body, "slug", "nakhichevan")
         body = _set(body, "tags", "Connectivity, caucasus")
         return _criteria(
             body,
-            "> Resolves yes if, by 30 June 2022, both governments announce an agreement\n"
+            f"> Resolves yes if, by {_long(chosen)}, both governments announce an agreement\n"
             "> on the first stage of restoring road and rail links to Nakhichevan.\n>\n"
             "> Statements of intent do not count.",
         )
 
+    # The multiple-choice entry names no date: the analyst gives title, deadline and criteria.
+    first = choice["options"][0]
+
     def edit_border(body: str) -> str:
         body = _set(body, "keep", "yes")
-        body = body.replace("1. formation of a trilateral", "1. a trilateral")
-        return _set(body, "probability", "40% 30% 30%")
+        body = _set(body, "title", "Who will negotiate the border?")
+        body = _set(body, "deadline", "2022-06-30")
+        body = body.replace(f"\n1. {first}\n", "\n1. a trilateral working group\n")
+        rest = len(choice["options"]) - 1
+        body = _set(body, "probability", "40% " + " ".join([f"{60 / rest:g}%"] * rest))
+        return _criteria(body, "> Resolves by 30 June 2022 as the governments announce.")
 
-    text = _edit(_edit(text, road, edit_road), border, edit_border)
+    text = _edit(_edit(text, road["rank"], edit_road), choice["rank"], edit_border)
     path.write_text(text, encoding="utf-8")
 
     result = seeded("source", "accept", str(path), env=NOW)
     assert result.exit_code == 0, result.stderr
-    assert result.stderr == ""  # the criteria restate the deadline: no warning
+    assert result.stderr == ""  # the criteria restate the deadlines: no warning
     by_slug = {q["slug"]: q for q in _questions(seeded)}
     assert set(by_slug) == {"nakhichevan", None}
     road_q = by_slug["nakhichevan"]
     assert road_q["title"] == "Will a Nakhichevan road and rail deal be announced?"
-    assert road_q["deadline"] == "2022-06-30" and road_q["opened_on"] == "2021-11-29"
+    assert road_q["deadline"] == chosen.isoformat() and road_q["opened_on"] == "2021-11-29"
     assert road_q["criteria"] == (
-        "Resolves yes if, by 30 June 2022, both governments announce an agreement on the first "
-        "stage of restoring road and rail links to Nakhichevan.\n\n"
+        f"Resolves yes if, by {_long(chosen)}, both governments announce an agreement on the "
+        "first stage of restoring road and rail links to Nakhichevan.\n\n"
         "Statements of intent do not count."
     )
     assert road_q["tags"] == ["caucasus", "connectivity"]
-    assert road_q["quote"].startswith("First, largely driven by pronounced Russian frustration")
-    assert road_q["deadline_phrase"].endswith("; the analyst chose 2022-06-30")
+    assert road_q["quote"] == road["sentence"]
+    assert road_q["deadline_phrase"].startswith(road["deadline"]["phrase"])
+    assert road_q["deadline_phrase"].endswith(f"; the analyst chose {chosen.isoformat()}")
     (implied,) = road_q["forecasts"]
     assert implied["forecaster"] == REPORT_VOICE
     assert implied["probabilities"]["yes"] == pytest.approx(0.6)
     assert implied["made_at"] == "2021-11-29T12:00:00+00:00"
     border_q = by_slug[None]
     assert border_q["kind"] == "multiple_choice"
-    assert border_q["options"][0] == "a trilateral \u201cworking group\u201d"
+    assert border_q["title"] == "Who will negotiate the border?"
+    assert border_q["deadline"] == "2022-06-30"
+    assert border_q["options"] == ["a trilateral working group", *choice["options"][1:]]
     (shares,) = border_q["forecasts"]
-    assert list(shares["probabilities"].values()) == pytest.approx([0.4, 0.3, 0.3])
+    rest = len(choice["options"]) - 1
+    assert list(shares["probabilities"].values()) == pytest.approx([0.4] + [0.6 / rest] * rest)
 
 
 def test_accepting_the_same_file_twice_adds_nothing_the_second_time(
@@ -166,7 +256,7 @@ def test_accepting_the_same_file_twice_adds_nothing_the_second_time(
 ) -> None:
     path = tmp_path / "c.md"
     _write(seeded, path)
-    first = _rank(seeded, "restoration of road")
+    first, second = (c["rank"] for c in _dated(seeded)[:2])
     path.write_text(
         _edit(path.read_text(encoding="utf-8"), first, lambda b: _set(b, "keep", "yes")),
         encoding="utf-8",
@@ -178,7 +268,6 @@ def test_accepting_the_same_file_twice_adds_nothing_the_second_time(
     assert "Nothing to add: every kept entry of" in again.stdout
     assert len(_questions(seeded)) == 1
     # Keeping one more entry in the same file adds only that one.
-    second = _rank(seeded, "set for Brussels")
     path.write_text(
         _edit(path.read_text(encoding="utf-8"), second, lambda b: _set(b, "keep", "yes")),
         encoding="utf-8",
@@ -196,8 +285,10 @@ def test_every_problem_is_listed_at_once_and_nothing_is_added(
 ) -> None:
     path = tmp_path / "c.md"
     _write(seeded, path)
-    road, brussels = _rank(seeded, "restoration of road"), _rank(seeded, "set for Brussels")
-    border = _rank(seeded, "two likely scenarios")
+    road, brussels = (c["rank"] for c in _dated(seeded)[:2])
+    choice = _choice(seeded)
+    border = choice["rank"]
+    other = max(set(range(1, len(_candidates(seeded)) + 1)) - {road, brussels, border})
     text = path.read_text(encoding="utf-8")
     text = _edit(text, road, lambda b: _set(_set(b, "keep", "yes"), "slug", "nakhichevan"))
     text = _edit(
@@ -205,30 +296,34 @@ def test_every_problem_is_listed_at_once_and_nothing_is_added(
         brussels,
         lambda b: _set(_set(_set(b, "keep", "yes"), "deadline", "2021-11-01"), "title", ""),
     )
+    # Kept as written, the multiple-choice entry has no title, deadline or criteria either.
     text = _edit(
         text,
         border,
         lambda b: _set(_set(_set(b, "keep", "yes"), "probability", "50% 50%"), "stance", "sure"),
     )
-    text = _edit(text, 8, lambda b: _set(b, "keep", "maybe"))
+    text = _edit(text, other, lambda b: _set(b, "keep", "maybe"))
     path.write_text(text, encoding="utf-8")
 
     result = seeded("source", "accept", str(path), env=NOW)
     assert result.exit_code == 1
     lines = result.stderr.splitlines()
-    assert lines[-1] == f"error: 5 problems in {path} (listed above); nothing was added."
+    assert lines[-1] == f"error: 8 problems in {path} (listed above); nothing was added."
+    listed = ", ".join(f"'{option}'" for option in choice["options"])
     assert sorted(lines[:-1]) == sorted(
         [
             f"entry {brussels}, title: The title is empty. Give the question a title.",
             f"entry {brussels}, deadline: The deadline 2021-11-01 is before the question opens "
             "(2021-11-29).",
+            f"entry {border}, title: The title is empty. Give the question a title.",
+            f"entry {border}, deadline: the passage names no time: give one (e.g. 2025-06-30).",
+            f"entry {border}, criteria: The resolution criteria are empty. Say exactly what "
+            "counts as yes (--criteria TEXT).",
             f"entry {border}, stance: write one of forecast, conditional, intention, "
             "disclaimed, not 'sure'.",
-            f"entry {border}, probability: Got 2 values for 3 options ('formation of a "
-            "trilateral \u201cworking group\u201d', 'incorporation of this work into the existing "
-            "working group on trade\u2026', 'another outcome'): give one value per option in "
-            "that order, or name=value.",
-            "entry 8, keep: write keep: yes or keep: no, not 'maybe'.",
+            f"entry {border}, probability: Got 2 values for {len(choice['options'])} options "
+            f"({listed}): give one value per option in that order, or name=value.",
+            f"entry {other}, keep: write keep: yes or keep: no, not 'maybe'.",
         ]
     )  # the entry with nothing wrong (road) is not named
     assert _questions(seeded) == []
@@ -240,23 +335,28 @@ def test_every_problem_is_listed_at_once_and_nothing_is_added(
 def test_a_dry_run_checks_and_adds_nothing(seeded: Tracker, tmp_path: Path) -> None:
     path = tmp_path / "c.md"
     _write(seeded, path)
-    road = _rank(seeded, "restoration of road")
+    road = _dated(seeded)[0]
+    chosen = _day(road) + timedelta(days=31)
     path.write_text(
         _edit(
             path.read_text(encoding="utf-8"),
-            road,
-            lambda b: _set(_set(b, "keep", "yes"), "deadline", "2022-06-30"),
+            road["rank"],
+            lambda b: _set(_set(b, "keep", "yes"), "deadline", chosen.isoformat()),
         ),
         encoding="utf-8",
     )
     dry = seeded("source", "accept", str(path), "--dry-run", env=NOW)
     assert dry.exit_code == 0, dry.stderr
-    assert f"(entry {road}, deadline 2022-06-30; the report's forecast 67.5%)" in dry.stdout
+    forecast = _percent(road["probability"]["midpoint"])
+    assert (
+        f"(entry {road['rank']}, deadline {chosen.isoformat()}; the report's forecast {forecast})"
+        in dry.stdout
+    )
     assert dry.stdout.splitlines()[-1] == "Dry run: nothing was added (1 would be)."
     # The deadline was edited and the drafted criteria were not: they disagree.
     assert dry.stderr == (
-        f"warning: entry {road}: the criteria name 29 May 2022, but the deadline is 30 June "
-        "2022 (2022-06-30): check that they agree.\n"
+        f"warning: entry {road['rank']}: the criteria name {_long(_day(road))}, but the "
+        f"deadline is {_long(chosen)} ({chosen.isoformat()}): check that they agree.\n"
     )
     assert _questions(seeded) == []
     source = json.loads(seeded("source", "show", "sochi-sitrep", "--json", env=NOW).stdout)
@@ -266,7 +366,7 @@ def test_a_dry_run_checks_and_adds_nothing(seeded: Tracker, tmp_path: Path) -> N
 def test_no_implied_leaves_the_reports_forecasts_out(seeded: Tracker, tmp_path: Path) -> None:
     path = tmp_path / "c.md"
     _write(seeded, path)
-    road = _rank(seeded, "restoration of road")
+    road = _dated(seeded)[0]["rank"]
     path.write_text(
         _edit(path.read_text(encoding="utf-8"), road, lambda b: _set(b, "keep", "yes")),
         encoding="utf-8",
@@ -275,10 +375,11 @@ def test_no_implied_leaves_the_reports_forecasts_out(seeded: Tracker, tmp_path: 
     assert result.exit_code == 0, result.stderr
     (question,) = _questions(seeded)
     assert question["forecasts"] == []
+    # Without --no-implied the same entry records the report's forecast (see the round trip).
 
 
 def test_a_passage_taken_by_another_question_is_a_problem(seeded: Tracker, tmp_path: Path) -> None:
-    road = _rank(seeded, "restoration of road")
+    road = _dated(seeded)[0]["rank"]
     picked = seeded(
         "source", "scan", "sochi-sitrep", "--pick", str(road), "--accept-draft-criteria", env=NOW
     )
@@ -287,6 +388,7 @@ def test_a_passage_taken_by_another_question_is_a_problem(seeded: Tracker, tmp_p
     _write(seeded, path, taken=" (1 already taken)")
     text = path.read_text(encoding="utf-8")
     assert "_taken: #1 (" in _entries(text)[road]
+    assert sum("_taken: " in body for body in _entries(text).values()) == 1
     text = _edit(
         text, road, lambda b: _set(_set(b, "keep", "yes"), "title", "Another title for it?")
     )
@@ -309,11 +411,16 @@ def test_yaml_round_trip(seeded: Tracker, tmp_path: Path) -> None:
     assert text.startswith("# How to use this file:")
     data = yaml.safe_load(text)
     assert data["tracker_triage"] == 1 and data["source"] == "sochi-sitrep"
-    assert [e["entry"] for e in data["entries"]] == list(range(1, 9))
+    count = len(_candidates(seeded))
+    assert [e["entry"] for e in data["entries"]] == list(range(1, count + 1))
     assert all(e["keep"] is False for e in data["entries"])
-    road = _rank(seeded, "restoration of road")
-    entry = data["entries"][road - 1]
-    assert entry["probability"] == "67.5%" and entry["stance"] == "forecast"
+    # An entry that names no date: the analyst fills in what the scan left to ask.
+    road = _undated(seeded)
+    entry = data["entries"][road["rank"] - 1]
+    assert entry["entry"] == road["rank"]
+    assert entry["probability"] == _percent(road["probability"]["midpoint"])
+    assert entry["stance"] == "forecast"
+    assert not entry["deadline"] and not entry["title"] and not entry["criteria"]
     entry.update(
         keep=True,
         title="Will the Nakhichevan road and rail deal be announced by 31 July 2022?",
@@ -326,31 +433,37 @@ def test_yaml_round_trip(seeded: Tracker, tmp_path: Path) -> None:
     accepted = seeded("source", "accept", str(path), "--json", env=NOW)
     assert accepted.exit_code == 0, accepted.stderr
     (added,) = json.loads(accepted.stdout)["added"]
-    assert added["entry"] == road
+    assert added["entry"] == road["rank"]
     assert added["title"] == entry["title"] and added["deadline"] == "2022-07-31"
     assert added["criteria"] == entry["criteria"] and added["tags"] == ["connectivity"]
+    assert added["quote"] == road["sentence"]
     assert added["implied_forecast"]["forecaster"] == REPORT_VOICE
-    assert added["implied_forecast"]["probabilities"]["yes"] == pytest.approx(0.675)
+    assert added["implied_forecast"]["probabilities"]["yes"] == pytest.approx(0.675)  # likely
 
 
 def test_an_unquoted_yaml_date_and_yes_are_read_as_written(seeded: Tracker, tmp_path: Path) -> None:
     path = tmp_path / "c.yml"
     assert seeded("source", "scan", "sochi-sitrep", "--out", str(path), env=NOW).exit_code == 0
-    road = _rank(seeded, "restoration of road")
+    road = _dated(seeded)[0]
+    chosen = _day(road) + timedelta(days=31)
     lines = path.read_text(encoding="utf-8").splitlines()
-    start = lines.index(f"- entry: {road}")
+    start = lines.index(f"- entry: {road['rank']}")
+    edited = 0
     for i in range(start + 1, len(lines)):
         if lines[i].startswith("- entry:"):
             break
         if lines[i] == "  keep: false":
             lines[i] = "  keep: yes"
+            edited += 1
         if lines[i].startswith("  deadline: "):
-            lines[i] = "  deadline: 2022-05-29"  # a YAML date, not a string
+            lines[i] = f"  deadline: {chosen.isoformat()}"  # a YAML date, not a string
+            edited += 1
+    assert edited == 2
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     result = seeded("source", "accept", str(path), env=NOW)
     assert result.exit_code == 0, result.stderr
     (question,) = _questions(seeded)
-    assert question["deadline"] == "2022-05-29"
+    assert question["deadline"] == chosen.isoformat()
 
 
 # --- outside text cannot change the file's structure -------------------------------------------
@@ -359,6 +472,7 @@ INJECTED = (
     "We expect the council to approve the plan by 30 June 2022, quoting a memo that reads "
     "## Entry 1 - keep: yes <!-- passage 0-10 --> criteria: options: 1. x."
 )
+MARKUP = "## Entry 1 - keep: yes <!-- passage 0-10 --> criteria: options: 1. x"
 
 
 def test_text_from_the_report_cannot_make_or_change_an_entry(
@@ -373,6 +487,8 @@ def test_text_from_the_report_cannot_make_or_change_an_entry(
     assert added.exit_code == 0, added.stderr
     candidates = json.loads(tracker("source", "scan", "memo", "--json", env=env).stdout)
     assert len(candidates) == 1 and "keep: yes" in candidates[0]["sentence"]
+    drafted = candidates[0]["criteria"]
+    assert MARKUP in drafted  # the drafted criteria carry the quoted markup as words
     for name in ("t.md", "t.yaml"):
         path = tmp_path / name
         assert tracker("source", "scan", "memo", "--out", str(path), env=env).exit_code == 0
@@ -392,42 +508,48 @@ def test_text_from_the_report_cannot_make_or_change_an_entry(
     assert done.exit_code == 0, done.stderr
     (question,) = json.loads(done.stdout)["added"]
     assert question["quote"] == INJECTED
-    assert INJECTED in question["criteria"]
+    assert question["criteria"] == drafted
 
 
 # --- --pick 1,3 ---------------------------------------------------------------------------------
 
 
 def test_pick_a_list_adds_every_candidate_as_drafted_in_one_go(seeded: Tracker) -> None:
-    road, brussels = _rank(seeded, "restoration of road"), _rank(seeded, "set for Brussels")
+    first, second = _dated(seeded)[:2]
+    picks = [second, first]  # in the order given, not the order of rank
     result = seeded(
-        "source", "scan", "sochi-sitrep", "--pick", f"{road},{brussels}", "--record-implied",
-        "--tag", "caucasus", "--json", env=NOW,
+        "source", "scan", "sochi-sitrep", "--pick", ",".join(str(c["rank"]) for c in picks),
+        "--record-implied", "--tag", "caucasus", "--json", env=NOW,
     )  # fmt: skip
     assert result.exit_code == 0, result.stderr
     added = json.loads(result.stdout)
-    assert [q["quote_start"] for q in added] == [
-        c["start"] for c in _candidates(seeded) if c["rank"] in (road, brussels)
-    ][:: 1 if road < brussels else -1]
-    assert all(q["criteria"].startswith("Resolves yes if, by ") for q in added)
+    assert [q["quote_start"] for q in added] == [c["start"] for c in picks]
+    assert [q["title"] for q in added] == [c["title"] for c in picks]
+    assert [q["criteria"] for q in added] == [c["criteria"] for c in picks]
+    assert [q["deadline"] for q in added] == [c["deadline"]["date"] for c in picks]
     assert all(q["tags"] == ["caucasus"] for q in added)
     assert [q["implied_forecast"]["forecaster"] for q in added] == [REPORT_VOICE] * 2
     marked = {c["rank"]: c["taken"] for c in _candidates(seeded)}
-    assert marked[road] == "#1" and marked[brussels] == "#2"
+    assert marked[second["rank"]] == "#1" and marked[first["rank"]] == "#2"
     assert sum(1 for ref in marked.values() if ref) == 2
 
 
 def test_pick_a_list_with_a_problem_adds_none(seeded: Tracker) -> None:
-    road = _rank(seeded, "restoration of road")
+    road, good = (c["rank"] for c in _dated(seeded)[:2])
+    undated = _undated(seeded)["rank"]
     seeded("source", "scan", "sochi-sitrep", "--pick", str(road), "--accept-draft-criteria",
            env=NOW)  # fmt: skip
-    result = seeded("source", "scan", "sochi-sitrep", "--pick", f"1,{road},99", env=NOW)
+    count = len(_candidates(seeded))
+    pick = f"{good},{road},{undated},99"
+    result = seeded("source", "scan", "sochi-sitrep", "--pick", pick, env=NOW)
     assert result.exit_code == 1
     lines = result.stderr.splitlines()
+    assert len(lines) == 4
     assert lines[0].startswith(f"candidate {road} is already question #1 (")
-    assert lines[1] == "candidate 99: choose a candidate from 1 to 8."
-    assert lines[2] == f"error: 2 problems in --pick 1,{road},99 (listed above); nothing was added."
-    assert len(_questions(seeded)) == 1
+    assert lines[1] == f"candidate {undated} names no date: pick it alone with --deadline DATE."
+    assert lines[2] == f"candidate 99: choose a candidate from 1 to {count}."
+    assert lines[3] == f"error: 3 problems in --pick {pick} (listed above); nothing was added."
+    assert len(_questions(seeded)) == 1  # not even the good one
 
 
 @pytest.mark.parametrize(
@@ -450,7 +572,7 @@ def test_bad_pick_and_out_are_one_line(
 
 
 def test_scan_in_the_terminal_marks_a_taken_candidate(seeded: Tracker) -> None:
-    road = _rank(seeded, "restoration of road")
+    road = _dated(seeded)[0]["rank"]
     seeded("source", "scan", "sochi-sitrep", "--pick", str(road), "--accept-draft-criteria",
            "--title", "Road and rail deal?", env=NOW)  # fmt: skip
     shown = seeded("source", "scan", "sochi-sitrep", "--all", env={**NOW, "COLUMNS": "120"})

@@ -167,7 +167,7 @@ def stance_of(candidate: Candidate) -> str:
 
 def implied_tokens(candidate: Candidate) -> tuple[str, ...]:
     """The probability read from a candidate's hedge as forecast tokens (`67.5%`; with
-    alternatives, one value per option, `another outcome` taking the rest); () without a
+    alternatives, one value per option, `none of these` taking the rest); () without a
     hedge, or when the report is not credited with it (a conditional, an intention)."""
     if candidate.credited is None:
         return ()
