@@ -118,9 +118,7 @@ UNHASHED: Mapping[str, Mapping[str, str]] = {
     },
     "alembic_version": {"version_num": "the schema revision, checked on every open"},
 }
-_MOMENTS = frozenset(
-    {"added_at", "created_at", "made_at", "recorded_at", "named_at", "chosen_at"}
-)
+_MOMENTS = frozenset({"added_at", "created_at", "made_at", "recorded_at", "named_at", "chosen_at"})
 _DAYS = frozenset({"published_on", "deadline", "opened_on", "occurred_on"})
 
 

@@ -172,6 +172,8 @@ class Distribution:
     probabilities: dict[str, float]
     explanation: str
     normalized: bool
+    # Whether a value was typed as words (the explanation then names the yardstick's term).
+    from_words: bool = False
 
 
 def _normalise_phrase(text: str) -> str:
@@ -344,12 +346,18 @@ def _item(option: str | None, units: int, read: Probability) -> str:
 
 
 def _distribution(
-    units: Sequence[int], options: Sequence[str], explanation: str, *, normalized: bool
+    units: Sequence[int],
+    options: Sequence[str],
+    explanation: str,
+    *,
+    normalized: bool,
+    reads: Sequence[Probability],
 ) -> Distribution:
     return Distribution(
         probabilities={option: unit / GRID for option, unit in zip(options, units, strict=True)},
         explanation=explanation,
         normalized=normalized,
+        from_words=any(read.term is not None for read in reads),
     )
 
 
@@ -370,7 +378,7 @@ def _binary(
         explanation = _item(None, units[0], read)
     else:
         explanation = f"{grid_percent(units[0])} (from no {_item(None, units[1], read)})"
-    return _distribution(units, BINARY_OPTIONS, explanation, normalized=False)
+    return _distribution(units, BINARY_OPTIONS, explanation, normalized=False, reads=[read])
 
 
 def _settle(
@@ -396,7 +404,7 @@ def _settle(
     )
     if total != 1:
         explanation += f" (rescaled from a sum of {format_percent(float(total))})"
-    return _distribution(units, options, explanation, normalized=off)
+    return _distribution(units, options, explanation, normalized=off, reads=list(given.values()))
 
 
 def parse_distribution(
@@ -412,9 +420,9 @@ def parse_distribution(
     of yes (`almost certain`), or one of them is given by name (`yes=70`, `no=30`). Otherwise
     either every token is `name=value` (a name is an option, case-insensitive, or a unique
     prefix of one) or the tokens are values in option order, one per option. Values are read
-    by `parse_probability` (words through `yardstick`). A sum more than half a point from 100% raises InputError unless
-    `normalize` is true, in which case it is rescaled (and `normalized` is set); a smaller
-    difference is rescaled without it. The result is on the grid (`grid_units`): whole
+    by `parse_probability` (words through `yardstick`). A sum more than half a point from
+    100% raises InputError unless `normalize` is true, in which case it is rescaled (and
+    `normalized` is set); a smaller difference is rescaled without it. The result is on the grid (`grid_units`): whole
     millionths that add up to exactly 1, and the explanation shows each value as stored.
     Raises InputError for empty, mixed, unknown, ambiguous, missing or repeated options, and
     for a value that would be stored as 0%.

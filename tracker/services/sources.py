@@ -85,15 +85,20 @@ def add_source(
     url: str | None = None,
     slug: str | None = None,
     forecaster: str | None = None,
+    yardstick: str | None = None,
 ) -> AddedSource:
     """Add a report, from a text file (stored with its content hash) or by URL alone.
 
     Without `title`, the first non-empty line of the text is used. Adding the same text twice
     is refused. `forecaster` names who records the report's own implied probabilities (a
-    forecaster scored like an analyst but never counted in the team aggregate). Raises
-    InputError or ConflictError.
+    forecaster scored like an analyst but never counted in the team aggregate). `yardstick`
+    chooses the yardstick its words are read by ("icd203", "phia"; default: the ledger's).
+    Raises InputError or ConflictError.
     """
+    from tracker.domain.yardsticks import get_yardstick
+
     added_by = fields.check_name(added_by)
+    yardstick_key = None if yardstick is None else get_yardstick(yardstick).key
     text, html_title = read_source(file) if file is not None else (None, None)
     if text is not None and not text.strip():
         raise InputError(f"{file} is empty.")
@@ -151,6 +156,7 @@ def add_source(
             if forecaster and forecaster.strip()
             else None
         ),
+        yardstick=yardstick_key,
     )
     return AddedSource(source=source, title_from_text=title_from_text)
 
@@ -181,9 +187,14 @@ def show_source(*, session: Session, source: str, now: datetime) -> SourceDetail
             elif s.forecaster == TEAM_MEDIAN:
                 team = s.time_weighted
             scores[s.question] = (own, team)
+    from tracker.services.yardsticks import show_yardstick
+
+    in_force = show_yardstick(session=session, source=str(found.id))
     return SourceDetail(
         source=found,
         questions=questions,
         summaries=summaries_of(session, questions, today=fields.latest_day(now)),
         scores=scores,
+        yardstick=in_force.yardstick,
+        yardstick_origin=in_force.origin,
     )

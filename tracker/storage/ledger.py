@@ -133,9 +133,7 @@ def _source_select() -> sa.Select[tuple[object, ...]]:
         S,
         P.c.name.label("forecaster_name"),
         _chosen_yardstick(S.c.id).label("yardstick"),
-    ).select_from(
-        S.outerjoin(N, N.c.source_id == S.c.id).outerjoin(P, N.c.forecaster_id == P.c.id)
-    )
+    ).select_from(S.outerjoin(N, N.c.source_id == S.c.id).outerjoin(P, N.c.forecaster_id == P.c.id))
 
 
 def insert_source(
@@ -178,7 +176,9 @@ def insert_source(
     if forecaster is not None:
         set_source_forecaster(session, source_id, forecaster, now=added_at, by=added_by)
     if yardstick is not None:
-        choose_yardstick(session, source_id=source_id, yardstick=yardstick, now=added_at, by=added_by)
+        choose_yardstick(
+            session, source_id=source_id, yardstick=yardstick, now=added_at, by=added_by
+        )
     return get_source(session, source_id, with_text=True)
 
 

@@ -123,9 +123,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id"),
     )
     op.create_index("ix_yardstick_choice_source_id", "yardstick_choice", ["source_id"])
-    op.create_index(
-        "ix_yardstick_choice_chain_seq", "yardstick_choice", ["chain_seq"], unique=True
-    )
+    op.create_index("ix_yardstick_choice_chain_seq", "yardstick_choice", ["chain_seq"], unique=True)
     if bind.dialect.name == "sqlite":
         for trigger in SQLITE_TRIGGERS:
             op.execute(trigger)
@@ -140,6 +138,7 @@ def upgrade() -> None:
     # analysts choose their own sources' yardsticks, from now on: every command reads the
     # ledger's choice, so a reviewer must not wait for the roles to be applied again.
     op.execute(GRANT_TO_EXISTING_ROLES)
+
 
 def downgrade() -> None:
     bind = op.get_bind()
