@@ -422,8 +422,9 @@ def parse_distribution(
     prefix of one) or the tokens are values in option order, one per option. Values are read
     by `parse_probability` (words through `yardstick`). A sum more than half a point from
     100% raises InputError unless `normalize` is true, in which case it is rescaled (and
-    `normalized` is set); a smaller difference is rescaled without it. The result is on the grid (`grid_units`): whole
-    millionths that add up to exactly 1, and the explanation shows each value as stored.
+    `normalized` is set); a smaller difference is rescaled without it. The result is on the
+    grid (`grid_units`): whole millionths that add up to exactly 1, and the explanation shows
+    each value as stored.
     Raises InputError for empty, mixed, unknown, ambiguous, missing or repeated options, and
     for a value that would be stored as 0%.
     """
