@@ -191,7 +191,7 @@ def _forecast_rows(detail: QuestionDetail) -> Table:
         table.add_column("yes", justify="right", no_wrap=True)
     words = detail.yardstick is not None and not option_columns
     if words:
-        table.add_column("in words", ratio=2, overflow="fold")
+        table.add_column("in words", ratio=1, min_width=12, overflow="fold")
     table.add_column("rationale", ratio=3, overflow="fold")
     for f in detail.forecasts:
         made = minute_text(f.made_at)
