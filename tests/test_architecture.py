@@ -13,7 +13,7 @@ import pytest
 from tests.conftest import REPO
 
 PACKAGE = REPO / "tracker"
-HEAVY = ("sqlalchemy", "sqlmodel", "pydantic", "numpy", "matplotlib", "jinja2", "alembic")
+HEAVY = ("sqlalchemy", "sqlmodel", "pydantic", "numpy", "matplotlib", "jinja2", "alembic", "pypdf")
 
 # Which tracker packages each layer may import (config and errors are leaves anyone may use).
 ALLOWED = {
@@ -29,7 +29,7 @@ THIRD_PARTY = {
     "storage": {"sqlalchemy", "sqlmodel", "alembic"},
     # markupsafe is Jinja2's own escaping library (Markup left jinja2 in 3.1).
     "reports": {"rich", "jinja2", "markupsafe", "matplotlib", "numpy"},
-    "extract": {"dateutil"},
+    "extract": {"dateutil", "pypdf"},
     "services": set(),
     "cli": {"typer", "rich"},
 }

@@ -47,14 +47,25 @@ def test_scan_lists_the_seed_expectations_best_first_as_json(seeded: Tracker) ->
         <= 5
     )
     border = candidates[_rank(candidates, "two likely scenarios") - 1]
-    assert border["kind"] == "multiple_choice" and border["options"][-1] == "another outcome"
+    assert border["kind"] == "multiple_choice" and border["options"] == [
+        "the formation of a trilateral \u201cworking group\u201d empowered to negotiate the "
+        "delineation and demarcation of the Armenian-Azerbaijan border",
+        "the incorporation of this work into the existing working group on trade and transport",
+        "none of these",
+    ]
+    assert border["exhaustive"] is False and border["stance"] == "forecast"
     assert border["probability"] == {
-        "low": 0.55, "high": 0.8, "midpoint": 0.675, "words": "likely", "label": "likely"
+        "low": 0.55, "high": 0.8, "midpoint": 0.675, "words": "likely", "label": "likely (ICD 203)"
     }  # fmt: skip
     nakhichevan = candidates[_rank(candidates, "restoration of road") - 1]
-    assert nakhichevan["deadline"]["date"] == "2022-05-29"
-    assert nakhichevan["deadline"]["phrase"] == "in the coming months"
-    assert nakhichevan["deadline"]["vague"] is True
+    # Its sentence names no time of its own: it asks, rather than borrow the one before.
+    assert nakhichevan["deadline"] is None and nakhichevan["title"] is None
+    brussels = candidates[_rank(candidates, "set for Brussels") - 1]
+    assert brussels["deadline"]["date"] == "2021-12-15" and brussels["deadline"]["vague"] is False
+    assert (
+        brussels["title"]
+        == "Will more details be discussed at the next meeting by 15 December 2021?"
+    )
     text = SEED.read_text(encoding="utf-8")
     assert "justified expectation" in text[nakhichevan["start"] : nakhichevan["end"]]
 
@@ -70,11 +81,16 @@ def test_scan_in_the_terminal_says_why(seeded: Tracker) -> None:
 
 def test_pick_needs_criteria_and_shows_the_draft(seeded: Tracker) -> None:
     number = _rank(_scan(seeded), "restoration of road")
-    result = seeded("source", "scan", "sochi-sitrep", "--pick", str(number), env=ON_30_NOVEMBER)
+    result = seeded(
+        "source", "scan", "sochi-sitrep", "--pick", str(number), "-d", "2022-05-29",
+        env=ON_30_NOVEMBER,
+    )  # fmt: skip
     assert result.exit_code == 1
     assert result.stderr.startswith(
         "error: Confirm or edit the resolution criteria: pass --criteria TEXT, or "
-        "--accept-draft-criteria to use the draft: Resolves yes if, by 29 May 2022,"
+        "--accept-draft-criteria to use the draft: Resolves YES if an agreement on the "
+        "implementation of the first stage of the restoration of road and railway links from "
+        "Azerbaijan to its exclave Nakhichevan is reached on or before 29 May 2022 (UTC)"
     )
     assert seeded("list", "--json", env=ON_30_NOVEMBER).stdout.strip() in ("[]", "")
 
@@ -83,7 +99,7 @@ def test_pick_makes_a_question_that_keeps_the_reports_words(seeded: Tracker) -> 
     number = _rank(_scan(seeded), "restoration of road")
     result = seeded(
         "source", "scan", "sochi-sitrep", "--pick", str(number), "--slug", "nakhichevan",
-        "--criteria", "Yes if an agreement on the first stage is announced by 29 May 2022.",
+        "--deadline", "2022-05-29", "--criteria", "Yes if an agreement on the first stage is announced by 29 May 2022.",
         "--record-implied", "-p", "55%", "--json",
         env=ON_30_NOVEMBER,
     )  # fmt: skip
@@ -95,7 +111,7 @@ def test_pick_makes_a_question_that_keeps_the_reports_words(seeded: Tracker) -> 
     )
     assert data["quote"].startswith("First, largely driven by pronounced Russian frustration")
     assert data["deadline"] == "2022-05-29" and data["opened_on"] == "2021-11-29"
-    assert data["deadline_phrase"].startswith("in the coming months (months: read as 6 months")
+    assert data["deadline_phrase"] is None  # the sentence names no time: the analyst chose it
     assert data["hedge_phrase"] == (
         "\u201cjustified expectation\u201d read as likely (an expectation), 55-80%, midpoint 67.5%"
     )
@@ -116,14 +132,18 @@ def test_pick_of_alternatives_makes_a_multiple_choice_question(seeded: Tracker) 
     number = _rank(_scan(seeded), "two likely scenarios")
     result = seeded(
         "source", "scan", "sochi-sitrep", "--pick", str(number), "--accept-draft-criteria",
-        "--record-implied", "--json", env=ON_30_NOVEMBER,
+        "--deadline", "2022-02-28", "--record-implied", "--json", env=ON_30_NOVEMBER,
     )  # fmt: skip
     assert result.exit_code == 0, result.stderr
     data = json.loads(result.stdout)
     assert data["kind"] == "multiple_choice"
-    assert data["options"][-1] == "another outcome"
+    assert data["options"][-1] == "none of these"
     assert data["criteria"].startswith(
-        "Resolves to the first of these to happen by 28 February 2022"
+        "Resolves to the first of these to come about on or before 28 February 2022 (UTC), as "
+        "shown by an official announcement or credible news reporting: 1. the formation of a "
+        "trilateral \u201cworking group\u201d empowered to negotiate the delineation and "
+        "demarcation of the Armenian-Azerbaijan border; 2. the incorporation of this work into "
+        "the existing working group on trade and transport; 3. none of these."
     )
     shares = list(data["implied_forecast"]["probabilities"].values())
     assert shares == pytest.approx([0.3375, 0.3375, 0.325])
@@ -134,7 +154,8 @@ def test_pick_with_renamed_options_of_another_count_needs_the_implied_forecast(
 ) -> None:
     number = _rank(_scan(seeded), "two likely scenarios")
     args = ["source", "scan", "sochi-sitrep", "--pick", str(number), "--accept-draft-criteria",
-            "-o", "trilateral", "-o", "trade group", "-o", "another", "-o", "none", "--record-implied"]  # fmt: skip
+            "-o", "trilateral", "-o", "trade group", "-o", "another", "-o", "none", "--record-implied",
+            "-d", "2022-02-28"]  # fmt: skip
     refused = seeded(*args, env=ON_30_NOVEMBER)
     assert refused.exit_code == 1 and "pass --implied" in refused.stderr
     done = seeded(*args, "--implied", "40 40 10 10", env=ON_30_NOVEMBER)
@@ -161,7 +182,7 @@ def test_a_candidate_without_a_date_needs_one(tracker: Tracker, tmp_path: Path) 
     )
     assert result.exit_code == 1
     assert result.stderr.strip() == (
-        'error: Candidate 1 names no date (it says "next meeting"): pass --deadline DATE.'
+        'error: Candidate 1 names no date (it says "at the next meeting"): pass --deadline DATE.'
     )
     ok = tracker(
         "source",
@@ -232,7 +253,8 @@ def test_an_html_report_is_reduced_to_text_and_scanned(tracker: Tracker, tmp_pat
     assert [c["sentence"] for c in candidates] == [
         "We expect a new supply contract to be signed by the summer."
     ]
-    assert candidates[0]["deadline"]["date"] == "2022-08-10"
+    assert candidates[0]["deadline"]["date"] == "2022-08-31"  # the end of the summer
+    assert candidates[0]["title"] == ("Will a new supply contract be signed by 31 August 2022?")
 
 
 def test_score_by_source_and_author(tracker: Tracker) -> None:

@@ -31,5 +31,7 @@ def test_a_picked_question_and_the_reports_forecast_are_stored(session: Session)
     assert question.quote_start == picked.candidate.sentence.start
     detail = show_question(session=session, question=str(question.id), today=NOW.date())
     (forecast,) = detail.forecasts
-    assert (forecast.forecaster, forecast.probabilities["yes"]) == ("R. Giragosian (RSC)", 0.875)
+    # "more details are expected to be discussed at the next meeting, set for Brussels on 15
+    # December": the expectation, not the meeting's schedule, is what the question asks about.
+    assert (forecast.forecaster, forecast.probabilities["yes"]) == ("R. Giragosian (RSC)", 0.675)
     assert scan_source(session=session, source="sochi").source.forecaster == "R. Giragosian (RSC)"

@@ -19,12 +19,20 @@ app = typer.Typer(
 def add(
     ctx: typer.Context,
     file: Path | None = typer.Argument(
-        None, help="The report as plain text, Markdown or HTML (reduced to its text)."
+        None,
+        help="The report: plain text, Markdown, HTML or PDF (reduced to its text); - reads it "
+        "from standard input.",
     ),
-    title: str | None = typer.Option(None, "--title", help="Default: the text's first line."),
+    title: str | None = typer.Option(
+        None, "--title", help="Default: an HTML page's title, else the text's first line."
+    ),
     author: str | None = typer.Option(None, "--author"),
     org: str | None = typer.Option(None, "--org", help="The organisation that published it."),
-    published: str | None = typer.Option(None, "--published", help="Publication date."),
+    published: str | None = typer.Option(
+        None,
+        "--published",
+        help="Publication date. Default: the report's dateline or Published: line, if any.",
+    ),
     url: str | None = typer.Option(None, "--url"),
     slug: str | None = typer.Option(None, "--slug", help="A short name, e.g. sochi-sitrep."),
     forecaster: str | None = typer.Option(
@@ -50,12 +58,14 @@ def add(
 
     s = settings(ctx)
     now, who = s.now(), s.who(as_name)
+    from_stdin = file is not None and str(file) == "-"
     with unit_of_work(s.url, write=True, now=now) as session:
         added = add_source(
             session=session,
             added_by=who,
             now=now,
-            file=file,
+            file=None if from_stdin else file,
+            stdin=typer.get_binary_stream("stdin") if from_stdin else None,
             title=title,
             author=author,
             organisation=org,
@@ -69,9 +79,20 @@ def add(
     if as_json:
         from tracker.reports.ledger_json import source_json
 
-        console.emit_json(source_json(src))
+        data = source_json(src)
+        data["published_read_from"] = added.published_from
+        console.emit_json(data)
         return
     console.say(f"Added source {src.key}: {src.title}.")
+    if added.published_from is not None:
+        console.say(
+            f"Published {src.published_on} (read from the report: \u201c{added.published_from}"
+            "\u201d)."
+        )
+        console.note(
+            "note: --published DATE overrides the date read from the report when adding it; "
+            "no command changes it once the source is added."
+        )
     if added.title_from_text:
         console.note("note: the title was taken from the first line; change it with --title.")
 

@@ -10,8 +10,10 @@ from dataclasses import dataclass, field
 from datetime import date
 
 _EMPHASIS = re.compile(r"\*([^*\n]+)\*")
-#: The extra option proposed beside the alternatives a passage names.
-OTHER_OUTCOME = "another outcome"
+#: The last option of a scenario set the report does not say is exhaustive.
+OTHER_OUTCOME = "none of these"
+#: What the report does with an expectation: only a forecast is credited to it.
+STANCES = ("forecast", "conditional", "intention", "disclaimed")
 
 
 @dataclass(frozen=True)
@@ -46,7 +48,8 @@ class Reason:
 
 @dataclass(frozen=True)
 class SuggestedProbability:
-    """A probability read from the report's hedging words: a range and its midpoint."""
+    """A probability read from the report's words (a number, or estimative words read through
+    a yardstick): a range and its midpoint."""
 
     low: float
     high: float
@@ -63,10 +66,10 @@ class SuggestedProbability:
 class SuggestedDeadline:
     """A deadline read from a time expression, resolved from the publication date."""
 
-    day: date | None  # None: the text names an event without a date ("next meeting"): ask
+    day: date | None  # the last day the phrase allows; None: no date ("next meeting"): ask
     phrase: str
     vague: bool  # a horizon such as "in the coming months" read as a default length
-    from_context: bool = False  # taken from an earlier sentence of the same section
+    from_context: bool = False  # never set by the extractor: a sentence does not borrow a date
     note: str = ""
 
 
@@ -80,9 +83,26 @@ class Candidate:
     reasons: tuple[Reason, ...]
     probability: SuggestedProbability | None
     deadline: SuggestedDeadline | None
-    options: tuple[str, ...] = field(default_factory=tuple)  # alternatives, then OTHER_OUTCOME
+    #: Every option in full, in the report's order; OTHER_OUTCOME last unless exhaustive.
+    options: tuple[str, ...] = field(default_factory=tuple)
+    stance: str = "forecast"  # one of STANCES
+    title: str = ""  # the drafted question ("" when there is no date yet: drafted once chosen)
+    criteria: str = ""  # the drafted resolution criteria (likewise)
+    exhaustive: bool = False  # the report says its options cover every outcome
 
     @property
     def kind(self) -> str:
         """binary, or multiple_choice when the passage names alternatives."""
         return "multiple_choice" if self.options else "binary"
+
+    @property
+    def credited(self) -> SuggestedProbability | None:
+        """The probability the report is credited with: its reading when the report forecasts
+        the event, None for a conditional, an intention or a disclaimed expectation (their
+        words are kept in `probability` for display)."""
+        return self.probability if self.stance == "forecast" else None
+
+    @property
+    def ask(self) -> bool:
+        """No date was read: the deadline is to be asked for."""
+        return self.deadline is None or self.deadline.day is None

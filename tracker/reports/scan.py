@@ -40,13 +40,29 @@ def candidate_json(candidate: Candidate) -> dict[str, Any]:
             "date": d.day.isoformat() if d.day else None,
             "phrase": d.phrase,
             "vague": d.vague,
-            "from_context": d.from_context,
             "note": d.note or None,
             "ask": d.day is None,
         },
+        "stance": candidate.stance,
+        "credited": candidate.credited is not None,
         "kind": candidate.kind,
         "options": list(candidate.options),
+        "exhaustive": candidate.exhaustive,
+        "title": candidate.title or None,
+        "criteria": candidate.criteria or None,
     }
+
+
+_STANCES = {
+    "conditional": "conditional: the report expects it only if something else happens "
+    "(not credited)",
+    "intention": "intention: an actor's stated aim, not the report's forecast (not credited)",
+    "disclaimed": "disclaimed: the report says it does not forecast this (not credited)",
+}
+
+
+def _percent(value: float) -> str:
+    return f"{round(value * 100, 2):g}"
 
 
 def _reasons(candidate: Candidate) -> Text:
@@ -77,23 +93,37 @@ def scan_view(
         table.add_column(style="bold", no_wrap=True)
         table.add_column(overflow="fold")
         table.add_row("why", _reasons(c))
+        if c.stance != "forecast":
+            table.add_row("stance", _STANCES[c.stance])
         if c.probability is not None:
             p = c.probability
+            credited = "" if c.credited else " (not credited to the report)"
             table.add_row(
                 "probability",
-                f"{p.midpoint * 100:g}% ({p.low * 100:.0f}-{p.high * 100:.0f}%, {p.label}) "
-                f"from \u201c{p.words}\u201d",
+                f"{p.midpoint * 100:g}% ({_percent(p.low)}-{_percent(p.high)}%, {p.label}) "
+                f"from \u201c{visible(p.words)}\u201d{credited}",
             )
-        if c.deadline is not None:
+        if c.deadline is None or c.deadline.day is None:
+            said = f" (it says \u201c{visible(c.deadline.phrase)}\u201d)" if c.deadline else ""
+            table.add_row(
+                "deadline", f"ask: no date in the sentence{said}; give one with --deadline"
+            )
+        else:
             d = c.deadline
-            when = d.day.isoformat() if d.day else "no date: ask (--deadline)"
-            notes = [n for n in ("vague" if d.vague and d.day else "", d.note) if n]
+            notes = [n for n in ("vague" if d.vague else "", d.note) if n]
             table.add_row(
                 "deadline",
-                f"{when} from \u201c{d.phrase}\u201d" + (f" ({'; '.join(notes)})" if notes else ""),
+                f"{d.day.isoformat()} from \u201c{visible(d.phrase)}\u201d"
+                + (f" ({'; '.join(notes)})" if notes else ""),
             )
         if c.options:
-            table.add_row("options", "\n".join(f"{i}. {o}" for i, o in enumerate(c.options, 1)))
+            listed = "\n".join(f"{i}. {visible(o)}" for i, o in enumerate(c.options, 1))
+            table.add_row(
+                "options", listed + ("\n(exhaustive, as the report says)" if c.exhaustive else "")
+            )
+        if c.title:
+            table.add_row("title", visible(c.title))
+            table.add_row("criteria", visible(c.criteria))
         table.add_row(
             "where",
             f"characters {c.sentence.start}-{c.sentence.end}"

@@ -7,16 +7,14 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 
 from tracker.domain.dates import parse_date
-from tracker.domain.expectations import OTHER_OUTCOME, Candidate
+from tracker.domain.expectations import Candidate
 from tracker.domain.model import Provenance, QuestionKind, Source, parse_source_ref
 from tracker.errors import ConflictError, InputError
+from tracker.extract.drafts import draft_criteria, draft_title, proper_names
 from tracker.extract.expectations import scan_text
 from tracker.services.ledger import AddedQuestion, RecordedForecast, add_question, record_forecast
 from tracker.storage import ledger as store
 from tracker.storage.database import Session
-
-#: Draft titles quote at most this many words of the passage.
-TITLE_WORDS = 14
 
 
 @dataclass(frozen=True)
@@ -43,50 +41,6 @@ def scan_source(*, session: Session, source: str) -> Scan:
     )
 
 
-def _long_date(day: date) -> str:
-    return f"{day.day} {day:%B %Y}"
-
-
-def _subject(candidate: Candidate) -> str:
-    """What the passage expects, for a draft title: the report's own emphasis if it has one,
-    else the start of the sentence."""
-    emphasis = [e for e in candidate.sentence.emphasis if len(e.split()) >= 3]
-    text = max(emphasis, key=len) if emphasis else candidate.sentence.plain
-    words = text.rstrip(".").split()
-    short = " ".join(words[:TITLE_WORDS]) + ("\u2026" if len(words) > TITLE_WORDS else "")
-    return short[:1].upper() + short[1:]
-
-
-def draft_title(candidate: Candidate, deadline: date, options: Sequence[str] = ()) -> str:
-    """A title to start from; the analyst may pass --title instead."""
-    if options:
-        named = [o for o in options if o != OTHER_OUTCOME]
-        return f"Which by {_long_date(deadline)}: {' or '.join(named)}?"
-    return f"{_subject(candidate)}: by {_long_date(deadline)}?"
-
-
-def draft_criteria(candidate: Candidate, deadline: date, options: Sequence[str]) -> str:
-    """Resolution criteria to start from. They name the passage but cannot say what evidence
-    will count: the analyst must confirm or rewrite them."""
-    when = _long_date(deadline)
-    if options:
-        listed = "; ".join(f"{i}. {o}" for i, o in enumerate(options, 1))
-        catch_all = (
-            " The last option covers anything else, including nothing by the deadline."
-            if options[-1] == OTHER_OUTCOME
-            else ""
-        )
-        return (
-            f"Resolves to the first of these to happen by {when}, as shown by an official "
-            f"announcement or credible reporting: {listed}.{catch_all}"
-        )
-    return (
-        f"Resolves yes if, by {when}, the development this passage is about happens, as shown "
-        f"by an official announcement or credible reporting: \u201c{candidate.sentence.plain}"
-        "\u201d; otherwise no."
-    )
-
-
 def _deadline_phrase(candidate: Candidate) -> str | None:
     d = candidate.deadline
     if d is None:
@@ -105,6 +59,13 @@ def _hedge_phrase(candidate: Candidate) -> str | None:
     )
 
 
+_STANCE_WORDS = {
+    "conditional": "a conditional (\u201cif ..., ... will\u201d)",
+    "intention": "a stated intention",
+    "disclaimed": "disclaimed by the report",
+}
+
+
 @dataclass(frozen=True)
 class Picked:
     """The question made from a candidate, and the forecasts recorded with it."""
@@ -119,16 +80,23 @@ class Picked:
 
 
 def _implied_tokens(candidate: Candidate, options: Sequence[str], implied: str | None) -> list[str]:
-    """The report's own forecast: `implied` if given, else the hedge's midpoint; with
-    alternatives, they share it equally and `another outcome` takes the rest."""
+    """The report's own forecast: `implied` if given, else the midpoint of what the report is
+    credited with; with alternatives, they share it equally and "none of these" takes the rest
+    (an exhaustive set shares everything equally)."""
     if implied is not None:
         return implied.split()
-    if candidate.probability is None:
+    if candidate.credited is None:
+        if candidate.stance != "forecast":
+            raise InputError(
+                f"Candidate {candidate.rank} is {_STANCE_WORDS[candidate.stance]}, not the "
+                "report's forecast, so it implies no probability: pass --implied P if you read "
+                "one into it."
+            )
         raise InputError(
             f"Candidate {candidate.rank} does not hedge, so it implies no probability: pass "
             "--implied P (e.g. --implied likely)."
         )
-    mid = candidate.probability.midpoint
+    mid = candidate.credited.midpoint
     if not options:
         return [f"{mid * 100:g}%"]
     if len(options) != len(candidate.options):
@@ -141,10 +109,13 @@ def _implied_tokens(candidate: Candidate, options: Sequence[str], implied: str |
             f"The report {named} and you gave {len(options)} options, so its forecast cannot "
             "be read across: pass --implied with a probability per option."
         )
-    # The report's alternatives (in its order; renamed options keep their positions) share
-    # the hedge's probability; the last option, the "another outcome", takes the rest.
-    share = mid / (len(options) - 1)
-    values = [share] * (len(options) - 1) + [1 - mid]
+    if candidate.exhaustive:
+        values = [1 / len(options)] * len(options)
+    else:
+        # The report's alternatives (in its order; renamed options keep their positions)
+        # share the hedge's probability; the last option, "none of these", takes the rest.
+        share = mid / (len(options) - 1)
+        values = [share] * (len(options) - 1) + [1 - mid]
     return [f"{v * 100:.6g}%" for v in values]
 
 
@@ -198,7 +169,23 @@ def pick_candidate(
         raise InputError(f"Candidate {number} names no date{said}: pass --deadline DATE.")
     chosen_options = list(options) or list(candidate.options)
     kind = QuestionKind.MULTIPLE_CHOICE if chosen_options else QuestionKind.BINARY
-    draft = draft_criteria(candidate, chosen_deadline, chosen_options)
+    drafted_as_is = (
+        candidate.criteria
+        and candidate.deadline is not None
+        and candidate.deadline.day == chosen_deadline
+        and tuple(chosen_options) == candidate.options
+    )
+    names = proper_names(scan.source.text or "")
+    draft = (
+        candidate.criteria
+        if drafted_as_is
+        else draft_criteria(candidate, chosen_deadline, chosen_options, names=names)
+    )
+    draft_of_title = (
+        candidate.title
+        if drafted_as_is
+        else draft_title(candidate, chosen_deadline, chosen_options, names=names)
+    )
     if criteria is None and not accept_draft_criteria:
         raise InputError(
             "Confirm or edit the resolution criteria: pass --criteria TEXT, or "
@@ -228,7 +215,7 @@ def pick_candidate(
             )
     added = add_question(
         session=session,
-        title=title or draft_title(candidate, chosen_deadline, chosen_options),
+        title=title or draft_of_title,
         criteria=criteria if criteria is not None else draft,
         deadline=chosen_deadline,
         created_by=created_by,
@@ -278,11 +265,7 @@ def pick_candidate(
             now=now,
             made_at=made_at.isoformat(),
             rationale=f"The report: \u201c{candidate.sentence.plain}\u201d"
-            + (
-                f" ({_hedge_phrase(candidate)})"
-                if candidate.probability and implied is None
-                else ""
-            ),
+            + (f" ({_hedge_phrase(candidate)})" if candidate.credited and implied is None else ""),
         )
     return Picked(candidate, added, own, recorded, implied_by, criteria is None, implied is None)
 

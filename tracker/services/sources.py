@@ -6,6 +6,7 @@ import hashlib
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
+from typing import BinaryIO
 
 from tracker.domain import fields
 from tracker.domain.dates import parse_date
@@ -17,8 +18,13 @@ from tracker.storage.database import Session
 
 TEXT_SUFFIXES = frozenset({".txt", ".md", ".markdown", ".text", ""})
 HTML_SUFFIXES = frozenset({".html", ".htm", ".xhtml"})
+PDF_SUFFIXES = frozenset({".pdf"})
 #: The longest report file read (HTML holds more than its text, which may have REPORT.limit).
 MAX_FILE_CHARACTERS = 10 * fields.REPORT.limit
+#: The largest file read, in bytes (a PDF holds fonts and images besides its text).
+MAX_FILE_BYTES = MAX_FILE_CHARACTERS
+#: What `tracker source add -` calls standard input in messages.
+STDIN_NAME = "standard input"
 
 
 def content_hash(text: str) -> str:
@@ -27,41 +33,94 @@ def content_hash(text: str) -> str:
 
 
 def read_source_text(path: Path) -> str:
-    """Read a plain-text, Markdown or HTML report (HTML reduced to its text). Raises
+    """Read a plain-text, Markdown, HTML or PDF report (reduced to its text). Raises
     InputError for anything else or unreadable."""
     return read_source(path)[0]
 
 
+def _read_bytes(stream: BinaryIO, name: str) -> bytes:
+    data = stream.read(MAX_FILE_BYTES + 1)  # a device or FIFO may never end
+    if len(data) > MAX_FILE_BYTES:
+        raise InputError(
+            f"{name} is larger than {MAX_FILE_BYTES:,} bytes; a report's text may hold "
+            f"{fields.REPORT.limit:,} characters."
+        )
+    return data
+
+
+def reduce_report(data: bytes, *, kind: str, name: str) -> tuple[str, str | None]:
+    """A report's bytes as text ("text", "html" or "pdf"), and an HTML page's `<title>`.
+
+    Text and HTML must be UTF-8; line ends become newlines. HTML and PDF are reduced to their text
+    (tracker.extract.html, tracker.extract.pdf). Raises InputError naming `name`.
+    """
+    if kind == "pdf":
+        from tracker.extract.pdf import pdf_to_text
+
+        return pdf_to_text(data, name=name), None
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        what = "UTF-8 text, HTML or a PDF" if name == STDIN_NAME else "UTF-8 text"
+        raise InputError(f"{name} is not {what}; save it as UTF-8 and try again.") from None
+    text = text.replace("\r\n", "\n").replace("\r", "\n")  # as reading in text mode does
+    if len(text) > MAX_FILE_CHARACTERS:
+        raise InputError(
+            f"{name} is longer than {MAX_FILE_CHARACTERS:,} characters; a report's text may "
+            f"hold {fields.REPORT.limit:,}."
+        )
+    if kind == "html":
+        from tracker.extract.html import html_to_text
+
+        return html_to_text(text)
+    return text, None
+
+
 def read_source(path: Path) -> tuple[str, str | None]:
-    """A report's text and, for HTML, its `<title>`. Raises InputError for other kinds of
-    file, a missing or unreadable one, and text that is not UTF-8."""
+    """A report's text and, for HTML, its `<title>`: plain text or Markdown, HTML, or PDF (by
+    the file's suffix; a file without one is recognised by its content). Raises InputError for
+    other kinds of file, a missing or unreadable one, text that is not UTF-8, and a PDF that is
+    damaged, encrypted or has no text."""
     if path.is_dir():
         raise InputError(f"{path} is a folder; give the report's file.")
     if not path.exists():
         raise InputError(f"No file {path}.")
     suffix = path.suffix.lower()
-    if suffix not in TEXT_SUFFIXES | HTML_SUFFIXES:
+    if suffix not in TEXT_SUFFIXES | HTML_SUFFIXES | PDF_SUFFIXES:
         raise InputError(
-            f"{path.name}: only plain text, Markdown and HTML reports can be added "
-            "(.txt, .md, .html)."
+            f"{path.name}: only plain text, Markdown, HTML and PDF reports can be added "
+            "(.txt, .md, .html, .pdf)."
         )
     try:
-        with path.open(encoding="utf-8") as stream:  # read in text mode: \r\n becomes \n
-            text = stream.read(MAX_FILE_CHARACTERS + 1)  # a device or FIFO may never end
-        if len(text) > MAX_FILE_CHARACTERS:
-            raise InputError(
-                f"{path} is longer than {MAX_FILE_CHARACTERS:,} characters; a report's text may "
-                f"hold {fields.REPORT.limit:,}."
-            )
-        if suffix in HTML_SUFFIXES:
-            from tracker.extract.html import html_to_text
-
-            return html_to_text(text)
-        return text, None
-    except UnicodeDecodeError:
-        raise InputError(f"{path} is not UTF-8 text; save it as UTF-8 and try again.") from None
+        with path.open("rb") as stream:
+            data = _read_bytes(stream, str(path))
     except OSError as exc:
         raise InputError(f"Cannot read {path}: {exc.strerror}.") from None
+    from tracker.extract.reading import sniff_format
+
+    if suffix in PDF_SUFFIXES:
+        kind = "pdf"
+    elif suffix in HTML_SUFFIXES:
+        kind = "html"
+    else:
+        kind = "pdf" if not suffix and sniff_format(data) == "pdf" else "text"
+    return reduce_report(data, kind=kind, name=str(path))
+
+
+def read_stdin(stream: BinaryIO) -> tuple[str, str | None]:
+    """A report piped to standard input: a PDF if it starts with %PDF, HTML if it looks like
+    a web page, else UTF-8 text. Raises InputError when it is empty or unreadable."""
+    from tracker.extract.reading import sniff_format
+
+    try:
+        data = _read_bytes(stream, STDIN_NAME)
+    except OSError as exc:
+        raise InputError(f"Cannot read {STDIN_NAME}: {exc.strerror}.") from None
+    if not data.strip():
+        raise InputError(
+            f"{STDIN_NAME} is empty; pipe the report in (tracker source add - < report.txt)."
+        )
+    return reduce_report(data, kind=sniff_format(data), name=STDIN_NAME)
 
 
 @dataclass(frozen=True)
@@ -70,6 +129,9 @@ class AddedSource:
 
     source: Source
     title_from_text: bool
+    #: The words its publication date was read from ("WASHINGTON, March 20, 2024"), when it was
+    #: read from the text rather than given.
+    published_from: str | None = None
 
 
 def add_source(
@@ -78,6 +140,7 @@ def add_source(
     added_by: str,
     now: datetime,
     file: Path | None = None,
+    stdin: BinaryIO | None = None,
     title: str | None = None,
     author: str | None = None,
     organisation: str | None = None,
@@ -87,9 +150,12 @@ def add_source(
     forecaster: str | None = None,
     yardstick: str | None = None,
 ) -> AddedSource:
-    """Add a report, from a text file (stored with its content hash) or by URL alone.
+    """Add a report, from a file or standard input (its text stored with its content hash), or
+    by URL alone.
 
-    Without `title`, the first non-empty line of the text is used. Adding the same text twice
+    Without `title`, an HTML page's title or the first non-empty line of the text is used.
+    Without `published`, a dateline or "Published:" line in the report's first lines gives the
+    publication date (`AddedSource.published_from` says which words). Adding the same text twice
     is refused. `forecaster` names who records the report's own implied probabilities (a
     forecaster scored like an analyst but never counted in the team aggregate). `yardstick`
     chooses the yardstick its words are read by ("icd203", "phia"; default: the ledger's).
@@ -99,9 +165,16 @@ def add_source(
 
     added_by = fields.check_name(added_by)
     yardstick_key = None if yardstick is None else get_yardstick(yardstick).key
-    text, html_title = read_source(file) if file is not None else (None, None)
+    if file is not None and stdin is not None:
+        raise InputError("Give the report's file or standard input (-), not both.")
+    text: str | None = None
+    html_title: str | None = None
+    if stdin is not None:
+        text, html_title = read_stdin(stdin)
+    elif file is not None:
+        text, html_title = read_source(file)
     if text is not None and not text.strip():
-        raise InputError(f"{file} is empty.")
+        raise InputError(f"{file if file is not None else STDIN_NAME} is empty.")
     if text is not None:
         fields.check_text(text, fields.REPORT)
     if text is None and not (url or "").strip():
@@ -138,6 +211,13 @@ def add_source(
         published_on = parse_date(published, today=now.date(), past=True).value
     if published_on is not None:
         fields.check_happened(published_on, recorded_at=None, now=now, what="publication date")
+    published_from: str | None = None
+    if published is None and text is not None:
+        from tracker.extract.reading import find_published
+
+        found = find_published(text, today=fields.latest_day(now))
+        if found is not None:
+            published_on, published_from = found
     source = store.insert_source(
         session,
         slug=slug,
@@ -158,7 +238,9 @@ def add_source(
         ),
         yardstick=yardstick_key,
     )
-    return AddedSource(source=source, title_from_text=title_from_text)
+    return AddedSource(
+        source=source, title_from_text=title_from_text, published_from=published_from
+    )
 
 
 def list_sources(*, session: Session) -> list[SourceListing]:
