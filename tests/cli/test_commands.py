@@ -79,8 +79,8 @@ def test_forecast_echoes_the_number_used_and_the_previous_forecast(tracker: Trac
     result = tracker("forecast", "nakhichevan-rail", "2:1", "-r", "Russia pushing hard")
     assert result.exit_code == 0
     assert result.stdout.splitlines() == [
-        'Recorded "2:1" odds -> stored 66.6667% on #1 Nakhichevan road/rail agreement '
-        "(deadline 2022-05-29) by ani.",
+        'Recorded "2:1" odds -> stored 66.6667%, likely (55-80%), on #1 Nakhichevan road/rail '
+        "agreement (deadline 2022-05-29) by ani.",
         "  Previous: 67.5% on 2021-11-29; kept in history.",
     ]
 
@@ -112,11 +112,11 @@ def test_multiple_choice_forecast_by_position_and_by_prefix(tracker: Tracker) ->
         ),
         (
             ["forecast", "1", "nan"],
-            "Cannot read 'nan' as a probability: use 65%, 0.65, 2:1 or a phrase such as 'likely' (see docs/input.md).",
+            "Cannot read 'nan' as a probability: use 65%, 0.65, 2:1 or a phrase of the ICD 203 yardstick such as 'likely' (see docs/input.md).",
         ),
         (
             ["forecast", "1", "inf"],
-            "Cannot read 'inf' as a probability: use 65%, 0.65, 2:1 or a phrase such as 'likely' (see docs/input.md).",
+            "Cannot read 'inf' as a probability: use 65%, 0.65, 2:1 or a phrase of the ICD 203 yardstick such as 'likely' (see docs/input.md).",
         ),
         (
             ["forecast", "1", "100%"],
@@ -136,7 +136,7 @@ def test_multiple_choice_forecast_by_position_and_by_prefix(tracker: Tracker) ->
         ),
         (
             ["forecast", "1", "perhaps"],
-            "Cannot read 'perhaps' as a probability: use 65%, 0.65, 2:1 or a phrase such as 'likely' (see docs/input.md).",
+            "Cannot read 'perhaps' as a probability: use 65%, 0.65, 2:1 or a phrase of the ICD 203 yardstick such as 'likely' (see docs/input.md).",
         ),
         (
             ["forecast", "1", "3:0"],
@@ -488,7 +488,9 @@ def test_a_forecast_the_grid_changes_is_echoed_as_stored(tracker: Tracker) -> No
     _add_binary(tracker)
     result = tracker("forecast", "nakhichevan-rail", "12.34567%")
     assert result.exit_code == 0
-    assert result.stdout.splitlines()[0].startswith('Recorded "12.34567%" -> stored 12.3457% on #1')
+    assert result.stdout.splitlines()[0].startswith(
+        'Recorded "12.34567%" -> stored 12.3457%, very unlikely (5-20%), on #1'
+    )
     shown = json.loads(tracker("show", "1", "--json").stdout)
     # (Made and recorded at the pinned clock's moment, like the first: the order between the
     # two goes by content, so find it by what was typed.)

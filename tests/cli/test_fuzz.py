@@ -80,6 +80,7 @@ BASES: dict[str, list[str]] = {
     "source show": ["source", "show", "{source}"],
     "source scan": ["source", "scan", "{source}"],
     "source accept": ["source", "accept", "{triage}"],
+    "source yardstick": ["source", "yardstick", "{source}", "phia"],
     "db path": ["db", "path"],
     "db status": ["db", "status"],
     "db upgrade": ["db", "upgrade"],
@@ -87,6 +88,7 @@ BASES: dict[str, list[str]] = {
     "db verify": ["db", "verify"],
     "db roles": ["db", "roles"],
     "db mark-example": ["db", "mark-example"],
+    "db yardstick": ["db", "yardstick", "phia"],
 }
 #: Options of `source scan` that only count with --pick.
 PICKING = {"--deadline", "--forecast", "--implied"}

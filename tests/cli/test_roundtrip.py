@@ -70,7 +70,17 @@ def steps(draw: st.DrawFn) -> list[tuple[str, ...] | dict[str, object]]:
         action = draw(
             st.sampled_from(
                 # (the first is what hypothesis draws most: forecasts need questions first)
-                ["forecast", "add", "resolve", "forecast", "import", "source", "forecast", "add"]
+                [
+                    "forecast",
+                    "add",
+                    "resolve",
+                    "forecast",
+                    "import",
+                    "source",
+                    "forecast",
+                    "add",
+                    "yardstick",
+                ]
             )
         )
         if action == "add" or not ledger.questions:
@@ -118,7 +128,16 @@ def steps(draw: st.DrawFn) -> list[tuple[str, ...] | dict[str, object]]:
             url = draw(
                 st.sampled_from(["https://example.org/a", None if text else "https://e.org"])
             )
-            result.append({"source": text, "title": draw(one_line), "url": url})
+            yardstick = draw(st.sampled_from([None, "phia", "ICD 203"]))
+            result.append(
+                {"source": text, "title": draw(one_line), "url": url, "yardstick": yardstick}
+            )
+        elif action == "yardstick":
+            # The ledger's yardstick, or a source's (chosen later; a source may not exist).
+            args = ["db", "yardstick", draw(st.sampled_from(["phia", "icd203"]))]
+            if draw(st.booleans()):
+                args = ["source", "yardstick", draw(st.sampled_from(["1", "2"])), args[2]]
+            result.append((*when, *args, "--as", draw(names)))
         else:
             ledger.imports += 1
             key = f"imported-{ledger.imports}"
@@ -191,6 +210,8 @@ def test_every_ledger_exports_imports_and_exports_again_byte_for_byte(
                     args.append(str(report))
                 if step["url"]:
                     args += ["--url", str(step["url"])]
+                if step["yardstick"]:
+                    args += ["--yardstick", str(step["yardstick"])]
                 code, _out, err = _run(runner, "--db", first, *args, env=env)
             elif "records" in step:
                 path = base / f"import-{number}.jsonl"

@@ -12,9 +12,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from tracker.domain.probability import (
-    ESTIMATIVE_TERMS,
     GRID,
-    estimative_term,
     exact,
     format_percent,
     grid_percent,
@@ -23,13 +21,14 @@ from tracker.domain.probability import (
     parse_probability,
     regrid,
 )
+from tracker.domain.yardsticks import ICD_203, PHIA
 from tracker.errors import InputError
 
 GROUPS = ("trilateral working group", "trade-and-transport group", "other")
 BINARY = ("yes", "no")
 NOT_READABLE = (
-    "Cannot read '{}' as a probability: use 65%, 0.65, 2:1 or a phrase such as 'likely' "
-    "(see docs/input.md)."
+    "Cannot read '{}' as a probability: use 65%, 0.65, 2:1 or a phrase of the ICD 203 "
+    "yardstick such as 'likely' (see docs/input.md)."
 )
 OUT_OF_RANGE = (
     "'{}' is out of range: a probability must be above 0% and below 100% (e.g. 0.5% or 99.5%)."
@@ -49,23 +48,12 @@ def test_format_percent_keeps_at_most_one_decimal_and_drops_trailing_zero(
     assert format_percent(value) == expected
 
 
-# --- estimative terms -------------------------------------------------------------------------
+# --- estimative words, read through a yardstick -------------------------------------------
 
 
-def test_estimative_table_has_the_seven_icd_203_ranges_in_order() -> None:
-    assert [(t.low, t.high) for t in ESTIMATIVE_TERMS] == [
-        (0.01, 0.05),
-        (0.05, 0.20),
-        (0.20, 0.45),
-        (0.45, 0.55),
-        (0.55, 0.80),
-        (0.80, 0.95),
-        (0.95, 0.99),
-    ]
-
-
-def test_estimative_midpoints_are_the_middle_of_each_range() -> None:
-    assert [t.midpoint for t in ESTIMATIVE_TERMS] == [
+def test_estimative_words_default_to_the_icd_203_midpoints() -> None:
+    words = [t.name for t in ICD_203.terms]
+    assert [parse_probability(w).value for w in words] == [
         0.03,
         0.125,
         0.325,
@@ -76,20 +64,57 @@ def test_estimative_midpoints_are_the_middle_of_each_range() -> None:
     ]
 
 
-def test_estimative_term_lookup_ignores_case_and_spacing() -> None:
-    term = estimative_term("  Very   LIKELY ")
-    assert term is not None
-    assert (term.low, term.high) == (0.80, 0.95)
+def test_estimative_words_ignore_case_and_spacing_but_need_the_exact_phrase() -> None:
+    assert (parse_probability("  Very   LIKELY ").low, parse_probability("very likely").high) == (
+        0.80,
+        0.95,
+    )
+    with pytest.raises(InputError, match="Cannot read 'very likely indeed'"):
+        parse_probability("very likely indeed")
 
 
-def test_estimative_term_lookup_needs_the_exact_phrase() -> None:
-    assert estimative_term("very likely indeed") is None
+def test_own_words_of_one_row_read_alike() -> None:
+    assert parse_probability("probably").value == parse_probability("likely").value
+    assert parse_probability("remote").value == parse_probability("almost no chance").value
 
 
-def test_estimative_synonyms_share_a_row() -> None:
-    assert estimative_term("probably") is estimative_term("likely")
-    assert estimative_term("toss-up") is estimative_term("roughly even odds")
-    assert estimative_term("remote") is estimative_term("almost no chance")
+def test_a_synonym_is_read_as_the_nearest_icd_term_and_the_echo_says_so() -> None:
+    result = parse_probability("highly likely")
+    assert (result.value, result.low, result.high, result.synonym) == (0.875, 0.80, 0.95, True)
+    assert result.explanation == '"highly likely" -> 87.5% (read as ICD 203 very likely, 80-95%)'
+    echo = parse_distribution(["highly", "likely"], BINARY).explanation
+    assert echo == '87.5% (from "highly likely", read as ICD 203 very likely 80-95%)'
+
+
+def test_phia_reads_its_own_words_with_its_own_ranges() -> None:
+    result = parse_probability("highly likely", yardstick=PHIA)
+    assert (result.value, result.low, result.high, result.synonym) == (0.85, 0.80, 0.90, False)
+    assert result.explanation == '"highly likely" -> 85% (PHIA: highly likely, 80-90%)'
+    echo = parse_distribution(["remote", "chance"], BINARY, yardstick=PHIA).explanation
+    assert echo == '2.5% (from "remote chance", PHIA up to 5%)'
+    assert parse_probability("likely", yardstick=PHIA).value == 0.65
+
+
+def test_phia_reads_icd_words_as_its_nearest_term() -> None:
+    result = parse_probability("very likely", yardstick=PHIA)
+    assert (result.value, result.term.name, result.synonym) == (0.85, "highly likely", True)
+    assert parse_probability("roughly even chance", yardstick=PHIA).value == 0.45
+
+
+def test_words_neither_yardstick_lists_are_refused_by_both() -> None:
+    for yardstick in (ICD_203, PHIA):
+        with pytest.raises(InputError, match="Cannot read 'fairly likely'"):
+            parse_probability("fairly likely", yardstick=yardstick)
+    with pytest.raises(InputError, match="a phrase of the PHIA yardstick"):
+        parse_probability("maybe", yardstick=PHIA)
+
+
+def test_multiple_choice_values_are_read_through_the_yardstick() -> None:
+    result = parse_distribution(["tri=likely", "trade=0.2", "other=0.15"], GROUPS, yardstick=PHIA)
+    assert list(result.probabilities.values()) == [0.65, 0.2, 0.15]
+    assert result.explanation.startswith(
+        'trilateral working group 65% (from "likely", PHIA 55-75%)'
+    )
 
 
 # --- parse_probability: accepted forms --------------------------------------------------------

@@ -462,3 +462,66 @@ def test_an_amendment_corrects_a_resolution_of_its_own_question(team: dict[str, 
             "'2022-01-01', 'ani', now(), (SELECT id FROM resolution WHERE question_id = 1 "
             "AND amends_id IS NULL), 1 + (SELECT max(chain_seq) FROM resolution), repeat('a', 64)",
         )
+
+
+def test_only_the_owner_chooses_the_ledgers_yardstick(
+    team: dict[str, str], tracker: Tracker
+) -> None:
+    for who in ("analyst", "resolver", "reviewer"):
+        refused = tracker("--db", team[who], "db", "yardstick", "phia")
+        assert refused.exit_code == 1, refused.stdout
+        assert len(refused.stderr.splitlines()) == 1
+        assert "Not allowed" in refused.stderr or "permission denied" in refused.stderr
+    # Everyone reads it (a reviewer too: every command reads it).
+    shown = tracker("--db", team["reviewer"], "db", "yardstick", "--json")
+    assert json.loads(shown.stdout)["origin"] == "default"
+    chosen = tracker("--db", team["owner"], "db", "yardstick", "phia")
+    assert chosen.exit_code == 0, chosen.stderr
+    _open_question(tracker, team)
+    recorded = tracker("--db", team["analyst"], "forecast", "q", "highly likely", "--json")
+    assert json.loads(recorded.stdout)["probabilities"] == {"yes": 0.85, "no": 0.15}
+    assert tracker("--db", team["reviewer"], "db", "verify").exit_code == 0
+
+
+def test_a_sources_yardstick_is_chosen_by_the_analyst_who_added_it(
+    team: dict[str, str], tracker: Tracker
+) -> None:
+    assert _add_source(tracker, team, "analyst", "y").exit_code == 0
+    number = json.loads(tracker("--db", team["owner"], "source", "list", "--json").stdout)[-1]
+    key = number["id"]
+    refused = tracker("--db", team["other"], "source", "yardstick", key, "phia")
+    assert refused.exit_code == 1
+    assert "only the analyst who added source" in refused.stderr
+    chosen = tracker("--db", team["analyst"], "source", "yardstick", key, "phia")
+    assert chosen.exit_code == 0, chosen.stderr
+    with pytest.raises(sa.exc.DBAPIError, match="append-only"):
+        _sql(team["owner"], "DELETE FROM yardstick_choice")
+    assert tracker("--db", team["reviewer"], "db", "verify").exit_code == 0
+
+
+def test_roles_applied_before_the_yardsticks_read_them_after_the_upgrade(
+    team: dict[str, str], tracker: Tracker
+) -> None:
+    from alembic import command
+    from alembic.config import Config
+
+    from tracker.storage.database import MIGRATIONS
+
+    # The team's roles were applied at revision 0007: the upgrade to 0008 (by the owner, as
+    # docs/team.md says) grants them the new table, before the roles are applied again.
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    engine = sa.create_engine(team["owner"])
+    try:
+        with engine.begin() as connection:
+            config.attributes["connection"] = connection
+            command.downgrade(config, "0007")
+    finally:
+        engine.dispose()
+    assert tracker("--db", team["owner"], "db", "upgrade").exit_code == 0
+    shown = tracker("--db", team["reviewer"], "db", "yardstick", "--json")
+    assert shown.exit_code == 0, shown.stderr
+    assert _add_source(tracker, team, "analyst", "z").exit_code == 0
+    key = json.loads(tracker("--db", team["owner"], "source", "list", "--json").stdout)[-1]["id"]
+    chosen = tracker("--db", team["analyst"], "source", "yardstick", key, "phia")
+    assert chosen.exit_code == 0, chosen.stderr

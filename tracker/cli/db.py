@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
 from tracker.cli import console
 from tracker.cli.context import settings
-from tracker.cli.questions import JSON_HELP
+from tracker.cli.questions import AS_HELP, JSON_HELP
+
+if TYPE_CHECKING:
+    from tracker.services.yardsticks import YardstickInForce
 
 app = typer.Typer(
     rich_markup_mode=None,
@@ -121,6 +125,74 @@ def mark_example(ctx: typer.Context) -> None:
     file = sqlite_path(s.url)
     shown = str(file) if file is not None else redact_url(s.url)
     console.say(f"{shown} is now an example ledger: it takes no writes.")
+
+
+@app.command("yardstick")
+def yardstick(
+    ctx: typer.Context,
+    name: str | None = typer.Argument(
+        None, help="icd203 or phia: choose it for the ledger (without it: show the one in force)."
+    ),
+    as_name: str | None = typer.Option(None, "--as", help=AS_HELP),
+    as_json: bool = typer.Option(False, "--json", help=JSON_HELP),
+) -> None:
+    """Show or choose the ledger's yardstick of estimative words (default: ICD 203).
+
+    It reads the words typed in forecasts ("highly likely") and writes words beside numbers;
+    a source may choose its own (tracker source yardstick). The choice is recorded as an event
+    of the chain; on a team's PostgreSQL database only the owner of the tables may make it.
+
+    Example: tracker db yardstick phia
+    """
+    from tracker.services.workspace import unit_of_work
+    from tracker.services.yardsticks import choose_yardstick, show_yardstick
+
+    s = settings(ctx)
+    now = s.now()
+    if name is None:
+        with unit_of_work(s.url, write=False, now=now) as session:
+            found = show_yardstick(session=session)
+    else:
+        who = s.who(as_name)
+        with unit_of_work(s.url, write=True, now=now) as session:
+            found = choose_yardstick(session=session, yardstick=name, chosen_by=who, now=now)
+    yardstick_report(found, as_json=as_json, choosing=name is not None)
+
+
+def yardstick_report(found: YardstickInForce, *, as_json: bool, choosing: bool) -> None:
+    """Print the yardstick in force (of the ledger or a source), or what a choice did."""
+    from tracker.reports.terminal import yardstick_view
+
+    y = found.yardstick
+    if as_json:
+        console.emit_json(
+            {
+                "source": None if found.source is None else found.source.key,
+                "yardstick": y.key,
+                "name": y.name,
+                "origin": found.origin,
+                "changed": found.changed,
+                "citation": y.citation,
+                "terms": [
+                    {
+                        "name": t.name,
+                        "low": t.low,
+                        "high": t.high,
+                        "range": t.range_text,
+                        "words": list(t.phrases),
+                        "synonyms": list(t.synonyms),
+                    }
+                    for t in y.terms
+                ],
+            }
+        )
+        return
+    whose = "the ledger" if found.source is None else f"source {found.source.key}"
+    if choosing:
+        done = "now reads" if found.changed else "already reads"
+        console.say(f"{whose[0].upper()}{whose[1:]} {done} estimative words by {y.name}.")
+        return
+    console.show(yardstick_view(y, title=f"Yardstick of {whose}: {found.text}"))
 
 
 @app.command("verify")

@@ -82,14 +82,21 @@ def add(
         from tracker.reports.ledger_json import forecast_json, question_json
 
         data = question_json(q)
-        data["forecast"] = forecast_json(added.forecast.forecast) if added.forecast else None
+        data["forecast"] = (
+            forecast_json(added.forecast.forecast, question=q, yardstick=added.forecast.yardstick)
+            if added.forecast
+            else None
+        )
         console.emit_json(data)
     else:
         console.say(f"Added {q.ref} {q.title}; deadline {added.deadline_read}.")
         if added.backfilled:
             console.say(f"  Backfilled history: opened {q.opened_on}.")
         if added.forecast is not None:
-            console.say(f"Recorded {added.forecast.distribution.explanation} by {who}.")
+            from tracker.reports.terminal import recorded_text
+
+            read = recorded_text(q, added.forecast.distribution, added.forecast.yardstick)
+            console.say(f"Recorded {read} by {who}.")
     for warning in added.warnings:  # on stderr: not an error, and --json output stays clean
         console.note(f"warning: {warning}")
 
@@ -135,16 +142,19 @@ def forecast(
     if as_json:
         from tracker.reports.ledger_json import forecast_json
 
-        data = forecast_json(recorded.forecast)
+        data = forecast_json(
+            recorded.forecast, question=recorded.question, yardstick=recorded.yardstick
+        )
         data["question"] = recorded.question.key
         data["question_number"] = recorded.question.id
         console.emit_json(data)
         return
-    from tracker.reports.terminal import minute_text, probabilities_text
+    from tracker.reports.terminal import minute_text, probabilities_text, recorded_text
 
     q, f = recorded.question, recorded.forecast
     console.say(
-        f"Recorded {recorded.distribution.explanation} on {q.ref} {q.title} "
+        f"Recorded {recorded_text(q, recorded.distribution, recorded.yardstick)} "
+        f"on {q.ref} {q.title} "
         f"(deadline {q.deadline}) by {who}."
     )
     if recorded.previous is not None:
@@ -263,7 +273,10 @@ def list_(
     # A terminal shows a page (a team's ledger has thousands of open questions); JSON is whole.
     shown = None if show_all else (limit if limit is not None else None if as_json else PAGE)
     total: list[int] = []
+    from tracker.services.yardsticks import ledger_yardstick
+
     with unit_of_work(s.url, write=False, now=now) as session:
+        yardstick = ledger_yardstick(session)
         summaries = list_questions(
             session=session,
             today=now.date(),
@@ -278,14 +291,14 @@ def list_(
     if as_json:
         from tracker.reports.ledger_json import summary_json
 
-        console.emit_json([summary_json(x) for x in summaries])
+        console.emit_json([summary_json(x, yardstick=yardstick) for x in summaries])
         return
     if not summaries:
         console.say("No questions match.")
         return
     from tracker.reports.terminal import questions_table
 
-    console.show(questions_table(summaries))
+    console.show(questions_table(summaries, yardstick=yardstick))
     if total[0] > len(summaries):
         console.note(
             f"Showing {len(summaries)} of {total[0]}, earliest deadlines first: --limit N or --all."
@@ -332,10 +345,12 @@ def due(
     """
     from tracker.services.ledger import due_questions
     from tracker.services.workspace import unit_of_work
+    from tracker.services.yardsticks import ledger_yardstick
 
     s = settings(ctx)
     now = s.now()
     with unit_of_work(s.url, write=False, now=now) as session:
+        yardstick = ledger_yardstick(session)
         result = due_questions(
             session=session,
             today=now.date(),
@@ -345,11 +360,11 @@ def due(
     if as_json:
         from tracker.reports.ledger_json import due_json
 
-        console.emit_json(due_json(result))
+        console.emit_json(due_json(result, yardstick=yardstick))
         return
     from tracker.reports.terminal import due_view
 
-    console.show(due_view(result))
+    console.show(due_view(result, yardstick=yardstick))
     cut = [
         f"{total - len(items)} more {what}"
         for what, items, total in (
@@ -372,19 +387,21 @@ def overview(
     """
     from tracker.services.ledger import overview as build_overview
     from tracker.services.workspace import unit_of_work
+    from tracker.services.yardsticks import ledger_yardstick
 
     s = settings(ctx)
     now = s.now()
     with unit_of_work(s.url, write=False, now=now) as session:
+        yardstick = ledger_yardstick(session)
         view = build_overview(session=session, today=now.date())
     if as_json:
         from tracker.reports.ledger_json import overview_json
 
-        console.emit_json(overview_json(view))
+        console.emit_json(overview_json(view, yardstick=yardstick))
         return
     from tracker.reports.terminal import overview_view
 
-    console.show(overview_view(view, today=now.date()))
+    console.show(overview_view(view, today=now.date(), yardstick=yardstick))
 
 
 def register(app: typer.Typer) -> None:

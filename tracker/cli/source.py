@@ -45,12 +45,18 @@ def add(
         "--forecaster",
         help='Who records the report\'s own implied forecasts, e.g. "RSC sitrep (Giragosian)".',
     ),
+    yardstick: str | None = typer.Option(
+        None,
+        "--yardstick",
+        help="The yardstick its words are read by: icd203 or phia (default: the ledger's).",
+    ),
     as_name: str | None = typer.Option(None, "--as", help=AS_HELP),
     as_json: bool = typer.Option(False, "--json", help=JSON_HELP),
 ) -> None:
     """Add a report; its text is kept with a content hash, and the same text twice is refused.
 
     Example: tracker source add sitrep.txt --author "R. Giragosian" --published 2021-11-29
+    --yardstick phia
     """
     from tracker.services.sources import add_source
     from tracker.services.workspace import unit_of_work
@@ -72,6 +78,7 @@ def add(
             url=url,
             slug=slug,
             forecaster=forecaster,
+            yardstick=yardstick,
         )
     src = added.source
     if as_json:
@@ -147,6 +154,39 @@ def show(
     from tracker.reports.terminal import source_view
 
     console.show(source_view(detail))
+
+
+@app.command("yardstick")
+def yardstick(
+    ctx: typer.Context,
+    source: str = typer.Argument(..., help="The source: its number or slug."),
+    name: str | None = typer.Argument(
+        None, help="icd203 or phia: choose it for this source (without it: show the one in force)."
+    ),
+    as_name: str | None = typer.Option(None, "--as", help=AS_HELP),
+    as_json: bool = typer.Option(False, "--json", help=JSON_HELP),
+) -> None:
+    """Show or choose the yardstick a report's words are read by (default: the ledger's).
+
+    The choice is recorded as an event of the chain; a later one takes over, and the earlier
+    stays in the record. Example: tracker source yardstick sochi-sitrep phia
+    """
+    from tracker.cli.db import yardstick_report
+    from tracker.services.workspace import unit_of_work
+    from tracker.services.yardsticks import choose_yardstick, show_yardstick
+
+    s = settings(ctx)
+    now = s.now()
+    if name is None:
+        with unit_of_work(s.url, write=False, now=now) as session:
+            found = show_yardstick(session=session, source=source)
+    else:
+        who = s.who(as_name)
+        with unit_of_work(s.url, write=True, now=now) as session:
+            found = choose_yardstick(
+                session=session, yardstick=name, chosen_by=who, now=now, source=source
+            )
+    yardstick_report(found, as_json=as_json, choosing=name is not None)
 
 
 @app.command("scan")
@@ -421,7 +461,12 @@ def _picked_json(picked: Picked) -> dict[str, Any]:
     from tracker.reports.ledger_json import forecast_json, question_json
 
     data = question_json(picked.added.question)
-    data["forecast"] = forecast_json(picked.forecast.forecast) if picked.forecast else None
+    f = picked.forecast
+    data["forecast"] = (
+        forecast_json(f.forecast, question=picked.added.question, yardstick=f.yardstick)
+        if f
+        else None
+    )
     data["implied_forecast"] = forecast_json(picked.implied.forecast) if picked.implied else None
     return data
 
@@ -437,7 +482,10 @@ def _say_picked(picked: Picked, *, who: str, label: str) -> None:
     if picked.criteria_drafted:
         console.say(f"  criteria (the draft, accepted): {q.criteria}")
     if picked.forecast is not None:
-        console.say(f"Recorded {picked.forecast.distribution.explanation} by {who}.")
+        from tracker.reports.terminal import recorded_text
+
+        f = picked.forecast
+        console.say(f"Recorded {recorded_text(q, f.distribution, f.yardstick)} by {who}.")
     if picked.implied is not None:
         console.say(
             f"Recorded the report's {picked.implied.distribution.explanation} "

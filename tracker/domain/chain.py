@@ -43,6 +43,9 @@ CONTENT: Mapping[str, tuple[str, ...]] = {
     ),
     "forecaster": ("id", "name", "created_at"),
     "source_forecaster": ("id", "source_id", "forecaster_id", "named_at", "named_by"),
+    # Which yardstick of estimative words a source (or, with no source, the whole ledger)
+    # reads and writes by: the latest choice is in force (tracker/domain/yardsticks.py).
+    "yardstick_choice": ("id", "source_id", "yardstick", "chosen_at", "chosen_by"),
     "question": (
         "id",
         "slug",
@@ -115,7 +118,7 @@ UNHASHED: Mapping[str, Mapping[str, str]] = {
     },
     "alembic_version": {"version_num": "the schema revision, checked on every open"},
 }
-_MOMENTS = frozenset({"added_at", "created_at", "made_at", "recorded_at", "named_at"})
+_MOMENTS = frozenset({"added_at", "created_at", "made_at", "recorded_at", "named_at", "chosen_at"})
 _DAYS = frozenset({"published_on", "deadline", "opened_on", "occurred_on"})
 
 

@@ -24,6 +24,7 @@ from tracker.domain.model import (
     validate_slug,
 )
 from tracker.domain.probability import SUM_TOLERANCE
+from tracker.domain.yardsticks import get_yardstick
 from tracker.errors import InputError
 
 # A float sum such as 0.335 + 0.33 + 0.33 lands a hair beyond the tolerance; it is within.
@@ -115,6 +116,15 @@ class SourceRecord:
     added_at: datetime | None
     added_by: str | None
     forecaster: str | None = None
+    yardstick: str | None = None  # a key of tracker/domain/yardsticks.py
+
+
+@dataclass(frozen=True)
+class LedgerRecord:
+    """Settings of the whole ledger: the yardstick it reads and writes estimative words by."""
+
+    line: int
+    yardstick: str | None
 
 
 @dataclass(frozen=True)
@@ -162,7 +172,7 @@ class ResolutionRecord:
     amends: bool
 
 
-Record = SourceRecord | QuestionRecord | ForecastRecord | ResolutionRecord
+Record = LedgerRecord | SourceRecord | QuestionRecord | ForecastRecord | ResolutionRecord
 
 
 class _Fields:
@@ -305,7 +315,18 @@ def _source(f: _Fields) -> SourceRecord:
         added_at=f.moment("added_at"),
         added_by=f.name("added_by"),
         forecaster=f.name("forecaster"),
+        yardstick=_yardstick(f),
     )
+
+
+def _yardstick(f: _Fields) -> str | None:
+    """The key of the yardstick named by the field `yardstick` (None when missing)."""
+    name = f.text("yardstick", fields.NAME)
+    return None if name is None else f.checked(lambda: get_yardstick(name).key)
+
+
+def _ledger(f: _Fields) -> LedgerRecord:
+    return LedgerRecord(line=f.line, yardstick=_yardstick(f))
 
 
 def validate_slug_at(f: _Fields, key: str) -> str:
@@ -435,6 +456,7 @@ def _resolution(f: _Fields) -> ResolutionRecord:
 
 
 _PARSERS: dict[str, Callable[[_Fields], Record]] = {
+    "ledger": _ledger,
     "source": _source,
     "question": _question,
     "forecast": _forecast,
@@ -459,7 +481,7 @@ def parse_line(line_number: int, line: str) -> Record | None:
     parser = _PARSERS.get(kind) if isinstance(kind, str) else None
     if parser is None:
         raise InputError(
-            f"line {line_number}: 'type' must be source, question, forecast or resolution."
+            f"line {line_number}: 'type' must be ledger, source, question, forecast or resolution."
         )
     return parser(_Fields(line_number, data))
 
@@ -480,6 +502,11 @@ def _iso(moment: datetime) -> str:
     return moment.astimezone(UTC).isoformat()
 
 
+def ledger_line(yardstick: str) -> str:
+    """The interchange line of the ledger's settings: the yardstick chosen for it (a key)."""
+    return _dumps({"type": "ledger", "yardstick": yardstick})
+
+
 def source_line(source: Source) -> str:
     """The interchange line of a source (with its full text)."""
     return _dumps(
@@ -491,6 +518,7 @@ def source_line(source: Source) -> str:
             "author": source.author,
             "organisation": source.organisation,
             "forecaster": source.forecaster,
+            "yardstick": source.yardstick,
             "published_on": source.published_on.isoformat() if source.published_on else None,
             "url": source.url,
             "file": source.file,

@@ -54,6 +54,8 @@ class Source:
     text: str | None = None
     # The forecaster that records the report's own implied probabilities, so it is scored.
     forecaster: str | None = None
+    # The yardstick chosen for this report (tracker/domain/yardsticks.py); None: the ledger's.
+    yardstick: str | None = None
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ from decimal import Decimal
 from fractions import Fraction
 
 from tracker.domain.model import BINARY_OPTIONS, match_option
+from tracker.domain.yardsticks import ICD_203, Term, Yardstick
 from tracker.errors import InputError
 
 #: A sum this far from 100% (half a percentage point) is rescaled without --normalize.
@@ -36,7 +37,9 @@ class Probability:
     """A probability strictly between 0 and 1, with what was typed and how it was read.
 
     `exact` is the value as typed, without float rounding (`2:1` is exactly 2/3); `value` is
-    the same as a float.
+    the same as a float. Words are read through a yardstick: `term` is the row they stand for,
+    `yardstick` the yardstick's name, and `synonym` says that the words are not the
+    yardstick's own but were read as its nearest term.
     """
 
     value: float
@@ -46,6 +49,9 @@ class Probability:
     low: float | None = None
     high: float | None = None
     exact: Fraction | None = None
+    term: Term | None = None
+    yardstick: str | None = None
+    synonym: bool = False
 
     @property
     def amount(self) -> Fraction:
@@ -160,50 +166,14 @@ def regrid(probabilities: dict[str, float]) -> dict[str, float]:
 
 
 @dataclass(frozen=True)
-class EstimativeTerm:
-    """One row of the ICD 203 table: the phrases and the probability range they stand for."""
-
-    phrases: tuple[str, ...]
-    low: float
-    high: float
-
-    @property
-    def midpoint(self) -> float:
-        """The value used when a forecaster writes one of the phrases (middle of the range)."""
-        # Rounded so that 0.55..0.80 gives 0.675, not 0.6750000000000001.
-        return round((self.low + self.high) / 2, 10)
-
-    @property
-    def label(self) -> str:
-        """The first phrase, which names the row (e.g. `likely`)."""
-        return self.phrases[0]
-
-
-#: US Intelligence Community Directive 203, "Analytic Standards" (2015), estimative language.
-ESTIMATIVE_TERMS: tuple[EstimativeTerm, ...] = (
-    EstimativeTerm(("almost no chance", "remote"), 0.01, 0.05),
-    EstimativeTerm(("very unlikely", "highly improbable"), 0.05, 0.20),
-    EstimativeTerm(("unlikely", "improbable", "improbably"), 0.20, 0.45),
-    EstimativeTerm(
-        ("roughly even chance", "roughly even odds", "even chance", "toss-up"), 0.45, 0.55
-    ),
-    EstimativeTerm(("likely", "probable", "probably"), 0.55, 0.80),
-    EstimativeTerm(("very likely", "highly probable"), 0.80, 0.95),
-    EstimativeTerm(("almost certain", "almost certainly", "nearly certain"), 0.95, 0.99),
-)
-
-_TERM_BY_PHRASE: dict[str, EstimativeTerm] = {
-    phrase: term for term in ESTIMATIVE_TERMS for phrase in term.phrases
-}
-
-
-@dataclass(frozen=True)
 class Distribution:
     """Probabilities over a question's options, in option order, summing to 1."""
 
     probabilities: dict[str, float]
     explanation: str
     normalized: bool
+    # Whether a value was typed as words (the explanation then names the yardstick's term).
+    from_words: bool = False
 
 
 def _normalise_phrase(text: str) -> str:
@@ -223,15 +193,6 @@ def format_percent(value: float) -> str:
     if "." in text:
         text = text.rstrip("0").rstrip(".")
     return f"{text}%"
-
-
-def _range_text(term: EstimativeTerm) -> str:
-    return f"{format_percent(term.low)[:-1]}-{format_percent(term.high)}"
-
-
-def estimative_term(phrase: str) -> EstimativeTerm | None:
-    """Return the ICD 203 row for `phrase` (case and spacing ignored, exact phrase), or None."""
-    return _TERM_BY_PHRASE.get(_normalise_phrase(phrase))
 
 
 def _checked(amount: Fraction, text: str) -> Fraction:
@@ -257,37 +218,45 @@ def _plain(text: str, amount: Fraction) -> Probability:
     return Probability(value=float(amount), text=text, explanation=explanation, exact=amount)
 
 
-def parse_probability(text: str) -> Probability:
+def _from_words(stripped: str, phrase: str, term: Term, yardstick: Yardstick) -> Probability:
+    value = term.midpoint
+    synonym = not yardstick.own_word(phrase)
+    how = f"read as {yardstick.name} " if synonym else f"{yardstick.name}: "
+    return Probability(
+        value=value,
+        text=stripped,
+        explanation=f'"{phrase}" -> {format_percent(value)} ({how}{term.name}, {term.range_text})',
+        words=phrase,
+        low=term.low,
+        high=term.high,
+        exact=exact(value),
+        term=term,
+        yardstick=yardstick.name,
+        synonym=synonym,
+    )
+
+
+def parse_probability(text: str, *, yardstick: Yardstick = ICD_203) -> Probability:
     """Read one probability and return it with an explanation of how it was read.
 
     Accepts `65%`, `65.5%`, `0.65`, `.65`, `65` (a number above 1 and below 100 is a
-    percentage), odds `2:1` (= 2/3) and the ICD 203 phrases of `ESTIMATIVE_TERMS` (their
-    midpoint is used). The result is strictly between 0 and 1, and is stored on the grid of
-    millionths (`GRID`): the explanation says so when that changes it (`"2:1" odds -> stored
-    66.6667%`). Raises InputError for empty text, a bare `1` (1% or 100%?), 0 or 100% and
-    anything outside them, a value that rounds to 0% or 100% on the grid, odds with a zero
-    side, and anything it cannot read.
+    percentage), odds `2:1` (= 2/3) and estimative words, read through `yardstick` (its own
+    words and the synonyms it lists; the midpoint of the row is used, and the explanation says
+    when words were read as the nearest term). The result is strictly between 0 and 1, and is
+    stored on the grid of millionths (`GRID`): the explanation says so when that changes it
+    (`"2:1" odds -> stored 66.6667%`). Raises InputError for empty text, a bare `1` (1% or
+    100%?), 0 or 100% and anything outside them, a value that rounds to 0% or 100% on the
+    grid, odds with a zero side, and anything it cannot read (words the yardstick does not
+    list included).
     """
     stripped = text.strip()
     if not stripped:
         raise InputError("No probability given: use 65%, 0.65, 2:1 or a phrase such as 'likely'.")
     phrase = _normalise_phrase(stripped)
 
-    term = _TERM_BY_PHRASE.get(phrase)
+    term = yardstick.term(phrase)
     if term is not None:
-        value = term.midpoint
-        return Probability(
-            value=value,
-            text=stripped,
-            explanation=(
-                f'"{phrase}" -> {format_percent(value)} '
-                f"(ICD 203: {term.label}, {_range_text(term)})"
-            ),
-            words=phrase,
-            low=term.low,
-            high=term.high,
-            exact=exact(value),
-        )
+        return _from_words(stripped, phrase, term, yardstick)
 
     if match := _PERCENT.match(phrase):
         return _plain(stripped, _checked(exact(Decimal(match.group(1))) / 100, stripped))
@@ -319,12 +288,14 @@ def parse_probability(text: str) -> Probability:
         )
 
     raise InputError(
-        f"Cannot read '{stripped}' as a probability: use 65%, 0.65, 2:1 or a phrase such as "
-        "'likely' (see docs/input.md)."
+        f"Cannot read '{stripped}' as a probability: use 65%, 0.65, 2:1 or a phrase of the "
+        f"{yardstick.name} yardstick such as 'likely' (see docs/input.md)."
     )
 
 
-def _read_named(tokens: Sequence[str], options: Sequence[str]) -> dict[str, Probability]:
+def _read_named(
+    tokens: Sequence[str], options: Sequence[str], yardstick: Yardstick
+) -> dict[str, Probability]:
     given: dict[str, Probability] = {}
     for token in tokens:
         name, _, value_text = token.partition("=")
@@ -335,16 +306,25 @@ def _read_named(tokens: Sequence[str], options: Sequence[str]) -> dict[str, Prob
             raise InputError(f"Option '{option}' is given twice: give each option once.")
         if not value_text.strip():
             raise InputError(f"'{token}' has no value: write e.g. {name.strip()}=65%.")
-        given[option] = parse_probability(value_text)
+        given[option] = parse_probability(value_text, yardstick=yardstick)
     return given
+
+
+def _words_range(read: Probability) -> str | None:
+    """`ICD 203 55-80%`, or for a synonym `read as ICD 203 very likely 80-95%`; None for a
+    number."""
+    if read.term is None or read.yardstick is None:
+        return None
+    if read.synonym:
+        return f"read as {read.yardstick} {read.term.name} {read.term.range_text}"
+    return f"{read.yardstick} {read.term.range_text}"
 
 
 def _origin(read: Probability) -> str | None:
     """How words or odds became a number, for echoes; None for a plain number."""
-    if read.words is not None and read.low is not None and read.high is not None:
-        return (
-            f'"{read.words}", ICD 203 {format_percent(read.low)[:-1]}-{format_percent(read.high)}'
-        )
+    words = _words_range(read)
+    if words is not None:
+        return f'"{read.words}", {words}'
     if ":" in read.text:
         return f"odds {read.text}"
     return None
@@ -356,8 +336,9 @@ def _item(option: str | None, units: int, read: Probability) -> str:
     stored = grid_percent(units)
     if Fraction(units, GRID) != read.amount:
         shown = f'"{read.text}"{" odds" if ":" in read.text else ""} -> stored {stored}'
-        if read.words is not None and read.low is not None and read.high is not None:
-            shown += f" (ICD 203 {format_percent(read.low)[:-1]}-{format_percent(read.high)})"
+        words = _words_range(read)
+        if words is not None:
+            shown += f" ({words})"
     else:
         origin = _origin(read)
         shown = stored if origin is None else f"{stored} (from {origin})"
@@ -365,23 +346,31 @@ def _item(option: str | None, units: int, read: Probability) -> str:
 
 
 def _distribution(
-    units: Sequence[int], options: Sequence[str], explanation: str, *, normalized: bool
+    units: Sequence[int],
+    options: Sequence[str],
+    explanation: str,
+    *,
+    normalized: bool,
+    reads: Sequence[Probability],
 ) -> Distribution:
     return Distribution(
         probabilities={option: unit / GRID for option, unit in zip(options, units, strict=True)},
         explanation=explanation,
         normalized=normalized,
+        from_words=any(read.term is not None for read in reads),
     )
 
 
-def _binary(tokens: Sequence[str], *, named: bool, normalize: bool) -> Distribution:
+def _binary(
+    tokens: Sequence[str], *, named: bool, normalize: bool, yardstick: Yardstick
+) -> Distribution:
     if named:
-        given = _read_named(tokens, BINARY_OPTIONS)
+        given = _read_named(tokens, BINARY_OPTIONS, yardstick)
         if len(given) == 2:
             return _settle(given, BINARY_OPTIONS, normalize=normalize)
         option, read = next(iter(given.items()))
     else:
-        option, read = "yes", parse_probability(" ".join(tokens))
+        option, read = "yes", parse_probability(" ".join(tokens), yardstick=yardstick)
     yes = read.amount if option == "yes" else 1 - read.amount
     stored = binary_on_grid(yes, read.text)
     units = [round(stored["yes"] * GRID), round(stored["no"] * GRID)]
@@ -389,7 +378,7 @@ def _binary(tokens: Sequence[str], *, named: bool, normalize: bool) -> Distribut
         explanation = _item(None, units[0], read)
     else:
         explanation = f"{grid_percent(units[0])} (from no {_item(None, units[1], read)})"
-    return _distribution(units, BINARY_OPTIONS, explanation, normalized=False)
+    return _distribution(units, BINARY_OPTIONS, explanation, normalized=False, reads=[read])
 
 
 def _settle(
@@ -415,11 +404,15 @@ def _settle(
     )
     if total != 1:
         explanation += f" (rescaled from a sum of {format_percent(float(total))})"
-    return _distribution(units, options, explanation, normalized=off)
+    return _distribution(units, options, explanation, normalized=off, reads=list(given.values()))
 
 
 def parse_distribution(
-    tokens: Sequence[str], options: Sequence[str], *, normalize: bool = False
+    tokens: Sequence[str],
+    options: Sequence[str],
+    *,
+    normalize: bool = False,
+    yardstick: Yardstick = ICD_203,
 ) -> Distribution:
     """Read a forecast over a question's options from command-line tokens.
 
@@ -427,10 +420,11 @@ def parse_distribution(
     of yes (`almost certain`), or one of them is given by name (`yes=70`, `no=30`). Otherwise
     either every token is `name=value` (a name is an option, case-insensitive, or a unique
     prefix of one) or the tokens are values in option order, one per option. Values are read
-    by `parse_probability`. A sum more than half a point from 100% raises InputError unless
-    `normalize` is true, in which case it is rescaled (and `normalized` is set); a smaller
-    difference is rescaled without it. The result is on the grid (`grid_units`): whole
-    millionths that add up to exactly 1, and the explanation shows each value as stored.
+    by `parse_probability` (words through `yardstick`). A sum more than half a point from
+    100% raises InputError unless `normalize` is true, in which case it is rescaled (and
+    `normalized` is set); a smaller difference is rescaled without it. The result is on the
+    grid (`grid_units`): whole millionths that add up to exactly 1, and the explanation shows
+    each value as stored.
     Raises InputError for empty, mixed, unknown, ambiguous, missing or repeated options, and
     for a value that would be stored as 0%.
     """
@@ -449,10 +443,10 @@ def parse_distribution(
     named = named_count > 0
 
     if tuple(options) == BINARY_OPTIONS:
-        return _binary(cleaned, named=named, normalize=normalize)
+        return _binary(cleaned, named=named, normalize=normalize, yardstick=yardstick)
 
     if named:
-        given = _read_named(cleaned, options)
+        given = _read_named(cleaned, options, yardstick)
     else:
         if len(cleaned) != len(options):
             listed = ", ".join(f"'{o}'" for o in options)
@@ -461,6 +455,7 @@ def parse_distribution(
                 "value per option in that order, or name=value."
             )
         given = {
-            option: parse_probability(token) for option, token in zip(options, cleaned, strict=True)
+            option: parse_probability(token, yardstick=yardstick)
+            for option, token in zip(options, cleaned, strict=True)
         }
     return _settle(given, options, normalize=normalize)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from tracker.domain.model import Forecast, Question, QuestionStatus, Resolution, Source
+from tracker.domain.yardsticks import Yardstick
 
 
 @dataclass(frozen=True)
@@ -27,6 +28,8 @@ class QuestionDetail:
     source: Source | None
     forecasts: list[Forecast]
     resolutions: list[Resolution] = field(default_factory=list)
+    # The ledger's yardstick, for words beside the numbers (None: numbers only).
+    yardstick: Yardstick | None = None
 
     @property
     def resolution(self) -> Resolution | None:
@@ -77,3 +80,7 @@ class SourceDetail:
     summaries: list[QuestionSummary] = field(default_factory=list)
     # By question key: (the report's time-weighted score, the team median's), None if absent.
     scores: dict[str, tuple[float | None, float | None]] = field(default_factory=dict)
+    # The yardstick its words are read by, and where that comes from: "chosen" for this
+    # source, the "ledger"'s choice, or the "default" (ICD 203).
+    yardstick: Yardstick | None = None
+    yardstick_origin: str = "default"

@@ -14,6 +14,8 @@ from tracker.domain.views import (
     SourceDetail,
     SourceListing,
 )
+from tracker.domain.yardsticks import Yardstick
+from tracker.reports.words import forecast_words
 
 JSONObject = dict[str, Any]
 
@@ -51,9 +53,13 @@ def question_json(question: Question) -> JSONObject:
     }
 
 
-def forecast_json(forecast: Forecast) -> JSONObject:
-    """One forecast, with the backfill flag."""
-    return {
+def forecast_json(
+    forecast: Forecast, *, question: Question | None = None, yardstick: Yardstick | None = None
+) -> JSONObject:
+    """One forecast, with the backfill flag; with a `yardstick` (where the terminal writes
+    words beside the number), `words`: its words for the chance of yes of a yes/no
+    `question` ("likely (55-80%)"), null for other kinds."""
+    data: JSONObject = {
         "id": forecast.id,
         "forecaster": forecast.forecaster,
         "made_at": _moment(forecast.made_at),
@@ -63,6 +69,9 @@ def forecast_json(forecast: Forecast) -> JSONObject:
         "input": forecast.input_text,
         "backfilled": forecast.backfilled,
     }
+    if yardstick is not None and question is not None:
+        data["words"] = forecast_words(question, forecast.probabilities, yardstick)
+    return data
 
 
 def resolution_json(resolution: Resolution) -> JSONObject:
@@ -87,6 +96,7 @@ def source_json(source: Source) -> JSONObject:
         "author": source.author,
         "organisation": source.organisation,
         "forecaster": source.forecaster,
+        "yardstick": source.yardstick,
         "published_on": _day(source.published_on),
         "url": source.url,
         "file": source.file,
@@ -99,13 +109,17 @@ def source_json(source: Source) -> JSONObject:
     return data
 
 
-def summary_json(summary: QuestionSummary) -> JSONObject:
-    """A question with its status, outcome and each forecaster's standing forecast."""
+def summary_json(summary: QuestionSummary, *, yardstick: Yardstick | None = None) -> JSONObject:
+    """A question with its status, outcome and each forecaster's standing forecast (with the
+    words of `yardstick`, if given)."""
     data = question_json(summary.question)
     data["status"] = summary.status.value
     data["resolution"] = resolution_json(summary.resolution) if summary.resolution else None
     data["forecast_count"] = summary.forecast_count
-    data["standing"] = {name: forecast_json(f) for name, f in sorted(summary.standing.items())}
+    data["standing"] = {
+        name: forecast_json(f, question=summary.question, yardstick=yardstick)
+        for name, f in sorted(summary.standing.items())
+    }
     return data
 
 
@@ -114,26 +128,29 @@ def detail_json(detail: QuestionDetail) -> JSONObject:
     data = question_json(detail.question)
     data["status"] = detail.status.value
     data["source"] = source_json(detail.source) if detail.source else None
-    data["forecasts"] = [forecast_json(f) for f in detail.forecasts]
+    data["forecasts"] = [
+        forecast_json(f, question=detail.question, yardstick=detail.yardstick)
+        for f in detail.forecasts
+    ]
     data["resolutions"] = [resolution_json(r) for r in detail.resolutions]
     return data
 
 
-def due_json(due: DueQuestions) -> JSONObject:
+def due_json(due: DueQuestions, *, yardstick: Yardstick | None = None) -> JSONObject:
     """Overdue and upcoming questions."""
     return {
         "within_days": due.within_days,
-        "overdue": [summary_json(s) for s in due.overdue],
-        "upcoming": [summary_json(s) for s in due.upcoming],
+        "overdue": [summary_json(s, yardstick=yardstick) for s in due.overdue],
+        "upcoming": [summary_json(s, yardstick=yardstick) for s in due.upcoming],
     }
 
 
-def overview_json(view: Overview) -> JSONObject:
+def overview_json(view: Overview, *, yardstick: Yardstick | None = None) -> JSONObject:
     """The whole ledger at a glance."""
     return {
         "sources": [source_json(s) for s in view.sources],
         "forecasters": view.forecasters,
-        "questions": [summary_json(s) for s in view.questions],
+        "questions": [summary_json(s, yardstick=yardstick) for s in view.questions],
     }
 
 
@@ -147,6 +164,7 @@ def source_listing_json(listing: SourceListing) -> JSONObject:
 def source_detail_json(detail: SourceDetail) -> JSONObject:
     """A source with its text and its questions."""
     data = source_json(detail.source)
+    data["yardstick_in_force"] = None if detail.yardstick is None else detail.yardstick.key
     summaries = {s.question.id: s for s in detail.summaries}
     data["questions"] = []
     for q in detail.questions:

@@ -14,6 +14,7 @@ from rich.text import Text
 
 if TYPE_CHECKING:  # the importers' types: not loaded for every command
     from tracker.domain.foreign import Problem
+    from tracker.domain.probability import Distribution
 
 from tracker.domain.fields import minute_text
 from tracker.domain.model import (
@@ -33,7 +34,9 @@ from tracker.domain.views import (
     SourceDetail,
     SourceListing,
 )
+from tracker.domain.yardsticks import Yardstick
 from tracker.reports.escapes import visible
+from tracker.reports.words import forecast_words, origin_text
 
 # Colour is never the only carrier of meaning: every status is also written out in words.
 STATUS_STYLE = {
@@ -92,17 +95,32 @@ def favoured_text(question: Question, probabilities: dict[str, float]) -> str:
     return f"{option} {format_percent(probabilities[option])}"
 
 
-def _standing(summary: QuestionSummary) -> str:
+def with_words(number: str, words: str | None) -> str:
+    """`70%, likely (55-80%)`: a number with the yardstick's words beside it, if any."""
+    return number if words is None else f"{number}, {words}"
+
+
+def _standing(summary: QuestionSummary, yardstick: Yardstick | None) -> str:
     if not summary.standing:
         return "-"
+    q = summary.question
     return "\n".join(
-        f"{name}: {favoured_text(summary.question, f.probabilities)}"
+        f"{name}: "
+        + with_words(
+            favoured_text(q, f.probabilities), forecast_words(q, f.probabilities, yardstick)
+        )
         for name, f in sorted(summary.standing.items())
     )
 
 
-def questions_table(summaries: list[QuestionSummary], *, title: str | None = None) -> Table:
-    """One row per question: number, title, deadline, status, standing forecasts, outcome."""
+def questions_table(
+    summaries: list[QuestionSummary],
+    *,
+    title: str | None = None,
+    yardstick: Yardstick | None = None,
+) -> Table:
+    """One row per question: number, title, deadline, status, standing forecasts (with the
+    words of `yardstick` beside a chance of yes), outcome."""
     table = Table(title=title, title_justify="left", expand=True, show_lines=True)
     table.add_column("#", justify="right", style="bold", no_wrap=True)
     table.add_column("question", ratio=5, overflow="fold")
@@ -116,7 +134,7 @@ def questions_table(summaries: list[QuestionSummary], *, title: str | None = Non
             _title(s.question),
             s.question.deadline.isoformat(),
             status_text(s.status),
-            _standing(s),
+            _standing(s, yardstick),
             outcome_text(s.resolution),
         )
     return table
@@ -127,7 +145,9 @@ def count_noun(number: int, noun: str) -> str:
     return f"{number} {noun}" if number == 1 else f"{number} {noun}s"
 
 
-def overview_view(view: Overview, *, today: date) -> RenderableType:
+def overview_view(
+    view: Overview, *, today: date, yardstick: Yardstick | None = None
+) -> RenderableType:
     """The ledger at a glance: counts, then every question."""
     counts = ", ".join(
         f"{view.count(status)} {status.value}"
@@ -149,7 +169,7 @@ def overview_view(view: Overview, *, today: date) -> RenderableType:
             line.append(f" ({visible(who)}", style="dim")
             line.append(f", {source.published_on})" if source.published_on else ")", style="dim")
         parts.append(line)
-    parts.append(questions_table(view.questions))
+    parts.append(questions_table(view.questions, yardstick=yardstick))
     return Group(*parts)
 
 
@@ -169,6 +189,9 @@ def _forecast_rows(detail: QuestionDetail) -> Table:
             table.add_column(f"{number}.", justify="right", no_wrap=True)
     else:
         table.add_column("yes", justify="right", no_wrap=True)
+    words = detail.yardstick is not None and not option_columns
+    if words:
+        table.add_column("in words", ratio=1, min_width=12, overflow="fold")
     table.add_column("rationale", ratio=3, overflow="fold")
     for f in detail.forecasts:
         made = minute_text(f.made_at)
@@ -178,6 +201,8 @@ def _forecast_rows(detail: QuestionDetail) -> Table:
             cells = [format_percent(f.probabilities[o]) for o in option_columns]
         else:
             cells = [probabilities_text(q, f.probabilities)]
+            if words:
+                cells.append(forecast_words(q, f.probabilities, detail.yardstick) or "")
         table.add_row(made, f.forecaster, *cells, f.rationale or "")
     return table
 
@@ -252,15 +277,23 @@ def question_view(detail: QuestionDetail) -> RenderableType:
     return Group(*parts)
 
 
-def due_view(due: DueQuestions) -> RenderableType:
+def due_view(due: DueQuestions, *, yardstick: Yardstick | None = None) -> RenderableType:
     """Overdue questions first, then deadlines in the coming days."""
     parts: list[RenderableType] = []
     if due.overdue:
-        parts.append(questions_table(due.overdue, title="Overdue: deadline passed, not resolved"))
+        parts.append(
+            questions_table(
+                due.overdue, title="Overdue: deadline passed, not resolved", yardstick=yardstick
+            )
+        )
     else:
         parts.append(Text("Nothing overdue.", style="green"))
     if due.upcoming:
-        parts.append(questions_table(due.upcoming, title=f"Due within {due.within_days} days"))
+        parts.append(
+            questions_table(
+                due.upcoming, title=f"Due within {due.within_days} days", yardstick=yardstick
+            )
+        )
     else:
         parts.append(Text(f"No deadlines in the next {due.within_days} days.", style="dim"))
     return Group(*parts)
@@ -298,6 +331,12 @@ def source_view(detail: SourceDetail) -> RenderableType:
         ("author", s.author),
         ("organisation", s.organisation),
         ("forecaster", s.forecaster),
+        (
+            "yardstick",
+            None
+            if detail.yardstick is None
+            else origin_text(detail.yardstick, detail.yardstick_origin, source=True),
+        ),
         ("published", s.published_on.isoformat() if s.published_on else None),
         ("url", s.url),
         ("file", s.file),
@@ -369,6 +408,52 @@ def _highlighted(text: str, spans: Sequence[tuple[int, int]], *, style: str) -> 
         marked = any(low <= start and end <= high for low, high in spans)
         body.append(visible(text[start:end]), style=style if marked else "")
     return body
+
+
+def recorded_text(
+    question: Question, distribution: Distribution, yardstick: Yardstick | None
+) -> str:
+    """How a recorded forecast was read, for `Recorded ... on #12`: a chance of yes typed as a
+    number gets the yardstick's words beside it, set off by commas (`70%, likely (55-80%),`);
+    words typed are already named in the reading (`67.5% (from "likely", ICD 203 55-80%)`)."""
+    if distribution.from_words:
+        return distribution.explanation
+    words = forecast_words(question, distribution.probabilities, yardstick)
+    return distribution.explanation if words is None else f"{distribution.explanation}, {words},"
+
+
+def yardstick_view(yardstick: Yardstick, *, title: str) -> RenderableType:
+    """A yardstick's table: each row's range, its own words and the synonyms read as it, then
+    its source and, if it has any, its gaps."""
+    table = Table(title=title, title_justify="left", expand=True)
+    table.add_column("term", ratio=2, overflow="fold")
+    table.add_column("range", no_wrap=True)
+    table.add_column("value used", justify="right", no_wrap=True)
+    table.add_column("its words", ratio=2, overflow="fold")
+    table.add_column("also read as it", ratio=3, overflow="fold")
+    for term in yardstick.terms:
+        table.add_row(
+            term.name,
+            term.range_text,
+            format_percent(term.midpoint),
+            ", ".join(term.phrases),
+            ", ".join(term.synonyms),
+        )
+    parts: list[RenderableType] = [table]
+    gaps = [
+        f"{format_percent(below.high)[:-1]}-{format_percent(above.low)}"
+        for below, above in itertools.pairwise(yardstick.terms)
+        if below.high < above.low
+    ]
+    if gaps:
+        parts.append(
+            Text(
+                f"gaps: {', '.join(gaps)} (a number in a gap is written with both neighbours)",
+                style="dim",
+            )
+        )
+    parts.append(Text(f"source: {yardstick.citation}", style="dim"))
+    return Group(*parts)
 
 
 def forecast_line(question: Question, forecast: Forecast) -> str:

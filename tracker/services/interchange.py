@@ -28,12 +28,14 @@ from tracker.domain.foreign import (
 )
 from tracker.domain.interchange import (
     ForecastRecord,
+    LedgerRecord,
     QuestionRecord,
     Record,
     ResolutionRecord,
     SourceRecord,
     forecast_line,
     is_reserved_outcome,
+    ledger_line,
     parse_line,
     question_line,
     resolution_line,
@@ -153,6 +155,9 @@ def export_lines(
         session, only or ExportFilter(), checked=checked, allow_broken_chain=allow_broken_chain
     )
     keys = {q.id: q.key for q in questions}
+    yardstick = store.chosen_yardstick(session)
+    if yardstick is not None:
+        yield ledger_line(yardstick)
     for source in sources:
         yield source_line(source)
     for question in questions:
@@ -481,10 +486,21 @@ class _Importer:
             added_by=record.added_by or self.importer,
             number=record.number,
             forecaster=record.forecaster,
+            yardstick=record.yardstick,
         )
         self.sources[record.key] = created.id
         self.claimed_sources.add(created.id)
         self.counts["sources"] += 1
+
+    def ledger(self, record: LedgerRecord) -> None:
+        """The ledger's yardstick: chosen as the file says when this ledger has chosen none;
+        a ledger that chose one keeps it (the forecasts are numbers either way)."""
+        if record.yardstick is None or store.chosen_yardstick(self.session) is not None:
+            self.unchanged += 1
+            return
+        store.choose_yardstick(
+            self.session, source_id=None, yardstick=record.yardstick, now=self.now, by=self.importer
+        )
 
     def _same_source(self, record: SourceRecord) -> Source | None:
         """The source without text that `record` is: one with the same title, URL and date (the
@@ -835,7 +851,9 @@ def import_records(
         if done % 10_000 == 0:
             progress("Writing", done, total)
         importer_state.place = done
-        if isinstance(record, SourceRecord):
+        if isinstance(record, LedgerRecord):
+            importer_state.ledger(record)
+        elif isinstance(record, SourceRecord):
             importer_state.source(record)
         elif isinstance(record, QuestionRecord):
             importer_state.question(record)

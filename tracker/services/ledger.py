@@ -33,7 +33,9 @@ from tracker.domain.model import (
 )
 from tracker.domain.probability import Distribution, parse_distribution
 from tracker.domain.views import DueQuestions, Overview, QuestionDetail, QuestionSummary
+from tracker.domain.yardsticks import ICD_203, Yardstick
 from tracker.errors import ConflictError, InputError, NotFoundError
+from tracker.services.yardsticks import ledger_yardstick
 from tracker.storage import ledger as store
 from tracker.storage.database import Session
 
@@ -229,6 +231,8 @@ class RecordedForecast:
     distribution: Distribution
     previous: Forecast | None
     superseded_by: Forecast | None = None
+    # The ledger's yardstick, which read the words typed and writes words beside the number.
+    yardstick: Yardstick = ICD_203
 
 
 def _record(
@@ -264,7 +268,10 @@ def _record(
             f"The deadline of {question.ref} passed on {question.deadline}; resolve it with "
             f"tracker resolve {question.id} OUTCOME instead of forecasting."
         )
-    distribution = parse_distribution(tokens, question.options, normalize=normalize)
+    yardstick = ledger_yardstick(session)
+    distribution = parse_distribution(
+        tokens, question.options, normalize=normalize, yardstick=yardstick
+    )
     history = store.forecasts_for(session, [question.id])[question.id]
     # A backfilled forecast slots into the history: "previous" is the forecaster's last one
     # made before it, and a later one, if any, still stands.
@@ -287,6 +294,7 @@ def _record(
         distribution=distribution,
         previous=previous,
         superseded_by=superseded_by,
+        yardstick=yardstick,
     )
 
 
@@ -526,6 +534,7 @@ def show_question(*, session: Session, question: str, today: date) -> QuestionDe
         source=source,
         forecasts=store.forecasts_for(session, [found.id])[found.id],
         resolutions=resolutions,
+        yardstick=ledger_yardstick(session),
     )
 
 

@@ -9,11 +9,12 @@ from datetime import UTC, date, datetime, time
 from tracker.domain.dates import parse_date
 from tracker.domain.expectations import Candidate
 from tracker.domain.model import Provenance, Question, QuestionKind, Source, parse_source_ref
-from tracker.domain.yardsticks import ICD_203, Yardstick, get_yardstick
+from tracker.domain.yardsticks import ICD_203, Yardstick
 from tracker.errors import ConflictError, InputError, ProblemsError
 from tracker.extract.drafts import draft_criteria, draft_title, proper_names
 from tracker.extract.expectations import scan_text
 from tracker.services.ledger import AddedQuestion, RecordedForecast, add_question, record_forecast
+from tracker.services.yardsticks import yardstick_for_source
 from tracker.storage import ledger as store
 from tracker.storage.database import Session
 
@@ -44,7 +45,7 @@ def scan_source(*, session: Session, source: str) -> Scan:
             "file: tracker source add FILE."
         )
     published = found.published_on or found.added_at.date()
-    yardstick = get_yardstick(None)
+    yardstick = yardstick_for_source(session, found)
     return Scan(
         found,
         published,

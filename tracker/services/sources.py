@@ -148,6 +148,7 @@ def add_source(
     url: str | None = None,
     slug: str | None = None,
     forecaster: str | None = None,
+    yardstick: str | None = None,
 ) -> AddedSource:
     """Add a report, from a file or standard input (its text stored with its content hash), or
     by URL alone.
@@ -156,10 +157,14 @@ def add_source(
     Without `published`, a dateline or "Published:" line in the report's first lines gives the
     publication date (`AddedSource.published_from` says which words). Adding the same text twice
     is refused. `forecaster` names who records the report's own implied probabilities (a
-    forecaster scored like an analyst but never counted in the team aggregate). Raises
-    InputError or ConflictError.
+    forecaster scored like an analyst but never counted in the team aggregate). `yardstick`
+    chooses the yardstick its words are read by ("icd203", "phia"; default: the ledger's).
+    Raises InputError or ConflictError.
     """
+    from tracker.domain.yardsticks import get_yardstick
+
     added_by = fields.check_name(added_by)
+    yardstick_key = None if yardstick is None else get_yardstick(yardstick).key
     if file is not None and stdin is not None:
         raise InputError("Give the report's file or standard input (-), not both.")
     text: str | None = None
@@ -231,6 +236,7 @@ def add_source(
             if forecaster and forecaster.strip()
             else None
         ),
+        yardstick=yardstick_key,
     )
     return AddedSource(
         source=source, title_from_text=title_from_text, published_from=published_from
@@ -263,9 +269,14 @@ def show_source(*, session: Session, source: str, now: datetime) -> SourceDetail
             elif s.forecaster == TEAM_MEDIAN:
                 team = s.time_weighted
             scores[s.question] = (own, team)
+    from tracker.services.yardsticks import show_yardstick
+
+    in_force = show_yardstick(session=session, source=str(found.id))
     return SourceDetail(
         source=found,
         questions=questions,
         summaries=summaries_of(session, questions, today=fields.latest_day(now)),
         scores=scores,
+        yardstick=in_force.yardstick,
+        yardstick_origin=in_force.origin,
     )

@@ -38,6 +38,7 @@ from tracker.storage.tables import QUESTION_TAG as T
 from tracker.storage.tables import RESOLUTION as R
 from tracker.storage.tables import SOURCE as S
 from tracker.storage.tables import SOURCE_FORECASTER as N
+from tracker.storage.tables import YARDSTICK_CHOICE as Y
 from tracker.storage.tables import UTCDateTime
 
 
@@ -109,14 +110,30 @@ def _source(row: sa.Row[tuple[object, ...]], *, with_text: bool) -> Source:
         added_by=m["added_by"],
         text=m["text"] if with_text else None,
         forecaster=m["forecaster_name"],
+        yardstick=m["yardstick"],
+    )
+
+
+def _chosen_yardstick(source_id: Any) -> sa.ScalarSelect[Any]:
+    """The yardstick chosen last for `source_id` (a column, or None for the ledger's)."""
+    match = Y.c.source_id.is_(None) if source_id is None else Y.c.source_id == source_id
+    return (
+        sa.select(Y.c.yardstick)
+        .where(match)
+        .order_by(Y.c.chain_seq.desc(), Y.c.id.desc())
+        .limit(1)
+        .scalar_subquery()
     )
 
 
 def _source_select() -> sa.Select[tuple[object, ...]]:
-    """Sources with the name of the forecaster that speaks for each (if any)."""
-    return sa.select(S, P.c.name.label("forecaster_name")).select_from(
-        S.outerjoin(N, N.c.source_id == S.c.id).outerjoin(P, N.c.forecaster_id == P.c.id)
-    )
+    """Sources with the name of the forecaster that speaks for each (if any) and the
+    yardstick chosen for each (if any)."""
+    return sa.select(
+        S,
+        P.c.name.label("forecaster_name"),
+        _chosen_yardstick(S.c.id).label("yardstick"),
+    ).select_from(S.outerjoin(N, N.c.source_id == S.c.id).outerjoin(P, N.c.forecaster_id == P.c.id))
 
 
 def insert_source(
@@ -135,9 +152,11 @@ def insert_source(
     added_by: str,
     number: int | None = None,
     forecaster: str | None = None,
+    yardstick: str | None = None,
 ) -> Source:
     """Insert a source and return it. `number` keeps an imported id when it is free;
-    `forecaster` names who records the report's own implied probabilities (created if new)."""
+    `forecaster` names who records the report's own implied probabilities (created if new);
+    `yardstick` (a key of tracker/domain/yardsticks.py) is chosen for it, as its own event."""
     values: dict[str, object] = {
         "slug": slug,
         "title": title,
@@ -156,7 +175,30 @@ def insert_source(
     source_id = _insert(session, S, values)
     if forecaster is not None:
         set_source_forecaster(session, source_id, forecaster, now=added_at, by=added_by)
+    if yardstick is not None:
+        choose_yardstick(
+            session, source_id=source_id, yardstick=yardstick, now=added_at, by=added_by
+        )
     return get_source(session, source_id, with_text=True)
+
+
+def choose_yardstick(
+    session: Session, *, source_id: int | None, yardstick: str, now: datetime, by: str
+) -> None:
+    """Record that a source (None: the whole ledger) reads and writes estimative words by
+    `yardstick` (a key, checked by the caller), as an event of the chain: `now` is when it was
+    chosen, `by` who chose it. It takes over from any earlier choice, which stays recorded."""
+    _insert(
+        session,
+        Y,
+        {"source_id": source_id, "yardstick": yardstick, "chosen_at": now, "chosen_by": by},
+    )
+
+
+def chosen_yardstick(session: Session, source_id: int | None = None) -> str | None:
+    """The yardstick chosen last for a source (None: for the ledger), or None if none was."""
+    found = session.execute(sa.select(_chosen_yardstick(source_id))).scalar()
+    return None if found is None else str(found)
 
 
 def set_source_forecaster(

@@ -64,8 +64,8 @@ GRANT USAGE ON SCHEMA public TO {reviewer};
 -- reviewer: reads everything, writes nothing.
 GRANT SELECT ON ALL TABLES IN SCHEMA public TO {reviewer};
 -- analyst: sources, questions and their own forecasts; never UPDATE or DELETE history.
-GRANT INSERT ON source, forecaster, source_forecaster, question, question_tag, forecast
-    TO {analyst};
+GRANT INSERT ON source, forecaster, source_forecaster, yardstick_choice, question, question_tag,
+    forecast TO {analyst};
 GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {analyst};
 -- everyone notes how far they verified the chain (their documents then check only what
 -- came after); a trigger signs each note with its author, and each trusts only their own.
@@ -101,7 +101,12 @@ def database_name(url: str) -> str:
 #: What each role must be able to do once the roles are applied (table, privilege).
 EXPECTED = {
     "reviewer": (("forecast", "SELECT"), ("resolution", "SELECT")),
-    "analyst": (("forecast", "INSERT"), ("question", "INSERT"), ("source_forecaster", "INSERT")),
+    "analyst": (
+        ("forecast", "INSERT"),
+        ("question", "INSERT"),
+        ("source_forecaster", "INSERT"),
+        ("yardstick_choice", "INSERT"),
+    ),
     "resolver": (("resolution", "INSERT"),),
 }
 

@@ -130,6 +130,24 @@ class SourceForecaster(SQLModel, table=True):
     chain_hash: str | None = _chain_hash()
 
 
+class YardstickChoice(SQLModel, table=True):
+    """Which yardstick of estimative words a source reads and writes by, or with no source the
+    whole ledger: an event of the chain; a later choice for the same source (or the ledger)
+    takes over from the earlier one, which stays in the record."""
+
+    model_config = _DEFERRED
+
+    __tablename__ = "yardstick_choice"
+
+    id: int | None = _id()
+    source_id: int | None = _reference("source_id", "source.id", required=False, index=True)
+    yardstick: str = _text("yardstick", required=True)
+    chosen_at: datetime = _moment("chosen_at")
+    chosen_by: str = _text("chosen_by", required=True)
+    chain_seq: int | None = _chain_seq()
+    chain_hash: str | None = _chain_hash()
+
+
 class Question(SQLModel, table=True):
     """A question: its options are a JSON list in display order."""
 
@@ -271,6 +289,7 @@ class LedgerSetting(SQLModel, table=True):
 SOURCE = METADATA.tables[Source.__tablename__]
 FORECASTER = METADATA.tables[Forecaster.__tablename__]
 SOURCE_FORECASTER = METADATA.tables[SourceForecaster.__tablename__]
+YARDSTICK_CHOICE = METADATA.tables[YardstickChoice.__tablename__]
 QUESTION = METADATA.tables[Question.__tablename__]
 QUESTION_TAG = METADATA.tables[QuestionTag.__tablename__]
 FORECAST = METADATA.tables[Forecast.__tablename__]
