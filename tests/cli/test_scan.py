@@ -349,3 +349,30 @@ def test_the_report_cannot_forecast_under_an_analysts_name(
     )
     assert done.exit_code == 0, done.stderr
     assert json.loads(done.stdout)["implied_forecast"]["forecaster"] == "Brief (ani)"
+
+
+def test_scan_reads_a_report_through_its_sources_yardstick(
+    tmp_path: Path, tracker: Tracker
+) -> None:
+    """ICD 203 reads "highly likely" as its synonym of very likely (80-95%); a source read by
+    the PHIA yardstick credits PHIA's own term (80-90%)."""
+    report = tmp_path / "brief.txt"
+    report.write_text(
+        "Published: 3 March 2025\n\nThe ceasefire is highly likely to hold until 30 June 2025.\n",
+        encoding="utf-8",
+    )
+    assert tracker("source", "add", str(report), "--slug", "icd").exit_code == 0
+    copy = tmp_path / "brief2.txt"
+    copy.write_text(report.read_text(encoding="utf-8") + "\n", encoding="utf-8")
+    assert (
+        tracker("source", "add", str(copy), "--slug", "phia", "--yardstick", "phia").exit_code == 0
+    )
+    ranges = {}
+    for slug in ("icd", "phia"):
+        result = tracker("source", "scan", slug, "--json")
+        assert result.exit_code == 0, result.stderr
+        (candidate,) = json.loads(result.stdout)
+        ranges[slug] = (candidate["probability"]["low"], candidate["probability"]["high"])
+        assert candidate["deadline"]["date"] == "2025-06-30"
+    assert ranges["icd"] == pytest.approx((0.80, 0.95))
+    assert ranges["phia"] == pytest.approx((0.80, 0.90))
