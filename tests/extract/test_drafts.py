@@ -138,3 +138,21 @@ def test_names_keep_their_capitals_and_common_words_lose_them() -> None:
     assert "vienna" in names
     (candidate,) = [c for c in scan_text(text, published=P) if "Russia" in c.sentence.text]
     assert candidate.title == "Will Russia keep its troops in Vienna by 31 December 2025?"
+
+
+@pytest.mark.parametrize(
+    ("sentence", "title"),
+    [
+        (
+            "The odds are 3 to 1 that the bill passes by 30 April 2024.",
+            "Will the bill pass by 30 April 2024?",
+        ),
+        (
+            "It is possible that the strike spreads to the ports by May 2024.",
+            "Will the strike spread to the ports by 31 May 2024?",
+        ),
+    ],
+)
+def test_a_that_clause_after_odds_or_a_hedge_is_the_event(sentence: str, title: str) -> None:
+    (candidate,) = scan_text(sentence, published=date(2024, 3, 15))
+    assert candidate.title == title

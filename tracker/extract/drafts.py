@@ -106,10 +106,19 @@ _VERBS = (
     r"return|resume|end|start|begin|take|make|meet|announce|publish|adopt|ratify|invade|attack|"
     r"withdraw|occur|happen|fail|succeed|become|go|come|keep|secure|lift|impose|extend|expire|"
     r"topple|survive|recover|slow|accelerate|tighten|ease|hike|lower|deliver|complete|finish|"
-    r"open|close|call|hold|form|collapse|break|enter|gain|drop|fall"
+    r"open|close|call|hold|form|collapse|break|enter|gain|drop|fall|spread|escalate|expand|"
+    r"move|shift|stall|weaken|strengthen|merge|rebound|settle|ban|block|release|vote|elect|"
+    r"appoint|dissolve|reopen|restart|visit|deploy|halt|stop|suspend|renew|reach|overtake"
 )
 _PRESENT = re.compile(
     rf"^(?P<subj>(?:\S+\s+){{0,6}}?\S+)\s+(?P<verb>(?:{_VERBS})(?:s|es)?|(?:{_VERBS[:0]}\w+)ies)"
+    rf"(?P<rest>(?:\s+.*)?)$",
+    re.IGNORECASE,
+)
+#: The same, with the verb in the third person singular ("the strike spreads", not "the" +
+#: "strike"): tried first.
+_PRESENT_S = re.compile(
+    rf"^(?P<subj>(?:\S+\s+){{0,6}}?\S+)\s+(?P<verb>(?:{_VERBS})(?:s|es))"
     rf"(?P<rest>(?:\s+.*)?)$",
     re.IGNORECASE,
 )
@@ -364,7 +373,10 @@ def read_event(plain: str, *, published: date | None = None) -> Event | None:
             text,
         )
         if odds:
-            return _noun_event(odds.group("np"))
+            np = odds.group("np")
+            if that := re.match(r"(?i)^that\s+(?P<rest>.+)$", np):
+                return clause(that.group("rest"))  # "the odds are 3 to 1 that the bill passes"
+            return _noun_event(np)
         if m := _IMPERSONAL.match(text):
             return clause(m.group("rest") or m.group("rest2") or m.group("rest3"))
         if m := _JUDGE.match(text):
@@ -384,9 +396,14 @@ def read_event(plain: str, *, published: date | None = None) -> Event | None:
             subject = _tidy(m.group("subj"))
             if not re.search(r"\b(?:that|which|who|whether|when|what)$", subject, re.I):
                 return Event(subject, _predicate(m.group("pred")))
-        if (m := _NP_TO.match(text)) and len(m.group("subj").split()) <= 12:
+        if (
+            (m := _NP_TO.match(text))
+            and len(m.group("subj").split()) <= 12
+            # "to the ports" is a place, not an infinitive ("the government to call ...").
+            and not re.match(r"(?i)(?:the|a|an|its|their|his|her|our|this|that)\b", m.group("pred"))
+        ):
             return Event(_tidy(m.group("subj")), _predicate(m.group("pred")))
-        m = _PRESENT.match(text)
+        m = _PRESENT_S.match(text) or _PRESENT.match(text)
         if (
             m
             and m.group("subj").lower() not in _COMMON
