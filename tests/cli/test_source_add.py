@@ -138,3 +138,13 @@ def test_a_file_with_another_suffix_is_refused(tracker: Tracker, tmp_path: Path)
         "error: brief.docx: only plain text, Markdown, HTML and PDF reports can be added "
         "(.txt, .md, .html, .pdf).\n"
     )
+
+
+def test_a_markdown_heading_as_first_line_is_the_title_without_its_marks(
+    tmp_path: Path, tracker: Tracker
+) -> None:
+    report = tmp_path / "brief.md"
+    report.write_text("# Global Trends: out to 2055\n\nPrices will rise.\n", encoding="utf-8")
+    result = tracker("source", "add", str(report), "--json")
+    assert result.exit_code == 0, result.stderr
+    assert json.loads(result.stdout)["title"] == "Global Trends: out to 2055"

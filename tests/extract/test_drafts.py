@@ -156,3 +156,16 @@ def test_names_keep_their_capitals_and_common_words_lose_them() -> None:
 def test_a_that_clause_after_odds_or_a_hedge_is_the_event(sentence: str, title: str) -> None:
     (candidate,) = scan_text(sentence, published=date(2024, 3, 15))
     assert candidate.title == title
+
+
+def test_an_adverb_before_the_verb_keeps_the_criteria_grammatical() -> None:
+    (candidate,) = scan_text(
+        "There is around a one in three chance that the fragmented order will already be in "
+        "place by the end of 2030.",
+        published=date(2024, 9, 26),
+    )
+    assert candidate.title == "Will the fragmented order already be in place by 31 December 2030?"
+    assert candidate.criteria.startswith(
+        "Resolves YES if the fragmented order is already in place on or before 31 December 2030"
+    )
+    assert candidate.probability is not None and candidate.probability.range_text == "33.33%"

@@ -61,6 +61,12 @@ class SuggestedProbability:
         """The middle of the range (what a forecast records)."""
         return round((self.low + self.high) / 2, 4)
 
+    @property
+    def range_text(self) -> str:
+        """The range as percentages: "55-80%", or "15%" for a stated chance."""
+        low, high = (f"{round(v * 100, 2):g}" for v in (self.low, self.high))
+        return f"{low}%" if low == high else f"{low}-{high}%"
+
 
 @dataclass(frozen=True)
 class SuggestedDeadline:

@@ -439,6 +439,15 @@ def _base(verb: str) -> str:
 
 def _third_person(predicate: str, *, plural: bool) -> str:
     """The predicate with its first verb agreeing with the subject ("publish" -> "publishes")."""
+    adverb = re.match(
+        r"(?i)(?:already|still|also|finally|eventually|again|actually|soon)\s+", predicate
+    )
+    if adverb:  # "already be in place" -> "is already in place"; "finally sign" -> "finally signs"
+        rest_of = _third_person(predicate[adverb.end() :], plural=plural)
+        if predicate[adverb.end() :].lower().startswith("be "):
+            verb, _, after = rest_of.partition(" ")
+            return f"{verb} {adverb.group(0)}{after}"
+        return adverb.group(0) + rest_of
     words = predicate.split(" ", 1)
     verb, rest = words[0], (" " + words[1] if len(words) > 1 else "")
     low = verb.lower()

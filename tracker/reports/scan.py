@@ -63,10 +63,6 @@ _STANCES = {
 }
 
 
-def _percent(value: float) -> str:
-    return f"{round(value * 100, 2):g}"
-
-
 def _reasons(candidate: Candidate) -> Text:
     text = Text()
     for i, r in enumerate(candidate.reasons):
@@ -110,7 +106,7 @@ def scan_view(
             credited = "" if c.credited else " (not credited to the report)"
             table.add_row(
                 "probability",
-                f"{p.midpoint * 100:g}% ({_percent(p.low)}-{_percent(p.high)}%, {p.label}) "
+                f"{p.midpoint * 100:g}% ({p.range_text}, {p.label}) "
                 f"from \u201c{visible(p.words)}\u201d{credited}",
             )
         if c.deadline is None or c.deadline.day is None:

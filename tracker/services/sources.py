@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -191,6 +192,8 @@ def add_source(
     chosen_title = fields.clean(title, fields.TITLE) or fields.clean(html_title, fields.TITLE)
     if not chosen_title and text is not None:
         first_line = next(line for line in text.splitlines() if line.strip())
+        # A Markdown heading or a bold line is the title without its marks.
+        first_line = re.sub(r"^\s*#{1,6}\s+|^\s*\*\*(.+?)\*\*\s*$", r"\1", first_line)
         try:
             chosen_title = fields.check_line(first_line, fields.TITLE)
         except InputError as exc:

@@ -80,9 +80,8 @@ def _report_notes(candidate: Candidate) -> tuple[str, ...]:
     notes.append(_deadline_note(candidate))
     p = candidate.probability
     if p is not None:
-        read = (
-            f"probability from \u201c{p.words}\u201d: {p.label}, "
-            f"{p.low * 100:.0f}-{p.high * 100:.0f}% (midpoint {p.midpoint * 100:g}%)"
+        read = f"probability from \u201c{p.words}\u201d: {p.label}, " + (
+            p.range_text if p.low == p.high else f"{p.range_text} (midpoint {p.midpoint * 100:g}%)"
         )
         named = [o for o in candidate.options if o != OTHER_OUTCOME]
         if candidate.options and len(named) < len(candidate.options):
