@@ -344,11 +344,11 @@ def test_source_add_detects_the_same_text_twice(tracker: Tracker, tmp_path: Path
     report.write_text("# Weekly brief\n\nTalks are likely to resume next month.\n")
     first = tracker("source", "add", str(report), "--published", "2021-11-20", "--slug", "brief")
     assert first.exit_code == 0
-    assert first.stdout.strip() == "Added source brief: # Weekly brief."
+    assert first.stdout.strip() == "Added source brief: Weekly brief."
     again = tracker("source", "add", str(report))
     assert again.exit_code == 1
     assert again.stderr.strip() == (
-        "error: This text is already source #1 (# Weekly brief); see it with: "
+        "error: This text is already source #1 (Weekly brief); see it with: "
         "tracker source show brief"
     )
     listed = json.loads(tracker("source", "list", "--json").stdout)

@@ -148,3 +148,33 @@ def test_a_markdown_heading_as_first_line_is_the_title_without_its_marks(
     result = tracker("source", "add", str(report), "--json")
     assert result.exit_code == 0, result.stderr
     assert json.loads(result.stdout)["title"] == "Global Trends: out to 2055"
+
+
+def test_a_dry_run_shows_the_date_read_and_writes_nothing(tracker: Tracker) -> None:
+    shown = tracker("source", "add", "-", "--dry-run", input=STATEMENT, env=NOW)
+    assert shown.exit_code == 0, shown.stderr
+    assert shown.stdout == (
+        "Would add source Federal Reserve issues FOMC statement (dry run: nothing written).\n"
+        "Published 2024-03-20 (read from the report: \u201cWASHINGTON, March 20, 2024\u201d); if "
+        "that is wrong, add it with --published DATE.\n"
+        "Yardstick: ICD 203. Candidate expectations: 1.\n"
+    )
+    _nothing_added(tracker)  # not even the database file
+    assert tracker("source", "add", "-", "--title", "FOMC", input=STATEMENT, env=NOW).exit_code == 0
+    other = STATEMENT.replace("solid pace", "moderate pace")
+    data = json.loads(
+        tracker(
+            "source", "add", "-", "--dry-run", "--json", "--yardstick", "phia",
+            "--published", "2024-03-21", input=other, env=NOW,
+        ).stdout
+    )  # fmt: skip
+    assert (data["number"], data["published_on"], data["published_read_from"]) == (
+        None,
+        "2024-03-21",
+        None,
+    )
+    assert (data["yardstick_in_force"], data["candidates"], data["dry_run"]) == ("PHIA", 1, True)
+    listed = json.loads(tracker("source", "list", "--json", env=NOW).stdout)
+    assert len(listed) == 1  # the dry run added nothing to an existing ledger either
+    again = tracker("source", "add", "-", "--dry-run", input=STATEMENT, env=NOW)
+    assert again.exit_code == 1 and again.stderr.startswith("error: This text is already source")

@@ -50,6 +50,12 @@ def add(
         "--yardstick",
         help="The yardstick its words are read by: icd203 or phia (default: the ledger's).",
     ),
+    dry_run: bool = typer.Option(
+        False,
+        "--dry-run",
+        help="Show what would be stored (title, publication date, yardstick, candidates); "
+        "write nothing.",
+    ),
     as_name: str | None = typer.Option(None, "--as", help=AS_HELP),
     as_json: bool = typer.Option(False, "--json", help=JSON_HELP),
 ) -> None:
@@ -64,22 +70,27 @@ def add(
     s = settings(ctx)
     now, who = s.now(), s.who(as_name)
     from_stdin = file is not None and str(file) == "-"
+    options = {
+        "added_by": who,
+        "file": None if from_stdin else file,
+        "stdin": typer.get_binary_stream("stdin") if from_stdin else None,
+        "title": title,
+        "author": author,
+        "organisation": org,
+        "published": published,
+        "url": url,
+        "slug": slug,
+        "forecaster": forecaster,
+        "yardstick": yardstick,
+    }
+    if dry_run:
+        from tracker.services.sources import preview_source
+
+        preview = preview_source(database=s.url, now=now, **options)
+        _say_preview(preview, as_json=as_json)
+        return
     with unit_of_work(s.url, write=True, now=now) as session:
-        added = add_source(
-            session=session,
-            added_by=who,
-            now=now,
-            file=None if from_stdin else file,
-            stdin=typer.get_binary_stream("stdin") if from_stdin else None,
-            title=title,
-            author=author,
-            organisation=org,
-            published=published,
-            url=url,
-            slug=slug,
-            forecaster=forecaster,
-            yardstick=yardstick,
-        )
+        added = add_source(session=session, now=now, **options)
     src = added.source
     if as_json:
         from tracker.reports.ledger_json import source_json
@@ -96,10 +107,42 @@ def add(
         )
         console.note(
             "note: --published DATE overrides the date read from the report when adding it; "
-            "no command changes it once the source is added."
+            "no command changes it once the source is added (check it first with --dry-run)."
         )
     if added.title_from_text:
         console.note("note: the title was taken from the first line; change it with --title.")
+
+
+def _say_preview(preview: Any, *, as_json: bool) -> None:
+    """What `source add --dry-run` found, as JSON or lines."""
+    src = preview.added.source
+    if as_json:
+        from tracker.reports.ledger_json import source_json
+
+        data = source_json(src)
+        data["number"] = None  # nothing was added
+        if str(data["id"]).startswith("#"):
+            data["id"] = None  # a number it would have had
+        data["published_read_from"] = preview.added.published_from
+        data["yardstick_in_force"] = preview.yardstick
+        data["candidates"] = preview.candidates
+        data["dry_run"] = True
+        console.emit_json(data)
+        return
+    from tracker.reports.escapes import visible
+
+    console.say(f"Would add source {visible(src.title)} (dry run: nothing written).")
+    if src.published_on is None:
+        console.say("Published: not found in the report; give it with --published DATE.")
+    elif preview.added.published_from is not None:
+        console.say(
+            f"Published {src.published_on} (read from the report: "
+            f"\u201c{visible(preview.added.published_from)}\u201d); if that is wrong, add it "
+            "with --published DATE."
+        )
+    else:
+        console.say(f"Published {src.published_on} (--published).")
+    console.say(f"Yardstick: {preview.yardstick}. Candidate expectations: {preview.candidates}.")
 
 
 @app.command("list")

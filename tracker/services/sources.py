@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 from tracker.domain import fields
 from tracker.domain.dates import parse_date
@@ -283,3 +283,43 @@ def show_source(*, session: Session, source: str, now: datetime) -> SourceDetail
         yardstick=in_force.yardstick,
         yardstick_origin=in_force.origin,
     )
+
+
+@dataclass(frozen=True)
+class SourcePreview:
+    """What `source add --dry-run` would store: the source as read, and how many candidate
+    expectations a scan would list."""
+
+    added: AddedSource
+    yardstick: str
+    candidates: int
+
+
+class _Previewed(Exception):
+    def __init__(self, preview: SourcePreview) -> None:
+        self.preview = preview
+
+
+def preview_source(*, database: str, now: datetime, **options: Any) -> SourcePreview:
+    """Read a report as `add_source(**options)` would and say what it would store (title,
+    publication date and the words it was read from, yardstick, candidates), writing nothing:
+    the transaction is rolled back, and a database that did not exist is not created.
+    `database`: the database's path or URL.
+    Raises what add_source raises."""
+    from tracker.extract.expectations import scan_text
+    from tracker.services.workspace import unit_of_work
+    from tracker.services.yardsticks import yardstick_for_source
+
+    try:
+        with unit_of_work(database, write=True, now=now) as session:
+            added = add_source(session=session, now=now, **options)
+            yardstick = yardstick_for_source(session, added.source)
+            src = added.source
+            published = src.published_on or now.date()
+            found = (
+                scan_text(src.text, published=published, yardstick=yardstick) if src.text else []
+            )
+            raise _Previewed(SourcePreview(added, yardstick.name, len(found)))
+    except _Previewed as done:
+        return done.preview
+    raise AssertionError("unreachable")  # pragma: no cover
