@@ -67,6 +67,14 @@ class SuggestedProbability:
         low, high = (f"{round(v * 100, 2):g}" for v in (self.low, self.high))
         return f"{low}%" if low == high else f"{low}-{high}%"
 
+    @property
+    def reading(self) -> str:
+        """The range and, for a range, the midpoint a forecast records: "55-80%, midpoint
+        67.5%"; "15%" for a stated chance."""
+        if self.low == self.high:
+            return self.range_text
+        return f"{self.range_text}, midpoint {self.midpoint * 100:g}%"
+
 
 @dataclass(frozen=True)
 class SuggestedDeadline:

@@ -103,25 +103,27 @@ _SCHEDULED = re.compile(
 _VERBS = (
     r"rise|fall|collapse|hold|win|lose|remain|stay|reach|sign|agree|approve|pass|cut|raise|"
     r"increase|decrease|decline|grow|shrink|exceed|resign|leave|join|launch|default|strike|"
-    r"return|resume|end|start|begin|take|make|meet|announce|publish|adopt|ratify|invade|attack|"
-    r"withdraw|occur|happen|fail|succeed|become|go|come|keep|secure|lift|impose|extend|expire|"
-    r"topple|survive|recover|slow|accelerate|tighten|ease|hike|lower|deliver|complete|finish|"
-    r"open|close|call|hold|form|collapse|break|enter|gain|drop|fall|spread|escalate|expand|"
-    r"move|shift|stall|weaken|strengthen|merge|rebound|settle|ban|block|release|vote|elect|"
-    r"appoint|dissolve|reopen|restart|visit|deploy|halt|stop|suspend|renew|reach|overtake"
+    r"return|resume|end|start|begin|take|make|meet|announce|publish|adopt|ratify|invade|"
+    r"attack|withdraw|occur|happen|fail|succeed|become|go|come|keep|secure|lift|impose|extend|"
+    r"expire|topple|survive|recover|slow|accelerate|tighten|ease|hike|lower|deliver|complete|"
+    r"finish|open|close|call|form|break|enter|gain|drop|spread|escalate|expand|move|shift|"
+    r"stall|weaken|strengthen|merge|rebound|settle|ban|block|release|vote|elect|appoint|"
+    r"dissolve|reopen|restart|visit|deploy|halt|stop|suspend|renew|overtake"
 )
-_PRESENT = re.compile(
-    rf"^(?P<subj>(?:\S+\s+){{0,6}}?\S+)\s+(?P<verb>(?:{_VERBS})(?:s|es)?|(?:{_VERBS[:0]}\w+)ies)"
-    rf"(?P<rest>(?:\s+.*)?)$",
-    re.IGNORECASE,
-)
+
+
+def _present(verb: str) -> re.Pattern[str]:
+    """A clause "SUBJECT VERB rest" with the verb matching `verb` (a present-tense form)."""
+    return re.compile(
+        rf"^(?P<subj>(?:\S+\s+){{0,6}}?\S+)\s+(?P<verb>{verb})(?P<rest>(?:\s+.*)?)$",
+        re.IGNORECASE,
+    )
+
+
+_PRESENT = _present(rf"(?:{_VERBS})(?:s|es)?|\w+ies")
 #: The same, with the verb in the third person singular ("the strike spreads", not "the" +
 #: "strike"): tried first.
-_PRESENT_S = re.compile(
-    rf"^(?P<subj>(?:\S+\s+){{0,6}}?\S+)\s+(?P<verb>(?:{_VERBS})(?:s|es))"
-    rf"(?P<rest>(?:\s+.*)?)$",
-    re.IGNORECASE,
-)
+_PRESENT_S = _present(rf"(?:{_VERBS})(?:s|es)")
 _NP_TO = re.compile(r"^(?P<subj>.+?)\s+to\s+(?P<pred>.+)$", re.IGNORECASE)
 #: Words in a predicate that carry the report's confidence, not the event.
 _HEDGE_WORDS = re.compile(

@@ -69,11 +69,7 @@ def _hedge_phrase(candidate: Candidate) -> str | None:
     p = candidate.probability
     if p is None:
         return None
-    if p.low == p.high:
-        return f"\u201c{p.words}\u201d read as {p.label}, {p.range_text}"
-    return (
-        f"\u201c{p.words}\u201d read as {p.label}, {p.range_text}, midpoint {p.midpoint * 100:g}%"
-    )
+    return f"\u201c{p.words}\u201d read as {p.label}, {p.reading}"
 
 
 _STANCE_WORDS = {
