@@ -249,3 +249,48 @@ def test_every_ledger_exports_imports_and_exports_again_byte_for_byte(
         for database in (first, second):
             code, out, err = _run(runner, "--db", database, "db", "verify", env=later)
             assert code == 0, out + err
+
+
+def test_identical_forecasts_on_two_questions_import_once_each() -> None:
+    """Found by this property test with a random seed: two questions, each with a forecast of
+    the same person, time, probabilities and rationale. Importing the export a second time
+    added one of them again (the count of lines already seen was kept across questions)."""
+    runner = CliRunner()
+    records = [
+        {
+            "type": "question",
+            "id": key,
+            "title": f"Q {key}",
+            "kind": "binary",
+            "deadline": "2022-03-31",
+            "opened_on": "2021-11-01",
+            "criteria": "T",
+        }
+        for key in ("first", "second")
+    ] + [
+        {
+            "type": "forecast",
+            "question": key,
+            "forecaster": "ani",
+            "made_at": "2021-11-02T09:30:00+04:00",
+            "probabilities": {"yes": 0.675, "no": 0.325},
+            "rationale": "T",
+        }
+        for key in ("first", "second")
+    ]
+    env = {"TRACKER_USER": "ani", "TRACKER_NOW": START.isoformat()}
+    with tempfile.TemporaryDirectory() as folder:
+        path, database = Path(folder) / "in.jsonl", str(Path(folder) / "ledger.db")
+        path.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
+        code, out, err = _run(runner, "--db", database, "import", str(path), env=env)
+        assert code == 0, err
+        assert "2 questions, 2 forecasts" in out
+        code, exported, err = _run(runner, "--db", database, "export", env=env)
+        assert code == 0, err
+        path.write_text(exported, encoding="utf-8")
+        for _ in range(2):
+            code, out, err = _run(runner, "--db", database, "import", str(path), env=env)
+            assert code == 0, err
+            assert out.startswith("Added 0 sources, 0 questions, 0 forecasts, 0 resolutions"), out
+        code, again, err = _run(runner, "--db", database, "export", env=env)
+        assert again == exported

@@ -348,7 +348,9 @@ class _Importer:
         self.claimed: set[int] = set()
         self.claimed_sources: set[int] = set()
         self.resolution_count: dict[int, int] = {}
-        self.seen_forecasts: Counter[tuple[str, datetime, str, str | None]] = Counter()
+        # The same count in this file, per question: two questions may each hold a forecast
+        # that is otherwise identical (same person, time, probabilities and rationale).
+        self.seen_forecasts: Counter[tuple[int, str, datetime, str, str | None]] = Counter()
         self.forecasters: dict[str, int] = store.forecaster_ids(session)
         # New rows are written in runs of one kind, in the order of the records (the order of
         # the chain): questions with their tags, forecasts, resolutions.
@@ -692,8 +694,8 @@ class _Importer:
         keys = self._stored(question).forecast_keys
         dumped = store.dump_probabilities(probabilities)
         identity = (record.forecaster, record.made_at, dumped, record.rationale)
-        self.seen_forecasts[identity] += 1
-        if self.seen_forecasts[identity] <= keys[identity]:
+        self.seen_forecasts[(question.id, *identity)] += 1
+        if self.seen_forecasts[(question.id, *identity)] <= keys[identity]:
             self.unchanged += 1
             return
         self._recorded(record, record.recorded_at, "'recorded_at'")
