@@ -173,7 +173,9 @@ def test_an_unchanged_median_is_not_a_new_step():
 
 
 def test_without_an_analyst_there_is_no_team_median():
-    history = binary([yes("the report", at(2), 0.7)], resolved("yes"), report_forecaster="the report")
+    history = binary(
+        [yes("the report", at(2), 0.7)], resolved("yes"), report_forecaster="the report"
+    )
     assert history.team is None
 
 
@@ -229,9 +231,7 @@ def test_a_multiple_choice_question_draws_the_chance_of_the_option_that_happened
 
 
 def test_an_unsettled_multiple_choice_question_draws_the_option_the_median_favours():
-    annulled = Resolution(
-        1, 2, OutcomeStatus.ANNULLED, None, date(2022, 5, 1), None, "lead", AS_OF
-    )
+    annulled = Resolution(1, 2, OutcomeStatus.ANNULLED, None, date(2022, 5, 1), None, "lead", AS_OF)
     history = multiple(
         [choice("alice", at(2), 0.2, 0.3, 0.5), choice("bob", at(3), 0.1, 0.2, 0.7)],
         annulled,

@@ -15,12 +15,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Protocol
 
 from tracker.domain.model import (
     Forecast,
     OutcomeStatus,
     QuestionKind,
-    Resolution,
     forecast_order,
 )
 from tracker.domain.scoring import TEAM_MEDIAN, median_forecast
@@ -117,11 +117,33 @@ class HistorySection:
     limit: int = 0
 
 
+class Settled(Protocol):
+    """How a question was settled, as a history needs it (a `Resolution` is one)."""
+
+    @property
+    def status(self) -> OutcomeStatus: ...
+
+    @property
+    def outcome(self) -> str | None: ...
+
+    @property
+    def occurred_on(self) -> date: ...
+
+
+@dataclass(frozen=True)
+class Settlement:
+    """A `Settled` made from what scoring read (the retrospective has no `Resolution`)."""
+
+    status: OutcomeStatus
+    outcome: str | None
+    occurred_on: date
+
+
 def _day_start(day: date) -> datetime:
     return datetime.combine(day, time.min, UTC)
 
 
-def _close_end(resolution: Resolution | None, deadline: date) -> datetime | None:
+def _close_end(resolution: Settled | None, deadline: date) -> datetime | None:
     """The end of the close day (the outcome day or the deadline, whichever is earlier)."""
     if resolution is None:
         return None
@@ -174,7 +196,7 @@ def _team_median(
 def _drawn_option(
     kind: QuestionKind,
     options: Sequence[str],
-    resolution: Resolution | None,
+    resolution: Settled | None,
     final: tuple[float, ...] | None,
 ) -> int:
     if kind is QuestionKind.BINARY:
@@ -197,7 +219,7 @@ def question_history(
     opened_on: date,
     deadline: date,
     forecasts: Sequence[Forecast],
-    resolution: Resolution | None,
+    resolution: Settled | None,
     as_of: datetime,
     report_forecaster: str | None = None,
     outsiders: frozenset[str] = frozenset(),
@@ -266,7 +288,7 @@ def question_history(
         end=end,
         deadline=deadline,
         status="open" if resolution is None else resolution.status.value,
-        outcome=None if resolution is None else resolution.label,
+        outcome=None if resolution is None else _label(resolution),
         occurred_on=None if resolution is None else resolution.occurred_on,
         happened=(resolution.outcome == options[drawn]) if settled and resolution else None,
         lines=tuple(line(name, tracks[name]) for name in order),
@@ -275,6 +297,13 @@ def question_history(
         after_close=after_close,
         report_forecaster=report_forecaster,
     )
+
+
+def _label(resolution: Settled) -> str:
+    """The outcome as shown: the option, or `annulled` / `ambiguous`."""
+    if resolution.status is OutcomeStatus.OPTION and resolution.outcome:
+        return resolution.outcome
+    return resolution.status.value
 
 
 def most_forecast(counts: dict[str, int], *, limit: int) -> set[str]:

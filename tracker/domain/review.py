@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 from dateutil.relativedelta import relativedelta
 
+from tracker.domain.history import HistorySection
 from tracker.domain.model import QuestionKind
 from tracker.domain.rounding import fixed, percent
 from tracker.domain.scoring import (
@@ -877,6 +878,8 @@ class Review:
     #: How the as-of moment counted records, and those it counted (or left out) though
     #: recorded after it.
     as_of_rule: AsOfNote = field(default_factory=AsOfNote)
+    #: How each question resolved in the period moved (at most HISTORY_CHART_LIMIT of them).
+    histories: HistorySection = field(default_factory=HistorySection)
 
 
 @dataclass(frozen=True)
@@ -911,3 +914,5 @@ class Retro:
     record_head: str | None = None
     record_findings: tuple[str, ...] = ()
     as_of_rule: AsOfNote = field(default_factory=AsOfNote)
+    #: How each question scored in the period moved (at most HISTORY_CHART_LIMIT of them).
+    histories: HistorySection = field(default_factory=HistorySection)

@@ -21,11 +21,13 @@ from markupsafe import Markup
 
 from tracker.domain import rounding
 from tracker.domain.fields import minute_text
+from tracker.domain.history import HistorySection
 from tracker.domain.review import Headline, Retro, Review
 from tracker.domain.scoring import TEAM_NAMES, calibration_verdict
 from tracker.reports import numbers
 from tracker.reports.as_of import as_of_sentence
 from tracker.reports.escapes import has_hidden, visible
+from tracker.reports.history_text import history_summary
 
 #: Document formats: Markdown with PNG charts beside it, or a self-contained HTML page.
 DOCUMENT_FORMATS = ("md", "html")
@@ -121,6 +123,7 @@ def _environment(*, markdown: bool) -> Environment:
         bits=numbers.bits,
         convention=_convention,
         as_of_rule=lambda r: as_of_sentence(r.as_of, r.as_of_rule, always=True),
+        history_summary=history_summary,
     )
     env.globals["team_names"] = TEAM_NAMES
     return env
@@ -158,7 +161,18 @@ def _review_charts(review: Review, fmt: str) -> dict[str, bytes]:
         drawn["forecasters"] = charts.calibration_chart(
             [(f.forecaster, f.calibration) for f in members], fmt=fmt
         )
-    return drawn
+    return drawn | _history_charts(review.histories, fmt)
+
+
+def _history_charts(section: HistorySection, fmt: str) -> dict[str, bytes]:
+    """One chart per question drawn in "How each question moved", named `history-N`."""
+    from tracker.reports.history_charts import colour_order, history_chart
+
+    slots = colour_order(section.histories)
+    return {
+        f"history-{h.number}": history_chart(h, fmt=fmt, prefix=f"h{h.number}", slots=slots)
+        for h in section.histories
+    }
 
 
 def _retro_charts(retro: Retro, fmt: str) -> dict[str, bytes]:
@@ -171,7 +185,7 @@ def _retro_charts(retro: Retro, fmt: str) -> dict[str, bytes]:
     }
     if retro.quarters:
         drawn["quarters"] = charts.quarterly_chart(retro.quarters, fmt=fmt)
-    return drawn
+    return drawn | _history_charts(retro.histories, fmt)
 
 
 def _render(

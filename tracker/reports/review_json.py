@@ -27,6 +27,7 @@ from tracker.domain.review import (
 )
 from tracker.domain.scoring import ForecasterSummary, QuestionScore
 from tracker.reports.as_of import as_of_rule_json
+from tracker.reports.history_text import section_json
 from tracker.reports.scores import calibration_json, forecaster_json, question_score_json
 
 
@@ -64,6 +65,7 @@ PROBABILITY_KEYS = frozenset(
         "lowest",
         "highest",
         "closest_probability",
+        "probability",  # a step of a history (how each question moved)
     }
 )
 
@@ -168,6 +170,7 @@ def review_json(review: Review) -> dict[str, Any]:
         "as_of_rule": as_of_rule_json(review.as_of_rule),
         "record_head": review.record_head,
         "record_findings": list(review.record_findings),
+        "histories": section_json(review.histories),
     }
     return rounded_figures(document)  # type: ignore[no-any-return]
 
@@ -219,5 +222,6 @@ def retro_json(retro: Retro) -> dict[str, Any]:
         "as_of_rule": as_of_rule_json(retro.as_of_rule),
         "record_head": retro.record_head,
         "record_findings": list(retro.record_findings),
+        "histories": section_json(retro.histories),
     }
     return rounded_figures(document)  # type: ignore[no-any-return]

@@ -6,6 +6,7 @@ from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
+from tracker.domain.history import HistorySection, Settlement
 from tracker.domain.model import OutcomeStatus, QuestionKind, Resolution, Source, parse_source_ref
 from tracker.domain.review import (
     Estimate,
@@ -46,6 +47,7 @@ from tracker.domain.scoring import (
     calibration_of,
 )
 from tracker.errors import InputError
+from tracker.services.history import HistoryItem, document_histories, report_forecasters_of
 from tracker.services.integrity import RecordCheck, require_intact
 from tracker.services.scoring import (
     read_day,
@@ -557,6 +559,12 @@ def build_review(
         include=None if forecaster is None else frozenset({forecaster}),
         exclude=outsiders - {forecaster},
     )
+    counts: dict[str, int] = {}  # forecasts per question: which histories to draw
+
+    def _observe(question: ResolvedQuestion, forecasts: list[ForecastRow]) -> None:
+        horizons.add(question, forecasts, live_only=live_only)
+        counts[question.key] = len(forecasts)
+
     current = _score(
         session,
         as_of=as_of,
@@ -567,7 +575,7 @@ def build_review(
         as_recorded=as_recorded,
         progress=progress,
         stage=f"Scoring {period.label}",
-        observe=lambda q, f: horizons.add(q, f, live_only=live_only),
+        observe=lambda q, f: _observe(q, f),
     )
     previous_period = period.previous()
     previous = None
@@ -599,6 +607,27 @@ def build_review(
         note = note + previous.as_of_rule
     shown = _shown(current.questions, forecaster)
     pooled = [s for s in shown if s.forecaster not in TEAM_NAMES]
+    reviewed = _reviewed_questions(
+        current,
+        record=record,
+        period=period,
+        forecaster=forecaster,
+        keys=keys,
+        titles=titles,
+    )
+    histories = document_histories(
+        session,
+        items=[
+            HistoryItem(q.number, q.key, q.title, record.resolutions[q.number]) for q in reviewed
+        ],
+        questions=rows,
+        rule=rule,
+        live_only=live_only,
+        report_of=report_forecasters_of(record.sources, record.question_sources),
+        outsiders=outsiders,
+        counts=counts,
+        forecaster=forecaster,
+    )
     review = Review(
         period=period,
         previous=previous_period,
@@ -613,14 +642,7 @@ def build_review(
             "stale_after_days": stale_after_days,
         },
         headline=_headline(current, previous, forecaster=forecaster),
-        questions=_reviewed_questions(
-            current,
-            record=record,
-            period=period,
-            forecaster=forecaster,
-            keys=keys,
-            titles=titles,
-        ),
+        questions=reviewed,
         misses=biggest_misses(shown, current.resolved),
         calls=best_calls(shown, current.resolved),
         calibration=calibration_of(*calibration_arrays(pooled)),
@@ -647,6 +669,7 @@ def build_review(
         record_head=str(chain.head),
         record_findings=tuple(f.message for f in chain.findings),
         as_of_rule=note,
+        histories=histories,
     )
     progress("Writing up", 1, 1)
     return review
@@ -669,7 +692,8 @@ def build_retro(
     if period.first is not None and period.first > as_of.date():
         raise InputError(f"The period {period.label} starts after --as-of {as_of:%Y-%m-%d}.")
     chain = require_intact(session, allow_broken=allow_broken_chain)
-    keys, _titles, _rows = _question_keys(session, tag=tag, source=source)
+    keys, _titles, question_rows = _question_keys(session, tag=tag, source=source)
+    counts: dict[str, int] = {}  # forecasts per question: which histories to draw
     report = _score(
         session,
         as_of=as_of,
@@ -680,6 +704,7 @@ def build_retro(
         as_recorded=as_recorded,
         progress=progress,
         stage=f"Scoring {period.label}",
+        observe=lambda q, f: counts.__setitem__(q.key, len(f)),
     )
     progress("Writing up", 0, 1)
     outsiders = report.report_forecasters
@@ -759,6 +784,52 @@ def build_retro(
         record_head=str(chain.head),
         record_findings=tuple(f.message for f in chain.findings),
         as_of_rule=report.as_of_rule,
+        histories=_retro_histories(
+            session,
+            report,
+            keys=keys,
+            questions=question_rows,
+            counts=counts,
+            rule=AsOf(as_of, as_recorded),
+            live_only=live_only,
+        ),
     )
     progress("Writing up", 1, 1)
     return retro
+
+
+def _retro_histories(
+    session: Session,
+    report: ScoreReport,
+    *,
+    keys: dict[str, int],
+    questions: list[store.QuestionTuple],
+    counts: dict[str, int],
+    rule: AsOf,
+    live_only: bool,
+) -> HistorySection:
+    """The histories of the questions a retrospective scored, in the order they resolved."""
+    scored = {s.question for s in report.questions}
+    resolved = sorted(
+        (report.resolved[key] for key in scored), key=lambda q: (q.occurred_on, keys[q.key])
+    )
+    items = [
+        HistoryItem(
+            keys[q.key],
+            q.key,
+            report.titles[q.key],
+            Settlement(OutcomeStatus.OPTION, q.options[q.outcome], q.occurred_on),
+        )
+        for q in resolved
+    ]
+    sources = {src.id: src for src in store.list_sources(session)}
+    return document_histories(
+        session,
+        items=items,
+        questions=questions,
+        rule=rule,
+        live_only=live_only,
+        report_of=report_forecasters_of(sources, store.question_sources(session)),
+        outsiders=report.report_forecasters,
+        counts=counts,
+    )
