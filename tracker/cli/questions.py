@@ -320,7 +320,7 @@ def show(
     s = settings(ctx)
     now = s.now()
     with unit_of_work(s.url, write=False, now=now) as session:
-        detail = show_question(session=session, question=question, today=now.date())
+        detail = show_question(session=session, question=question, today=now.date(), now=now)
     if as_json:
         from tracker.reports.ledger_json import detail_json
 

@@ -98,6 +98,19 @@ class QuestionHistory:
         return _day_start(self.deadline + timedelta(days=1))
 
     @property
+    def deadline_on_axis(self) -> bool:
+        """Whether a chart's time axis reaches the deadline: it does unless the deadline falls
+        more than half the lines' span beyond their end (the lines would be squeezed left)."""
+        span = max(self.end - self.start, timedelta(days=1))
+        return self.deadline_end <= self.end + span / 2
+
+    @property
+    def axis_end(self) -> datetime:
+        """Where a chart's time axis ends: the end of the lines, or of the deadline day when
+        that is later and `deadline_on_axis`."""
+        return max(self.end, self.deadline_end) if self.deadline_on_axis else self.end
+
+    @property
     def backfilled(self) -> int:
         """How many of the drawn forecasts were backfilled."""
         return sum(step.backfilled for line in self.lines for step in line.steps)

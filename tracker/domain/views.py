@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from tracker.domain.model import Forecast, Question, QuestionStatus, Resolution, Source
 from tracker.domain.yardsticks import Yardstick
+
+if TYPE_CHECKING:  # numpy behind it: not loaded for list, due or overview
+    from tracker.domain.history import QuestionHistory
 
 
 @dataclass(frozen=True)
@@ -30,6 +34,8 @@ class QuestionDetail:
     resolutions: list[Resolution] = field(default_factory=list)
     # The ledger's yardstick, for words beside the numbers (None: numbers only).
     yardstick: Yardstick | None = None
+    # How the question moved: each forecaster's standing forecast over time.
+    history: QuestionHistory | None = None
 
     @property
     def resolution(self) -> Resolution | None:

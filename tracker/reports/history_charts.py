@@ -64,15 +64,8 @@ def _days(history: QuestionHistory, moment: datetime) -> float:
 
 
 def _right_edge(history: QuestionHistory) -> tuple[float, bool]:
-    """Where the time axis ends, and whether the deadline is on it: it is unless it falls
-    far beyond the end of the lines (then the lines would be squeezed to the left)."""
-    end = _days(history, history.end)
-    deadline = _days(history, history.deadline_end)
-    if deadline <= end:
-        return end, True
-    if deadline <= end + max(end, 1.0) * 0.5:
-        return deadline, True
-    return end, False
+    """Where the time axis ends, and whether the deadline is on it."""
+    return _days(history, history.axis_end), history.deadline_on_axis
 
 
 def _label(name: str) -> str:

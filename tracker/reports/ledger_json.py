@@ -133,6 +133,10 @@ def detail_json(detail: QuestionDetail) -> JSONObject:
         for f in detail.forecasts
     ]
     data["resolutions"] = [resolution_json(r) for r in detail.resolutions]
+    if detail.history is not None:
+        from tracker.reports.history_text import history_json
+
+        data["history"] = history_json(detail.history)
     return data
 
 

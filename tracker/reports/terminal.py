@@ -272,6 +272,10 @@ def question_view(detail: QuestionDetail) -> RenderableType:
         parts.append(_forecast_rows(detail))
     else:
         parts.append(Text(f"No forecasts yet. Add one: tracker forecast {q.id} 65%", style="dim"))
+    if detail.history is not None and detail.forecasts:
+        from tracker.reports.history_terminal import HistoryView
+
+        parts.append(HistoryView(detail.history))
     if detail.resolutions:
         parts.append(_resolution_rows(detail.resolutions))
     return Group(*parts)

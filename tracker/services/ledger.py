@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 from tracker.domain import fields
 from tracker.domain.criteria import deadline_disagreement
@@ -521,20 +521,42 @@ def list_questions(
     return _summaries(session, matching, today)
 
 
-def show_question(*, session: Session, question: str, today: date) -> QuestionDetail:
-    """Everything about one question. Raises NotFoundError."""
+def show_question(
+    *, session: Session, question: str, today: date, now: datetime | None = None
+) -> QuestionDetail:
+    """Everything about one question, with how it moved up to `now` (default: the end of
+    `today`). Raises NotFoundError."""
+    # Here, not at the top: the team median needs numpy, which add and forecast do not.
+    from tracker.domain.history import question_history
+
     found = store.get_question(session, parse_question_ref(question))
     resolutions = store.resolutions_for(session, [found.id])[found.id]
     source = None
     if found.source_key is not None:
         source = store.get_source(session, parse_source_ref(found.source_key))
+    forecasts = store.forecasts_for(session, [found.id])[found.id]
+    moment = now if now is not None else datetime.combine(today, time.max, UTC)
     return QuestionDetail(
         question=found,
         status=question_status(found, resolutions[-1] if resolutions else None, today),
         source=source,
-        forecasts=store.forecasts_for(session, [found.id])[found.id],
+        forecasts=forecasts,
         resolutions=resolutions,
         yardstick=ledger_yardstick(session),
+        history=question_history(
+            key=found.key,
+            number=found.id,
+            title=found.title,
+            kind=found.kind,
+            options=found.options,
+            opened_on=found.opened_on,
+            deadline=found.deadline,
+            forecasts=[f for f in forecasts if f.made_at <= moment],
+            resolution=resolutions[-1] if resolutions else None,
+            as_of=moment,
+            report_forecaster=source.forecaster if source is not None else None,
+            outsiders=store.source_forecasters(session),
+        ),
     )
 
 
