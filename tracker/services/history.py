@@ -63,13 +63,15 @@ def document_histories(
     counts: Mapping[str, int],
     forecaster: str | None = None,
     clarifications: Mapping[int, Sequence[datetime]] | None = None,
-    limit: int = HISTORY_CHART_LIMIT,
+    limit: int | None = None,
 ) -> HistorySection:
     """The histories of `items` (in their order), at most `limit` of them: when there are
     more, those with the most forecasts (`counts`, by key). `report_of`: each question's
     source's forecaster. `forecaster`: draw only that forecaster's line and the reports' (the
     team median still pools everyone). `clarifications`: by question number, when its wording
-    was clarified (none yet: question versions are not recorded)."""
+    was clarified (none yet: question versions are not recorded). `limit`: by default
+    HISTORY_CHART_LIMIT."""
+    limit = HISTORY_CHART_LIMIT if limit is None else limit
     if len(items) > limit:
         kept = most_forecast({item.key: counts.get(item.key, 0) for item in items}, limit=limit)
         chosen = [item for item in items if item.key in kept]
