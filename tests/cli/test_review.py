@@ -90,7 +90,7 @@ def test_markdown_charts_are_png_files_beside_the_document(
 ) -> None:
     out = tmp_path / "q2.md"
     result = _report(example, "report", "--period", "2022Q2", "--out", str(out))
-    assert result.stderr.strip() == f"Wrote the review to {out} and 3 charts beside it."
+    assert result.stderr.strip() == f"Wrote the review to {out} and 5 charts beside it."
     for name in ("q2-calibration.png", "q2-forecasters.png", "q2-horizons.png"):
         assert (tmp_path / name).read_bytes().startswith(PNG_SIGNATURE)
         assert f"]({name})" in out.read_text(encoding="utf-8")
