@@ -68,7 +68,7 @@ def test_markdown_has_one_history_png_per_resolved_question(
 def test_the_review_json_holds_the_step_series(example: Tracker) -> None:
     result = example("report", "--period", "2022Q2", "--format", "json", env=AFTER_EXAMPLE_ENV)
     histories = json.loads(result.stdout)["histories"]
-    assert histories["omitted"] == 0 and histories["limit"] == 40
+    assert histories["omitted"] == 0 and histories["limit"] == 24
     border = next(
         h for h in histories["questions"] if h["question"] == "border-demarcation-mechanism"
     )

@@ -23,10 +23,10 @@ from tracker.storage import ledger as store
 from tracker.storage.database import Session
 
 #: A review or retrospective draws at most this many history charts: the questions with the
-#: most forecasts (docs/reviews.md, "How each question moved"). Each chart costs about 50 ms
+#: most forecasts (docs/reviews.md, "How each question moved"). Each chart costs about 0.1 s
 #: to draw and 12 KB of SVG; a period with thousands of resolved questions would otherwise
 #: give a page nobody reads and minutes of drawing.
-HISTORY_CHART_LIMIT = 40
+HISTORY_CHART_LIMIT = 24
 
 
 @dataclass(frozen=True)
