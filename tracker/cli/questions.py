@@ -310,7 +310,7 @@ def show(
     question: str = typer.Argument(..., help="The question: #12, 12 or its slug."),
     as_json: bool = typer.Option(False, "--json", help=JSON_HELP),
 ) -> None:
-    """Show a question: criteria, quote, every forecast with rationale, how it moved, resolution trail.
+    """Show a question: criteria, quote, forecasts and how they moved, resolution trail.
 
     Example: tracker show 12
     """
