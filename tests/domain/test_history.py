@@ -252,3 +252,22 @@ def test_the_steps_are_dated_by_when_the_forecast_was_made_not_recorded():
         [yes("alice", made, 0.2, recorded_at=made + timedelta(days=30))], resolved("yes")
     )
     assert history.lines[0].steps[0].at == made
+
+
+def test_the_median_is_scorings_team_median_rule():
+    import random
+
+    from tracker.domain.history import TEAM_MEDIAN as HISTORY_TEAM_MEDIAN
+    from tracker.domain.history import median_of
+    from tracker.domain.scoring import median_forecast
+
+    assert HISTORY_TEAM_MEDIAN == TEAM_MEDIAN
+    rng = random.Random(17)
+    for people in range(1, 7):
+        for options in (2, 3, 5):
+            forecasts = []
+            for _ in range(people):
+                raw = [rng.random() + 0.01 for _ in range(options)]
+                forecasts.append(tuple(v / sum(raw) for v in raw))
+            expected = median_forecast([list(f) for f in forecasts])
+            assert median_of(forecasts) == pytest.approx(list(expected), abs=1e-12)

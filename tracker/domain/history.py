@@ -12,6 +12,7 @@ that every line reads "how close to the truth was this forecaster, and when".
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
@@ -23,7 +24,10 @@ from tracker.domain.model import (
     QuestionKind,
     forecast_order,
 )
-from tracker.domain.scoring import TEAM_MEDIAN, median_forecast
+
+#: The team median's name, as scoring names it (`scoring.TEAM_MEDIAN`; not imported from there:
+#: `tracker show` draws a history and must not load numpy).
+TEAM_MEDIAN = "team (median)"
 
 #: Roles of a line: an analyst (a member of the team), a report's own forecast (a source's
 #: forecaster: scored, but not a member of the team median) and the team median.
@@ -191,18 +195,29 @@ class _Track:
         return found
 
 
-def _team_median(
-    tracks: dict[str, _Track], options: int
-) -> list[tuple[datetime, tuple[float, ...]]]:
+def _median(values: list[float]) -> float:
+    ordered = sorted(values)
+    middle = len(ordered) // 2
+    return ordered[middle] if len(ordered) % 2 else (ordered[middle - 1] + ordered[middle]) / 2
+
+
+def median_of(forecasts: Sequence[tuple[float, ...]]) -> tuple[float, ...]:
+    """Per option, the median of the forecasts, renormalised to sum to 1: the rule of
+    `scoring.median_forecast`, in plain Python (a handful of forecasters at a time)."""
+    pooled = [_median([f[k] for f in forecasts]) for k in range(len(forecasts[0]))]
+    total = math.fsum(pooled)
+    return tuple(p / total for p in pooled)
+
+
+def _team_median(tracks: dict[str, _Track]) -> list[tuple[datetime, tuple[float, ...]]]:
     """The team median at every moment a member's standing forecast changes: per option, the
-    median of the members' standing forecasts, renormalised (`scoring.median_forecast`)."""
+    median of the members' standing forecasts, renormalised (`median_of`)."""
     members = [t for t in tracks.values() if t.role == ANALYST]
     moments = sorted({m for t in members for m in t.moments})
     series: list[tuple[datetime, tuple[float, ...]]] = []
     for moment in moments:
         standing = [s for s in (t.standing(moment) for t in members) if s is not None]
-        pooled = median_forecast([list(s) for s in standing])
-        series.append((moment, tuple(float(p) for p in pooled)))
+        series.append((moment, median_of(standing)))
     return series
 
 
@@ -269,7 +284,7 @@ def question_history(
             track = tracks[name] = _Track(REPORT if name in reports else ANALYST)
         vector = tuple(forecast.probabilities[o] for o in options)
         track.add(max(forecast.made_at, start), vector, forecast.backfilled)
-    median = _team_median(tracks, len(options))
+    median = _team_median(tracks)
     final = median[-1][1] if median else None
     if final is None and tracks:  # no analyst: the reports' last forecasts decide
         final = next(iter(tracks.values())).vectors[-1]
