@@ -1,0 +1,74 @@
+"""The review and the retrospective in a real browser at 1024 and 390 px: the page never
+scrolls sideways, chart text is readable, nothing fails or reaches the network; full-page
+screenshots go to build/screenshots/ for a reviewer."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.browser.pages import (
+    DOCUMENTS,
+    SCREENSHOTS,
+    SMALLEST_CHART_TEXT,
+    WIDTHS,
+    Measured,
+    measure,
+)
+
+VIEWS = [(name, width) for name in DOCUMENTS for width in WIDTHS]
+
+
+@pytest.fixture(scope="module", params=VIEWS, ids=[f"{n}-{w}" for n, w in VIEWS])
+def seen(request: pytest.FixtureRequest, browser: Any, documents: dict[str, Path]) -> Measured:
+    """One document at one width, opened once, measured, and screenshotted."""
+    name, width = request.param
+    return measure(browser, name, documents[name], width=width, shots=SCREENSHOTS)
+
+
+def test_the_page_does_not_scroll_sideways(seen: Measured) -> None:
+    widths = seen.widths
+    assert widths["scrollWidth"] <= widths["clientWidth"] <= widths["innerWidth"], (
+        widths,
+        seen.too_wide,
+    )
+    assert seen.too_wide == []
+
+
+def test_every_table_is_in_a_box_of_its_own_that_can_scroll(seen: Measured) -> None:
+    assert seen.unwrapped_tables == []
+
+
+def test_chart_text_renders_at_10_px_or_more(seen: Measured) -> None:
+    assert len(seen.chart_texts) > 20  # the calibration, horizon and quarterly charts' text
+    small = [
+        (text, round(size, 2)) for text, size in seen.chart_texts if size < SMALLEST_CHART_TEXT
+    ]
+    assert small == [], f"smallest {seen.smallest_chart_text:.2f} px"
+
+
+def test_no_console_error_no_page_error_and_no_request_off_the_machine(seen: Measured) -> None:
+    assert seen.console_errors == []
+    assert seen.page_errors == []
+    assert seen.blocked == []
+
+
+def test_sections_come_in_the_documented_order(seen: Measured) -> None:
+    ids = [section_id for section_id, _ in seen.sections]
+    assert ids[-1] == "conventions"
+    assert all(ids), seen.sections  # every section can be linked to
+    assert len(set(ids)) == len(ids)
+    expected = {"review": ["questions", "calibration", "follow-up"], "retro": ["team", "analysts"]}
+    assert [i for i in ids if i in expected[seen.name]] == expected[seen.name]
+
+
+def test_a_full_page_screenshot_is_saved_for_a_reviewer(seen: Measured) -> None:
+    from PIL import Image
+
+    assert seen.screenshot == SCREENSHOTS / f"{seen.name}-{seen.width}.png"
+    with Image.open(seen.screenshot) as image:
+        width, height = image.size
+    assert width == seen.width  # the page, no wider than the window
+    assert height > 2 * 900  # the whole page, not the first screen
