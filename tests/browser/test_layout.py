@@ -72,3 +72,60 @@ def test_a_full_page_screenshot_is_saved_for_a_reviewer(seen: Measured) -> None:
         width, height = image.size
     assert width == seen.width  # the page, no wider than the window
     assert height > 2 * 900  # the whole page, not the first screen
+
+
+LONG_WORD = "Nakhichevan" * 12  # 132 letters, no space
+LONG_LINK = "https://example.org/" + "/".join(["sitrep-annex-" + str(n) for n in range(12)])
+LONG_NAME = "Giragosian-Regional-Studies-Center-desk-officer-2"
+
+
+def _ledger_of_long_words(tracker: Any) -> None:
+    env = {"TRACKER_NOW": "2022-02-01T12:00:00+00:00"}
+
+    def ok(*args: str) -> None:
+        done = tracker(*args, env=env)
+        assert done.exit_code == 0, done.stderr
+
+    ok(
+        "add",
+        f"Will {LONG_WORD} agree by 31 January 2022? See {LONG_LINK}",
+        "-c",
+        f"An agreement is announced; see {LONG_LINK}",
+        "-d",
+        "2022-01-31",
+        "--opened",
+        "2022-01-01",
+    )
+    ok(
+        "add",
+        "Will the border commission meet by 31 January 2022?",
+        "-c",
+        "Both delegations confirm a meeting.",
+        "-d",
+        "2022-01-31",
+        "--opened",
+        "2022-01-01",
+    )
+    for question in ("1", "2"):
+        ok("forecast", question, "70%", "--as", LONG_NAME, "--made-at", "2022-01-02")
+        ok("forecast", question, "20%", "--as", "tom", "--made-at", "2022-01-02")
+    ok("resolve", "1", "no", "--on", "2022-01-30", "--evidence", f"{LONG_LINK} {LONG_WORD}")
+    ok("resolve", "2", "yes", "--on", "2022-01-29", "--evidence", LONG_LINK)
+
+
+@pytest.mark.parametrize(
+    "command", [["report", "--period", "2022Q1"], ["retro"]], ids=["review", "retro"]
+)
+def test_long_words_links_and_names_wrap_on_a_phone(
+    browser: Any, tracker: Any, tmp_path: Path, command: list[str]
+) -> None:
+    _ledger_of_long_words(tracker)
+    out = tmp_path / "page.html"
+    done = tracker(*command, "--out", str(out), env={"TRACKER_NOW": "2022-02-01T12:00:00+00:00"})
+    assert done.exit_code == 0, done.stderr
+    seen = measure(browser, f"long-words-{command[0]}", out, width=390, shots=tmp_path)
+    assert seen.widths["scrollWidth"] <= seen.widths["clientWidth"], seen.too_wide
+    assert seen.unwrapped_tables == []
+    assert [t for t in seen.chart_texts if t[1] < SMALLEST_CHART_TEXT] == []
+    # Nothing of a long name is lost in a chart: it is broken into lines, not cut.
+    assert "".join(text for text, _ in seen.chart_texts).count("Giragosian-Regional") >= 1
