@@ -100,34 +100,47 @@ def inline_svg(svg: bytes) -> str:
     return re.sub(r"<!DOCTYPE[^>]*>\s*", "", text)
 
 
-def _calibration_panel(axes: Any, name: str, table: Calibration, *, wrap: int = 0) -> None:
+def _calibration_axes(axes: Any) -> None:
+    """What every calibration panel has: the diagonal, the limits, the ticks."""
     axes.plot([0, 1], [0, 1], linestyle="--", color=_MUTED, linewidth=0.8)
-    bins = [b for b in table.bins if b.n > 0]
-    largest = max((b.n for b in bins), default=1)
-    if bins:  # one call per panel, not one per bin: a retrospective draws fifty panels
-        xs = [_drawn(b.mean_forecast) for b in bins]
-        axes.vlines(
-            xs,
-            [_drawn(b.wilson_low) for b in bins],
-            [_drawn(b.wilson_high) for b in bins],
-            color=_ACCENT,
-            alpha=0.35,
-        )
-        axes.scatter(
-            xs,
-            [_drawn(b.observed) for b in bins],
-            s=[12 + 60 * math.sqrt(b.n / largest) for b in bins],
-            color=_ACCENT,
-            edgecolors="white",
-            linewidths=0.5,
-            zorder=3,
-        )
     axes.set_xlim(-0.02, 1.02)
     axes.set_ylim(-0.02, 1.02)
     axes.set_aspect("equal")
     ticks = [0, 0.25, 0.5, 0.75, 1]
     axes.set_xticks(ticks, [f"{t:.0%}" for t in ticks])
     axes.set_yticks(ticks, [f"{t:.0%}" for t in ticks])
+
+
+def _calibration_marks(axes: Any, table: Calibration) -> list[Any]:
+    """One forecaster's bins: a dot per bin with forecasts and its interval; the artists."""
+    bins = [b for b in table.bins if b.n > 0]
+    if not bins:
+        return []
+    largest = max(b.n for b in bins)
+    xs = [_drawn(b.mean_forecast) for b in bins]
+    # One call per panel, not one per bin: a retrospective draws fifty panels.
+    intervals = axes.vlines(
+        xs,
+        [_drawn(b.wilson_low) for b in bins],
+        [_drawn(b.wilson_high) for b in bins],
+        color=_ACCENT,
+        alpha=0.35,
+    )
+    dots = axes.scatter(
+        xs,
+        [_drawn(b.observed) for b in bins],
+        s=[12 + 60 * math.sqrt(b.n / largest) for b in bins],
+        color=_ACCENT,
+        edgecolors="white",
+        linewidths=0.5,
+        zorder=3,
+    )
+    return [intervals, dots]
+
+
+def _calibration_panel(axes: Any, name: str, table: Calibration, *, wrap: int = 0) -> None:
+    _calibration_axes(axes)
+    _calibration_marks(axes, table)
     axes.set_title(_panel_title(name, table.n, wrap), color=_INK)
 
 
@@ -148,11 +161,10 @@ _PANEL_TITLE_CHARACTERS = 22
 _PANEL_LEFT, _PANEL_RIGHT, _PANEL_BOTTOM, _PANEL_TOP, _TITLE_LINE = 0.62, 0.22, 0.5, 0.12, 0.17
 
 
-def _lone_panel(
-    Figure: Any, name: str, table: Calibration, *, width: float, detailed: bool, lines: int = 1
-) -> Any:
-    """One calibration panel as a figure of its own, `width` inches wide, square axes, room
-    for `lines` lines of title (the most of its neighbours, so that their axes line up)."""
+def _lone_panel(Figure: Any, *, width: float, detailed: bool, lines: int = 1) -> Any:
+    """An empty calibration panel as a figure of its own, `width` inches wide, square axes,
+    room for `lines` lines of title (the most of its neighbours, so that their axes line up);
+    returns its axes."""
     side = width - _PANEL_LEFT - _PANEL_RIGHT
     top = _PANEL_TOP + _TITLE_LINE * lines
     height = side + _PANEL_BOTTOM + top
@@ -164,14 +176,14 @@ def _lone_panel(
         top=1 - top / height,
     )
     axes = figure.subplots()
-    _calibration_panel(axes, name, table, wrap=0 if detailed else _PANEL_TITLE_CHARACTERS)
+    _calibration_axes(axes)
     if detailed:
         axes.set_xlabel("forecast (mean of the bin)", color=_INK)
         axes.set_ylabel("came true (95% interval)", color=_INK)
     else:
         axes.set_xlabel("forecast", color=_INK)
         axes.set_ylabel("came true", color=_INK)
-    return figure
+    return axes
 
 
 def calibration_chart(
@@ -187,7 +199,10 @@ def calibration_chart(
     if len(panels) == 1:
         with _style() as Figure:
             name, table = panels[0]
-            return _save(_lone_panel(Figure, name, table, width=WIDTH, detailed=True), fmt)
+            axes = _lone_panel(Figure, width=WIDTH, detailed=True)
+            _calibration_marks(axes, table)
+            axes.set_title(_panel_title(name, table.n, 0), color=_INK)
+            return _save(axes.figure, fmt)
     count = max(len(panels), 1)
     columns = min(columns, count)
     rows = math.ceil(count / columns)
@@ -227,14 +242,18 @@ def calibration_panels(panels: Sequence[tuple[str, Calibration]], *, fmt: str) -
         (len(_panel_title(n, t.n, _PANEL_TITLE_CHARACTERS).splitlines()) for n, t in panels),
         default=1,
     )
+    drawn = []
     with _style() as Figure:
-        return [
-            _save(
-                _lone_panel(Figure, name, table, width=PANEL_WIDTH, detailed=False, lines=lines),
-                fmt,
-            )
-            for name, table in panels
-        ]
+        # One figure for all of them: each forecaster's marks are drawn, saved and removed
+        # again, so that the axes and their ticks are made once, not fifty times.
+        axes = _lone_panel(Figure, width=PANEL_WIDTH, detailed=False, lines=lines)
+        for name, table in panels:
+            marks = _calibration_marks(axes, table)
+            axes.set_title(_panel_title(name, table.n, _PANEL_TITLE_CHARACTERS), color=_INK)
+            drawn.append(_save(axes.figure, fmt))
+            for mark in marks:
+                mark.remove()
+    return drawn
 
 
 def horizon_chart(rows: Sequence[HorizonRow], *, fmt: str) -> bytes:
