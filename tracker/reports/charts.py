@@ -153,6 +153,14 @@ def _panel_title(name: str, n: int, wrap: int) -> str:
     return "\n".join(textwrap.wrap(title, wrap, break_long_words=True, break_on_hyphens=False))
 
 
+def _title_lines(panels: Sequence[tuple[str, Calibration]]) -> int:
+    """The most lines any of these panels' titles takes."""
+    return max(
+        (len(_panel_title(n, t.n, _PANEL_TITLE_CHARACTERS).splitlines()) for n, t in panels),
+        default=1,
+    )
+
+
 #: Characters of a panel title per line (9 pt bold in a 240 px panel).
 _PANEL_TITLE_CHARACTERS = 22
 #: Margins of a lone calibration panel (inches): left for the tick and axis labels, right for
@@ -210,15 +218,17 @@ def calibration_chart(
         # Fixed margins rather than a layout engine: with fifty panels, constrained layout
         # and shared axes cost seconds; every panel has the same limits anyway.
         side = 2.6  # inches per panel
-        width, height = side * columns + 0.8, side * rows + 0.7
+        lines = _title_lines(panels)
+        top = 0.3 + _TITLE_LINE * (lines - 1)  # inches above the first row, for its titles
+        width, height = side * columns + 0.95, side * rows + 0.4 + top
         figure = Figure(figsize=(width, height))
         figure.subplots_adjust(
             left=0.75 / width,
-            right=1 - 0.1 / width,
+            right=1 - 0.25 / width,
             bottom=0.55 / height,
-            top=1 - 0.3 / height,
+            top=1 - top / height,
             wspace=0.25,
-            hspace=0.3,
+            hspace=0.3 + 0.1 * (lines - 1),
         )
         grid = figure.subplots(rows, columns, squeeze=False)
         for index, axes in enumerate(grid.flat):
@@ -238,10 +248,7 @@ def calibration_chart(
 def calibration_panels(panels: Sequence[tuple[str, Calibration]], *, fmt: str) -> list[bytes]:
     """Calibration of each forecaster as a chart of its own, `PANEL_WIDTH` wide, all on the
     same axes: small multiples that a page lays out in as many columns as fit."""
-    lines = max(
-        (len(_panel_title(n, t.n, _PANEL_TITLE_CHARACTERS).splitlines()) for n, t in panels),
-        default=1,
-    )
+    lines = _title_lines(panels)
     drawn = []
     with _style() as Figure:
         # One figure for all of them: each forecaster's marks are drawn, saved and removed
