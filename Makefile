@@ -7,7 +7,7 @@ EXAMPLE := docs/examples/sochi-summit.jsonl
 # The example is shown as of a fixed day, so the demo reads the same on every machine.
 DEMO_NOW ?= 2022-06-15T12:00:00+00:00
 
-.PHONY: demo test lint typecheck unit example samples bench clean
+.PHONY: demo test lint typecheck unit example samples screenshot bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -48,10 +48,11 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
-# The tests run beside a throw-away PostgreSQL cluster (installed from Debian's packages if
-# missing); without one, the PostgreSQL tests are skipped (but never under CI).
+# The tests run beside a throw-away PostgreSQL cluster and with Debian's Chromium for the
+# browser tests (both installed from Debian's packages if missing); without them, the PostgreSQL
+# and browser tests are skipped (but never under CI).
 unit: $(STAMP)
-	scripts/with-postgres $(BIN)/pytest
+	scripts/with-postgres scripts/with-chromium $(BIN)/pytest
 
 # Benchmarks (not tests: nothing fails on a missed target); writes docs/performance.md.
 bench: $(STAMP)
@@ -75,6 +76,11 @@ samples: $(STAMP)
 		$(SAMPLE) report --period 2022Q2 --as-of 2022-06-15 --out docs/examples/review-2022Q2.$$ext && \
 		$(SAMPLE) retro --as-of 2022-06-15 --out docs/examples/retro.$$ext || exit 1; \
 	done
+
+# The screenshot in README: the top of the sample review at 1024 px, in Debian's Chromium (the
+# browser tests save full-page screenshots of both documents at both widths in build/screenshots).
+screenshot: $(STAMP)
+	scripts/with-chromium $(BIN)/python -m tests.browser.screenshot docs/images/review-1024.png
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -23,7 +23,7 @@ from tracker.domain import rounding
 from tracker.domain.fields import minute_text
 from tracker.domain.history import HistorySection
 from tracker.domain.review import Headline, Retro, Review
-from tracker.domain.scoring import TEAM_NAMES, calibration_verdict
+from tracker.domain.scoring import TEAM_NAMES, Calibration, calibration_verdict
 from tracker.reports import numbers
 from tracker.reports.as_of import as_of_sentence
 from tracker.reports.escapes import has_hidden, visible
@@ -147,19 +147,33 @@ def _no_stage(_: str) -> None:
     return None
 
 
-def _review_charts(review: Review, fmt: str) -> dict[str, bytes]:
+#: A drawn chart: one image, or small multiples (HTML only) that the page lays out itself.
+Drawn = bytes | list[bytes]
+
+
+def _small_multiples(panels: list[tuple[str, Calibration]], fmt: str) -> Drawn:
+    """Calibration panels: one SVG each for HTML (the page wraps them into as many columns
+    as fit), one PNG with all of them for Markdown."""
+    from tracker.reports import charts
+
+    if fmt == "svg":
+        return charts.calibration_panels(panels, fmt=fmt)
+    return charts.calibration_chart(panels, fmt=fmt)
+
+
+def _review_charts(review: Review, fmt: str) -> dict[str, Drawn]:
     from tracker.reports import charts
 
     members = [f for f in review.forecasters if f.forecaster not in TEAM_NAMES]
-    drawn = {
+    drawn: dict[str, Drawn] = {
         "calibration": charts.calibration_chart(
             [("all forecasters", review.calibration)], fmt=fmt, columns=1
         ),
         "horizons": charts.horizon_chart(review.horizons, fmt=fmt),
     }
     if members:
-        drawn["forecasters"] = charts.calibration_chart(
-            [(f.forecaster, f.calibration) for f in members], fmt=fmt
+        drawn["forecasters"] = _small_multiples(
+            [(f.forecaster, f.calibration) for f in members], fmt
         )
     return drawn | _history_charts(review.histories, fmt)
 
@@ -175,12 +189,12 @@ def _history_charts(section: HistorySection, fmt: str) -> dict[str, bytes]:
     }
 
 
-def _retro_charts(retro: Retro, fmt: str) -> dict[str, bytes]:
+def _retro_charts(retro: Retro, fmt: str) -> dict[str, Drawn]:
     from tracker.reports import charts
 
-    drawn = {
-        "calibration": charts.calibration_chart(
-            [(r.summary.forecaster, r.summary.calibration) for r in retro.rows], fmt=fmt
+    drawn: dict[str, Drawn] = {
+        "calibration": _small_multiples(
+            [(r.summary.forecaster, r.summary.calibration) for r in retro.rows], fmt
         )
     }
     if retro.quarters:
@@ -193,18 +207,24 @@ def _render(
     context: dict[str, Any],
     *,
     fmt: str,
-    drawn: dict[str, bytes],
+    drawn: dict[str, Drawn],
     stem: str,
 ) -> Document:
     if fmt == "html":
         from tracker.reports.charts import inline_svg
 
-        context["charts"] = {name: Markup(inline_svg(svg)) for name, svg in drawn.items()}
+        context["charts"] = {
+            name: [Markup(inline_svg(one)) for one in svg]
+            if isinstance(svg, list)
+            else Markup(inline_svg(svg))
+            for name, svg in drawn.items()
+        }
         text = _environment(markdown=False).get_template(f"{template}.html.j2").render(context)
         return Document(text)
-    files = {f"{stem}-{name}.png": png for name, png in drawn.items()}
+    pngs = {name: png for name, png in drawn.items() if isinstance(png, bytes)}
+    files = {f"{stem}-{name}.png": png for name, png in pngs.items()}
     # A link target, not text: percent-encoded rather than backslash-escaped.
-    context["charts"] = {name: Markup(quote(f"{stem}-{name}.png")) for name in drawn}
+    context["charts"] = {name: Markup(quote(f"{stem}-{name}.png")) for name in pngs}
     text = _environment(markdown=True).get_template(f"{template}.md.j2").render(context)
     return Document(text, files)
 
