@@ -71,6 +71,23 @@ def build_documents(folder: Path) -> dict[str, Path]:
             cwd=folder,
         )
         written[name] = out
+        # The same document as JSON, for what the page must show (e.g. one chart per question).
+        subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "tracker",
+                "--db",
+                str(db),
+                *command,
+                "--out",
+                str(out.with_suffix(".json")),
+            ],
+            check=True,
+            capture_output=True,
+            env=env,
+            cwd=folder,
+        )
     return written
 
 

@@ -66,6 +66,19 @@ def test_sections_come_in_the_documented_order(seen: Measured) -> None:
     assert [i for i in ids if i in expected[seen.name]] == expected[seen.name]
 
 
+def test_one_history_chart_per_resolved_question(
+    seen: Measured, documents: dict[str, Path]
+) -> None:
+    import json
+
+    data = json.loads(documents[seen.name].with_suffix(".json").read_text(encoding="utf-8"))
+    # The review charts each question resolved in the period, the retro each scored question.
+    listed = data["questions"]
+    resolved = len(listed) if isinstance(listed, list) else listed
+    assert resolved > 0 and data["histories"]["omitted"] == 0
+    assert seen.history_charts == resolved == len(data["histories"]["questions"])
+
+
 def test_a_full_page_screenshot_is_saved_for_a_reviewer(seen: Measured) -> None:
     from PIL import Image
 
