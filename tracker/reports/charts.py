@@ -207,7 +207,7 @@ def quarterly_chart(quarters: Sequence[QuarterCalibration], *, fmt: str) -> byte
                 label=_legend_label(name),
             )
         axes.set_xticks(range(len(labels)), labels)
-        axes.set_ylabel("overconfidence (+ too sure, - too unsure)")
+        axes.set_ylabel("overconfidence, pts (+ too sure, - too unsure)")
         axes.yaxis.set_major_formatter(_points_formatter())
         if names:
             axes.legend(frameon=False, fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0))
