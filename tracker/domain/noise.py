@@ -53,7 +53,7 @@ def resampled_totals(rows: Any, *, stream: int, resamples: int = RESAMPLES) -> A
         drawn = rng.integers(0, n, size=(size, n))
         drawn += (np.arange(size) * n)[:, None]
         counts = np.bincount(drawn.ravel(), minlength=size * n).reshape(size, n)
-        out[start : start + size] = counts @ values
+        out[start : start + size] = counts.astype(float) @ values
     return out
 
 
@@ -143,6 +143,75 @@ def change_between(current: Sample, previous: Sample, *, stream: int) -> Change:
     return Change(now - before, n, *found)
 
 
+def changes_between(
+    current: Sequence[Sample], previous: Sequence[Sample], *, stream: int
+) -> list[Change]:
+    """Several `change_between` at once, for figures over the same questions of each period
+    (aligned samples: row i of every current sample is the same question, and so for the
+    previous ones). Each period's questions are resampled once for all the figures, so the
+    cost is that of one comparison; a figure's questions are those with a count."""
+    results = [
+        Change(None if c.mean is None or p.mean is None else c.mean - p.mean, (c.n, p.n))
+        for c, p in zip(current, previous, strict=True)
+    ]
+    wanted = [i for i, r in enumerate(results) if r.difference is not None and r.enough]
+    if not wanted:
+        return results
+
+    def means(samples: Sequence[Sample], draw: int) -> Any:
+        rows = np.column_stack(
+            [column for i in wanted for column in (samples[i].sums, samples[i].counts)]
+        )
+        totals = resampled_totals(rows, stream=draw)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return totals[:, 0::2] / totals[:, 1::2]
+
+    differences = means(current, 2 * stream) - means(previous, 2 * stream + 1)
+    for column, i in enumerate(wanted):
+        found = _interval(differences[:, column])
+        if found is not None:
+            results[i] = Change(results[i].difference, results[i].n, *found)
+    return results
+
+
+def split_changes(samples: Sequence[Sample], *, stream: int) -> list[Change]:
+    """For aligned samples given in pairs (a part of the questions, the rest), each part's
+    mean minus the rest's, with one resampling of all the questions for every pair."""
+    pairs = [(samples[i], samples[i + 1]) for i in range(0, len(samples), 2)]
+    results = [
+        Change(None if a.mean is None or b.mean is None else a.mean - b.mean, (a.n, b.n))
+        for a, b in pairs
+    ]
+    wanted = [i for i, r in enumerate(results) if r.difference is not None and r.enough]
+    if not wanted:
+        return results
+    rows = np.column_stack([c for i in wanted for s in pairs[i] for c in (s.sums, s.counts)])
+    totals = resampled_totals(rows, stream=stream)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        means = totals[:, 0::2] / totals[:, 1::2]
+    differences = means[:, 0::2] - means[:, 1::2]
+    for column, i in enumerate(wanted):
+        found = _interval(differences[:, column])
+        if found is not None:
+            results[i] = Change(results[i].difference, results[i].n, *found)
+    return results
+
+
+def aligned_samples(
+    keys: Sequence[str], figures: Sequence[tuple[Sequence[str], Sequence[float]]]
+) -> list[Sample]:
+    """Samples of several figures over the same questions (`keys`, in that order): each figure
+    given as the question keys and values of its rows."""
+    index = {key: i for i, key in enumerate(keys)}
+    samples = []
+    for rows, values in figures:
+        where = np.fromiter((index[k] for k in rows), dtype=np.int64, count=len(rows))
+        sums = np.bincount(where, weights=np.asarray(values, dtype=float), minlength=len(keys))
+        counts = np.bincount(where, minlength=len(keys)).astype(float)
+        samples.append(Sample(sums, counts))
+    return samples
+
+
 def paired_change(differences: Sequence[float], *, stream: int) -> Change:
     """The mean of per-question differences (one side minus the other on the same question),
     with its bootstrap interval over the questions."""
@@ -190,16 +259,20 @@ def group_means(
     """Several means at once (one per group: a forecaster, a tag), each against zero, from
     rows of (question index, group index, sum, count). The questions are resampled together,
     once, and every group's mean is recomputed from the questions it has in each resample:
-    one bootstrap of all the questions, so the cost is that of one, whatever the groups."""
+    one bootstrap of all the questions (one matrix product per chunk of resamples), whatever
+    the number of groups."""
     questions = np.asarray(questions, dtype=np.int64)
     groups = np.asarray(groups, dtype=np.int64)
     if not len(questions):
         return [Change(None, (0, 0)) for _ in range(n_groups)]
     _, question_index = np.unique(questions, return_inverse=True)
     n_questions = int(question_index.max()) + 1
-    matrix = np.zeros((n_questions, 2 * n_groups))
-    np.add.at(matrix, (question_index, 2 * groups), np.asarray(sums, dtype=float))
-    np.add.at(matrix, (question_index, 2 * groups + 1), np.asarray(counts, dtype=float))
+    cells = n_questions * 2 * n_groups
+    flat = question_index * (2 * n_groups) + 2 * groups
+    matrix = (
+        np.bincount(flat, weights=np.asarray(sums, dtype=float), minlength=cells)
+        + np.bincount(flat + 1, weights=np.asarray(counts, dtype=float), minlength=cells)
+    ).reshape(n_questions, 2 * n_groups)
     sizes = np.count_nonzero(matrix[:, 1::2], axis=0)
     totals = matrix.sum(axis=0)
     wanted = sizes >= MIN_QUESTIONS

@@ -868,19 +868,28 @@ def _late_prompts(
     gap between the time-weighted and the final Brier (binary questions) is larger, beyond
     noise, than on questions without the tag."""
     binary = [s for s in members if s.kind is QuestionKind.BINARY]
+    names = sorted({t for s in binary for t in tags.get(s.question, ())})
+    if not names:
+        return []
+    keys = sorted({s.question for s in binary})
     late = [s.time_weighted - s.final_score for s in binary]
-    found = []
-    for stream, tag in enumerate(sorted({t for s in binary for t in tags.get(s.question, ())})):
+    rows = [s.question for s in binary]
+    figures: list[tuple[list[str], list[float]]] = []
+    for tag in names:
         inside = [tag in tags.get(s.question, ()) for s in binary]
-        on = noise.sample_of(
-            [s.question for s, i in zip(binary, inside, strict=True) if i],
-            [v for v, i in zip(late, inside, strict=True) if i],
-        )
-        off = noise.sample_of(
-            [s.question for s, i in zip(binary, inside, strict=True) if not i],
-            [v for v, i in zip(late, inside, strict=True) if not i],
-        )
-        change = noise.change_between(on, off, stream=300 + stream)
+        for wanted in (True, False):
+            figures.append(
+                (
+                    [q for q, i in zip(rows, inside, strict=True) if i is wanted],
+                    [v for v, i in zip(late, inside, strict=True) if i is wanted],
+                )
+            )
+    samples = noise.aligned_samples(keys, figures)
+    # One resampling of the questions for every tag: on each, the tag's questions against
+    # the others (a split of the same resample).
+    changes = noise.split_changes(samples, stream=300)
+    found = []
+    for tag, change in zip(names, changes, strict=True):
         if noise.beyond_noise(change, units.RELATIVE.steps) > 0 and change.difference:
             found.append(
                 (
@@ -1015,14 +1024,17 @@ def headline(
     previous: noise.Sample | None,
     *,
     better: str,
-    stream: int,
+    change: noise.Change | None = None,
+    stream: int = 1,
     card: bool = False,
 ) -> Headline:
     """A headline figure that is the mean of a sample of questions, judged against the
-    previous period's (None: there is no previous period) by `judge`."""
+    previous period's (None: there is no previous period) by `judge`. `change` is the
+    bootstrap of the change when the caller computed it with others (`changes_between`)."""
     if previous is None:
         return Headline(name, current.mean, None, better, key, n=current.n, card=card)
-    change = noise.change_between(current, previous, stream=stream)
+    if change is None:
+        change = noise.change_between(current, previous, stream=stream)
     return Headline(
         name,
         current.mean,

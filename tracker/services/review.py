@@ -194,12 +194,17 @@ def _headline(
         team = [s for s in scores if s.forecaster == TEAM_MEDIAN]
         return scores, members, team
 
-    def sample(
-        scores: Sequence[QuestionScore], kind: QuestionKind | None, coverage: bool = False
-    ) -> noise.Sample:
-        chosen = [s for s in scores if kind is None or s.kind is kind]
-        values = [s.coverage if coverage else s.time_weighted for s in chosen]
-        return noise.sample_of([s.question for s in chosen], values)
+    def samples(
+        scores: tuple[list[QuestionScore], ...],
+        figures: list[tuple[int, QuestionKind | None, bool]],
+    ) -> list[noise.Sample]:
+        keys = sorted({s.question for s in scores[0]})
+        columns = []
+        for side, kind, coverage in figures:
+            chosen = [s for s in scores[side] if kind is None or s.kind is kind]
+            values = [s.coverage if coverage else s.time_weighted for s in chosen]
+            columns.append(([s.question for s in chosen], values))
+        return noise.aligned_samples(keys, columns)
 
     def excluded(report: ScoreReport) -> int | None:
         # Annulled questions have no scores, so one forecaster's review cannot count theirs.
@@ -250,15 +255,24 @@ def _headline(
         ("team median's RPS (ordered questions)", "team_rps", 2, QuestionKind.ORDERED),
         (f"{who} coverage of question windows", "coverage", 1, None),
     ]
-    for stream, (name, key, side, kind) in enumerate(means, 1):
+    # One bootstrap per period for all the figures (each period's questions resampled once).
+    shapes = [(side, kind, key == "coverage") for _, key, side, kind in means]
+    current_samples = samples(now, shapes)
+    previous_samples = samples(before, shapes) if before is not None else None
+    changes = (
+        noise.changes_between(current_samples, previous_samples, stream=1)
+        if previous_samples is not None
+        else [None] * len(means)
+    )
+    for i, (name, key, _side, _kind) in enumerate(means):
         rows.append(
             headline(
                 name,
                 key,
-                sample(now[side], kind, coverage=key == "coverage"),
-                None if before is None else sample(before[side], kind, coverage=key == "coverage"),
+                current_samples[i],
+                previous_samples[i] if previous_samples is not None else None,
                 better=units.unit_of(key).better or "lower",
-                stream=stream,
+                change=changes[i],
                 card=key in ("brier", "team_brier", "coverage"),
             )
         )
