@@ -97,6 +97,20 @@ def test_a_change_that_rounds_to_nothing_is_no_change() -> None:
     assert units.SHARE.change_text(h.shown_change or 0) == "+0 pts"
 
 
+def test_a_change_shown_as_one_point_is_not_called_no_change() -> None:
+    """81% against 82% reads as a change of -1 pt, so it is judged, not "no change"."""
+    h = headline(
+        "coverage",
+        "coverage",
+        _sample(_spread(0.813, 40, 0.01)),
+        _sample(_spread(0.817, 40, 0.01)),
+        better="higher",
+        stream=1,
+    )
+    assert (units.SHARE.text(h.current), units.SHARE.text(h.previous)) == ("81%", "82%")
+    assert h.verdict in (NO_CLEAR_CHANGE, WORSE)
+
+
 def test_group_means_judge_each_group_on_its_own_questions() -> None:
     questions = np.arange(40) % 20
     groups = (np.arange(40) >= 20).astype(int)

@@ -670,13 +670,22 @@ def overconfidence_by_forecaster(
     return rows
 
 
-def judge(change: noise.Change, unit: units.Unit, better: str | None) -> str | None:
+def judge(
+    change: noise.Change,
+    unit: units.Unit,
+    better: str | None,
+    *,
+    figures: tuple[float, float] | None = None,
+) -> str | None:
     """Whether a change is better, worse, no clear change (its interval includes zero), too
     few questions to tell, or no change at the precision shown; None when it cannot be said.
-    The change must be current minus previous (or one side minus the other)."""
+    The change must be current minus previous (or one side minus the other); with `figures`
+    (current, previous), "no change" means the two figures read the same as written, as the
+    change shown beside them says."""
     if change.difference is None or better is None:
         return None
-    if unit.steps(change.difference) == 0:
+    shown = unit.change(*figures) if figures is not None else unit.steps(change.difference)
+    if shown == 0:
         return NO_CHANGE
     if not change.enough:
         return TOO_FEW
@@ -763,7 +772,12 @@ def latest_quarter_change(
         current=now.mean,
         previous=then.mean,
         change=change,
-        verdict=judge(change, units.SCORE, "lower"),
+        verdict=judge(
+            change,
+            units.SCORE,
+            "lower",
+            figures=None if now.mean is None or then.mean is None else (now.mean, then.mean),
+        ),
     )
 
 
@@ -1045,7 +1059,14 @@ def headline(
         n_previous=previous.n,
         low=change.low,
         high=change.high,
-        verdict=judge(change, units.unit_of(key), better),
+        verdict=judge(
+            change,
+            units.unit_of(key),
+            better,
+            figures=None
+            if current.mean is None or previous.mean is None
+            else (current.mean, previous.mean),
+        ),
         card=card,
     )
 
