@@ -184,7 +184,9 @@ def test_html_is_self_contained_and_shows_hostile_text_as_text(
         html = out.read_text(encoding="utf-8")
         page.feed(html)
         page.close()
-        assert "script" not in page.tags and "img" not in page.tags and "a" not in page.tags
+        assert "script" not in page.tags and "img" not in page.tags
+        # The only links are the table of contents, to the page's own sections.
+        assert page.tags.count("a") == len(re.findall(r'<a href="#[a-z-]+">', html))
         assert all(ref.startswith("#") for ref in page.references), page.references
         # Only references inside the page itself: clip paths url(#...), links #...
         assert re.findall(r"url\((?!#)", html) == []
@@ -412,3 +414,56 @@ def test_dollar_signs_stay_text_in_markdown(tracker: Tracker, tmp_path: Path) ->
     out = tmp_path / "r.md"
     assert tracker("report", "--period", "2022Q1", "--out", str(out), env=env).exit_code == 0
     assert r"Oil between \$80 and \$90?" in out.read_text(encoding="utf-8")
+
+
+# --- one unit per figure -------------------------------------------------------------------------
+
+
+def test_the_same_figure_is_written_the_same_way_in_every_format(
+    example: Tracker, tmp_path: Path
+) -> None:
+    """The analysts' Brier score, ani's overconfidence and ani's best call's skill in the review
+    of 2022Q2: one text in the terminal, Markdown, HTML and the JSON's `shown` labels."""
+    from tracker.cli import console
+
+    console._out.cache_clear()
+    wide = {**AFTER_EXAMPLE_ENV, "COLUMNS": "200"}
+    terminal = example("report", "--period", "2022Q2", env=wide).stdout
+    texts = {"terminal": terminal}
+    for fmt in ("md", "html", "json"):
+        out = tmp_path / f"review.{fmt}"
+        assert _report(example, "report", "--period", "2022Q2", "--out", str(out)).exit_code == 0
+        texts[fmt] = out.read_text(encoding="utf-8")
+    data = json.loads(texts.pop("json"))
+    brier = next(h for h in data["headline"] if h["key"] == "brier")
+    ani = next(o for o in data["overconfidence"] if o["forecaster"] == "ani")
+    assert brier["shown"]["current"] == "0.395"
+    assert ani["shown"]["gap"] == "-10 pts"
+    assert data["units"]["skill"]["written_as"].startswith("skill against an even spread, signed")
+    for fmt, text in texts.items():
+        assert "0.395" in text, fmt
+        assert re.search(r"ani\b.*-10 pts", text, re.DOTALL), fmt
+        assert "+41%" in text, fmt  # skill, never 0.410
+        assert "-100%" in text or fmt == "terminal", fmt  # the report's skill, never -0.998
+        assert "-0.998" not in text, fmt
+
+
+def test_both_documents_open_with_in_brief_in_every_format(example: Tracker) -> None:
+    for command in (["report", "--period", "2022Q2"], ["retro"]):
+        data = json.loads(_report(example, *command, "--format", "json").stdout)
+        assert 3 <= len(data["in_brief"]) <= 5
+        assert next(iter(data)) == "kind" and "in_brief" in data
+        markdown = _report(example, *command, "--format", "md").stdout
+        first = [line for line in markdown.splitlines() if line.startswith("## ")]
+        assert first[:2] == ["## In brief", "## Contents"]
+        html = _report(example, *command, "--format", "html").stdout
+        headings = re.findall(r"<h2[^>]*>(.*?)</h2>", html)
+        assert headings[0] == "In brief"
+        assert html.index('id="in-brief"') < html.index('<nav class="toc"')
+        terminal = _report(example, *command).stdout
+        headings = [line for line in terminal.splitlines() if line.startswith("In brief")]
+        assert headings and terminal.index("In brief") < min(
+            terminal.index(name)
+            for name in ("Headline figures", "For discussion")
+            if name in terminal
+        )

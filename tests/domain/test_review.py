@@ -20,6 +20,7 @@ from tracker.domain.review import (
     estimate,
     parse_period,
     period_between,
+    pooling_change,
     team_verdict,
 )
 from tracker.domain.scoring import (
@@ -118,13 +119,10 @@ def test_an_interval_needs_five_values() -> None:
     assert five.low == pytest.approx(0.3 - 2.7764451051977934 * 0.158113883008419 / 5**0.5)
 
 
-def test_headline_says_whether_a_change_is_better() -> None:
-    assert Headline("brier", 0.20, 0.25, "lower").verdict == "better"
-    assert Headline("brier", 0.20, 0.25, "lower").arrow == "\u2193"
-    assert Headline("coverage", 0.5, 0.6, "higher").verdict == "worse"
-    assert Headline("overconfidence", -0.02, 0.05, "nearer zero").verdict == "better"
-    assert Headline("questions", 3, 2, None).verdict is None
-    assert Headline("brier", 0.2, None, "lower").arrow == ""
+def test_headline_arrows_follow_the_figures_as_shown() -> None:
+    assert Headline("brier", 0.20, 0.25, "lower", "brier").arrow == "\u2193"
+    assert Headline("coverage", 0.998, 0.997, "higher", "coverage").arrow == "\u2192"
+    assert Headline("brier", 0.2, None, "lower", "brier").arrow == ""
 
 
 # --- misses, calls, disagreements -------------------------------------------------------------
@@ -233,33 +231,26 @@ def test_calibration_by_quarter_follows_the_outcome_day() -> None:
     assert ("ani", "2022Q1", 1) in quarters and ("ani", "2022Q2", 1) in quarters
 
 
-def test_a_prompt_names_analysts_overconfident_on_one_tag() -> None:
+def test_a_prompt_on_a_tag_whose_questions_drew_forecasts_too_sure() -> None:
     questions = {f"b{i}": _question(f"b{i}", outcome=1 if i % 2 else 0) for i in range(12)}
     scores = []
     for q in questions.values():
         scores += _scores(q, {"ani": 0.9, "tom": 0.95, "lena": 0.52})
     tags = dict.fromkeys(questions, ("border",))
-    rows = against_team(scores)
+    verdict = team_verdict(against_team(scores))
     prompts = discussion_prompts(
         PromptInputs(
             scores=scores,
-            resolved=questions,
-            titles={k: k for k in questions},
             tags=tags,
             outsiders=frozenset(),
-            verdict=team_verdict(rows),
-            disagreements=disagreements(scores, questions),
-            misses=biggest_misses(scores, questions),
+            pooling=pooling_change(scores, verdict),
         )
     )
-    assert prompts[0].startswith("The team median trailed its best member, lena")
-    assert prompts[1] == (
-        "Two analysts were overconfident on border questions: tom (+45 points) and ani "
-        "(+40 points). What made these questions look more certain than they were?"
-    )
-    # The same two over all questions, in one prompt rather than one each.
-    assert prompts[2].startswith("Two analysts were overconfident over all questions")
-    assert len(prompts) <= 6
+    assert prompts == [
+        "On questions tagged border, forecasts were too sure: +29 pts between confidence and "
+        "how often the favoured side happened (12 questions, beyond noise). What made these "
+        "questions look more certain than they were, and what evidence was missing?"
+    ]
 
 
 def test_a_tie_with_the_team_median_is_neither_a_win_nor_a_loss() -> None:

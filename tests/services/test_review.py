@@ -53,14 +53,23 @@ def test_the_review_lists_the_questions_resolved_in_the_period(example: str) -> 
 
 def test_headline_compares_with_the_previous_period(example: str) -> None:
     review = _review(example, "2022Q2")
-    figures = {h.name: h for h in review.headline}
-    scored = figures["questions scored (analysts or reports)"]
+    figures = {h.key: h for h in review.headline}
+    scored = figures["questions_scored"]
+    assert scored.name == "questions scored (analysts or reports)"
     assert (scored.current, scored.previous) == (2, 1)  # Q1: the Minsk Group visit
-    team = figures["team median: time-weighted Brier (binary)"]
+    team = figures["team_brier"]
     assert team.current == pytest.approx(
         next(s.time_weighted for s in review.questions[1].scores if s.forecaster == TEAM_MEDIAN)
     )
-    assert team.verdict in ("better", "worse", "same")
+    # One binary question a side: too few to call the change better or worse.
+    assert (team.n, team.n_previous, team.verdict) == (1, 1, "too few questions to tell")
+    assert "overconfidence" not in figures  # shown forecaster by forecaster, never averaged
+    assert [h.key for h in review.headline if h.card] == [
+        "questions_scored",
+        "brier",
+        "team_brier",
+        "coverage",
+    ]
 
 
 def test_the_report_forecaster_is_scored_per_source_but_not_pooled(example: str) -> None:
@@ -159,7 +168,12 @@ def test_the_retro_compares_the_team_with_its_best_member(example: str) -> None:
     assert retro.questions == 5
     assert retro.disagreements[0].question == "nakhichevan-road-rail"
     assert retro.disagreements[0].closest == ["ani"]
-    assert 1 <= len(retro.prompts) <= 6
+    # Five questions: no difference can be beyond noise, so nothing is put up for discussion.
+    assert retro.prompts == []
+    assert len(retro.brief) == 5 and retro.brief[1].startswith("Pooling: the team median's")
+    assert {o.forecaster: o.reading for o in retro.overconfidence}["tom"] == (
+        "too few questions to tell"
+    )
     assert {q.quarter for q in retro.quarters} == {"2021Q4", "2022Q1", "2022Q2"}
 
 
@@ -175,7 +189,7 @@ def test_period_and_since_until_do_not_mix() -> None:
 def test_a_review_of_a_reports_forecaster_shows_its_own_figures(example: str) -> None:
     review = _review(example, "2022Q2", forecaster="RSC sitrep (Giragosian)")
     figures = {h.name: h for h in review.headline}
-    own = figures["RSC sitrep (Giragosian): time-weighted Brier (binary)"]
+    own = figures["RSC sitrep (Giragosian)'s Brier score (yes/no questions, time-weighted)"]
     assert own.current == pytest.approx(0.5625)
     assert sum(row.total for row in review.horizons) == 2  # its two forecasts in 2022Q2
     assert review.by_source[0].analysts.mean == pytest.approx(0.5625)

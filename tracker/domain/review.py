@@ -20,8 +20,9 @@ import numpy as np
 from dateutil.relativedelta import relativedelta
 
 from tracker.domain.history import HistorySection
+from tracker.domain import noise, units
 from tracker.domain.model import QuestionKind
-from tracker.domain.rounding import fixed, percent
+from tracker.domain.rounding import fixed
 from tracker.domain.scoring import (
     TEAM_MEDIAN,
     TEAM_NAMES,
@@ -573,11 +574,215 @@ def calibration_by_quarter(
     return rows
 
 
-# --- discussion prompts ------------------------------------------------------------------------
+# --- overconfidence, forecaster by forecaster ---------------------------------------------------
 
-#: Over- or underconfidence (points) that a prompt mentions, and the pairs it needs.
-PROMPT_MIN_GAP = 0.05
-PROMPT_MIN_PAIRS = 10
+#: How an over/underconfidence reads: too sure or too unsure beyond noise, or neither.
+TOO_SURE, TOO_UNSURE, NO_CLEAR_LEAN = "too sure", "too unsure", "no clear lean"
+#: A change (or a gap) judged against its noise.
+BETTER, WORSE, NO_CLEAR_CHANGE = "better", "worse", "no clear change"
+TOO_FEW, NO_CHANGE = "too few questions to tell", "no change"
+
+
+def confidence_rows(scores: Sequence[QuestionScore]) -> tuple[Any, Any, Any]:
+    """For each score (in order): the summed confidence in the favoured side of its final
+    forecast's pairs, how many of those pairs' favoured side happened, and how many pairs
+    there are (one per binary question, one per option otherwise; a 50% pair favours no side
+    and is left out, as in `Calibration.overconfidence`)."""
+    n = len(scores)
+    confidence, right, count = np.zeros(n), np.zeros(n), np.zeros(n)
+    groups: dict[tuple[bool, int], list[int]] = {}
+    for i, s in enumerate(scores):
+        groups.setdefault((s.kind is QuestionKind.BINARY, len(s.final_probabilities)), []).append(i)
+    for (binary, _width), members in groups.items():
+        values = np.array([scores[i].final_probabilities for i in members], dtype=float)
+        outcomes = np.array([scores[i].outcome for i in members])
+        happened = np.zeros_like(values)
+        happened[np.arange(len(members)), outcomes] = 1.0
+        if binary:
+            values, happened = values[:, :1], happened[:, :1]
+        decided = values != 0.5
+        sure = np.maximum(values, 1 - values) * decided
+        hit = ((values > 0.5) == (happened == 1)) & decided
+        confidence[members] = sure.sum(axis=1)
+        right[members] = hit.sum(axis=1)
+        count[members] = decided.sum(axis=1)
+    return confidence, right, count
+
+
+@dataclass(frozen=True)
+class Overconfidence:
+    """One forecaster's confidence against how often they were right: the mean confidence in
+    the side their final forecasts favoured, the share of those sides that happened, and the
+    gap (confidence - hit rate: positive is too sure), with its bootstrap interval over
+    questions. Never averaged across forecasters."""
+
+    forecaster: str
+    questions: int
+    forecasts: int  # pairs that favoured a side
+    confidence: float | None
+    hit_rate: float | None
+    gap: float | None
+    low: float | None
+    high: float | None
+    reading: str  # TOO_SURE, TOO_UNSURE, NO_CLEAR_LEAN or TOO_FEW
+
+
+def overconfidence_by_forecaster(
+    scores: Sequence[QuestionScore], names: Sequence[str], *, stream: int = 100
+) -> list[Overconfidence]:
+    """The over/underconfidence of each forecaster in `names` (in that order), each judged
+    against its own noise (`tracker.domain.noise.group_means`)."""
+    index = {name: i for i, name in enumerate(names)}
+    chosen = [s for s in scores if s.forecaster in index]
+    confidence, right, count = confidence_rows(chosen)
+    keys = {key: i for i, key in enumerate(sorted({s.question for s in chosen}))}
+    questions = np.array([keys[s.question] for s in chosen], dtype=np.int64)
+    groups = np.array([index[s.forecaster] for s in chosen], dtype=np.int64)
+    gaps = noise.group_means(
+        questions, groups, confidence - right, count, n_groups=len(names), stream=stream
+    )
+    rows = []
+    for name, gap in zip(names, gaps, strict=True):
+        mine = groups == index[name]
+        pairs = float(count[mine].sum())
+        side = noise.beyond_noise(gap, units.POINTS.steps)
+        reading = (
+            TOO_FEW
+            if not gap.enough
+            else TOO_SURE
+            if side > 0
+            else TOO_UNSURE
+            if side < 0
+            else NO_CLEAR_LEAN
+        )
+        rows.append(
+            Overconfidence(
+                forecaster=name,
+                questions=gap.n[0],
+                forecasts=int(pairs),
+                confidence=float(confidence[mine].sum()) / pairs if pairs else None,
+                hit_rate=float(right[mine].sum()) / pairs if pairs else None,
+                gap=gap.difference,
+                low=gap.low,
+                high=gap.high,
+                reading=reading,
+            )
+        )
+    return rows
+
+
+def judge(
+    change: noise.Change,
+    unit: units.Unit,
+    better: str | None,
+    *,
+    figures: tuple[float, float] | None = None,
+) -> str | None:
+    """Whether a change is better, worse, no clear change (its interval includes zero), too
+    few questions to tell, or no change at the precision shown; None when it cannot be said.
+    The change must be current minus previous (or one side minus the other); with `figures`
+    (current, previous), "no change" means the two figures read the same as written, as the
+    change shown beside them says."""
+    if change.difference is None or better is None:
+        return None
+    shown = unit.change(*figures) if figures is not None else unit.steps(change.difference)
+    if shown == 0:
+        return NO_CHANGE
+    if not change.enough:
+        return TOO_FEW
+    side = noise.beyond_noise(change, unit.steps)
+    if side == 0:
+        return NO_CLEAR_CHANGE
+    return BETTER if (side < 0) == (better == "lower") else WORSE
+
+
+# --- the team against its best member, and over time -------------------------------------------
+
+
+def pooling_change(
+    scores: Iterable[QuestionScore], verdict: TeamVerdict, *, team: str = TEAM_MEDIAN
+) -> noise.Change:
+    """The team aggregate's time-weighted Brier minus its best member's, question by question
+    on the binary questions that member forecast (paired): negative, the team was better."""
+    if verdict.best_member is None:
+        return noise.Change(None, (0, 0))
+    team_scores: dict[str, float] = {}
+    own: dict[str, float] = {}
+    for s in scores:
+        if s.kind is not QuestionKind.BINARY:
+            continue
+        if s.forecaster == team:
+            team_scores[s.question] = s.time_weighted
+        elif s.forecaster == verdict.best_member:
+            own[s.question] = s.time_weighted
+    shared = sorted(set(own) & set(team_scores))
+    return noise.paired_change([team_scores[q] - own[q] for q in shared], stream=7)
+
+
+@dataclass(frozen=True)
+class QuarterChange:
+    """The analysts' time-weighted Brier (binary questions) in the latest quarter against the
+    quarter before it."""
+
+    latest: str
+    before: str
+    current: float | None
+    previous: float | None
+    change: noise.Change
+    verdict: str | None
+
+
+def analysts_sample(
+    scores: Iterable[QuestionScore], *, outsiders: frozenset[str] = frozenset()
+) -> noise.Sample:
+    """The analysts' time-weighted Brier on binary questions, grouped by question."""
+    chosen = [
+        s
+        for s in scores
+        if s.kind is QuestionKind.BINARY
+        and s.forecaster not in TEAM_NAMES
+        and s.forecaster not in outsiders
+    ]
+    return noise.sample_of([s.question for s in chosen], [s.time_weighted for s in chosen])
+
+
+def latest_quarter_change(
+    scores: Sequence[QuestionScore],
+    resolved: dict[str, ResolvedQuestion],
+    *,
+    outsiders: frozenset[str] = frozenset(),
+) -> QuarterChange | None:
+    """The latest quarter with a scored binary question against the calendar quarter before
+    it (None when nothing was scored)."""
+    by_quarter: dict[str, list[QuestionScore]] = {}
+    for s in scores:
+        by_quarter.setdefault(quarter_label(resolved[s.question].occurred_on), []).append(s)
+    filled = {q: analysts_sample(group, outsiders=outsiders) for q, group in by_quarter.items()}
+    filled = {q: sample for q, sample in filled.items() if sample.n}
+    if not filled:
+        return None
+    latest = max(filled)
+    before = parse_period(latest).previous()
+    before_label = before.label if before is not None else ""
+    now = filled[latest]
+    then = filled.get(before_label, noise.Sample(np.zeros(0), np.zeros(0)))
+    change = noise.change_between(now, then, stream=11)
+    return QuarterChange(
+        latest=latest,
+        before=before_label,
+        current=now.mean,
+        previous=then.mean,
+        change=change,
+        verdict=judge(
+            change,
+            units.SCORE,
+            "lower",
+            figures=None if now.mean is None or then.mean is None else (now.mean, then.mean),
+        ),
+    )
+
+
+# --- discussion prompts ------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -585,27 +790,10 @@ class PromptInputs:
     """What the prompts are derived from."""
 
     scores: Sequence[QuestionScore]
-    resolved: dict[str, ResolvedQuestion]
-    titles: dict[str, str]
     tags: dict[str, tuple[str, ...]]
     outsiders: frozenset[str]
-    verdict: TeamVerdict
-    disagreements: Sequence[Disagreement]
-    misses: Sequence[Call]
-    coverage: dict[str, float | None] = field(default_factory=dict)
-
-
-#: A prompt names at most this many people, then says how many others.
-PROMPT_NAMES = 4
-
-
-def _names(names: Sequence[str]) -> str:
-    if len(names) > PROMPT_NAMES:
-        rest = len(names) - PROMPT_NAMES
-        return ", ".join(names[:PROMPT_NAMES]) + f" and {rest} other{'s' if rest != 1 else ''}"
-    if len(names) <= 2:
-        return " and ".join(names)
-    return ", ".join(names[:-1]) + " and " + names[-1]
+    pooling: noise.Change
+    overconfidence: Sequence[Overconfidence] = ()
 
 
 def _count_word(n: int) -> str:
@@ -613,128 +801,183 @@ def _count_word(n: int) -> str:
     return words[n] if n < len(words) else str(n)
 
 
-def _team_prompt(verdict: TeamVerdict) -> list[str]:
-    if verdict.beat is None:
+def _questions(n: int) -> str:
+    return f"{n} question{'s' if n != 1 else ''}"
+
+
+def _pooling_prompt(change: noise.Change) -> list[str]:
+    verdict = judge(change, units.RELATIVE, "lower")
+    if verdict not in (BETTER, WORSE):
         return []
-    if verdict.beat:
-        return [verdict.sentence + " Are we using the pooled forecast when we brief?"]
-    return [verdict.sentence + " What did this analyst know that the others did not?"]
+    n = change.n[0]
+    interval = (
+        f"{units.RELATIVE.text(change.low)} to {units.RELATIVE.text(change.high)}"
+        if change.low is not None and change.high is not None
+        else "-"
+    )
+    if verdict == BETTER:
+        return [
+            "On the yes/no questions the best single analyst forecast, the team median scored "
+            f"better than that analyst ({units.RELATIVE.text(change.difference)} Brier, 95% "
+            f"interval {interval}, {_questions(n)}): are we briefing from the pooled forecast?"
+        ]
+    return [
+        "On the yes/no questions the best single analyst forecast, the team median scored "
+        f"worse than that analyst ({units.RELATIVE.text(change.difference)} Brier, 95% interval "
+        f"{interval}, {_questions(n)}): what evidence reached one forecast but not the pooled one?"
+    ]
 
 
-def _flagged(tables: dict[str, Calibration], sign: int) -> list[str]:
-    """Names whose over- (sign 1) or under- (sign -1) confidence passes the prompt bar,
-    largest first, each with its figure in points."""
+def _tag_prompts(
+    members: Sequence[QuestionScore], tags: dict[str, tuple[str, ...]]
+) -> list[tuple[float, str]]:
+    """Tags whose questions drew forecasts too sure or too unsure beyond noise (all analysts'
+    forecasts on those questions pooled: a fact about the questions, not about a person)."""
+    names = sorted({t for s in members for t in tags.get(s.question, ())})
+    if not names:
+        return []
+    index = {t: i for i, t in enumerate(names)}
+    keys = {key: i for i, key in enumerate(sorted({s.question for s in members}))}
+    confidence, right, count = confidence_rows(members)
+    rows = [
+        (keys[s.question], index[t], i)
+        for i, s in enumerate(members)
+        for t in tags.get(s.question, ())
+    ]
+    if not rows:
+        return []
+    questions, groups, which = (
+        np.array(column, dtype=np.int64) for column in zip(*rows, strict=True)
+    )
+    gaps = noise.group_means(
+        questions,
+        groups,
+        (confidence - right)[which],
+        count[which],
+        n_groups=len(names),
+        stream=200,
+    )
     found = []
-    for name, table in tables.items():
-        oc = table.overconfidence
-        if table.n >= PROMPT_MIN_PAIRS and oc is not None and sign * oc >= PROMPT_MIN_GAP:
-            found.append(
-                (-abs(oc), name.casefold(), f"{name} ({fixed(oc, 0, shift=2, sign=True)} points)")
+    for tag, gap in zip(names, gaps, strict=True):
+        side = noise.beyond_noise(gap, units.POINTS.steps)
+        if side == 0 or gap.difference is None:
+            continue
+        word = "too sure" if side > 0 else "too unsure"
+        look = "more certain" if side > 0 else "less certain"
+        found.append(
+            (
+                -abs(gap.difference),
+                f"On questions tagged {tag}, forecasts were {word}: "
+                f"{units.POINTS.text(gap.difference)} between confidence and how often the "
+                f"favoured side happened ({_questions(gap.n[0])}, beyond noise). What made "
+                f"these questions look {look} than they were, and what evidence was missing?",
             )
-    return [text for *_, text in sorted(found)]
+        )
+    return found
+
+
+def _late_prompts(
+    members: Sequence[QuestionScore], tags: dict[str, tuple[str, ...]]
+) -> list[tuple[float, str]]:
+    """Tags whose forecasts reached their final view later than on the other questions: the
+    gap between the time-weighted and the final Brier (binary questions) is larger, beyond
+    noise, than on questions without the tag."""
+    binary = [s for s in members if s.kind is QuestionKind.BINARY]
+    names = sorted({t for s in binary for t in tags.get(s.question, ())})
+    if not names:
+        return []
+    keys = sorted({s.question for s in binary})
+    late = [s.time_weighted - s.final_score for s in binary]
+    rows = [s.question for s in binary]
+    figures: list[tuple[list[str], list[float]]] = []
+    for tag in names:
+        inside = [tag in tags.get(s.question, ()) for s in binary]
+        for wanted in (True, False):
+            figures.append(
+                (
+                    [q for q, i in zip(rows, inside, strict=True) if i is wanted],
+                    [v for v, i in zip(late, inside, strict=True) if i is wanted],
+                )
+            )
+    samples = noise.aligned_samples(keys, figures)
+    # One resampling of the questions for every tag: on each, the tag's questions against
+    # the others (a split of the same resample).
+    changes = noise.split_changes(samples, stream=300)
+    found = []
+    for tag, change in zip(names, changes, strict=True):
+        if noise.beyond_noise(change, units.RELATIVE.steps) > 0 and change.difference:
+            found.append(
+                (
+                    -change.difference,
+                    f"On questions tagged {tag}, forecasts moved late: the gap between the "
+                    "time-weighted and the final Brier score was "
+                    f"{units.RELATIVE.text(change.difference)} larger than on other questions "
+                    f"({_questions(change.n[0])} against {change.n[1]}, beyond noise). What "
+                    "evidence arrived late, and could it have been seen earlier?",
+                )
+            )
+    return found
+
+
+def _lean_prompts(rows: Sequence[Overconfidence]) -> list[str]:
+    analysts = [r for r in rows if r.reading != TOO_FEW]
+    prompts = []
+    for reading, question in (
+        (TOO_SURE, "on which questions did confidence outrun the evidence?"),
+        (TOO_UNSURE, "on which questions was the evidence stronger than the forecasts said?"),
+    ):
+        k = sum(r.reading == reading for r in analysts)
+        if k:
+            prompts.append(
+                f"The final forecasts of {_count_word(k)} of {len(analysts)} analysts with "
+                f"enough questions were {reading} over all questions, beyond noise: {question}"
+            )
+    return prompts
+
+
+def _report_prompt(scores: Sequence[QuestionScore], outsiders: frozenset[str]) -> list[str]:
+    """Reports' own forecasts against the team median on the same binary questions."""
+    team = {
+        s.question: s.time_weighted
+        for s in scores
+        if s.forecaster == TEAM_MEDIAN and s.kind is QuestionKind.BINARY
+    }
+    differences = [
+        s.time_weighted - team[s.question]
+        for s in scores
+        if s.forecaster in outsiders and s.question in team
+    ]
+    change = noise.paired_change(differences, stream=400)
+    verdict = judge(change, units.RELATIVE, "lower")
+    if verdict not in (BETTER, WORSE):
+        return []
+    text = (
+        f"On yes/no questions taken from reports, the reports' own forecasts scored "
+        f"{'better' if verdict == BETTER else 'worse'} than the team median "
+        f"({units.RELATIVE.text(change.difference)} Brier, {_questions(change.n[0])}, beyond "
+        "noise): "
+    )
+    if verdict == BETTER:
+        return [text + "what did the reports' evidence show that our forecasts missed?"]
+    return [text + "which of the reports' expectations went wrong, and on what evidence?"]
 
 
 def discussion_prompts(inputs: PromptInputs, *, limit: int = 6) -> list[str]:
-    """Short questions for a retrospective, each grounded in a figure from the data."""
-    prompts: list[str] = []
+    """Short questions for a retrospective. Each comes from a difference beyond noise (a
+    bootstrap over questions, `tracker.domain.noise`), is about questions and evidence, and
+    names nobody."""
     members = [
         s
         for s in inputs.scores
         if s.forecaster not in TEAM_NAMES and s.forecaster not in inputs.outsiders
     ]
-
-    def table_of(group: Sequence[QuestionScore]) -> Calibration:
-        return calibration_of(*calibration_arrays(group), with_slope=False)
-
-    by_tag: dict[str, dict[str, list[QuestionScore]]] = {}
-    by_name: dict[str, list[QuestionScore]] = {}
-    for s in members:
-        by_name.setdefault(s.forecaster, []).append(s)
-        for tag in inputs.tags.get(s.question, ()):
-            by_tag.setdefault(tag, {}).setdefault(s.forecaster, []).append(s)
-    prompts.extend(_team_prompt(inputs.verdict))
-
-    # Tags on which several analysts were over- (or under-) confident: the widest two.
-    by_tag_prompts: list[tuple[int, str]] = []
-    for tag in sorted(by_tag):
-        tables = {name: table_of(group) for name, group in by_tag[tag].items()}
-        for sign, word in ((1, "overconfident"), (-1, "underconfident")):
-            who = _flagged(tables, sign)
-            if len(who) >= 2:
-                by_tag_prompts.append(
-                    (
-                        len(who),
-                        f"{_count_word(len(who)).capitalize()} analysts were {word} on {tag} "
-                        f"questions: {_names(who)}. What made these questions look more "
-                        f"{'certain' if sign > 0 else 'uncertain'} than they were?",
-                    )
-                )
-    by_tag_prompts.sort(key=lambda item: -item[0])  # stable: ties keep tag order
-    prompts.extend(text for _, text in by_tag_prompts[:2])
-
-    # Analysts over- or underconfident overall, when it is large and well supported.
-    overall = {name: table_of(group) for name, group in by_name.items()}
-    for sign, word in ((1, "overconfident"), (-1, "underconfident")):
-        who = _flagged(overall, sign)
-        if len(who) == 1:
-            prompts.append(
-                f"{who[0]} was {word} over all questions: what would "
-                f"{'more' if sign > 0 else 'less'} hedging have looked like?"
-            )
-        elif who:
-            prompts.append(
-                f"{_count_word(len(who)).capitalize()} analysts were {word} over all "
-                f"questions: {_names(who)}. Is it the questions, or how we forecast?"
-            )
-
-    for d in inputs.disagreements[:1]:
-        title = inputs.titles.get(d.question, d.question)
-        prompts.append(
-            f"On \u201c{title}\u201d the team's final forecasts for \u201c{d.option}\u201d ranged "
-            f"from {percent(d.lowest)} to {percent(d.highest)}; it resolved "
-            f"\u201c{d.outcome}\u201d and {_names(d.closest)} came closest "
-            f"({percent(d.closest_probability)}). What did {_names(d.closest)} see?"
-        )
-
-    for miss in inputs.misses[:1]:
-        title = inputs.titles.get(miss.question, miss.question)
-        prompts.append(
-            f"{miss.forecaster} gave \u201c{miss.favoured}\u201d "
-            f"{percent(miss.favoured_probability)} on \u201c{title}\u201d; it resolved "
-            f"\u201c{miss.outcome}\u201d. What evidence would have changed the call, and when "
-            "was it available?"
-        )
-
-    # Reports scored against the team on the same questions.
-    team = {s.question: s for s in inputs.scores if s.forecaster == TEAM_MEDIAN}
-    reports: dict[str, list[QuestionScore]] = {}
-    for s in inputs.scores:
-        if s.forecaster in inputs.outsiders and s.question in team:
-            reports.setdefault(s.forecaster, []).append(s)
-    # The report with the longest record.
-    for name in sorted(reports, key=lambda n: (-len(reports[n]), n.casefold()))[:1]:
-        own = reports[name]
-        if own:
-            wins = sum(beats(s.time_weighted, team[s.question].time_weighted) for s in own)
-            prompts.append(
-                f"The report forecaster {name} beat the team median on {wins} of {len(own)} "
-                f"question{'s' if len(own) != 1 else ''}. "
-                + (
-                    "Should we weigh its expectations more?"
-                    if wins * 2 > len(own)
-                    else "Where did the report's expectations go wrong?"
-                )
-            )
-
-    late = sorted(
-        (name for name, c in inputs.coverage.items() if c is not None and c < 0.5),
-        key=str.casefold,
-    )
-    if late:
-        prompts.append(
-            f"{_names(late)} forecast for less than half of the question windows on average: "
-            "are questions reaching everyone when they open?"
-        )
+    prompts = _pooling_prompt(inputs.pooling)
+    by_tag = sorted(_tag_prompts(members, inputs.tags))
+    prompts.extend(text for _, text in by_tag[:2])
+    late = sorted(_late_prompts(members, inputs.tags))
+    prompts.extend(text for _, text in late[:1])
+    prompts.extend(_lean_prompts(inputs.overconfidence))
+    prompts.extend(_report_prompt(inputs.scores, inputs.outsiders))
     return prompts[:limit]
 
 
@@ -743,14 +986,25 @@ def discussion_prompts(inputs: PromptInputs, *, limit: int = 6) -> list[str]:
 
 @dataclass(frozen=True)
 class Headline:
-    """One headline figure against the previous period of the same length."""
+    """One headline figure against the previous period of the same length, with the questions
+    behind each side and whether the change is beyond noise (`judge`)."""
 
     name: str
     current: float | None
     previous: float | None
-    better: str | None  # "lower", "higher", "nearer zero", or None (neither is better)
-    style: str = "score"  # score, count, percent or points: how to print it
-    key: str = ""  # its stable name in JSON (`name` is the label shown)
+    better: str | None  # "lower", "higher", or None (neither is better: counts)
+    key: str = ""  # its stable name in JSON (`name` is the label shown); its unit in units.py
+    n: int | None = None  # questions behind the current figure
+    n_previous: int | None = None
+    low: float | None = None  # 95% bootstrap interval of the change
+    high: float | None = None
+    verdict: str | None = None  # better, worse, no clear change, too few..., no change
+    card: bool = False  # one of the three or four figures shown first
+
+    @property
+    def unit(self) -> units.Unit:
+        """How the figure is written (tracker.domain.units)."""
+        return units.unit_of(self.key)
 
     @property
     def change(self) -> float | None:
@@ -760,30 +1014,76 @@ class Headline:
         return self.current - self.previous
 
     @property
-    def arrow(self) -> str:
-        """Which way it moved: up, down or level."""
-        change = self.change
-        if change is None:
-            return ""
-        if abs(change) < 1e-12:
-            return "\u2192"
-        return "\u2191" if change > 0 else "\u2193"
+    def shown_change(self) -> int | None:
+        """The change as shown: the difference of the two figures as written, in steps of
+        the last digit."""
+        if self.current is None or self.previous is None:
+            return None
+        return self.unit.change(self.current, self.previous)
 
     @property
-    def verdict(self) -> str | None:
-        """ "better", "worse", "same", or None when it cannot be said."""
-        change = self.change
-        if change is None or self.better is None:
-            return None
-        assert self.current is not None and self.previous is not None
-        if self.better == "nearer zero":
-            change = abs(self.current) - abs(self.previous)
-            improved = change < 0
-        else:
-            improved = change < 0 if self.better == "lower" else change > 0
-        if abs(change) < 1e-12:
-            return "same"
-        return "better" if improved else "worse"
+    def arrow(self) -> str:
+        """Which way it moved, as shown: up, down or level."""
+        steps = self.shown_change
+        if steps is None:
+            return ""
+        if steps == 0:
+            return "\u2192"
+        return "\u2191" if steps > 0 else "\u2193"
+
+
+def headline(
+    name: str,
+    key: str,
+    current: noise.Sample,
+    previous: noise.Sample | None,
+    *,
+    better: str,
+    change: noise.Change | None = None,
+    stream: int = 1,
+    card: bool = False,
+) -> Headline:
+    """A headline figure that is the mean of a sample of questions, judged against the
+    previous period's (None: there is no previous period) by `judge`. `change` is the
+    bootstrap of the change when the caller computed it with others (`changes_between`)."""
+    if previous is None:
+        return Headline(name, current.mean, None, better, key, n=current.n, card=card)
+    if change is None:
+        change = noise.change_between(current, previous, stream=stream)
+    return Headline(
+        name,
+        current.mean,
+        previous.mean,
+        better,
+        key,
+        n=current.n,
+        n_previous=previous.n,
+        low=change.low,
+        high=change.high,
+        verdict=judge(
+            change,
+            units.unit_of(key),
+            better,
+            figures=None
+            if current.mean is None or previous.mean is None
+            else (current.mean, previous.mean),
+        ),
+        card=card,
+    )
+
+
+def count_headline(
+    name: str, key: str, current: int | None, previous: int | None, *, card: bool = False
+) -> Headline:
+    """A headline count (questions, forecasters): shown with its change, never judged."""
+    return Headline(
+        name,
+        None if current is None else float(current),
+        None if previous is None else float(previous),
+        None,
+        key,
+        card=card,
+    )
 
 
 @dataclass(frozen=True)
@@ -880,6 +1180,10 @@ class Review:
     as_of_rule: AsOfNote = field(default_factory=AsOfNote)
     #: How each question resolved in the period moved (at most HISTORY_CHART_LIMIT of them).
     histories: HistorySection = field(default_factory=HistorySection)
+    #: "In brief": the sentences the review opens with (tracker.domain.brief).
+    brief: list[str] = field(default_factory=list)
+    #: Each analyst's (and report's) over/underconfidence, never averaged across them.
+    overconfidence: list[Overconfidence] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -916,3 +1220,7 @@ class Retro:
     as_of_rule: AsOfNote = field(default_factory=AsOfNote)
     #: How each question scored in the period moved (at most HISTORY_CHART_LIMIT of them).
     histories: HistorySection = field(default_factory=HistorySection)
+    #: "In brief": the sentences the retrospective opens with (tracker.domain.brief).
+    brief: list[str] = field(default_factory=list)
+    #: Each analyst's (and report's) over/underconfidence, never averaged across them.
+    overconfidence: list[Overconfidence] = field(default_factory=list)

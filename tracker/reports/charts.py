@@ -337,7 +337,7 @@ def quarterly_chart(quarters: Sequence[QuarterCalibration], *, fmt: str) -> byte
         axes.set_xticks(
             range(len(labels)), [q if i % step == 0 else "" for i, q in enumerate(labels)]
         )
-        axes.set_ylabel("overconfidence (points)\n+ too sure, - too unsure")
+        axes.set_ylabel("overconfidence, pts\n+ too sure, - too unsure")
         axes.yaxis.set_major_formatter(_points_formatter())
         if names:
             figure.legend(loc="outside lower center", frameon=False, ncols=columns)

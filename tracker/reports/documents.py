@@ -19,7 +19,7 @@ from urllib.parse import quote
 from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup
 
-from tracker.domain import rounding
+from tracker.domain import noise, rounding
 from tracker.domain.fields import minute_text
 from tracker.domain.history import HistorySection
 from tracker.domain.review import Headline, Retro, Review
@@ -49,7 +49,7 @@ def markdown_text(value: Any) -> Markup:
 
 
 def _change(h: Headline) -> str:
-    return numbers.change(h) + (f" ({h.verdict})" if h.verdict else "")
+    return numbers.change(h)
 
 
 def _day(value: date | datetime | None) -> str:
@@ -113,6 +113,11 @@ def _environment(*, markdown: bool) -> Environment:
         probability=numbers.probability,
         bin_range=lambda b: numbers.bin_range(b.lower, b.upper),
         points=numbers.points,
+        skill=numbers.skill,
+        skill_estimate=numbers.skill_estimate,
+        gap=numbers.gap,
+        verdict_text=numbers.verdict,
+        interval=numbers.interval,
         figure=numbers.figure,
         change=_change,
         estimate=numbers.estimate,
@@ -126,6 +131,7 @@ def _environment(*, markdown: bool) -> Environment:
         history_summary=history_summary,
     )
     env.globals["team_names"] = TEAM_NAMES
+    env.globals["noise_min"] = noise.MIN_QUESTIONS
     return env
 
 
@@ -239,7 +245,8 @@ def render_review(
     stage("Drawing charts")
     drawn = _review_charts(review, "svg" if fmt == "html" else "png") if charts else {}
     stage("Writing the document")
-    context = {"r": review, "has_charts": charts}
+    roles = dict.fromkeys(review.report_forecasters, "report")
+    context = {"r": review, "has_charts": charts, "roles": roles}
     return _render("review", context, fmt=fmt, drawn=drawn, stem=stem)
 
 
@@ -250,5 +257,6 @@ def render_retro(
     stage("Drawing charts")
     drawn = _retro_charts(retro, "svg" if fmt == "html" else "png") if charts else {}
     stage("Writing the document")
-    context = {"r": retro, "has_charts": charts}
+    roles = {row.summary.forecaster: row.role for row in retro.rows}
+    context = {"r": retro, "has_charts": charts, "roles": roles}
     return _render("retro", context, fmt=fmt, drawn=drawn, stem=stem)

@@ -8,24 +8,30 @@ from __future__ import annotations
 
 import math
 
-from tracker.domain import rounding
-from tracker.domain.review import Estimate, Headline
+from tracker.domain import rounding, units
+from tracker.domain.review import BETTER, NO_CHANGE, WORSE, Estimate, Headline
 from tracker.domain.scoring import nats_to_bits
 
 
 def score(value: float | None, digits: int = 3) -> str:
-    """A score to three decimals; `-` when there is none."""
-    return "-" if value is None else rounding.fixed(value, digits)
+    """A score (Brier, Brier sum, RPS) to three decimals; `-` when there is none. Two digits
+    is the recalibration slope."""
+    return (units.SCORE if digits == 3 else units.SLOPE).text(value)
 
 
 def signed(value: float | None, digits: int = 3) -> str:
     """A score with its sign (relative scores, differences); zero is `+0.000`."""
-    return "-" if value is None else rounding.fixed(value, digits, sign=True)
+    return units.RELATIVE.text(value)
 
 
 def percent(value: float | None) -> str:
     """A share, a rate or an interval bound as a whole percentage (`99%`, `0%`)."""
-    return "-" if value is None else rounding.fixed(value, 0, shift=2) + "%"
+    return units.SHARE.text(value)
+
+
+def skill(value: float | None) -> str:
+    """Skill against an even spread as a signed whole percentage (`+41%`, `-100%`)."""
+    return units.SKILL.text(value)
 
 
 def probability(value: float | None) -> str:
@@ -35,15 +41,20 @@ def probability(value: float | None) -> str:
 
 
 def points(value: float | None) -> str:
-    """A difference of probabilities in percentage points, signed (overconfidence)."""
-    return "-" if value is None else rounding.fixed(value, 0, shift=2, sign=True) + " pts"
+    """Over/underconfidence in whole percentage points, signed (`+15 pts`)."""
+    return units.POINTS.text(value)
+
+
+def gap(value: float | None) -> str:
+    """A calibration error (ECE) in whole percentage points (`21 pts`)."""
+    return units.GAP.text(value)
 
 
 def bits(nats: float | None) -> str:
     """A log loss given in nats, written in bits."""
     if nats is None:
         return "-"
-    return "inf" if math.isinf(nats) else rounding.fixed(nats_to_bits(nats), 2)
+    return "inf" if math.isinf(nats) else units.BITS.text(nats_to_bits(nats))
 
 
 def bin_range(lower: float, upper: float) -> str:
@@ -51,41 +62,51 @@ def bin_range(lower: float, upper: float) -> str:
     return f"{rounding.fixed(lower, 0, shift=2)}-{rounding.fixed(upper, 0, shift=2)}%"
 
 
-def figure(value: float | None, style: str) -> str:
-    """A headline figure in its style: count, percent, points or score."""
-    if value is None:
-        return "-"
-    if style == "count":
-        return rounding.fixed(value, 0)
-    if style == "percent":
-        return percent(value)
-    if style == "points":
-        return rounding.fixed(value, 1, shift=2) + " pts"
-    return score(value)
+def figure(value: float | None, key: str) -> str:
+    """A headline figure in its unit (by its stable key, tracker.domain.units.FIGURES)."""
+    return units.unit_of(key).text(value)
 
 
 def change(h: Headline) -> str:
-    """A headline's change with its arrow (`↓ -0.044`); `-` when there is nothing to compare."""
-    moved = h.change
-    if moved is None:
+    """A headline's change as shown, with its arrow (`↓ -0.044`, `→ +0 pts`); `-` when there
+    is nothing to compare. The change is that of the two figures as written."""
+    steps = h.shown_change
+    if steps is None:
         return "-"
-    if h.style == "count":
-        amount = rounding.fixed(moved, 0, sign=True)
-    elif h.style in ("percent", "points"):
-        amount = rounding.fixed(moved, 1, shift=2, sign=True) + " pts"
-    else:
-        amount = rounding.fixed(moved, 3, sign=True)
-    return f"{h.arrow} {amount}"
+    return f"{h.arrow} {h.unit.change_text(steps)}"
 
 
-def estimate(e: Estimate, signed: bool = False) -> str:
-    """A mean with its 95% interval when there is one: `0.147 (0.100 to 0.190)`."""
+def verdict(h: Headline) -> str:
+    """Whether a headline's change is beyond noise, in words with its n (`better`, `no clear
+    change (n = 12 and 11)`, `too few questions to tell (n = 2 and 1)`); empty for counts."""
+    if h.verdict is None:
+        return ""
+    sizes = f"n = {h.n or 0} and {h.n_previous or 0}"
+    if h.verdict in (BETTER, WORSE):
+        return f"{h.verdict} ({sizes})"
+    if h.verdict == NO_CHANGE:
+        return "no change"
+    return f"{h.verdict} ({sizes})"
+
+
+def interval(h: Headline) -> str:
+    """The 95% bootstrap interval of a headline's change (`-0.020 to +0.031`), or `-`."""
+    if h.low is None or h.high is None:
+        return "-"
+    return f"{h.unit.difference_text(h.low)} to {h.unit.difference_text(h.high)}"
+
+
+def estimate(e: Estimate, signed: bool = False, unit: units.Unit | None = None) -> str:
+    """A mean with its 95% interval when there is one: `0.147 (0.100 to 0.190)`; in `unit`
+    (a score by default, signed with `signed`)."""
     if e.mean is None:
         return "-"
-
-    def text(value: float) -> str:
-        return rounding.fixed(value, 3, sign=signed)
-
+    chosen = unit or (units.RELATIVE if signed else units.SCORE)
     if e.low is None or e.high is None:
-        return text(e.mean)
-    return f"{text(e.mean)} ({text(e.low)} to {text(e.high)})"
+        return chosen.text(e.mean)
+    return f"{chosen.text(e.mean)} ({chosen.text(e.low)} to {chosen.text(e.high)})"
+
+
+def skill_estimate(e: Estimate) -> str:
+    """A mean skill with its 95% interval, as signed whole percentages."""
+    return estimate(e, unit=units.SKILL)

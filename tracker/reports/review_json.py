@@ -12,12 +12,13 @@ from datetime import UTC, date, datetime
 from enum import Enum
 from typing import Any
 
-from tracker.domain import rounding
+from tracker.domain import rounding, units
 from tracker.domain.review import (
     Call,
     Disagreement,
     Estimate,
     Headline,
+    Overconfidence,
     Period,
     QuarterCalibration,
     Retro,
@@ -26,6 +27,7 @@ from tracker.domain.review import (
     ReviewedQuestion,
 )
 from tracker.domain.scoring import ForecasterSummary, QuestionScore
+from tracker.reports import numbers
 from tracker.reports.as_of import as_of_rule_json
 from tracker.reports.history_text import section_json
 from tracker.reports.scores import calibration_json, forecaster_json, question_score_json
@@ -95,16 +97,48 @@ def period_json(period: Period | None) -> dict[str, Any] | None:
 
 
 def headline_json(h: Headline) -> dict[str, Any]:
-    """One headline figure with its change and whether that is better."""
+    """One headline figure with its change, its n and whether that is beyond noise; `shown`
+    holds the figure as every other format writes it (tracker.domain.units)."""
     return {
         "key": h.key,
         "name": h.name,
+        "unit": h.unit.key,
+        "card": h.card,
         "current": plain(h.current),
         "previous": plain(h.previous),
         "change": plain(h.change),
+        "n": h.n,
+        "n_previous": h.n_previous,
+        "change_low": plain(h.low),
+        "change_high": plain(h.high),
         "direction": {"\u2191": "up", "\u2193": "down", "\u2192": "level"}.get(h.arrow),
         "better_when": h.better,
         "verdict": h.verdict,
+        "shown": {
+            "current": numbers.figure(h.current, h.key),
+            "previous": numbers.figure(h.previous, h.key),
+            "change": numbers.change(h),
+            "verdict": numbers.verdict(h),
+        },
+    }
+
+
+def overconfidence_json(o: Overconfidence) -> dict[str, Any]:
+    """One forecaster's confidence against their hit rate, with `shown` as written."""
+    data: dict[str, Any] = plain(o)
+    data["shown"] = {
+        "confidence": numbers.percent(o.confidence),
+        "hit_rate": numbers.percent(o.hit_rate),
+        "gap": numbers.points(o.gap),
+    }
+    return data
+
+
+def units_json() -> dict[str, Any]:
+    """Each figure's unit: how it is written in every format, and which way is better."""
+    return {
+        key: {"unit": unit.key, "written_as": unit.label, "better": unit.better}
+        for key, unit in units.FIGURES.items()
     }
 
 
@@ -155,7 +189,9 @@ def review_json(review: Review) -> dict[str, Any]:
         "previous_period": period_json(review.previous),
         "as_of": plain(review.as_of),
         "filters": plain(review.filters),
+        "in_brief": list(review.brief),
         "headline": [headline_json(h) for h in review.headline],
+        "overconfidence": [overconfidence_json(o) for o in review.overconfidence],
         "questions": [reviewed_question_json(q, titles) for q in review.questions],
         "misses": [call_json(c) for c in review.misses],
         "best_calls": [call_json(c) for c in review.calls],
@@ -165,6 +201,7 @@ def review_json(review: Review) -> dict[str, Any]:
         "by_author": plain(review.by_author),
         "by_horizon": plain(review.horizons),
         "follow_up": plain(review.follow_up),
+        "units": units_json(),
         "conventions": review.conventions,
         "excluded": review.excluded,
         "as_of_rule": as_of_rule_json(review.as_of_rule),
@@ -211,12 +248,15 @@ def retro_json(retro: Retro) -> dict[str, Any]:
         "period": period_json(retro.period),
         "as_of": plain(retro.as_of),
         "filters": plain(retro.filters),
+        "in_brief": list(retro.brief),
         "questions": retro.questions,
         "forecasters": [_retro_row(r, outsiders) for r in retro.rows],
         "team_verdict": plain(retro.verdict),
         "disagreements": [_disagreement(d, retro.titles) for d in retro.disagreements],
         "by_quarter": [_quarter(q) for q in retro.quarters],
+        "overconfidence": [overconfidence_json(o) for o in retro.overconfidence],
         "prompts": retro.prompts,
+        "units": units_json(),
         "conventions": retro.conventions,
         "excluded": retro.excluded,
         "as_of_rule": as_of_rule_json(retro.as_of_rule),

@@ -11,7 +11,7 @@ from rich.table import Table
 from rich.text import Text
 
 from tracker.domain.fields import minute_text
-from tracker.domain.review import Estimate, Headline, OpenQuestion, Retro, Review
+from tracker.domain.review import Estimate, Headline, OpenQuestion, Overconfidence, Retro, Review
 from tracker.domain.scoring import TEAM_NAMES, AsOfNote, Calibration, calibration_verdict
 from tracker.reports import numbers
 from tracker.reports.as_of import as_of_sentence
@@ -31,8 +31,7 @@ _percent = numbers.percent
 _figure = numbers.figure
 
 
-def _points(value: float | None) -> str:
-    return "-" if value is None else f"{value * 100:+.0f}"
+_points = numbers.points
 
 
 def _estimate(e: Estimate, *, signed: bool = False) -> str:
@@ -41,7 +40,40 @@ def _estimate(e: Estimate, *, signed: bool = False) -> str:
 
 def _change(h: Headline) -> Text:
     style = {"better": "green", "worse": "red"}.get(h.verdict or "", "")
-    return Text(numbers.change(h) + (f" {h.verdict}" if h.verdict else ""), style=style)
+    verdict = numbers.verdict(h)
+    return Text(numbers.change(h) + (f", {verdict}" if verdict else ""), style=style)
+
+
+def _brief(sentences: list[str]) -> list[RenderableType]:
+    """The "In brief" section: the sentences the document opens with."""
+    return [_heading("In brief"), *(Text(f"- {visible(s)}") for s in sentences)]
+
+
+def _overconfidence_table(rows: list[Overconfidence], roles: dict[str, str]) -> Table:
+    table = _table(
+        "forecaster", "forecasts", "confidence", "came true", "gap", "reading", numeric=(1, 2, 3, 4)
+    )
+    for o in rows:
+        table.add_row(
+            Text(
+                visible(o.forecaster)
+                + (" (report)" if roles.get(o.forecaster) == "report" else ""),
+                style="italic dim" if o.forecaster in TEAM_NAMES else "",
+            ),
+            str(o.forecasts),
+            _percent(o.confidence),
+            _percent(o.hit_rate),
+            _points(o.gap),
+            f"{o.reading} (n = {o.questions})",
+        )
+    return table
+
+
+_OVERCONFIDENCE_NOTE = (
+    "Mean confidence in the side each final forecast favoured against how often that side "
+    "happened; the gap is confidence minus came true (positive: too sure; nearer zero is "
+    "better), judged against a bootstrap over questions."
+)
 
 
 def _heading(text: str) -> Rule:
@@ -113,7 +145,8 @@ def review_view(review: Review) -> RenderableType:
     parts.append(Text(f"As of {minute_text(r.as_of)} UTC{compared}.", style="dim"))
     parts.extend(_as_of_line(r.as_of, r.as_of_rule))
 
-    parts.append(_heading("Headline"))
+    parts.extend(_brief(r.brief))
+    parts.append(_heading("Headline figures"))
     head = _table(
         "figure",
         r.period.label,
@@ -124,8 +157,15 @@ def review_view(review: Review) -> RenderableType:
     for h in r.headline:
         if h.current is None and h.previous is None:
             continue
-        head.add_row(h.name, _figure(h.current, h.style), _figure(h.previous, h.style), _change(h))
+        head.add_row(h.name, _figure(h.current, h.key), _figure(h.previous, h.key), _change(h))
     parts.append(head)
+    parts.append(
+        Text(
+            "Brier scores: lower is better; coverage: higher is better. A change is called "
+            "better or worse only beyond noise (a bootstrap over questions).",
+            style="dim",
+        )
+    )
 
     parts.append(_heading(f"Questions resolved in {r.period.label}"))
     if not r.questions:
@@ -176,7 +216,7 @@ def review_view(review: Review) -> RenderableType:
                 c.forecaster,
                 c.question,
                 f"{c.outcome} {_percent(c.outcome_probability)}",
-                _percent(c.skill),
+                numbers.skill(c.skill),
             )
         parts.append(table)
     else:
@@ -185,17 +225,12 @@ def review_view(review: Review) -> RenderableType:
     parts.append(_heading("Calibration"))
     parts.append(Text(f"All forecasters: {calibration_verdict(r.calibration)}"))
     parts.append(_calibration_table(r.calibration))
-    table = _table("forecaster", "pairs", "ECE", "overconf.", numeric=(1, 2, 3))
-    for f in r.forecasters:
-        table.add_row(
-            f.forecaster,
-            str(f.calibration.n),
-            _percent(f.calibration.ece),
-            _points(f.calibration.overconfidence),
-        )
-    parts.append(table)
+    parts.append(Text("Overconfidence, forecaster by forecaster", style="bold"))
+    roles = dict.fromkeys(r.report_forecasters, "report")
+    parts.append(_overconfidence_table(r.overconfidence, roles))
+    parts.append(Text(_OVERCONFIDENCE_NOTE, style="dim"))
 
-    parts.append(_heading("Accuracy by source (time-weighted skill, all kinds; 1 is perfect)"))
+    parts.append(_heading("Accuracy by source (time-weighted skill, all kinds; higher is better)"))
     if r.by_source:
         table = _table("source", "scored", "report", "analysts", "team", numeric=(1, 2, 3, 4))
         for s in r.by_source[:TERMINAL_ROWS]:
@@ -203,9 +238,9 @@ def review_view(review: Review) -> RenderableType:
                 f"{s.title} ({s.key})"
                 + (f"\nspoken for by {s.forecaster}" if s.forecaster else ""),
                 f"{s.resolved}/{s.questions}",
-                _estimate(s.report_skill, signed=True),
-                _estimate(s.analysts_skill, signed=True),
-                _estimate(s.team_skill, signed=True),
+                numbers.skill_estimate(s.report_skill),
+                numbers.skill_estimate(s.analysts_skill),
+                numbers.skill_estimate(s.team_skill),
             )
         parts.append(table)
         if len(r.by_source) > TERMINAL_ROWS:
@@ -275,13 +310,19 @@ def retro_view(retro: Retro) -> RenderableType:
             style="dim",
         ),
         *_as_of_line(r.as_of, r.as_of_rule),
+        *_brief(r.brief),
         _heading("For discussion"),
     ]
     if r.prompts:
         for i, prompt in enumerate(r.prompts, 1):
             parts.append(Text(f"{i}. {visible(prompt)}"))
     else:
-        parts.append(Text("Nothing stands out yet.", style="dim"))
+        parts.append(
+            Text(
+                "No difference is beyond noise yet: nothing to discuss from the figures.",
+                style="dim",
+            )
+        )
     parts.append(_heading("Did the team beat its best member?"))
     parts.append(Text(visible(r.verdict.sentence)))
     table = _table("forecaster", "beat median", "own", "team", "diff.", numeric=(1, 2, 3, 4))
@@ -323,6 +364,12 @@ def retro_view(retro: Retro) -> RenderableType:
             _points(s.calibration.overconfidence),
         )
     parts.append(table)
+
+    parts.append(_heading("Overconfidence, forecaster by forecaster"))
+    parts.append(
+        _overconfidence_table(r.overconfidence, {x.summary.forecaster: x.role for x in r.rows})
+    )
+    parts.append(Text(_OVERCONFIDENCE_NOTE, style="dim"))
 
     parts.append(_heading("Where the team disagreed most"))
     if r.disagreements:

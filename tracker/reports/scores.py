@@ -12,6 +12,7 @@ from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
+from tracker.domain import units
 from tracker.domain.review import Estimate, SourceAccuracy
 from tracker.domain.scoring import (
     AsOfNote,
@@ -224,7 +225,7 @@ def forecasters_table(forecasters: list[ForecasterSummary], *, two_sided: bool) 
             _fixed(f.rps),
             _fixed(bits, 2),
             _percent(f.coverage),
-            _signed(f.calibration.overconfidence),
+            units.POINTS.text(f.calibration.overconfidence),
         )
     return table
 
@@ -394,15 +395,15 @@ def accuracy_view(
         )
     note = Text(
         "Time-weighted skill against an even spread over the options, every kind of question: "
-        "1 is perfect, 0 no better than an even spread, below 0 worse. Brier scores and 95% "
-        "intervals: --json.",
+        "+100% is perfect, 0% no better than an even spread; higher is better. Brier scores "
+        "and 95% intervals: --json.",
         style="dim",
     )
     return Group(*heading, table, note)
 
 
 def _skill(e: Estimate) -> str:
-    return "-" if e.mean is None else f"{e.mean:+.2f}"
+    return units.SKILL.text(e.mean)
 
 
 def accuracy_json(

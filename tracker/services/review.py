@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from tracker.domain.history import HistorySection, Settlement
+from tracker.domain import noise, units
+from tracker.domain.brief import retro_brief, review_brief
 from tracker.domain.model import OutcomeStatus, QuestionKind, Resolution, Source, parse_source_ref
 from tracker.domain.review import (
     Estimate,
@@ -26,11 +28,16 @@ from tracker.domain.review import (
     best_calls,
     biggest_misses,
     calibration_by_quarter,
+    count_headline,
     disagreements,
     discussion_prompts,
     estimate,
+    headline,
+    latest_quarter_change,
+    overconfidence_by_forecaster,
     parse_period,
     period_between,
+    pooling_change,
     skill,
     team_verdict,
 )
@@ -171,11 +178,13 @@ def _binary_mean(scores: Sequence[QuestionScore], *, final: bool = False) -> flo
 
 
 def _headline(
-    current: ScoreReport | None, previous: ScoreReport | None, *, forecaster: str | None
+    current: ScoreReport, previous: ScoreReport | None, *, forecaster: str | None
 ) -> list[Headline]:
-    def figures(report: ScoreReport | None) -> dict[str, float | None]:
-        if report is None:
-            return {}
+    """The headline figures: counts, then means over questions judged against the previous
+    period's by a bootstrap over questions (tracker.domain.noise). No averaged signed figure
+    (overconfidence is shown forecaster by forecaster)."""
+
+    def parts(report: ScoreReport) -> tuple[list[QuestionScore], ...]:
         scores = _shown(report.questions, forecaster)
         # One forecaster's review shows that forecaster's figures, even a report's.
         members = [
@@ -185,68 +194,91 @@ def _headline(
             and (s.forecaster == forecaster or s.forecaster not in report.report_forecasters)
         ]
         team = [s for s in scores if s.forecaster == TEAM_MEDIAN]
-        table = calibration_of(*calibration_arrays(members))
-        coverage = [s.active_days / s.window_days for s in members if s.window_days]
-        figures: dict[str, float | None] = {
-            "questions": float(len({s.question for s in scores})),
-            # Annulled questions have no scores, so one forecaster's review cannot count theirs.
-            "annulled": None
-            if forecaster is not None
-            else float(report.excluded.get("annulled", 0) + report.excluded.get("ambiguous", 0)),
-            "forecasters": float(len({s.forecaster for s in members})),
-            "analysts": _binary_mean(members),
-            "team": _binary_mean(team),
-            "ece": table.ece,
-            "overconfidence": table.overconfidence,
-            "coverage": sum(coverage) / len(coverage) if coverage else None,
-        }
-        for kind, name in ((QuestionKind.MULTIPLE_CHOICE, "multi"), (QuestionKind.ORDERED, "rps")):
-            values = [s.time_weighted for s in team if s.kind is kind]
-            figures[name] = sum(values) / len(values) if values else None
-        return figures
+        return scores, members, team
 
-    now, before = figures(current), figures(previous)
-    who = forecaster or "analysts"
+    def samples(
+        scores: tuple[list[QuestionScore], ...],
+        figures: list[tuple[int, QuestionKind | None, bool]],
+    ) -> list[noise.Sample]:
+        keys = sorted({s.question for s in scores[0]})
+        columns = []
+        for side, kind, coverage in figures:
+            chosen = [s for s in scores[side] if kind is None or s.kind is kind]
+            values = [s.coverage if coverage else s.time_weighted for s in chosen]
+            columns.append(([s.question for s in chosen], values))
+        return noise.aligned_samples(keys, columns)
+
+    def excluded(report: ScoreReport) -> int | None:
+        # Annulled questions have no scores, so one forecaster's review cannot count theirs.
+        if forecaster is not None:
+            return None
+        return report.excluded.get("annulled", 0) + report.excluded.get("ambiguous", 0)
+
+    now = parts(current)
+    before = parts(previous) if previous is not None else None
+    who = f"{forecaster}'s" if forecaster else "analysts'"
     # Each count says whom it counts: the questions are those anyone shown was scored on (a
     # report's forecaster included), the forecasters are the analysts only (docs/reviews.md).
     rows = [
-        (
+        count_headline(
             "questions scored (analysts or reports)"
             if forecaster is None
             else f"questions scored ({forecaster})",
-            "questions",
             "questions_scored",
-            None,
-            "count",
+            len({s.question for s in now[0]}),
+            len({s.question for s in before[0]}) if before else None,
+            card=True,
         ),
-        ("annulled or ambiguous", "annulled", "annulled_or_ambiguous", None, "count"),
-        (
-            "analysts scored (reports not counted)",
-            "forecasters",
-            "analysts_scored",
-            None,
-            "count",
+        count_headline(
+            "annulled or ambiguous",
+            "annulled_or_ambiguous",
+            excluded(current),
+            excluded(previous) if previous is not None else None,
         ),
-        (f"{who}: time-weighted Brier (binary)", "analysts", "brier", "lower", "score"),
-        ("team median: time-weighted Brier (binary)", "team", "team_brier", "lower", "score"),
-        ("team median: Brier sum (multiple choice)", "multi", "team_brier_multi", "lower", "score"),
-        ("team median: RPS (ordered)", "rps", "team_rps", "lower", "score"),
-        (f"{who}: calibration error (ECE)", "ece", "ece", "lower", "points"),
-        (f"{who}: overconfidence", "overconfidence", "overconfidence", "nearer zero", "points"),
-        (f"{who}: coverage of question windows", "coverage", "coverage", "higher", "percent"),
     ]
-    return [
-        Headline(
-            name,
-            now.get(figure),
-            before.get(figure) if previous is not None else None,
-            better,
-            style,
-            key,
+    if forecaster is None:
+        rows.append(
+            count_headline(
+                "analysts scored (reports not counted)",
+                "analysts_scored",
+                len({s.forecaster for s in now[1]}),
+                len({s.forecaster for s in before[1]}) if before else None,
+            )
         )
-        for name, figure, key, better, style in rows
-        if forecaster is None or figure != "forecasters"
+    means = [
+        (f"{who} Brier score (yes/no questions, time-weighted)", "brier", 1, QuestionKind.BINARY),
+        ("team median's Brier score (yes/no questions)", "team_brier", 2, QuestionKind.BINARY),
+        (
+            "team median's Brier sum (multiple choice)",
+            "team_brier_multi",
+            2,
+            QuestionKind.MULTIPLE_CHOICE,
+        ),
+        ("team median's RPS (ordered questions)", "team_rps", 2, QuestionKind.ORDERED),
+        (f"{who} coverage of question windows", "coverage", 1, None),
     ]
+    # One bootstrap per period for all the figures (each period's questions resampled once).
+    shapes = [(side, kind, key == "coverage") for _, key, side, kind in means]
+    current_samples = samples(now, shapes)
+    previous_samples = samples(before, shapes) if before is not None else None
+    changes = (
+        noise.changes_between(current_samples, previous_samples, stream=1)
+        if previous_samples is not None
+        else [None] * len(means)
+    )
+    for i, (name, key, _side, _kind) in enumerate(means):
+        rows.append(
+            headline(
+                name,
+                key,
+                current_samples[i],
+                previous_samples[i] if previous_samples is not None else None,
+                better=units.unit_of(key).better or "lower",
+                change=changes[i],
+                card=key in ("brier", "team_brier", "coverage"),
+            )
+        )
+    return rows
 
 
 def _reviewed_questions(
@@ -628,6 +660,26 @@ def build_review(
         counts=counts,
         forecaster=forecaster,
     )
+    figures = _headline(current, previous, forecaster=forecaster)
+    misses = biggest_misses(shown, current.resolved)
+    calls = best_calls(shown, current.resolved)
+    by_key = {h.key: h for h in figures}
+    brief = review_brief(
+        period=period.label,
+        previous=previous_period.label if previous_period is not None else None,
+        analysts=by_key.get("brier"),
+        team=by_key.get("team_brier") if forecaster is None else None,
+        best=calls[0] if calls else None,
+        worst=misses[0] if misses else None,
+        titles=current.titles,
+        overdue=follow_up.overdue,
+        subject=f"{forecaster}'s Brier score" if forecaster else "the analysts' Brier score",
+    )
+    shown_forecasters = [
+        f
+        for f in current.forecasters
+        if forecaster is None or f.forecaster == forecaster or f.forecaster in TEAM_NAMES
+    ]
     review = Review(
         period=period,
         previous=previous_period,
@@ -641,16 +693,12 @@ def build_review(
             "due_within_days": due_within_days,
             "stale_after_days": stale_after_days,
         },
-        headline=_headline(current, previous, forecaster=forecaster),
+        headline=figures,
         questions=reviewed,
-        misses=biggest_misses(shown, current.resolved),
-        calls=best_calls(shown, current.resolved),
+        misses=misses,
+        calls=calls,
         calibration=calibration_of(*calibration_arrays(pooled)),
-        forecasters=[
-            f
-            for f in current.forecasters
-            if forecaster is None or f.forecaster == forecaster or f.forecaster in TEAM_NAMES
-        ],
+        forecasters=shown_forecasters,
         by_source=_by_source(current, record=record, keys=keys, rows=rows, forecaster=forecaster),
         by_author=_by_source(
             current,
@@ -670,6 +718,10 @@ def build_review(
         record_findings=tuple(f.message for f in chain.findings),
         as_of_rule=note,
         histories=histories,
+        brief=brief,
+        overconfidence=overconfidence_by_forecaster(
+            shown, [f.forecaster for f in shown_forecasters]
+        ),
     )
     progress("Writing up", 1, 1)
     return review
@@ -745,21 +797,38 @@ def build_retro(
     spread = disagreements(report.questions, report.resolved, outsiders=outsiders)
     tag_of = store.question_tags(session)
     tags = {key: tag_of.get(number, ()) for key, number in keys.items()}
-    coverage = {r.summary.forecaster: r.summary.coverage for r in rows if r.role == "analyst"}
+    leaning = overconfidence_by_forecaster(report.questions, [r.summary.forecaster for r in rows])
+    pooling = pooling_change(report.questions, verdict)
     prompts = discussion_prompts(
         PromptInputs(
             scores=report.questions,
-            resolved=report.resolved,
-            titles=report.titles,
             tags=tags,
             outsiders=outsiders,
-            verdict=verdict,
-            disagreements=spread,
-            misses=biggest_misses(
-                [s for s in report.questions if s.forecaster not in outsiders], report.resolved
-            ),
-            coverage=coverage,
+            pooling=pooling,
+            overconfidence=[o for o, r in zip(leaning, rows, strict=True) if r.role == "analyst"],
         )
+    )
+    # What is overdue, as in the review's follow-up (the retrospective has no other use for it).
+    record = _read_record(session, rule=AsOf(as_of, as_recorded))
+    follow_up, _ = _follow_up(
+        session,
+        record=record,
+        rows=question_rows,
+        due_within_days=DUE_WITHIN_DAYS,
+        stale_after_days=STALE_AFTER_DAYS,
+        outsiders=outsiders,
+    )
+    ranked = [s for s in report.questions if s.forecaster not in TEAM_NAMES]
+    calls = best_calls(ranked, report.resolved, top=1)
+    misses = biggest_misses(ranked, report.resolved, top=1)
+    brief = retro_brief(
+        quarters=latest_quarter_change(report.questions, report.resolved, outsiders=outsiders),
+        verdict=verdict,
+        pooling=pooling,
+        best=calls[0] if calls else None,
+        worst=misses[0] if misses else None,
+        titles=report.titles,
+        overdue=follow_up.overdue,
     )
     retro = Retro(
         period=period,
@@ -793,6 +862,8 @@ def build_retro(
             rule=AsOf(as_of, as_recorded),
             live_only=live_only,
         ),
+        brief=brief,
+        overconfidence=leaning,
     )
     progress("Writing up", 1, 1)
     return retro
