@@ -19,8 +19,8 @@ from typing import Any
 import numpy as np
 from dateutil.relativedelta import relativedelta
 
-from tracker.domain.history import HistorySection
 from tracker.domain import noise, units
+from tracker.domain.history import HistorySection
 from tracker.domain.model import QuestionKind
 from tracker.domain.rounding import fixed
 from tracker.domain.scoring import (

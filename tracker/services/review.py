@@ -6,9 +6,9 @@ from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from tracker.domain.history import HistorySection, Settlement
 from tracker.domain import noise, units
 from tracker.domain.brief import retro_brief, review_brief
+from tracker.domain.history import HistorySection, Settlement
 from tracker.domain.model import OutcomeStatus, QuestionKind, Resolution, Source, parse_source_ref
 from tracker.domain.review import (
     Estimate,
