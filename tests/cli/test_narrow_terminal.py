@@ -127,7 +127,7 @@ def test_score_stays_a_table_at_80_columns_with_its_units_said_once(example: Tra
 
 def test_list_is_stacked_when_its_table_does_not_fit(example: Tracker) -> None:
     shown = example("list", "--all", env={**AFTER_EXAMPLE_ENV, "COLUMNS": "80"}).stdout
-    lines = shown.splitlines()
+    lines = [line.rstrip() for line in shown.splitlines()]
     assert lines[:2] == ["#3", "question:"]
     assert "deadline: 2021-12-16" in lines
     assert "status: resolved" in lines
