@@ -119,3 +119,13 @@ def test_a_rule_too_narrow_for_its_title_writes_the_title_whole_above_it() -> No
         "─" * 30,
     ]
     assert "…" in "".join(drawn(rule, 30))  # as rich alone draws it
+
+
+def test_a_stacked_table_shows_outside_text_safely_through_the_tracker_console() -> None:
+    from tracker.cli.console import _console_class
+
+    table = scores(("ani\x1b]0;owned\x07", "0.006", "-0.199"))
+    screen = io.StringIO()
+    _console_class()(file=screen, width=29, color_system=None, markup=False).print(fitted(table))
+    assert "ani\\x1b]0;owned\\x07" in screen.getvalue().splitlines()
+    assert "\x1b" not in screen.getvalue()

@@ -30,6 +30,8 @@ from rich.rule import Rule
 from rich.table import Column, Table
 from rich.text import Text
 
+from tracker.reports.escapes import visible
+
 #: Wide enough that measuring a cell never clamps its longest word.
 _UNBOUNDED = 1_000_000
 
@@ -274,9 +276,11 @@ def _header(column: Column) -> Text:
 
 
 def _as_text(value: RenderableType, *, style: str = "") -> Text:
+    """A cell as Text; a string's hidden characters made visible first, as the console does
+    for strings (Text itself would drop some control characters silently)."""
     if isinstance(value, Text):
         return value.copy()
-    return Text(value if isinstance(value, str) else "", style=style)
+    return Text(visible(value) if isinstance(value, str) else "", style=style)
 
 
 def _labelled(headers: Sequence[Text], values: Sequence[RenderableType]) -> list[RenderableType]:
