@@ -121,15 +121,20 @@ def _writing() -> Iterator[None]:
 
 
 def show(renderable: RenderableType) -> None:
-    """Print a table, panel or text to stdout."""
+    """Print a table, panel or text to stdout; a table that does not fit the terminal is laid
+    out so that no number or name is cut, or stacked (tracker.reports.tables)."""
+    from tracker.reports.tables import fitted
+
     with _writing():
-        _out().print(renderable)
+        _out().print(fitted(renderable))
 
 
 def show_err(renderable: RenderableType) -> None:
-    """Print a table or text to stderr (problems found on the way)."""
+    """Print a table or text to stderr (problems found on the way), fitted as by `show`."""
+    from tracker.reports.tables import fitted
+
     with contextlib.suppress(OSError):  # nowhere left to say it
-        _err().print(renderable)
+        _err().print(fitted(renderable))
 
 
 def say(message: str) -> None:

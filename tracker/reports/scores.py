@@ -200,19 +200,39 @@ def _percent(value: float | None) -> str:
     return "-" if value is None else f"{round(value * 100)}%"
 
 
+_SCORES_CAPTION = (
+    "n: questions scored. Brier {brier} on binary; time-w.: its mean over the days of each "
+    "question; rel.: own time-w. minus the median of the others (below 0 better); multi: Brier "
+    "sum 0-2 on multiple choice; RPS 0-1 on ordered; log loss in bits; cov.: share of the "
+    "question's days with a standing forecast (higher is better); over-conf.: confidence minus "
+    "hit rate (0 is best, above 0 too sure)."
+)
+
+
 def forecasters_table(forecasters: list[ForecasterSummary], *, two_sided: bool) -> Table:
     """One row per forecaster: final and time-weighted scores, relative, log loss, coverage."""
-    table = Table(title="Scores (lower is better)", title_justify="left")
-    table.add_column("forecaster", overflow="fold")
-    table.add_column("questions", justify="right")
-    table.add_column("Brier\n0-2" if two_sided else "Brier\n0-1", justify="right")
-    table.add_column("time-\nweighted", justify="right")
-    table.add_column("relative\n(<0 better)", justify="right")
-    table.add_column("multi\n0-2", justify="right")
-    table.add_column("RPS\n0-1", justify="right")
-    table.add_column("log loss\nbits", justify="right")
-    table.add_column("cover-\nage", justify="right")
-    table.add_column("over-\nconf.", justify="right")
+    # Short headers, the units once in the caption, numbers never wrapped: the table stays a
+    # table at 80 columns (tracker.reports.tables stacks it where it cannot).
+    table = Table(
+        title="Scores (lower is better)",
+        title_justify="left",
+        caption=_SCORES_CAPTION.format(brier="0-2, two-sided" if two_sided else "0-1"),
+        caption_justify="left",
+        caption_style="dim",
+    )
+    table.add_column("forecaster")
+    for header in (
+        "n",
+        "Brier",
+        "time-\nw.",
+        "rel.",
+        "multi",
+        "RPS",
+        "log\nloss",
+        "cov.",
+        "over-\nconf.",
+    ):
+        table.add_column(header, justify="right", no_wrap=True)
     for f in forecasters:
         bits = nats_to_bits(f.log_loss) if f.log_loss is not None else None
         table.add_row(
