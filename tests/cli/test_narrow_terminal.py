@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import AFTER_EXAMPLE_ENV, Run, own_example
+from tracker.domain.units import POINTS
 
 Tracker = Callable[..., Run]
 
@@ -110,7 +111,8 @@ def test_score_shows_every_key_figure_of_its_json_whole(example: Tracker, column
         assert f"{f['brier']:.3f}" in shown
         assert f"{f['time_weighted_brier']:.3f}" in shown
         assert f"{f['relative_brier']:+.3f}" in shown
-        assert f"{f['overconfidence']:+.3f}" in shown
+        # Overconfidence is written in points, as everywhere (tracker/domain/units.py).
+        assert POINTS.text(f["overconfidence"]).split()[0] in shown
         assert f"{round(f['coverage'] * 100)}%" in shown
 
 
