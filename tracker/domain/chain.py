@@ -64,6 +64,7 @@ CONTENT: Mapping[str, tuple[str, ...]] = {
         "quote_end",
         "deadline_phrase",
         "hedge_phrase",
+        "blind",
     ),
     "forecast": (
         "id",
@@ -88,6 +89,10 @@ CONTENT: Mapping[str, tuple[str, ...]] = {
     ),
 }
 KINDS = tuple(CONTENT)
+#: Columns added after the chain was built, hashed only where they are set: a row that does
+#: not set one (every row recorded before the column existed) keeps the canonical text, and so
+#: the hash, it always had. A flag is set when true (`blind`: revision 0011).
+HASHED_WHEN_SET: Mapping[str, frozenset[str]] = {"question": frozenset({"blind"})}
 #: Columns of the record that are not hashed as they stand, each with why that is harmless.
 #: A test lists every column of every table and fails on one that is neither in CONTENT nor
 #: here, so a new column that changes a score or an attribution cannot slip past the chain.
@@ -154,14 +159,20 @@ def canonical(kind: str, row: Mapping[str, object], tags: Iterable[str] = ()) ->
     """The content of one event as canonical JSON, the same whichever database it came from.
 
     Keys sorted, no spaces; times are UTC with microseconds, days ISO-8601; a missing column
-    counts as null. A question's tags are part of it, sorted.
+    counts as null, except a column of `HASHED_WHEN_SET`, which is left out unless it is set
+    (so old rows hash as before). A question's tags are part of it, sorted.
     """
     content: dict[str, object] = {}
+    optional = HASHED_WHEN_SET.get(kind, frozenset())
     for name in _KEYS[kind]:
         if name == "tags":
             content[name] = sorted(set(tags))
             continue
         value = row.get(name)
+        if name in optional:
+            if value:  # SQLite hands a flag back as 1
+                content[name] = True
+            continue
         if value is not None:
             if name in _MOMENTS:
                 value = _moment(value)
@@ -209,13 +220,18 @@ def parse_head(text: str) -> Head:
 
 @dataclass(frozen=True)
 class Event:
-    """One chained row as stored: where it claims to sit, its hash, and its content."""
+    """One chained row as stored: where it claims to sit, its hash, and its content.
+
+    `content` is None for a sealed event: a row the reader may not see (on PostgreSQL, a
+    forecast on a blind question hidden from an analyst by row-level security), known only by
+    its place and stored hash. The chain runs on through it, but its content is not checked.
+    """
 
     kind: str
     row_id: int
     seq: int | None
     hash: str | None
-    content: str
+    content: str | None
 
 
 @dataclass(frozen=True)
@@ -238,6 +254,8 @@ class Verification:
     findings: list[Finding] = field(default_factory=list)
     pinned: Head | None = None
     pinned_ok: bool | None = None
+    # Sealed events (see `Event`): their place and hash were taken as stored, unchecked.
+    sealed: int = 0
 
     @property
     def intact(self) -> bool:
@@ -289,10 +307,13 @@ def verify(
         if seq > expected:
             note(_removed(expected, seq - 1))
             linked = False
+        result.sealed += sum(1 for e in claimants if e.content is None)
         follows = [
             e
             for e in claimants
-            if linked and e.hash is not None and link(previous, seq, e.kind, e.content) == e.hash
+            if linked
+            and e.hash is not None
+            and (e.content is None or link(previous, seq, e.kind, e.content) == e.hash)
         ]
         genuine = follows[0] if follows else claimants[0]
         for other in claimants:

@@ -146,6 +146,7 @@ class QuestionRecord:
     created_by: str | None
     created_at: datetime | None
     provenance: Provenance = field(default_factory=Provenance)
+    blind: bool = False
 
 
 @dataclass(frozen=True)
@@ -364,6 +365,9 @@ def _question(f: _Fields) -> QuestionRecord:
     quote = f.text("quote", fields.QUOTE)
     if quote is not None and source is None:
         raise f.fail("a 'quote' needs the question's 'source'.")
+    blind = f.data.get("blind", False)
+    if not isinstance(blind, bool):
+        raise f.fail("'blind' must be true or false.")
     return QuestionRecord(
         line=f.line,
         key=key,
@@ -382,6 +386,7 @@ def _question(f: _Fields) -> QuestionRecord:
         created_by=f.name("created_by"),
         created_at=f.moment("created_at"),
         provenance=_provenance(f),
+        blind=blind,
     )
 
 
@@ -531,30 +536,32 @@ def source_line(source: Source) -> str:
 
 
 def question_line(question: Question) -> str:
-    """The interchange line of a question."""
-    return _dumps(
-        {
-            "type": "question",
-            "id": question.key,
-            "number": question.id,
-            "title": question.title,
-            "kind": question.kind.value,
-            "options": list(question.options),
-            "deadline": question.deadline.isoformat(),
-            "opened_on": question.opened_on.isoformat(),
-            "criteria": question.criteria,
-            "tags": list(question.tags),
-            "source": question.source_key,
-            "quote": question.quote,
-            "quote_start": question.quote_start,
-            "quote_end": question.quote_end,
-            "deadline_phrase": question.deadline_phrase,
-            "hedge_phrase": question.hedge_phrase,
-            "notes": question.notes,
-            "created_by": question.created_by,
-            "created_at": _iso(question.created_at),
-        }
-    )
+    """The interchange line of a question (`blind` only on a blind question, so that the
+    lines of other questions are as they always were)."""
+    data: dict[str, Any] = {
+        "type": "question",
+        "id": question.key,
+        "number": question.id,
+        "title": question.title,
+        "kind": question.kind.value,
+        "options": list(question.options),
+        "deadline": question.deadline.isoformat(),
+        "opened_on": question.opened_on.isoformat(),
+        "criteria": question.criteria,
+        "tags": list(question.tags),
+        "source": question.source_key,
+        "quote": question.quote,
+        "quote_start": question.quote_start,
+        "quote_end": question.quote_end,
+        "deadline_phrase": question.deadline_phrase,
+        "hedge_phrase": question.hedge_phrase,
+        "notes": question.notes,
+        "created_by": question.created_by,
+        "created_at": _iso(question.created_at),
+    }
+    if question.blind:
+        data["blind"] = True
+    return _dumps(data)
 
 
 def forecast_line(forecast: Forecast, question_key: str) -> str:

@@ -141,6 +141,9 @@ class Question:
     quote_end: int | None = None
     deadline_phrase: str | None = None
     hedge_phrase: str | None = None
+    # A blind question: a forecaster sees nobody else's forecasts on it (nor the team's
+    # aggregates) until they have made their own, or it is resolved (tracker/domain/blind.py).
+    blind: bool = False
 
     @property
     def provenance(self) -> Provenance:

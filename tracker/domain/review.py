@@ -832,8 +832,10 @@ class OpenQuestion:
     title: str
     deadline: date
     last_forecast_on: date | None
-    forecasters: int
-    forecasts: int
+    # None when `hidden`: a blind question whose forecasts the reader may not see yet.
+    forecasters: int | None
+    forecasts: int | None
+    hidden: bool = False
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,9 @@ class QuestionSummary:
     resolution: Resolution | None
     standing: dict[str, Forecast]
     forecast_count: int
+    # A blind question whose forecasts are hidden from the reader (tracker/domain/blind.py):
+    # `standing` is then empty and `forecast_count` 0, and the renderers say why.
+    hidden: bool = False
 
 
 @dataclass(frozen=True)
@@ -30,6 +33,8 @@ class QuestionDetail:
     resolutions: list[Resolution] = field(default_factory=list)
     # The ledger's yardstick, for words beside the numbers (None: numbers only).
     yardstick: Yardstick | None = None
+    # A blind question whose forecasts are hidden from the reader: `forecasts` is then empty.
+    hidden: bool = False
 
     @property
     def resolution(self) -> Resolution | None:

@@ -20,6 +20,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup
 
 from tracker.domain import rounding
+from tracker.domain.blind import HIDDEN_NOTE
 from tracker.domain.fields import minute_text
 from tracker.domain.review import Headline, Retro, Review
 from tracker.domain.scoring import TEAM_NAMES, calibration_verdict
@@ -123,6 +124,7 @@ def _environment(*, markdown: bool) -> Environment:
         as_of_rule=lambda r: as_of_sentence(r.as_of, r.as_of_rule, always=True),
     )
     env.globals["team_names"] = TEAM_NAMES
+    env.globals["hidden_note"] = HIDDEN_NOTE
     return env
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from typing import Any
 
+from tracker.domain.blind import HIDDEN_NOTE
 from tracker.domain.model import Forecast, Question, Resolution, Source
 from tracker.domain.views import (
     DueQuestions,
@@ -50,6 +51,7 @@ def question_json(question: Question) -> JSONObject:
         "notes": question.notes,
         "created_by": question.created_by,
         "created_at": _moment(question.created_at),
+        "blind": question.blind,
     }
 
 
@@ -109,13 +111,20 @@ def source_json(source: Source) -> JSONObject:
     return data
 
 
+def _hidden(data: JSONObject, hidden: bool) -> None:
+    """Whether the forecasts on a blind question are hidden from the reader, and why."""
+    data["forecasts_hidden"] = hidden
+    data["hidden_note"] = HIDDEN_NOTE if hidden else None
+
+
 def summary_json(summary: QuestionSummary, *, yardstick: Yardstick | None = None) -> JSONObject:
     """A question with its status, outcome and each forecaster's standing forecast (with the
     words of `yardstick`, if given)."""
     data = question_json(summary.question)
     data["status"] = summary.status.value
     data["resolution"] = resolution_json(summary.resolution) if summary.resolution else None
-    data["forecast_count"] = summary.forecast_count
+    _hidden(data, summary.hidden)
+    data["forecast_count"] = None if summary.hidden else summary.forecast_count
     data["standing"] = {
         name: forecast_json(f, question=summary.question, yardstick=yardstick)
         for name, f in sorted(summary.standing.items())
@@ -128,6 +137,7 @@ def detail_json(detail: QuestionDetail) -> JSONObject:
     data = question_json(detail.question)
     data["status"] = detail.status.value
     data["source"] = source_json(detail.source) if detail.source else None
+    _hidden(data, detail.hidden)
     data["forecasts"] = [
         forecast_json(f, question=detail.question, yardstick=detail.yardstick)
         for f in detail.forecasts

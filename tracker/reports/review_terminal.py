@@ -10,6 +10,7 @@ from rich.rule import Rule
 from rich.table import Table
 from rich.text import Text
 
+from tracker.domain.blind import HIDDEN_NOTE
 from tracker.domain.fields import minute_text
 from tracker.domain.review import Estimate, Headline, OpenQuestion, Retro, Review
 from tracker.domain.scoring import TEAM_NAMES, AsOfNote, Calibration, calibration_verdict
@@ -78,6 +79,9 @@ def _open_table(items: list[OpenQuestion], empty: str) -> RenderableType:
         return Text(empty, style="dim")
     table = _table("question", "deadline", "last forecast", "people", numeric=(3,))
     for q in items[:TERMINAL_ROWS]:
+        if q.hidden:  # a blind question the reader has not forecast: nothing of it is shown
+            table.add_row(f"#{q.number} {q.title}", q.deadline.isoformat(), HIDDEN_NOTE, "hidden")
+            continue
         table.add_row(
             f"#{q.number} {q.title}",
             q.deadline.isoformat(),

@@ -16,6 +16,7 @@ if TYPE_CHECKING:  # the importers' types: not loaded for every command
     from tracker.domain.foreign import Problem
     from tracker.domain.probability import Distribution
 
+from tracker.domain.blind import HIDDEN_NOTE, HIDDEN_WHY
 from tracker.domain.fields import minute_text
 from tracker.domain.model import (
     BINARY_OPTIONS,
@@ -82,6 +83,8 @@ def _title(question: Question) -> Text:
     extra = [question.slug] if question.slug else []
     if question.kind is not QuestionKind.BINARY:
         extra.append(f"{KIND_LABEL[question.kind]}, {len(question.options)} options")
+    if question.blind:
+        extra.append("blind")
     if extra:
         text.append("\n" + visible(" · ".join(extra)), style="dim")
     return text
@@ -101,6 +104,8 @@ def with_words(number: str, words: str | None) -> str:
 
 
 def _standing(summary: QuestionSummary, yardstick: Yardstick | None) -> str:
+    if summary.hidden:
+        return HIDDEN_NOTE
     if not summary.standing:
         return "-"
     q = summary.question
@@ -264,11 +269,19 @@ def question_view(detail: QuestionDetail) -> RenderableType:
     if q.notes:
         facts.add_row("notes", q.notes)
     facts.add_row("added", f"{q.created_at:%Y-%m-%d} by {q.created_by}")
+    if q.blind:
+        facts.add_row(
+            "blind",
+            "yes: forecasters see others' forecasts once they have made their own, or once "
+            "it is resolved",
+        )
     # The title goes inside the panel: a panel's own title line would cut a long one off.
     heading = Text(f"{visible(q.ref)} ", style="bold")
     heading.append(visible(q.title), style="bold")
     parts: list[RenderableType] = [Panel(Group(heading, Text(""), facts), title_align="left")]
-    if detail.forecasts:
+    if detail.hidden:
+        parts.append(Text(f"{HIDDEN_WHY} Add yours: tracker forecast {q.id} 65%", style="yellow"))
+    elif detail.forecasts:
         parts.append(_forecast_rows(detail))
     else:
         parts.append(Text(f"No forecasts yet. Add one: tracker forecast {q.id} 65%", style="dim"))

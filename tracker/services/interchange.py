@@ -8,7 +8,7 @@ import re
 import sys
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from decimal import Decimal
 from fractions import Fraction
@@ -17,6 +17,7 @@ from typing import BinaryIO
 
 from tracker.config import sqlite_path
 from tracker.domain import fields
+from tracker.domain.blind import EVERYONE, Viewer
 from tracker.domain.fields import Stamp, came_before
 from tracker.domain.foreign import (
     Converted,
@@ -74,10 +75,17 @@ class ExportFilter:
     tag: str | None = None
     forecaster: str | None = None
     source: str | None = None
+    # Who reads: forecasts on blind questions hidden from them are left out.
+    viewer: Viewer = EVERYONE
 
     @property
     def narrows_forecasts(self) -> bool:
         return self.since is not None or self.forecaster is not None
+
+    @property
+    def everything(self) -> bool:
+        """Nothing is selected out (whoever reads)."""
+        return replace(self, viewer=EVERYONE) == ExportFilter()
 
 
 def export_filter(
@@ -88,14 +96,16 @@ def export_filter(
     tag: str | None = None,
     forecaster: str | None = None,
     source: str | None = None,
+    viewer: Viewer = EVERYONE,
 ) -> ExportFilter:
-    """Read and check export filters. Raises InputError, NotFoundError."""
+    """Read and check export filters (`viewer`: who reads, for blind questions). Raises
+    InputError, NotFoundError."""
     from tracker.domain.dates import parse_date
     from tracker.domain.model import parse_source_ref
 
     if source is not None:
         source = store.get_source(session, parse_source_ref(source)).key
-    if forecaster is not None and forecaster not in store.forecaster_names(session):
+    if forecaster is not None and forecaster not in store.visible_forecaster_names(session, viewer):
         raise InputError(f"No forecaster {forecaster!r}. See who has forecast: tracker list")
     first = parse_date(since, today=today, past=True).value if since else None
     if first is not None and first > today:
@@ -105,6 +115,7 @@ def export_filter(
         tag=tag.strip().lower() if tag else None,
         forecaster=forecaster,
         source=source,
+        viewer=viewer,
     )
 
 
@@ -120,10 +131,12 @@ def _selected(
         and (flt.source is None or q.source_key == flt.source)
     ]
     wanted = {q.id for q in questions}
+    hidden = store.hidden_questions(session, flt.viewer)
     forecasts = [
         f
         for f in store.all_forecasts(session)
         if f.question_id in wanted
+        and f.question_id not in hidden
         and (flt.forecaster is None or f.forecaster == flt.forecaster)
         and (flt.since is None or f.made_at.date() >= flt.since)
     ]
@@ -133,9 +146,8 @@ def _selected(
         wanted = kept
     resolutions = [r for r in store.all_resolutions(session) if r.question_id in wanted]
     used = {q.source_key for q in questions}
-    everything = flt == ExportFilter()
     sources = [
-        s for s in store.list_sources(session, with_text=True) if everything or s.key in used
+        s for s in store.list_sources(session, with_text=True) if flt.everything or s.key in used
     ]
     return sources, questions, forecasts, resolutions
 
@@ -303,6 +315,7 @@ def _same_question(existing: Question, record: QuestionRecord) -> bool:
         existing.deadline,
         existing.opened_on,
         existing.criteria,
+        existing.blind,
     ) == (
         record.title,
         record.kind,
@@ -310,6 +323,7 @@ def _same_question(existing: Question, record: QuestionRecord) -> bool:
         record.deadline,
         record.opened_on,
         record.criteria,
+        record.blind,
     )
 
 
@@ -577,7 +591,7 @@ class _Importer:
             if not _same_question(existing, record):
                 raise InputError(
                     f"line {record.line}: question {record.key!r} exists as {existing.ref} "
-                    "with a different title, options, dates or criteria."
+                    "with a different title, options, dates, criteria or blindness."
                 )
             self._remember(record.key, existing, created=False)
             self.claimed.add(existing.id)
@@ -605,6 +619,8 @@ class _Importer:
             "created_by": created_by,
             **record.provenance.as_columns(),
         }
+        # The chain hashes the flag only when it is set (tracker/domain/chain.py).
+        row["blind"] = record.blind
         self._add("question", row, tags)
         created = Question(
             id=number,
@@ -621,6 +637,7 @@ class _Importer:
             notes=record.notes,
             tags=tags,
             **record.provenance.as_columns(),  # type: ignore[arg-type]
+            blind=record.blind,
         )
         self._remember(record.key, created, created=True)
         self.claimed.add(created.id)

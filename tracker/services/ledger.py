@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
 from tracker.domain import fields
+from tracker.domain.blind import EVERYONE, Viewer
 from tracker.domain.criteria import deadline_disagreement
 from tracker.domain.dates import ParsedDate, parse_date, parse_moment
 from tracker.domain.fields import CLOCK_TOLERANCE as CLOCK_TOLERANCE  # re-exported
@@ -137,8 +138,11 @@ def add_question(
     forecast: Sequence[str] = (),
     rationale: str | None = None,
     provenance: Provenance | None = None,
+    blind: bool = False,
 ) -> AddedQuestion:
     """Add a question, optionally with the creator's first forecast (`forecast` tokens).
+    `blind`: a forecaster sees nobody else's forecasts on it until they have made their own,
+    or it is resolved (tracker/domain/blind.py).
 
     Raises InputError for an empty title or criteria, a bad kind, options, slug or date, a
     deadline before the opening date, or a past deadline on a question opened today (only
@@ -191,6 +195,7 @@ def add_question(
         created_at=now,
         created_by=created_by,
         provenance=provenance,
+        blind=blind,
     )
     recorded = None
     if forecast:
@@ -447,21 +452,38 @@ def resolve_question(
 # --- read ----------------------------------------------------------------------------------------
 
 
+def reader(session: Session, name: str | None) -> Viewer:
+    """Who reads, for the blind rule (tracker/domain/blind.py): `name` is the acting person
+    (`--as` > TRACKER_USER > the database user > the login name; None if there is none). On
+    PostgreSQL the database says whether its user is bound by the rule at all."""
+    return Viewer(name, sees_all=store.sees_all(session))
+
+
+def hidden_from(session: Session, viewer: Viewer) -> list[int]:
+    """The numbers of the blind questions whose forecasts are hidden from `viewer`."""
+    return sorted(store.hidden_questions(session, viewer))
+
+
 def summaries_of(
-    session: Session, questions: list[Question], *, today: date
+    session: Session, questions: list[Question], *, today: date, viewer: Viewer = EVERYONE
 ) -> list[QuestionSummary]:
-    """Where each question stands as of `today`: status, resolution, standing forecasts."""
-    return _summaries(session, questions, today)
+    """Where each question stands as of `today`: status, resolution, standing forecasts (none,
+    and `hidden`, on a blind question whose forecasts `viewer` may not see yet)."""
+    return _summaries(session, questions, today, viewer)
 
 
-def _summaries(session: Session, questions: list[Question], today: date) -> list[QuestionSummary]:
+def _summaries(
+    session: Session, questions: list[Question], today: date, viewer: Viewer = EVERYONE
+) -> list[QuestionSummary]:
     ids = [q.id for q in questions]
-    standing = store.standing_for(session, ids)
+    blind = [q.id for q in questions if q.blind]
+    hidden = store.hidden_questions(session, viewer, blind) if blind else set()
+    standing = store.standing_for(session, [i for i in ids if i not in hidden])
     resolutions = store.resolutions_for(session, ids)
     result = []
     for q in questions:
         current = resolutions[q.id][-1] if resolutions[q.id] else None
-        latest, count = standing[q.id]
+        latest, count = standing.get(q.id, ([], 0))
         result.append(
             QuestionSummary(
                 question=q,
@@ -469,6 +491,7 @@ def _summaries(session: Session, questions: list[Question], today: date) -> list
                 resolution=current,
                 standing=standing_forecasts(latest),
                 forecast_count=count,
+                hidden=q.id in hidden,
             )
         )
     return result
@@ -485,8 +508,10 @@ def list_questions(
     forecaster: str | None = None,
     limit: int | None = None,
     counted: list[int] | None = None,
+    viewer: Viewer = EVERYONE,
 ) -> list[QuestionSummary]:
-    """Questions with their status and standing forecasts, by deadline.
+    """Questions with their status and standing forecasts, by deadline, as `viewer` may see
+    them (blind questions: tracker/domain/blind.py).
 
     `state`: None (all), `open`, `resolved` or `overdue`; `due_within_days`: open questions whose
     deadline falls from today to today + N days. With `limit`, only the first `limit` are read
@@ -502,7 +527,7 @@ def list_questions(
         raise InputError(f"--due-within takes a number of days from 0 to {MAX_DAYS}.")
     if source:
         store.get_source(session, parse_source_ref(source))
-    if forecaster is not None and forecaster not in store.forecaster_names(session):
+    if forecaster is not None and forecaster not in store.visible_forecaster_names(session, viewer):
         raise NotFoundError(f"No forecaster {forecaster!r} has forecast yet.")
     flt = store.QuestionFilter(
         state=state,
@@ -511,6 +536,7 @@ def list_questions(
         tag=tag.strip().lower() if tag else None,
         source=parse_source_ref(source) if source else None,
         forecaster=forecaster,
+        viewer=viewer,
     )
     matching = store.select_questions(session, flt, limit=limit)
     if counted is not None:
@@ -518,38 +544,54 @@ def list_questions(
         if limit is not None and total == limit:  # there may be more than the page
             total = store.count_questions(session, flt)
         counted.append(total)
-    return _summaries(session, matching, today)
+    return _summaries(session, matching, today, viewer)
 
 
-def show_question(*, session: Session, question: str, today: date) -> QuestionDetail:
-    """Everything about one question. Raises NotFoundError."""
+def show_question(
+    *, session: Session, question: str, today: date, viewer: Viewer = EVERYONE
+) -> QuestionDetail:
+    """Everything about one question, as `viewer` may see it: no forecasts (and `hidden`) on a
+    blind question they have not forecast yet. Raises NotFoundError."""
     found = store.get_question(session, parse_question_ref(question))
     resolutions = store.resolutions_for(session, [found.id])[found.id]
     source = None
     if found.source_key is not None:
         source = store.get_source(session, parse_source_ref(found.source_key))
+    hidden = found.blind and found.id in store.hidden_questions(session, viewer, [found.id])
     return QuestionDetail(
         question=found,
         status=question_status(found, resolutions[-1] if resolutions else None, today),
         source=source,
-        forecasts=store.forecasts_for(session, [found.id])[found.id],
+        forecasts=[] if hidden else store.forecasts_for(session, [found.id])[found.id],
         resolutions=resolutions,
         yardstick=ledger_yardstick(session),
+        hidden=hidden,
     )
 
 
 def due_questions(
-    *, session: Session, today: date, within_days: int = 30, limit: int | None = None
+    *,
+    session: Session,
+    today: date,
+    within_days: int = 30,
+    limit: int | None = None,
+    viewer: Viewer = EVERYONE,
 ) -> DueQuestions:
     """Overdue questions and open questions due within `within_days` days of `today` (with
-    `limit`, at most that many of each, the earliest deadlines first; the totals are counted)."""
+    `limit`, at most that many of each, the earliest deadlines first; the totals are counted),
+    as `viewer` may see them."""
     if not 0 <= within_days <= MAX_DAYS:
         raise InputError(f"--within takes a number of days from 0 to {MAX_DAYS}.")
     overdue_total: list[int] = []
     upcoming_total: list[int] = []
     return DueQuestions(
         overdue=list_questions(
-            session=session, today=today, state="overdue", limit=limit, counted=overdue_total
+            session=session,
+            today=today,
+            state="overdue",
+            limit=limit,
+            counted=overdue_total,
+            viewer=viewer,
         ),
         upcoming=list_questions(
             session=session,
@@ -557,6 +599,7 @@ def due_questions(
             due_within_days=within_days,
             limit=limit,
             counted=upcoming_total,
+            viewer=viewer,
         ),
         within_days=within_days,
         overdue_total=overdue_total[0],
@@ -564,10 +607,12 @@ def due_questions(
     )
 
 
-def overview(*, session: Session, today: date) -> Overview:
-    """Every question with its status, plus the sources and forecasters on record."""
+def overview(*, session: Session, today: date, viewer: Viewer = EVERYONE) -> Overview:
+    """Every question with its status, plus the sources and forecasters on record, as
+    `viewer` may see them (a forecaster seen only on blind questions hidden from the viewer
+    is not named)."""
     return Overview(
-        questions=list_questions(session=session, today=today),
+        questions=list_questions(session=session, today=today, viewer=viewer),
         sources=store.list_sources(session),
-        forecasters=store.forecaster_names(session),
+        forecasters=store.visible_forecaster_names(session, viewer),
     )

@@ -6,6 +6,7 @@ from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
+from tracker.domain.blind import EVERYONE, Viewer
 from tracker.domain.model import OutcomeStatus, QuestionKind, Resolution, Source, parse_source_ref
 from tracker.domain.review import (
     Estimate,
@@ -144,8 +145,8 @@ def _score(
     return report
 
 
-def _check_forecaster(session: Session, forecaster: str | None) -> None:
-    if forecaster is not None and forecaster not in store.forecaster_names(session):
+def _check_forecaster(session: Session, forecaster: str | None, viewer: Viewer = EVERYONE) -> None:
+    if forecaster is not None and forecaster not in store.visible_forecaster_names(session, viewer):
         raise InputError(f"No forecaster {forecaster!r}. See who has forecast: tracker list")
 
 
@@ -465,9 +466,12 @@ def _follow_up(
     due_within_days: int,
     stale_after_days: int,
     outsiders: frozenset[str],
+    viewer: Viewer = EVERYONE,
 ) -> tuple[FollowUp, AsOfNote]:
     """The follow-up lists, and what the as-of rule counted in them (open questions that claim
-    an opening day by the moment, and their forecasts, recorded after it)."""
+    an opening day by the moment, and their forecasts, recorded after it). A blind question
+    whose forecasts `viewer` may not see is listed when overdue or due soon, marked hidden and
+    without its figures, and never as stale or single-forecaster (that would tell)."""
     rule = record.rule
     today = rule.day
     open_rows = [
@@ -475,9 +479,10 @@ def _follow_up(
     ]
     # Open by claimed time (the same either way): where the note counts.
     claimed_open = [r for r in rows if r[0] not in record.claimed and rule.claims(r[6])]
+    hidden = store.hidden_questions(session, viewer)
     activity = store.question_activity(
         session,
-        question_ids=sorted({r[0] for r in open_rows} | {r[0] for r in claimed_open}),
+        question_ids=sorted(({r[0] for r in open_rows} | {r[0] for r in claimed_open}) - hidden),
         as_of=rule.moment,
         as_recorded=rule.as_recorded,
         people_excluding=outsiders,
@@ -498,14 +503,17 @@ def _follow_up(
             title=title,
             deadline=deadline,
             last_forecast_on=last.date() if last is not None else None,
-            forecasters=people,
-            forecasts=count,
+            forecasters=None if number in hidden else people,
+            forecasts=None if number in hidden else count,
+            hidden=number in hidden,
         )
         if deadline < today:
             overdue.append(item)
             continue
         if deadline <= today + timedelta(days=due_within_days):
             due_soon.append(item)
+        if item.hidden:
+            continue
         if last is None or (today - last.date()).days > stale_after_days:
             stale.append(item)
         if people == 1:
@@ -532,6 +540,7 @@ def build_review(
     due_within_days: int = DUE_WITHIN_DAYS,
     progress: Progress = _quiet,
     allow_broken_chain: bool = False,
+    viewer: Viewer = EVERYONE,
 ) -> Review:
     """The periodic accuracy review of the outcomes in `period`, as the record stood at `as_of`
     (records counted by the time they claim; with `as_recorded`, only what was recorded by then).
@@ -539,14 +548,15 @@ def build_review(
     `forecaster` narrows what is shown to one forecaster (and the team aggregates beside);
     everyone still counts in relative scores and aggregates. Raises InputError, and
     TamperedRecordError for a record changed behind tracker's back (unless
-    `allow_broken_chain`: the review then carries the findings).
+    `allow_broken_chain`: the review then carries the findings). `viewer`: who reads, for the
+    open blind questions of the follow-up (tracker/domain/blind.py).
     """
     for name, days in (("--stale-days", stale_after_days), ("--due-within", due_within_days)):
         if not 1 <= days <= MAX_FOLLOW_UP_DAYS:
             raise InputError(
                 f"{name} {days}: give a number of days from 1 to {MAX_FOLLOW_UP_DAYS}."
             )
-    _check_forecaster(session, forecaster)
+    _check_forecaster(session, forecaster, viewer)
     if period.first is not None and period.first > as_of.date():
         raise InputError(f"The period {period.label} starts after --as-of {as_of:%Y-%m-%d}.")
     chain = require_intact(session, allow_broken=allow_broken_chain)
@@ -592,6 +602,7 @@ def build_review(
         due_within_days=due_within_days,
         stale_after_days=stale_after_days,
         outsiders=outsiders,
+        viewer=viewer,
     )
     # The periods do not overlap, nor open questions with resolved ones: the counts add up.
     note = current.as_of_rule + follow_up_note

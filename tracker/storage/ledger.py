@@ -11,6 +11,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from tracker.domain.blind import Viewer
 from tracker.domain.model import (
     BACKFILL_THRESHOLD,
     Forecast,
@@ -323,6 +324,7 @@ def _questions(session: Session, rows: Sequence[sa.Row[tuple[object, ...]]]) -> 
                 quote_end=m["quote_end"],
                 deadline_phrase=m["deadline_phrase"],
                 hedge_phrase=m["hedge_phrase"],
+                blind=bool(m["blind"]),
             )
         )
     return result
@@ -346,9 +348,11 @@ def insert_question(
     created_by: str,
     number: int | None = None,
     provenance: Provenance | None = None,
+    blind: bool = False,
 ) -> Question:
     """Insert a question with its tags and return it. `number` keeps an imported id if free;
-    `provenance` holds a quote's offsets and the report's words for the deadline and hedge."""
+    `provenance` holds a quote's offsets and the report's words for the deadline and hedge;
+    `blind` makes others' forecasts hidden from a forecaster until they have forecast."""
     if slug is not None and session.execute(sa.select(Q.c.id).where(Q.c.slug == slug)).first():
         raise ConflictError(f"A question with slug {slug!r} exists already; choose another slug.")
     values: dict[str, object] = {
@@ -367,6 +371,7 @@ def insert_question(
     }
     if provenance is not None:
         values.update(provenance.as_columns())
+    values["blind"] = blind  # the chain hashes it only when it is set (domain/chain.py)
     if _id_is_free(session, Q, number):
         values["id"] = number
     unique_tags = sorted(set(tags))
@@ -425,6 +430,60 @@ class QuestionFilter:
     tag: str | None = None
     source: int | str | None = None
     forecaster: str | None = None
+    # Who reads: `forecaster` then matches only questions whose forecasts the viewer may see.
+    viewer: Viewer | None = None
+
+
+def hidden_clause(viewer: Viewer) -> sa.ColumnElement[bool]:
+    """A condition on `question` rows: their forecasts are hidden from `viewer` (blind, not
+    resolved, and no forecast of the viewer's on it; tracker/domain/blind.py)."""
+    if viewer.sees_all:
+        return sa.false()
+    own = sa.exists().where(
+        F.c.question_id == Q.c.id,
+        F.c.forecaster_id.in_(sa.select(P.c.id).where(P.c.name == viewer.name)),
+    )
+    resolved = sa.exists().where(R.c.question_id == Q.c.id)
+    hidden = sa.and_(Q.c.blind, ~resolved)
+    return hidden if viewer.name is None else sa.and_(hidden, ~own)
+
+
+def hidden_questions(
+    session: Session, viewer: Viewer, question_ids: Sequence[int] | None = None
+) -> set[int]:
+    """The questions (of `question_ids`; None: all) whose forecasts are hidden from `viewer`."""
+    if viewer.sees_all:
+        return set()
+    found: set[int] = set()
+    ids = None if question_ids is None else list(question_ids)
+    chunks = [None] if ids is None else [ids[i : i + 500] for i in range(0, len(ids), 500)]
+    for chunk in chunks:
+        query = sa.select(Q.c.id).where(Q.c.blind, hidden_clause(viewer))
+        if chunk is not None:
+            query = query.where(Q.c.id.in_(chunk))
+        found.update(int(i) for i in session.execute(query).scalars())
+    return found
+
+
+def visible_forecaster_names(session: Session, viewer: Viewer) -> list[str]:
+    """`forecaster_names` less those whose every forecast is hidden from `viewer` (a name seen
+    only on blind questions would tell the viewer who has forecast there)."""
+    if viewer.sees_all:
+        return forecaster_names(session)
+    hidden = sa.select(Q.c.id).where(Q.c.blind, hidden_clause(viewer))
+    unseen = sa.select(F.c.forecaster_id).where(F.c.question_id.in_(hidden)).distinct()
+    seen = sa.select(F.c.forecaster_id).where(F.c.question_id.not_in(hidden)).distinct()
+    query = sa.select(P.c.name).where(sa.or_(P.c.id.not_in(unseen), P.c.id.in_(seen)))
+    return sorted(str(n) for n in session.execute(query).scalars())
+
+
+def sees_all(session: Session) -> bool:
+    """Whether the connected database user is not bound by the blind rule: on PostgreSQL the
+    owner of the tables and anyone who may not record forecasts (reviewers), as the row-level
+    security of migration 0011 has it; on SQLite nobody (the rule is a courtesy there)."""
+    if is_sqlite(session):
+        return False
+    return bool(session.execute(sa.text("SELECT tracker_sees_all()")).scalar())
 
 
 def _matching(flt: QuestionFilter) -> sa.Select[tuple[object, ...]]:
@@ -455,6 +514,8 @@ def _matching(flt: QuestionFilter) -> sa.Select[tuple[object, ...]]:
                 P.c.name == flt.forecaster,
             )
         )
+        if flt.viewer is not None and flt.forecaster != flt.viewer.name:
+            query = query.where(~hidden_clause(flt.viewer))
     return query
 
 

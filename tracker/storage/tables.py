@@ -173,6 +173,8 @@ class Question(SQLModel, table=True):
     quote_end: int | None = _column("quote_end", sa.Integer())
     deadline_phrase: str | None = _text("deadline_phrase")
     hedge_phrase: str | None = _text("hedge_phrase")
+    # Others' forecasts are hidden from a forecaster until they have forecast (migration 0011).
+    blind: bool = _column("blind", sa.Boolean(), nullable=False, server_default=sa.false())
     chain_seq: int | None = _chain_seq()
     chain_hash: str | None = _chain_hash()
 
