@@ -466,14 +466,18 @@ def hidden_questions(
 
 
 def visible_forecaster_names(session: Session, viewer: Viewer) -> list[str]:
-    """`forecaster_names` less those whose every forecast is hidden from `viewer` (a name seen
-    only on blind questions would tell the viewer who has forecast there)."""
+    """`forecaster_names` as `viewer` may know them: those with a forecast the viewer may see,
+    the forecasters that speak for reports (named on their sources), and the viewer. A name
+    seen only on blind questions hidden from the viewer would tell who has forecast there
+    (and on PostgreSQL row-level security hides those forecasts from the viewer anyway)."""
     if viewer.sees_all:
         return forecaster_names(session)
     hidden = sa.select(Q.c.id).where(Q.c.blind, hidden_clause(viewer))
-    unseen = sa.select(F.c.forecaster_id).where(F.c.question_id.in_(hidden)).distinct()
     seen = sa.select(F.c.forecaster_id).where(F.c.question_id.not_in(hidden)).distinct()
-    query = sa.select(P.c.name).where(sa.or_(P.c.id.not_in(unseen), P.c.id.in_(seen)))
+    speakers = sa.select(N.c.forecaster_id)
+    query = sa.select(P.c.name).where(
+        sa.or_(P.c.id.in_(seen), P.c.id.in_(speakers), P.c.name == (viewer.name or ""))
+    )
     return sorted(str(n) for n in session.execute(query).scalars())
 
 
