@@ -221,3 +221,38 @@ def test_source_show_shows_nothing_of_the_forecasts_on_an_open_blind_question(
         shown = tracker(*args)
         assert shown.exit_code == 0, shown.stderr
         assert not _leaks(shown)
+
+
+def test_the_rule_in_pure_form() -> None:
+    from datetime import UTC, date, datetime
+
+    from tracker.domain.blind import Viewer, is_hidden
+    from tracker.domain.model import BINARY_OPTIONS, Question, QuestionKind
+
+    moment = datetime(2021, 11, 29, tzinfo=UTC)
+    q = Question(
+        1, None, "T", "C", QuestionKind.BINARY, BINARY_OPTIONS, date(2022, 1, 1), date(2021, 11, 29),
+        moment, "ann", blind=True,
+    )  # fmt: skip
+    ann, bob = Viewer("ann"), Viewer("bob")
+    assert is_hidden(q, resolved=False, forecasters=["bob"], viewer=ann)
+    assert not is_hidden(q, resolved=False, forecasters=["bob"], viewer=bob)
+    assert not is_hidden(q, resolved=True, forecasters=["bob"], viewer=ann)
+    assert not is_hidden(q, resolved=False, forecasters=["bob"], viewer=Viewer("x", sees_all=True))
+    assert is_hidden(q, resolved=False, forecasters=[], viewer=Viewer(None))
+
+
+def test_a_sealed_event_carries_the_chain_on_without_being_checked() -> None:
+    """An event the reader may not see (place and hash only) is neither removed nor changed."""
+    from tracker.domain.chain import GENESIS, Event, link, verify
+
+    first = link(GENESIS, 1, "question", "{}")
+    second = link(first, 2, "forecast", '{"id":1}')
+    third = link(second, 3, "question", '{"id":2}')
+    events = [
+        Event("question", 1, 1, first, "{}"),
+        Event("forecast", 1, 2, second, None),
+        Event("question", 2, 3, third, '{"id":2}'),
+    ]
+    result = verify(events)
+    assert (result.intact, result.events, result.sealed, result.head.hash) == (True, 3, 1, third)

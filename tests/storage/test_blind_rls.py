@@ -1,3 +1,4 @@
+# ruff: noqa: F811  (the `team` fixture of test_roles.py, imported, is each test's argument)
 """Blind questions on a team's PostgreSQL database: row-level security hides others' forecasts
 from an analyst (a raw SELECT too) until they have forecast, or the question is resolved; the
 CLI shows the same; the chain still verifies and writers still take the next place."""

@@ -448,11 +448,16 @@ def hidden_clause(viewer: Viewer) -> sa.ColumnElement[bool]:
     return hidden if viewer.name is None else sa.and_(hidden, ~own)
 
 
+def any_blind(session: Session) -> bool:
+    """Whether the ledger has a blind question at all (most have none: nothing to hide)."""
+    return session.execute(sa.select(Q.c.id).where(Q.c.blind).limit(1)).first() is not None
+
+
 def hidden_questions(
     session: Session, viewer: Viewer, question_ids: Sequence[int] | None = None
 ) -> set[int]:
     """The questions (of `question_ids`; None: all) whose forecasts are hidden from `viewer`."""
-    if viewer.sees_all:
+    if viewer.sees_all or not any_blind(session):
         return set()
     found: set[int] = set()
     ids = None if question_ids is None else list(question_ids)
@@ -470,7 +475,7 @@ def visible_forecaster_names(session: Session, viewer: Viewer) -> list[str]:
     the forecasters that speak for reports (named on their sources), and the viewer. A name
     seen only on blind questions hidden from the viewer would tell who has forecast there
     (and on PostgreSQL row-level security hides those forecasts from the viewer anyway)."""
-    if viewer.sees_all:
+    if viewer.sees_all or not any_blind(session):
         return forecaster_names(session)
     hidden = sa.select(Q.c.id).where(Q.c.blind, hidden_clause(viewer))
     seen = sa.select(F.c.forecaster_id).where(F.c.question_id.not_in(hidden)).distinct()
