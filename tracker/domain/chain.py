@@ -86,6 +86,8 @@ CONTENT: Mapping[str, tuple[str, ...]] = {
         "recorded_at",
         "amends_id",
     ),
+    # A forecast marked as a mistake by its forecaster: left out of every score from then on.
+    "retraction": ("id", "forecast_id", "reason", "recorded_by", "recorded_at"),
 }
 KINDS = tuple(CONTENT)
 #: Columns of the record that are not hashed as they stand, each with why that is harmless.
