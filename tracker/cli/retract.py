@@ -69,9 +69,10 @@ def retract(
     )
     console.say("  It stays in the record, marked retracted, and is never scored.")
     if done.reentered is not None:
+        late = " (backfilled: recorded over 24 hours after it was made)"
         console.say(
-            f"  Re-entered under {done.reentered.forecaster}, made {minute_text(f.made_at)} "
-            "UTC, recorded now (backfilled)."
+            f"  Re-entered under {done.reentered.forecaster}: made {minute_text(f.made_at)} "
+            f"UTC as before, recorded now{late if done.reentered.backfilled else ''}."
         )
     elif done.standing is not None:
         earlier = done.standing
