@@ -433,3 +433,15 @@ def test_export_import_export_is_byte_identical_with_a_retraction(
         == "Added 0 sources, 0 questions, 0 forecasts, 0 resolutions; 5 already there.\n"
     )
     assert _ok(tracker("export", env=other)).stdout == first
+
+
+def test_the_csv_export_keeps_the_retracted_forecast_without_a_score(tracker: Tracker) -> None:
+    import csv
+    import io
+
+    _question(tracker)
+    _ok(tracker("retract", "1", "--reason", "typed 7% for 70%", env=_at(LATER)))
+    _resolve_yes(tracker)
+    rows = list(csv.DictReader(io.StringIO(_ok(tracker("export", "--format", "csv")).stdout)))
+    scores = {row["probability"]: row["score"] for row in rows}
+    assert scores == {"0.6": "0.16", "0.07": ""}

@@ -77,15 +77,15 @@ def _retracted(url: str) -> list[dict[str, Any]]:
 
 
 def test_a_retraction_is_imported_and_the_same_file_again_adds_nothing(
-    tmp_path: Path, db_url: str
+    tmp_path: Path, any_url: str
 ) -> None:
     path = _file(tmp_path, QUESTION, FIRST, SLIP, _retraction())
-    first = _import(db_url, path)
+    first = _import(any_url, path)
     assert (first.forecasts, first.retractions) == (2, 1)
-    before = _export(db_url)
-    again = _import(db_url, path)
+    before = _export(any_url)
+    again = _import(any_url, path)
     assert again.added == 0 and again.unchanged == 4
-    assert _export(db_url) == before
+    assert _export(any_url) == before
 
 
 def test_export_import_export_is_byte_identical(tmp_path: Path, db_url: str) -> None:
@@ -99,12 +99,12 @@ def test_export_import_export_is_byte_identical(tmp_path: Path, db_url: str) -> 
 
 
 def test_a_retraction_whose_forecast_is_already_there_is_still_added(
-    tmp_path: Path, db_url: str
+    tmp_path: Path, any_url: str
 ) -> None:
-    _import(db_url, _file(tmp_path, QUESTION, FIRST, SLIP, name="before.jsonl"))
-    result = _import(db_url, _file(tmp_path, QUESTION, FIRST, SLIP, _retraction()))
+    _import(any_url, _file(tmp_path, QUESTION, FIRST, SLIP, name="before.jsonl"))
+    result = _import(any_url, _file(tmp_path, QUESTION, FIRST, SLIP, _retraction()))
     assert (result.forecasts, result.retractions, result.unchanged) == (0, 1, 3)
-    assert [r["reason"] for r in _retracted(db_url)] == ["typed 7% for 70%"]
+    assert [r["reason"] for r in _retracted(any_url)] == ["typed 7% for 70%"]
 
 
 def test_a_retraction_whose_forecast_is_already_there_obeys_the_24_hour_rule(
