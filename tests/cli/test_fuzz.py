@@ -66,6 +66,7 @@ BASES: dict[str, list[str]] = {
     "add": ["add", "Fuzz", "--criteria", "C", "--deadline", "+1m"],
     "forecast": ["forecast", "{question}", "{probability}"],
     "resolve": ["resolve", "{question}", "yes"],
+    "retract": ["retract", "{question}", "--reason", "slip"],
     "list": ["list"],
     "show": ["show", "{question}"],
     "due": ["due"],

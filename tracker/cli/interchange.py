@@ -146,6 +146,7 @@ def import_(
                 (result.questions, "question"),
                 (result.forecasts, "forecast"),
                 (result.resolutions, "resolution"),
+                *(((result.retractions, "retraction"),) if result.retractions else ()),
             )
         )
 

@@ -87,6 +87,8 @@ CONTENT: Mapping[str, tuple[str, ...]] = {
         "recorded_at",
         "amends_id",
     ),
+    # A forecast marked as a mistake by its forecaster: left out of every score from then on.
+    "retraction": ("id", "forecast_id", "reason", "recorded_by", "recorded_at"),
 }
 KINDS = tuple(CONTENT)
 #: Columns added after the chain was built, hashed only where they are set: a row that does

@@ -173,7 +173,26 @@ class ResolutionRecord:
     amends: bool
 
 
-Record = LedgerRecord | SourceRecord | QuestionRecord | ForecastRecord | ResolutionRecord
+@dataclass(frozen=True)
+class RetractionRecord:
+    """A forecast retracted by its forecaster. `forecast` names the forecast as its own line
+    does (question, forecaster, made_at, probabilities, rationale; recorded_at when given)."""
+
+    line: int
+    forecast: ForecastRecord
+    reason: str
+    recorded_by: str | None
+    recorded_at: datetime | None
+
+
+Record = (
+    LedgerRecord
+    | SourceRecord
+    | QuestionRecord
+    | ForecastRecord
+    | ResolutionRecord
+    | RetractionRecord
+)
 
 
 class _Fields:
@@ -460,12 +479,29 @@ def _resolution(f: _Fields) -> ResolutionRecord:
     )
 
 
+def _retraction(f: _Fields) -> RetractionRecord:
+    forecast = f.data.get("forecast")
+    if not isinstance(forecast, dict):
+        raise f.fail(
+            "'forecast' must be the object of the forecast retracted, as its forecast line "
+            "gives it (question, forecaster, made_at, probabilities, ...)."
+        )
+    return RetractionRecord(
+        line=f.line,
+        forecast=_forecast(_Fields(f.line, forecast)),
+        reason=f.required("reason", fields.REASON),
+        recorded_by=f.name("recorded_by"),
+        recorded_at=f.moment("recorded_at"),
+    )
+
+
 _PARSERS: dict[str, Callable[[_Fields], Record]] = {
     "ledger": _ledger,
     "source": _source,
     "question": _question,
     "forecast": _forecast,
     "resolution": _resolution,
+    "retraction": _retraction,
 }
 
 
@@ -486,7 +522,8 @@ def parse_line(line_number: int, line: str) -> Record | None:
     parser = _PARSERS.get(kind) if isinstance(kind, str) else None
     if parser is None:
         raise InputError(
-            f"line {line_number}: 'type' must be ledger, source, question, forecast or resolution."
+            f"line {line_number}: 'type' must be ledger, source, question, forecast, resolution "
+            "or retraction."
         )
     return parser(_Fields(line_number, data))
 
@@ -564,18 +601,35 @@ def question_line(question: Question) -> str:
     return _dumps(data)
 
 
+def _forecast_fields(forecast: Forecast, question_key: str) -> dict[str, Any]:
+    return {
+        "question": question_key,
+        "forecaster": forecast.forecaster,
+        "made_at": _iso(forecast.made_at),
+        "recorded_at": _iso(forecast.recorded_at),
+        "probabilities": forecast.probabilities,
+        "rationale": forecast.rationale,
+        "input": forecast.input_text,
+    }
+
+
 def forecast_line(forecast: Forecast, question_key: str) -> str:
     """The interchange line of a forecast."""
+    return _dumps({"type": "forecast", **_forecast_fields(forecast, question_key)})
+
+
+def retraction_line(forecast: Forecast, question_key: str) -> str:
+    """The interchange line of a forecast's retraction: the forecast as its own line gives it
+    (so that the line names it unambiguously), then the retraction's reason, author and time."""
+    retraction = forecast.retraction
+    assert retraction is not None
     return _dumps(
         {
-            "type": "forecast",
-            "question": question_key,
-            "forecaster": forecast.forecaster,
-            "made_at": _iso(forecast.made_at),
-            "recorded_at": _iso(forecast.recorded_at),
-            "probabilities": forecast.probabilities,
-            "rationale": forecast.rationale,
-            "input": forecast.input_text,
+            "type": "retraction",
+            "forecast": _forecast_fields(forecast, question_key),
+            "reason": retraction.reason,
+            "recorded_by": retraction.recorded_by,
+            "recorded_at": _iso(retraction.recorded_at),
         }
     )
 

@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from tracker.domain.blind import HIDDEN_NOTE
-from tracker.domain.model import Forecast, Question, Resolution, Source
+from tracker.domain.model import Forecast, Question, Resolution, Retraction, Source
 from tracker.domain.views import (
     DueQuestions,
     Overview,
@@ -70,10 +70,22 @@ def forecast_json(
         "rationale": forecast.rationale,
         "input": forecast.input_text,
         "backfilled": forecast.backfilled,
+        # Retracted by its forecaster: shown, never scored (null when it stands as recorded).
+        "retraction": None if forecast.retraction is None else retraction_json(forecast.retraction),
     }
     if yardstick is not None and question is not None:
         data["words"] = forecast_words(question, forecast.probabilities, yardstick)
     return data
+
+
+def retraction_json(retraction: Retraction) -> JSONObject:
+    """Why and when a forecast was retracted, and by whom."""
+    return {
+        "id": retraction.id,
+        "reason": retraction.reason,
+        "recorded_by": retraction.recorded_by,
+        "recorded_at": _moment(retraction.recorded_at),
+    }
 
 
 def resolution_json(resolution: Resolution) -> JSONObject:

@@ -202,13 +202,19 @@ def _forecast_rows(detail: QuestionDetail) -> Table:
         made = minute_text(f.made_at)
         if f.backfilled:
             made += f"\nbackfilled {f.recorded_at:%Y-%m-%d}"
+        rationale = f.rationale or ""
+        if f.retraction is not None:  # shown, never scored: said in words, not only by style
+            made += f"\nretracted {f.retraction.recorded_at:%Y-%m-%d}"
+            note = f"RETRACTED by {f.retraction.recorded_by}: {f.retraction.reason}"
+            rationale = note + (f"\n{rationale}" if rationale else "")
         if option_columns:
             cells = [format_percent(f.probabilities[o]) for o in option_columns]
         else:
             cells = [probabilities_text(q, f.probabilities)]
             if words:
                 cells.append(forecast_words(q, f.probabilities, detail.yardstick) or "")
-        table.add_row(made, f.forecaster, *cells, f.rationale or "")
+        style = "dim" if f.retraction is not None else None
+        table.add_row(made, f.forecaster, *cells, rationale, style=style)
     return table
 
 

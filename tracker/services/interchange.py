@@ -33,6 +33,7 @@ from tracker.domain.interchange import (
     QuestionRecord,
     Record,
     ResolutionRecord,
+    RetractionRecord,
     SourceRecord,
     forecast_line,
     is_reserved_outcome,
@@ -40,9 +41,11 @@ from tracker.domain.interchange import (
     parse_line,
     question_line,
     resolution_line,
+    retraction_line,
     source_line,
 )
 from tracker.domain.model import (
+    RETRACTION_WINDOW,
     Forecast,
     OutcomeStatus,
     Question,
@@ -176,6 +179,11 @@ def export_lines(
         yield question_line(question)
     for forecast in forecasts:
         yield forecast_line(forecast, keys[forecast.question_id])
+    # After every forecast (each names its forecast, exported above), before the resolutions
+    # (a retraction is recorded before its question is resolved), in the order recorded.
+    retracted = [f for f in forecasts if f.retraction is not None]
+    for forecast in sorted(retracted, key=lambda f: f.retraction.id if f.retraction else 0):
+        yield retraction_line(forecast, keys[forecast.question_id])
     for resolution in resolutions:
         yield resolution_line(resolution, keys[resolution.question_id])
 
@@ -236,6 +244,7 @@ def export_csv_rows(
         score: float | None = None
         if (
             r is not None
+            and f.retraction is None  # retracted: shown, never scored
             and r.status is OutcomeStatus.OPTION
             and r.outcome in q.options
             and f.made_at.date() <= min(r.occurred_on, q.deadline)
@@ -280,10 +289,11 @@ class ImportResult:
     resolutions: int = 0
     unchanged: int = 0
     unscorable: int = 0
+    retractions: int = 0
 
     @property
     def added(self) -> int:
-        return self.sources + self.questions + self.forecasts + self.resolutions
+        return self.sources + self.questions + self.forecasts + self.resolutions + self.retractions
 
 
 #: Reports how an import is going: (stage, done, total).
@@ -327,6 +337,10 @@ def _same_question(existing: Question, record: QuestionRecord) -> bool:
     )
 
 
+def _iso(moment: datetime) -> str:
+    return moment.isoformat()
+
+
 def _line(record: Record, check: Callable[[], None]) -> None:
     """Run a rule of tracker.domain.fields on `record`; its InputError names the line."""
     try:
@@ -355,7 +369,16 @@ class _Importer:
         self.now = now
         self.sources: dict[str, int] = {}
         self.questions: dict[str, Question] = {}
-        self.counts = {"sources": 0, "questions": 0, "forecasts": 0, "resolutions": 0}
+        self.counts = {
+            "sources": 0,
+            "questions": 0,
+            "forecasts": 0,
+            "resolutions": 0,
+            "retractions": 0,
+        }
+        # Retractions already in the database that a line of this file matched (two alike
+        # lines match two retractions, as identical forecasts do).
+        self.claimed_retractions: set[int] = set()
         self.unchanged = 0
         self.stored: dict[int, _Stored] = {}
         self.seen: dict[tuple[str, str], int] = {}
@@ -685,18 +708,25 @@ class _Importer:
 
     def _closing(self, record: ForecastRecord, question: Question) -> Stamp | None:
         """The first resolution recorded before the forecast was (fields.came_before)."""
+        return self._resolved_before(record.question, question, record.recorded_at)
+
+    def _resolved_before(
+        self, key: str, question: Question, recorded_at: datetime | None
+    ) -> Stamp | None:
+        """The first resolution of `question` (named `key` in the file) recorded before a
+        record of this line recorded at `recorded_at` (None: now) was."""
         resolutions = self.resolution_stamps.get(question.id)
         if resolutions is None:
             stored = [Stamp(r.recorded_at, None) for r in self._stored(question).resolutions]
             in_file = [
                 stamp
-                for key in {record.question, question.key, str(question.id)}
-                for stamp in self.file_resolutions.get(key, [])
+                for name in {key, question.key, str(question.id)}
+                for stamp in self.file_resolutions.get(name, [])
             ]
             resolutions = self.resolution_stamps[question.id] = stored + in_file
         if not resolutions:
             return None
-        forecast = self._stamp(record.recorded_at, self.place)
+        forecast = self._stamp(recorded_at, self.place)
         earlier = [r for r in resolutions if came_before(r, forecast)]
         return min(earlier, key=lambda r: r.at) if earlier else None
 
@@ -753,6 +783,100 @@ class _Importer:
         close = min(question.deadline, self.outcome_days.get(record.question, question.deadline))
         if record.made_at.date() > close:
             self.unscorable += 1
+
+    def retraction(self, record: RetractionRecord) -> None:
+        """A forecast retracted by its forecaster, by the rules of `tracker retract`
+        (services/retractions.py): added even when its forecast line was already there."""
+        ref = record.forecast
+        question = self._question(ref.question, record.line)
+        dumped = store.dump_probabilities(self._options(ref, question))
+        self._stored(question)
+        self.flush()  # the forecasts of the lines before it take their numbers
+        history = store.forecasts_for(self.session, [question.id])[question.id]
+        identity = (ref.forecaster, ref.made_at, dumped, ref.rationale)
+        candidates = sorted(
+            (
+                f
+                for f in history
+                if (
+                    f.forecaster,
+                    f.made_at,
+                    store.dump_probabilities(regrid(f.probabilities)),
+                    f.rationale,
+                )
+                == identity
+            ),
+            key=lambda f: (ref.recorded_at not in (None, f.recorded_at), f.recorded_at, f.id),
+        )
+        where = f"line {record.line}: "
+        named = f"the forecast by {ref.forecaster} on {ref.question!r} made at {_iso(ref.made_at)}"
+        recorded_by = record.recorded_by or ref.forecaster
+        if recorded_by != ref.forecaster:
+            raise InputError(
+                f"{where}{named} may be retracted only by {ref.forecaster}, not by "
+                f"{recorded_by}: a forecaster retracts only their own forecasts."
+            )
+        for f in candidates:
+            done = f.retraction
+            if (
+                done is not None
+                and done.id not in self.claimed_retractions
+                and (done.reason, done.recorded_by) == (record.reason, recorded_by)
+                and record.recorded_at in (None, done.recorded_at)
+            ):
+                self.claimed_retractions.add(done.id)
+                self.unchanged += 1
+                return
+        target = next((f for f in candidates if f.retraction is None), None)
+        if target is None:
+            if candidates:
+                raise ConflictError(
+                    f"{where}{named} is retracted already: a forecast is retracted once "
+                    "(retracting twice is refused)."
+                )
+            raise InputError(
+                f"{where}there is no {named[4:]} with these probabilities and rationale to "
+                "retract; put its forecast line first."
+            )
+        self._recorded(record, record.recorded_at, "'recorded_at'")
+        recorded_at = record.recorded_at or self.now
+        closing = self._resolved_before(ref.question, question, record.recorded_at)
+        if closing is not None:
+            raise ConflictError(
+                f"{where}question {ref.question!r} was resolved at {closing.at.isoformat()} "
+                "before the retraction; once a question is resolved its forecasts are scored "
+                "as recorded."
+            )
+        if recorded_at < target.recorded_at:
+            raise InputError(
+                f"{where}the retraction is recorded at {recorded_at.isoformat()}, before its "
+                f"forecast was recorded ({target.recorded_at.isoformat()})."
+            )
+        if recorded_at - target.recorded_at > RETRACTION_WINDOW:
+            raise ConflictError(
+                f"{where}the retraction is recorded at {recorded_at.isoformat()}, more than 24 "
+                f"hours after its forecast ({target.recorded_at.isoformat()}); after that a new "
+                "forecast is the correction."
+            )
+        later = [
+            f
+            for f in history
+            if f.forecaster == ref.forecaster and target.recorded_at < f.recorded_at <= recorded_at
+        ]
+        if later:
+            raise ConflictError(
+                f"{where}{ref.forecaster} recorded a later forecast on {ref.question!r} (at "
+                f"{later[0].recorded_at.isoformat()}) before the retraction: only one's latest "
+                "forecast can be retracted."
+            )
+        store.insert_retraction(
+            self.session,
+            forecast_id=target.id,
+            reason=record.reason,
+            recorded_by=recorded_by,
+            recorded_at=recorded_at,
+        )
+        self.counts["retractions"] += 1
 
     def resolution(self, record: ResolutionRecord) -> None:
         question = self._question(record.question, record.line)
@@ -878,6 +1002,8 @@ def import_records(
             importer_state.question(record)
         elif isinstance(record, ForecastRecord):
             importer_state.forecast(record)
+        elif isinstance(record, RetractionRecord):
+            importer_state.retraction(record)
         else:
             importer_state.resolution(record)
     importer_state.flush()

@@ -38,6 +38,7 @@ REVISIONS: tuple[str, ...] = (
     "0006",
     "0007",
     "0008",
+    "0010",
     "0011",
 )
 HEAD = REVISIONS[-1]

@@ -20,6 +20,7 @@ from tracker.domain.model import (
     Question,
     QuestionKind,
     Resolution,
+    Retraction,
     Source,
     forecast_order,
 )
@@ -37,6 +38,7 @@ from tracker.storage.tables import FORECASTER as P
 from tracker.storage.tables import QUESTION as Q
 from tracker.storage.tables import QUESTION_TAG as T
 from tracker.storage.tables import RESOLUTION as R
+from tracker.storage.tables import RETRACTION as RT
 from tracker.storage.tables import SOURCE as S
 from tracker.storage.tables import SOURCE_FORECASTER as N
 from tracker.storage.tables import YARDSTICK_CHOICE as Y
@@ -549,6 +551,15 @@ def count_questions(session: Session, flt: QuestionFilter) -> int:
 
 def _forecast(row: sa.Row[tuple[object, ...]]) -> Forecast:
     m = row._mapping
+    retraction = None
+    if m.get("retraction_id") is not None:
+        retraction = Retraction(
+            id=m["retraction_id"],
+            forecast_id=m["id"],
+            reason=m["retraction_reason"],
+            recorded_by=m["retraction_by"],
+            recorded_at=m["retraction_at"],
+        )
     return Forecast(
         id=m["id"],
         question_id=m["question_id"],
@@ -558,11 +569,64 @@ def _forecast(row: sa.Row[tuple[object, ...]]) -> Forecast:
         probabilities=json.loads(m["probabilities"]),
         rationale=m["rationale"],
         input_text=m["input_text"],
+        retraction=retraction,
     )
 
 
 def _forecast_select() -> sa.Select[tuple[object, ...]]:
-    return sa.select(F, P.c.name.label("forecaster")).join(P, P.c.id == F.c.forecaster_id)
+    """Forecasts with their forecaster's name and their retraction, if any (shown, not scored)."""
+    return sa.select(
+        F,
+        P.c.name.label("forecaster"),
+        RT.c.id.label("retraction_id"),
+        RT.c.reason.label("retraction_reason"),
+        RT.c.recorded_by.label("retraction_by"),
+        RT.c.recorded_at.label("retraction_at"),
+    ).select_from(F.join(P, P.c.id == F.c.forecaster_id).outerjoin(RT, RT.c.forecast_id == F.c.id))
+
+
+# --- retractions (a forecast marked as a mistake: shown, never scored) -------------------------
+
+
+def _not_retracted(*, recorded_by: datetime | None = None) -> sa.ColumnElement[bool]:
+    """A condition on forecast rows: not retracted (as the record stood at `recorded_by`, None:
+    now). Every read for scores, aggregates and standing forecasts applies it."""
+    retracted = sa.select(RT.c.forecast_id)
+    if recorded_by is not None:
+        retracted = retracted.where(RT.c.recorded_at <= recorded_by)
+    return F.c.id.not_in(retracted)
+
+
+def retracted_ids(session: Session, *, recorded_by: datetime | None = None) -> frozenset[int]:
+    """The numbers of the retracted forecasts (as the record stood at `recorded_by`, None: now):
+    few, so scoring reads them once and leaves those forecasts out as it streams."""
+    query = sa.select(RT.c.forecast_id)
+    if recorded_by is not None:
+        query = query.where(RT.c.recorded_at <= recorded_by)
+    return frozenset(int(i) for i in session.execute(query).scalars())
+
+
+def insert_retraction(
+    session: Session, *, forecast_id: int, reason: str, recorded_by: str, recorded_at: datetime
+) -> Retraction:
+    """Append a retraction of forecast `forecast_id`, as an event of the chain.
+
+    Raises ConflictError when the forecast is retracted already (someone was quicker).
+    """
+    values: dict[str, object] = {
+        "forecast_id": forecast_id,
+        "reason": reason,
+        "recorded_by": recorded_by,
+        "recorded_at": recorded_at,
+    }
+    try:
+        with session.begin_nested():
+            new_id = _insert(session, RT, values)
+    except sa.exc.IntegrityError as exc:
+        raise ConflictError(
+            f"Forecast #{forecast_id} is retracted already; a forecast is retracted once."
+        ) from exc
+    return Retraction(new_id, forecast_id, reason, recorded_by, recorded_at)
 
 
 def insert_forecast(
@@ -633,6 +697,7 @@ def standing_for(
     forecaster's forecasts with the latest made_at and, among those, the latest recorded_at
     (usually one); `standing_forecasts` picks among ties by content, in Python."""
     result: dict[int, tuple[list[Forecast], int]] = {i: ([], 0) for i in question_ids}
+    # Retracted forecasts are neither candidates nor counted (they are shown by `show`).
     for start in range(0, len(question_ids), 500):
         chunk = list(question_ids[start : start + 500])
         ranked = (
@@ -648,7 +713,7 @@ def standing_for(
                 sa.func.count().over(partition_by=F.c.question_id).label("forecasts"),
             )
             .join(P, P.c.id == F.c.forecaster_id)
-            .where(F.c.question_id.in_(chunk))
+            .where(F.c.question_id.in_(chunk), _not_retracted())
             .subquery()
         )
         rows = session.execute(
@@ -927,7 +992,9 @@ def stream_forecasts(
     made by `as_of` but recorded after it: in the first list, or left out of it as recorded
     (a question whose forecasts were all left out is yielded with an empty list); with
     `live_only`, counted by claimed time, a backfilled one is not counted there (scoring leaves
-    it out and counts it as backfilled). Memory stays
+    it out and counts it as backfilled). A retracted forecast is left out altogether (as
+    recorded: one retracted by `as_of`; counted by claimed time, a retraction corrects the
+    past too, as an amended resolution does). Memory stays
     flat: rows are streamed and only one question's forecasts are held at a time.
 
     The order is `forecast_order`'s, never the order the rows were written in: the index gives
@@ -940,10 +1007,11 @@ def stream_forecasts(
         return
     wanted = set(question_ids) if question_ids is not None else None
     sqlite = is_sqlite(session)
+    retracted = retracted_ids(session, recorded_by=as_of if as_recorded else None)
     rows = (
-        _rows_sqlite(session, question_ids, as_of, as_recorded)
+        _rows_sqlite(session, question_ids, as_of, as_recorded, retracted)
         if sqlite
-        else _rows_sqlalchemy(session, question_ids, as_of, as_recorded)
+        else _rows_sqlalchemy(session, question_ids, as_of, as_recorded, retracted)
     )
     # Times compare as the driver gives them: naive UTC text on SQLite, datetimes elsewhere.
     limit: Any = None
@@ -1007,9 +1075,15 @@ def _rows_sqlalchemy(
     question_ids: Sequence[int] | None,
     as_of: datetime | None,
     as_recorded: bool,
+    retracted: frozenset[int],
 ) -> Iterator[_Row]:
     query = sa.select(
-        F.c.question_id, F.c.forecaster_id, F.c.made_at, F.c.recorded_at, F.c.probabilities
+        F.c.question_id,
+        F.c.forecaster_id,
+        F.c.made_at,
+        F.c.recorded_at,
+        F.c.probabilities,
+        F.c.id,
     ).order_by(F.c.question_id, F.c.made_at, F.c.id)  # the index order: no sort
     if as_of is not None:
         made = F.c.made_at <= as_of
@@ -1017,9 +1091,11 @@ def _rows_sqlalchemy(
         query = query.where(sa.or_(made, F.c.recorded_at <= as_of) if as_recorded else made)
     if question_ids is not None and len(question_ids) <= 900:
         query = query.where(F.c.question_id.in_(list(question_ids)))
-    for question_id, forecaster, made_at, recorded_at, probabilities in session.execute(
+    for question_id, forecaster, made_at, recorded_at, probabilities, number in session.execute(
         query.execution_options(yield_per=10_000)
     ):
+        if retracted and number in retracted:
+            continue
         backfilled = recorded_at - made_at > BACKFILL_THRESHOLD
         day = made_at.astimezone(UTC).date()
         yield question_id, forecaster, made_at, recorded_at, day, backfilled, probabilities
@@ -1030,6 +1106,7 @@ def _rows_sqlite(
     question_ids: Sequence[int] | None,
     as_of: datetime | None,
     as_recorded: bool,
+    retracted: frozenset[int],
 ) -> Iterator[_Row]:
     """The SQLite path, on the driver's own cursor: SQLAlchemy's per-row result handling cost
     as much as SQLite's own reading on a million rows. Times are stored as naive UTC text
@@ -1048,15 +1125,17 @@ def _rows_sqlite(
         conditions.append(f"question_id IN ({', '.join('?' * len(question_ids))})")
         parameters.extend(question_ids)
     sql = (
-        "SELECT question_id, forecaster_id, made_at, recorded_at, probabilities FROM forecast"
+        "SELECT question_id, forecaster_id, made_at, recorded_at, probabilities, id FROM forecast"
         + (" WHERE " + " AND ".join(conditions) if conditions else "")
         + " ORDER BY question_id, made_at, id"
     )
     parse = datetime.fromisoformat
     days: dict[str, date] = {}
-    for question_id, forecaster, made_at, recorded_at, probabilities in _driver_rows(
+    for question_id, forecaster, made_at, recorded_at, probabilities, number in _driver_rows(
         session, sql, parameters
     ):
+        if retracted and number in retracted:
+            continue  # a retracted forecast is never scored (the earlier one stands again)
         made_on = made_at[:10]
         day = days.get(made_on)
         if day is None:
@@ -1198,7 +1277,7 @@ def question_activity(
     """When each question was last forecast and by how many forecasters (not counting
     `people_excluding`, e.g. reports), counting the forecasts made by `as_of` (with
     `as_recorded`: those recorded by then), and how many of those made by then were recorded
-    after it (questions without either are absent)."""
+    after it (questions without either are absent). Retracted forecasts are not counted."""
     excluded = sa.select(P.c.id).where(P.c.name.in_(sorted(people_excluding)))
     counted = F.c.recorded_at <= as_of if as_recorded else F.c.made_at <= as_of
     later = sa.and_(F.c.made_at <= as_of, F.c.recorded_at > as_of)
@@ -1217,7 +1296,11 @@ def question_activity(
                 sa.func.count(sa.case((counted, F.c.id), else_=None)),
                 sa.func.count(sa.case((later, F.c.id), else_=None)),
             )
-            .where(F.c.question_id.in_(chunk), sa.or_(counted, later))
+            .where(
+                F.c.question_id.in_(chunk),
+                sa.or_(counted, later),
+                _not_retracted(recorded_by=as_of if as_recorded else None),
+            )
             .group_by(F.c.question_id)
         )
         for question_id, last, people, forecasts, recorded_later in session.execute(query):

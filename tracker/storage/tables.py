@@ -254,6 +254,23 @@ class Resolution(SQLModel, table=True):
     chain_hash: str | None = _chain_hash()
 
 
+class Retraction(SQLModel, table=True):
+    """A forecast marked as a mistake by its forecaster (migration 0010): an event of the chain;
+    the forecast stays in the record, and is left out of every score and aggregate."""
+
+    model_config = _DEFERRED
+
+    __tablename__ = "retraction"
+
+    id: int | None = _id()
+    forecast_id: int = _reference("forecast_id", "forecast.id", required=True, unique=True)
+    reason: str = _text("reason", required=True)
+    recorded_by: str = _text("recorded_by", required=True)
+    recorded_at: datetime = _moment("recorded_at")
+    chain_seq: int | None = _chain_seq()
+    chain_hash: str | None = _chain_hash()
+
+
 class ChainCheckpoint(SQLModel, table=True):
     """A place up to which the chain was recomputed and found intact, with the hash it had
     there and a fingerprint of the schema's guards: documents verify only what came after
@@ -296,5 +313,6 @@ QUESTION = METADATA.tables[Question.__tablename__]
 QUESTION_TAG = METADATA.tables[QuestionTag.__tablename__]
 FORECAST = METADATA.tables[Forecast.__tablename__]
 RESOLUTION = METADATA.tables[Resolution.__tablename__]
+RETRACTION = METADATA.tables[Retraction.__tablename__]
 CHAIN_CHECKPOINT = METADATA.tables[ChainCheckpoint.__tablename__]
 LEDGER_SETTING = METADATA.tables[LedgerSetting.__tablename__]

@@ -2,7 +2,7 @@
 own, or it is resolved; on PostgreSQL the database enforces it with row-level security.
 
 Revision ID: 0011
-Revises: 0008
+Revises: 0010
 
 - `question.blind` (false for every question before this revision). It is part of the
   question's content in the tamper-evident chain only when it is set (tracker/domain/chain.py,
@@ -31,7 +31,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0011"
-down_revision = "0008"
+down_revision = "0010"
 branch_labels = None
 depends_on = None
 
@@ -86,6 +86,12 @@ FUNCTIONS = (
         SELECT 'forecast'::text, f.id::bigint, f.chain_seq, f.chain_hash::text
         FROM forecast f JOIN question q ON q.id = f.question_id
         WHERE q.blind AND (f.chain_seq > after OR f.chain_seq IS NULL)
+          AND NOT tracker_forecast_visible(f.question_id, f.forecaster_id)
+        UNION ALL
+        SELECT 'retraction'::text, r.id::bigint, r.chain_seq, r.chain_hash::text
+        FROM retraction r JOIN forecast f ON f.id = r.forecast_id
+        JOIN question q ON q.id = f.question_id
+        WHERE q.blind AND (r.chain_seq > after OR r.chain_seq IS NULL)
           AND NOT tracker_forecast_visible(f.question_id, f.forecaster_id);
     END $$
     """,
@@ -122,7 +128,13 @@ def drop_blind_policies(table: str) -> tuple[str, ...]:
     )
 
 
-POLICIES = blind_policies("forecast", "tracker_forecast_visible(question_id, forecaster_id)")
+#: Tables of per-forecast rows under the rule: the forecasts, and their retractions (a
+#: retraction shows which forecast it withdraws, so it is hidden with it).
+BLIND_TABLES = {
+    "forecast": "tracker_forecast_visible(question_id, forecaster_id)",
+    "retraction": "tracker_forecast_row_visible(forecast_id)",
+}
+POLICIES = tuple(s for table, rule in BLIND_TABLES.items() for s in blind_policies(table, rule))
 
 
 def upgrade() -> None:
@@ -146,8 +158,9 @@ def upgrade() -> None:
 def downgrade() -> None:
     bind = op.get_bind()
     if bind.dialect.name != "sqlite":
-        for statement in drop_blind_policies("forecast"):
-            op.execute(statement)
+        for table in reversed(BLIND_TABLES):
+            for statement in drop_blind_policies(table):
+                op.execute(statement)
         for function in DEFINERS:
             op.execute(f"ALTER FUNCTION {function} SECURITY INVOKER")
         for function in DROPS:
