@@ -119,3 +119,39 @@ def test_an_analyst_sees_a_blind_question_in_the_review_without_its_figures(
     assert (item["hidden"], item["forecasters"], item["forecasts"]) == (True, None, None)
     single = json.loads(review.stdout)["follow_up"]["single"]
     assert "blind-q" not in [q["key"] for q in single]
+
+
+def _retractions_seen(url: str, slug: str) -> list[str]:
+    """What a raw SELECT on retraction returns to this login, for the question `slug`."""
+    engine = sa.create_engine(url)
+    try:
+        with engine.connect() as connection:
+            rows = connection.exec_driver_sql(
+                "SELECT r.reason FROM retraction r JOIN forecast f ON f.id = r.forecast_id "
+                "JOIN question q ON q.id = f.question_id WHERE q.slug = %(slug)s ORDER BY r.id",
+                {"slug": slug},
+            ).all()
+    finally:
+        engine.dispose()
+    return [str(r[0]) for r in rows]
+
+
+def test_a_retraction_on_a_blind_question_is_hidden_with_its_forecast(
+    team: dict[str, str], tracker: Tracker
+) -> None:
+    """A retraction names the forecast it withdraws: an analyst who may not see the forecast
+    may not read the retraction either, and their verification passes through it sealed."""
+    _blind_question(tracker, team)
+    assert tracker("--db", team["other"], "forecast", "blind-q", "7%").exit_code == 0
+    assert tracker("--db", team["other"], "forecast", "blind-q", "70%").exit_code == 0
+    retracted = tracker("--db", team["other"], "retract", "blind-q", "--reason", "meant 7%")
+    assert retracted.exit_code == 0, retracted.stderr
+    assert _retractions_seen(team["other"], "blind-q") == ["meant 7%"]
+    assert _retractions_seen(team["reviewer"], "blind-q") == ["meant 7%"]
+    assert _retractions_seen(team["analyst"], "blind-q") == []
+    analyst = json.loads(tracker("--db", team["analyst"], "db", "verify", "--json").stdout)
+    assert (analyst["intact"], analyst["sealed"]) == (True, 3)
+    assert tracker("--db", team["analyst"], "forecast", "blind-q", "40%").exit_code == 0
+    assert _retractions_seen(team["analyst"], "blind-q") == ["meant 7%"]
+    analyst = json.loads(tracker("--db", team["analyst"], "db", "verify", "--json").stdout)
+    assert (analyst["intact"], analyst["sealed"]) == (True, 0)
