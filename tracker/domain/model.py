@@ -90,6 +90,8 @@ class Forecast:
     probabilities: dict[str, float]
     rationale: str | None = None
     input_text: str | None = None
+    #: The version of the question it was made under (tracker/domain/versions.py).
+    question_version: int = 1
 
     @property
     def backfilled(self) -> bool:
@@ -141,6 +143,9 @@ class Question:
     quote_end: int | None = None
     deadline_phrase: str | None = None
     hedge_phrase: str | None = None
+    #: The current version (tracker/domain/versions.py): title, criteria and deadline above
+    #: are this version's; 1 until the question is clarified.
+    version: int = 1
 
     @property
     def provenance(self) -> Provenance:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from tracker.domain.model import Forecast, Question, QuestionStatus, Resolution, Source
+from tracker.domain.versions import QuestionVersion
 from tracker.domain.yardsticks import Yardstick
 
 
@@ -30,6 +31,8 @@ class QuestionDetail:
     resolutions: list[Resolution] = field(default_factory=list)
     # The ledger's yardstick, for words beside the numbers (None: numbers only).
     yardstick: Yardstick | None = None
+    # Every version of the question, version 1 (as added) first (tracker clarify).
+    versions: list[QuestionVersion] = field(default_factory=list)
 
     @property
     def resolution(self) -> Resolution | None:

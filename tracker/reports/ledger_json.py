@@ -6,6 +6,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from tracker.domain.model import Forecast, Question, Resolution, Source
+from tracker.domain.versions import QuestionVersion
 from tracker.domain.views import (
     DueQuestions,
     Overview,
@@ -50,6 +51,7 @@ def question_json(question: Question) -> JSONObject:
         "notes": question.notes,
         "created_by": question.created_by,
         "created_at": _moment(question.created_at),
+        "version": question.version,
     }
 
 
@@ -68,6 +70,7 @@ def forecast_json(
         "rationale": forecast.rationale,
         "input": forecast.input_text,
         "backfilled": forecast.backfilled,
+        "question_version": forecast.question_version,
     }
     if yardstick is not None and question is not None:
         data["words"] = forecast_words(question, forecast.probabilities, yardstick)
@@ -133,7 +136,22 @@ def detail_json(detail: QuestionDetail) -> JSONObject:
         for f in detail.forecasts
     ]
     data["resolutions"] = [resolution_json(r) for r in detail.resolutions]
+    data["versions"] = [version_json(v) for v in detail.versions]
     return data
+
+
+def version_json(version: QuestionVersion) -> JSONObject:
+    """One version of a question (tracker clarify): its title, criteria and deadline, who set
+    them when, and why (null for version 1, the question as added)."""
+    return {
+        "version": version.version,
+        "title": version.title,
+        "criteria": version.criteria,
+        "deadline": _day(version.deadline),
+        "reason": version.reason,
+        "author": version.author,
+        "recorded_at": _moment(version.recorded_at),
+    }
 
 
 def due_json(due: DueQuestions, *, yardstick: Yardstick | None = None) -> JSONObject:
