@@ -81,6 +81,16 @@ def version_at(versions: Sequence[QuestionVersion], moment: datetime) -> int:
     return found
 
 
+def versions_in_force(versions: Sequence[QuestionVersion], moment: datetime) -> tuple[int, ...]:
+    """Every version that may have been in force at `moment`: `version_at`'s, and when
+    versions were recorded at that very moment, the ones from just before the first of them
+    (events at one instant have no order in time)."""
+    found = version_at(versions, moment)
+    tied = [v.version for v in versions[1:] if v.recorded_at == moment]
+    first = min(tied) - 1 if tied else found
+    return tuple(range(first, found + 1))
+
+
 def criteria_changed_after(
     versions: Sequence[QuestionVersion], forecast_versions: Sequence[int]
 ) -> bool:

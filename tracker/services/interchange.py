@@ -53,7 +53,7 @@ from tracker.domain.model import (
     option_key,
 )
 from tracker.domain.probability import GRID, regrid, stored_units
-from tracker.domain.versions import QuestionVersion, version_at
+from tracker.domain.versions import QuestionVersion, version_at, versions_in_force
 from tracker.errors import ConflictError, InputError, TrackerError
 from tracker.services.clarifications import new_version
 from tracker.services.integrity import RecordCheck, require_intact
@@ -871,14 +871,17 @@ class _Importer:
     def _forecast_version(self, record: ForecastRecord, question: Question) -> int:
         """The version of the question a forecast was made under, as `tracker forecast`
         records it (the version in force when it was made); a given one must be that."""
-        found = version_at(self._versions(question), record.made_at)
-        if record.question_version is not None and record.question_version != found:
+        versions = self._versions(question)
+        found = version_at(versions, record.made_at)
+        if record.question_version is None:
+            return found
+        if record.question_version not in versions_in_force(versions, record.made_at):
             raise InputError(
                 f"line {record.line}: this forecast was made under version {found} of "
                 f"{record.question!r} (the one in force at {record.made_at.isoformat()}), not "
                 f"version {record.question_version}."
             )
-        return found
+        return record.question_version
 
     def resolution(self, record: ResolutionRecord) -> None:
         question = self._question(record.question, record.line)
