@@ -1242,7 +1242,7 @@ def question_keys(session: Session) -> tuple[set[str], set[tuple[str, date]]]:
 # --- versions (tracker clarify) ----------------------------------------------------------------
 
 
-def _version(row: sa.Row[tuple[object, ...]]) -> QuestionVersion:
+def _version(row: Any) -> QuestionVersion:
     m = row._mapping
     return QuestionVersion(
         question_id=m["question_id"],
