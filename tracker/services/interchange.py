@@ -384,6 +384,8 @@ class _Importer:
         # Each question's versions so far (tracker clarify): as stored, then as this import
         # adds them, by the question's id.
         self.versions: dict[int, list[QuestionVersion]] = {}
+        # The keys each question is held under in `questions` (a clarification updates them).
+        self.keys_of: dict[int, set[str]] = {}
         self.unchanged = 0
         self.stored: dict[int, _Stored] = {}
         self.seen: dict[tuple[str, str], int] = {}
@@ -453,6 +455,7 @@ class _Importer:
 
     def _remember(self, key: str, question: Question, *, created: bool) -> None:
         self.questions[key] = question
+        self.keys_of.setdefault(question.id, set()).add(key)
         if created:
             self.stored[question.id] = _Stored(Counter(), [])
 
@@ -748,9 +751,8 @@ class _Importer:
             deadline=version.deadline,
             version=version.version,
         )
-        for key, held in list(self.questions.items()):
-            if held.id == question.id:
-                self.questions[key] = current
+        for key in self.keys_of.get(question.id, ()):
+            self.questions[key] = current
         self.counts["clarifications"] += 1
 
     def _question(self, key: str, line: int) -> Question:
