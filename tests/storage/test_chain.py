@@ -427,3 +427,59 @@ def test_a_retraction_tampered_with_or_deleted_is_found(
     result = verify(url=retracted, now=AFTER_EXAMPLE)
     assert not result.intact
     assert [(f.what, f.kind) for f in result.findings] == [(what, kind)]
+
+
+def test_a_clarification_is_an_event_and_an_edit_of_it_is_named(
+    ledger: str, raw: Callable[[str], None]
+) -> None:
+    from tracker.services.clarifications import clarify_question
+
+    with unit_of_work(ledger, write=True, now=AFTER_EXAMPLE) as session:
+        question = session.execute(
+            sa.text(
+                "SELECT min(q.id) FROM question q WHERE NOT EXISTS "
+                "(SELECT 1 FROM resolution r WHERE r.question_id = q.id)"
+            )
+        ).scalar()
+        clarify_question(
+            session=session,
+            question=str(question),
+            reason="sharper",
+            author="ani",
+            now=AFTER_EXAMPLE,
+            criteria="Something sharper.",
+        )
+    result = verify(url=ledger, now=AFTER_EXAMPLE)
+    assert result.intact and result.events == 67
+    raw("UPDATE question_version SET criteria = 'Something easier.' WHERE id = 1")
+    result = verify(url=ledger, now=AFTER_EXAMPLE)
+    assert [(f.what, f.kind, f.row_id) for f in result.findings] == [
+        ("changed", "question_version", 1)
+    ]
+
+
+def test_the_bundled_example_still_verifies_after_the_upgrade_to_versions(
+    tmp_path: Path,
+) -> None:
+    """The forecasts recorded before a forecast had a question version hash as they did."""
+    import shutil
+
+    from tests.conftest import REPO
+
+    copy = tmp_path / "forecasts.db"
+    shutil.copyfile(REPO / "forecasts.db", copy)
+    url = f"sqlite:///{copy}"
+    assert verify(url=url, now=AFTER_EXAMPLE).intact  # opening it upgrades it
+    engine = sa.create_engine(url)
+    with engine.connect() as connection:
+        assert connection.exec_driver_sql("SELECT version_num FROM alembic_version").scalar() == (
+            "0009"
+        )
+        assert (
+            connection.exec_driver_sql(
+                "SELECT count(*) FROM forecast WHERE question_version IS NOT NULL"
+            ).scalar()
+            == 0
+        )
+    engine.dispose()
+    assert verify(url=url, now=AFTER_EXAMPLE).intact

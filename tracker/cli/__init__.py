@@ -147,6 +147,7 @@ def root(
     console.route_library_notes()
 
 
+from tracker.cli import clarify as _clarify  # noqa: E402
 from tracker.cli import db as _db  # noqa: E402
 from tracker.cli import interchange as _interchange  # noqa: E402
 from tracker.cli import questions as _questions  # noqa: E402
@@ -157,6 +158,7 @@ from tracker.cli import source as _source  # noqa: E402
 
 _questions.register(app)
 _retract.register(app)
+_clarify.register(app)
 _score.register(app)
 _review.register(app)
 _interchange.register(app)

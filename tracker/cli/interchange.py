@@ -144,6 +144,7 @@ def import_(
             for number, noun in (
                 *(((result.sources, "source"),) if sources else ()),
                 (result.questions, "question"),
+                *(((result.clarifications, "clarification"),) if result.clarifications else ()),
                 (result.forecasts, "forecast"),
                 (result.resolutions, "resolution"),
                 *(((result.retractions, "retraction"),) if result.retractions else ()),

@@ -1,8 +1,9 @@
 """The tamper-evident chain: every recorded event hashes its content and the previous hash.
 
 An event is one row of the record: a source, a forecaster, a question (with its tags), a
-forecast or a resolution. Each carries its place in the chain (`seq`, 1, 2, 3, ... with no gaps)
-and `hash = sha256(version, seq, previous hash, table, canonical content)`. Editing, removing or
+clarification of a question, a forecast or a resolution. Each carries its place in the chain
+(`seq`, 1, 2, 3, ... with no gaps) and
+`hash = sha256(version, seq, previous hash, table, canonical content)`. Editing, removing or
 splicing in a row behind tracker's back breaks the chain at that row, and `verify` says which.
 Someone who recomputes every later hash can only be caught against a head published earlier
 (reviews print it): that is what pinning the record means.
@@ -75,6 +76,20 @@ CONTENT: Mapping[str, tuple[str, ...]] = {
         "probabilities",
         "rationale",
         "input_text",
+        "question_version",
+    ),
+    # A clarification of a question (`tracker clarify`): its title, criteria and deadline from
+    # then on. Version 1 is the question as added; these rows are versions 2, 3, ...
+    "question_version": (
+        "id",
+        "question_id",
+        "version",
+        "title",
+        "criteria",
+        "deadline",
+        "reason",
+        "author",
+        "recorded_at",
     ),
     "resolution": (
         "id",
@@ -127,6 +142,9 @@ UNHASHED: Mapping[str, Mapping[str, str]] = {
 }
 _MOMENTS = frozenset({"added_at", "created_at", "made_at", "recorded_at", "named_at", "chosen_at"})
 _DAYS = frozenset({"published_on", "deadline", "opened_on", "occurred_on"})
+#: Columns added after rows were already chained: left out of the content while they are null,
+#: so those rows hash exactly as before (a forecast's version is null for version 1).
+_OMITTED_WHEN_NULL: Mapping[str, frozenset[str]] = {"forecast": frozenset({"question_version"})}
 
 
 def _moment(value: object) -> str:
@@ -161,19 +179,23 @@ def canonical(kind: str, row: Mapping[str, object], tags: Iterable[str] = ()) ->
     """The content of one event as canonical JSON, the same whichever database it came from.
 
     Keys sorted, no spaces; times are UTC with microseconds, days ISO-8601; a missing column
-    counts as null, except a column of `HASHED_WHEN_SET`, which is left out unless it is set
-    (so old rows hash as before). A question's tags are part of it, sorted.
+    counts as null, except a column of `HASHED_WHEN_SET` (a flag, left out unless it is set)
+    or of `_OMITTED_WHEN_NULL` (left out when null), so old rows hash as before. A question's
+    tags are part of it, sorted.
     """
     content: dict[str, object] = {}
-    optional = HASHED_WHEN_SET.get(kind, frozenset())
+    flags = HASHED_WHEN_SET.get(kind, frozenset())
+    optional = _OMITTED_WHEN_NULL.get(kind, frozenset())
     for name in _KEYS[kind]:
         if name == "tags":
             content[name] = sorted(set(tags))
             continue
         value = row.get(name)
-        if name in optional:
+        if name in flags:
             if value:  # SQLite hands a flag back as 1
                 content[name] = True
+            continue
+        if value is None and name in optional:
             continue
         if value is not None:
             if name in _MOMENTS:

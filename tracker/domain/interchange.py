@@ -24,6 +24,7 @@ from tracker.domain.model import (
     validate_slug,
 )
 from tracker.domain.probability import SUM_TOLERANCE
+from tracker.domain.versions import QuestionVersion, check_reason
 from tracker.domain.yardsticks import get_yardstick
 from tracker.errors import InputError
 
@@ -159,6 +160,24 @@ class ForecastRecord:
     probabilities: dict[str, float | Decimal | Fraction]  # as given; put on the grid on import
     rationale: str | None
     input_text: str | None
+    # The version of the question it was made under (tracker clarify); None: not given, read
+    # as the version in force when it was made.
+    question_version: int | None = None
+
+
+@dataclass(frozen=True)
+class ClarificationRecord:
+    """A version (2, 3, ...) of a question: its title, criteria and deadline from then on."""
+
+    line: int
+    question: str
+    version: int
+    title: str
+    criteria: str
+    deadline: date
+    reason: str
+    author: str | None
+    recorded_at: datetime | None
 
 
 @dataclass(frozen=True)
@@ -189,6 +208,7 @@ Record = (
     LedgerRecord
     | SourceRecord
     | QuestionRecord
+    | ClarificationRecord
     | ForecastRecord
     | ResolutionRecord
     | RetractionRecord
@@ -458,6 +478,29 @@ def _forecast(f: _Fields) -> ForecastRecord:
         probabilities=_probabilities(f),
         rationale=f.text("rationale", fields.RATIONALE),
         input_text=f.text("input", fields.INPUT),
+        question_version=f.integer("question_version"),
+    )
+
+
+def _clarification(f: _Fields) -> ClarificationRecord:
+    version = f.integer("version")
+    if version is None or version < 2:
+        raise f.fail(
+            "'version' must be a whole number from 2 (version 1 is the question line itself)."
+        )
+    deadline = f.day("deadline", required=True)
+    assert deadline is not None
+    reason = f.data.get("reason")
+    return ClarificationRecord(
+        line=f.line,
+        question=f.key("question"),
+        version=version,
+        title=f.required("title", fields.TITLE),
+        criteria=f.required("criteria", fields.CRITERIA).strip(),
+        deadline=deadline,
+        reason=f.checked(lambda: check_reason(reason if isinstance(reason, str) else None)),
+        author=f.name("author"),
+        recorded_at=f.moment("recorded_at"),
     )
 
 
@@ -499,6 +542,7 @@ _PARSERS: dict[str, Callable[[_Fields], Record]] = {
     "ledger": _ledger,
     "source": _source,
     "question": _question,
+    "clarification": _clarification,
     "forecast": _forecast,
     "resolution": _resolution,
     "retraction": _retraction,
@@ -522,8 +566,8 @@ def parse_line(line_number: int, line: str) -> Record | None:
     parser = _PARSERS.get(kind) if isinstance(kind, str) else None
     if parser is None:
         raise InputError(
-            f"line {line_number}: 'type' must be ledger, source, question, forecast, resolution "
-            "or retraction."
+            f"line {line_number}: 'type' must be ledger, source, question, clarification, "
+            "forecast, resolution or retraction."
         )
     return parser(_Fields(line_number, data))
 
@@ -602,7 +646,7 @@ def question_line(question: Question) -> str:
 
 
 def _forecast_fields(forecast: Forecast, question_key: str) -> dict[str, Any]:
-    return {
+    fields: dict[str, Any] = {
         "question": question_key,
         "forecaster": forecast.forecaster,
         "made_at": _iso(forecast.made_at),
@@ -611,10 +655,14 @@ def _forecast_fields(forecast: Forecast, question_key: str) -> dict[str, Any]:
         "rationale": forecast.rationale,
         "input": forecast.input_text,
     }
+    if forecast.question_version != 1:
+        fields["question_version"] = forecast.question_version
+    return fields
 
 
 def forecast_line(forecast: Forecast, question_key: str) -> str:
-    """The interchange line of a forecast."""
+    """The interchange line of a forecast (`question_version` only when it is not 1, so a
+    ledger without clarifications exports as before)."""
     return _dumps({"type": "forecast", **_forecast_fields(forecast, question_key)})
 
 
@@ -630,6 +678,23 @@ def retraction_line(forecast: Forecast, question_key: str) -> str:
             "reason": retraction.reason,
             "recorded_by": retraction.recorded_by,
             "recorded_at": _iso(retraction.recorded_at),
+        }
+    )
+
+
+def clarification_line(version: QuestionVersion, question_key: str) -> str:
+    """The interchange line of a clarification: version 2 or later of a question."""
+    return _dumps(
+        {
+            "type": "clarification",
+            "question": question_key,
+            "version": version.version,
+            "title": version.title,
+            "criteria": version.criteria,
+            "deadline": version.deadline.isoformat(),
+            "reason": version.reason,
+            "author": version.author,
+            "recorded_at": _iso(version.recorded_at),
         }
     )
 

@@ -109,6 +109,8 @@ class Forecast:
     input_text: str | None = None
     # Set when the forecaster retracted it (it then never stands and is never scored).
     retraction: Retraction | None = None
+    #: The version of the question it was made under (tracker/domain/versions.py).
+    question_version: int = 1
 
     @property
     def backfilled(self) -> bool:
@@ -163,6 +165,9 @@ class Question:
     # A blind question: a forecaster sees nobody else's forecasts on it (nor the team's
     # aggregates) until they have made their own, or it is resolved (tracker/domain/blind.py).
     blind: bool = False
+    #: The current version (tracker/domain/versions.py): title, criteria and deadline above
+    #: are this version's; 1 until the question is clarified.
+    version: int = 1
 
     @property
     def provenance(self) -> Provenance:

@@ -798,6 +798,12 @@ class ReviewedQuestion:
     evidence: str | None
     scores: list[QuestionScore]  # members, then reports, then team aggregates
     source: str | None = None
+    # Clarifications (tracker clarify): the version in force, whether the criteria changed
+    # after forecasts were made, and the versions each forecaster's forecasts were made under
+    # (filled only for a clarified question).
+    version: int = 1
+    criteria_changed: bool = False
+    versions_seen: dict[str, tuple[int, ...]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -913,3 +919,6 @@ class Retro:
     record_head: str | None = None
     record_findings: tuple[str, ...] = ()
     as_of_rule: AsOfNote = field(default_factory=AsOfNote)
+    #: The scored questions whose criteria changed after forecasts were made on them (tracker
+    #: clarify), by key.
+    criteria_changed: tuple[str, ...] = ()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from tracker.domain.model import Forecast, Question, QuestionStatus, Resolution, Source
+from tracker.domain.versions import QuestionVersion
 from tracker.domain.yardsticks import Yardstick
 
 
@@ -35,6 +36,8 @@ class QuestionDetail:
     yardstick: Yardstick | None = None
     # A blind question whose forecasts are hidden from the reader: `forecasts` is then empty.
     hidden: bool = False
+    # Every version of the question, version 1 (as added) first (tracker clarify).
+    versions: list[QuestionVersion] = field(default_factory=list)
 
     @property
     def resolution(self) -> Resolution | None:

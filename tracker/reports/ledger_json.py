@@ -7,6 +7,7 @@ from typing import Any
 
 from tracker.domain.blind import HIDDEN_NOTE
 from tracker.domain.model import Forecast, Question, Resolution, Retraction, Source
+from tracker.domain.versions import QuestionVersion
 from tracker.domain.views import (
     DueQuestions,
     Overview,
@@ -52,6 +53,7 @@ def question_json(question: Question) -> JSONObject:
         "created_by": question.created_by,
         "created_at": _moment(question.created_at),
         "blind": question.blind,
+        "version": question.version,
     }
 
 
@@ -72,6 +74,7 @@ def forecast_json(
         "backfilled": forecast.backfilled,
         # Retracted by its forecaster: shown, never scored (null when it stands as recorded).
         "retraction": None if forecast.retraction is None else retraction_json(forecast.retraction),
+        "question_version": forecast.question_version,
     }
     if yardstick is not None and question is not None:
         data["words"] = forecast_words(question, forecast.probabilities, yardstick)
@@ -155,7 +158,22 @@ def detail_json(detail: QuestionDetail) -> JSONObject:
         for f in detail.forecasts
     ]
     data["resolutions"] = [resolution_json(r) for r in detail.resolutions]
+    data["versions"] = [version_json(v) for v in detail.versions]
     return data
+
+
+def version_json(version: QuestionVersion) -> JSONObject:
+    """One version of a question (tracker clarify): its title, criteria and deadline, who set
+    them when, and why (null for version 1, the question as added)."""
+    return {
+        "version": version.version,
+        "title": version.title,
+        "criteria": version.criteria,
+        "deadline": _day(version.deadline),
+        "reason": version.reason,
+        "author": version.author,
+        "recorded_at": _moment(version.recorded_at),
+    }
 
 
 def due_json(due: DueQuestions, *, yardstick: Yardstick | None = None) -> JSONObject:

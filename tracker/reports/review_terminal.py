@@ -140,6 +140,9 @@ def review_view(review: Review) -> RenderableType:
         if q.evidence:
             line.append(f" · evidence: {visible(q.evidence)}", style="dim")
         parts.append(line)
+        if q.version > 1:
+            changed = "; the criteria changed after forecasts were made" * q.criteria_changed
+            parts.append(Text(f"clarified: version {q.version} in force{changed}", style="yellow"))
         if not q.scores:
             parts.append(Text(f"not scored: {q.status}", style="dim"))
             continue
@@ -148,6 +151,8 @@ def review_view(review: Review) -> RenderableType:
         )
         for s in q.scores:
             name = s.forecaster + (" (report)" if s.forecaster in r.report_forecasters else "")
+            if s.forecaster in q.versions_seen:  # the versions its forecasts were made under
+                name += " (v" + ", v".join(map(str, q.versions_seen[s.forecaster])) + ")"
             table.add_row(
                 Text(visible(name), style="italic dim" if s.forecaster in TEAM_NAMES else ""),
                 _percent(s.final_probabilities[s.outcome]),
@@ -328,6 +333,14 @@ def retro_view(retro: Retro) -> RenderableType:
         )
     parts.append(table)
 
+    if r.criteria_changed:
+        parts.append(
+            Text(
+                "Criteria changed after forecasts were made: "
+                + "; ".join(visible(r.titles.get(key, key)) for key in r.criteria_changed),
+                style="yellow",
+            )
+        )
     parts.append(_heading("Where the team disagreed most"))
     if r.disagreements:
         table = _table("question", "range", "outcome", "closest", numeric=())

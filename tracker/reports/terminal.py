@@ -198,6 +198,7 @@ def _forecast_rows(detail: QuestionDetail) -> Table:
     if words:
         table.add_column("in words", ratio=1, min_width=12, overflow="fold")
     table.add_column("rationale", ratio=3, overflow="fold")
+    clarified = len(detail.versions) > 1
     for f in detail.forecasts:
         made = minute_text(f.made_at)
         if f.backfilled:
@@ -207,6 +208,8 @@ def _forecast_rows(detail: QuestionDetail) -> Table:
             made += f"\nretracted {f.retraction.recorded_at:%Y-%m-%d}"
             note = f"RETRACTED by {f.retraction.recorded_by}: {f.retraction.reason}"
             rationale = note + (f"\n{rationale}" if rationale else "")
+        if clarified:  # which version of the question it answered
+            made += f"\nversion {f.question_version}"
         if option_columns:
             cells = [format_percent(f.probabilities[o]) for o in option_columns]
         else:
@@ -291,9 +294,37 @@ def question_view(detail: QuestionDetail) -> RenderableType:
         parts.append(_forecast_rows(detail))
     else:
         parts.append(Text(f"No forecasts yet. Add one: tracker forecast {q.id} 65%", style="dim"))
+    if len(detail.versions) > 1:
+        parts.insert(1, _version_rows(detail))
     if detail.resolutions:
         parts.append(_resolution_rows(detail.resolutions))
     return Group(*parts)
+
+
+def _version_rows(detail: QuestionDetail) -> Table:
+    """The question's versions (tracker clarify): what each changed, by whom, when, why."""
+    table = Table(title="Versions (clarifications; the latest is in force)", title_justify="left")
+    table.add_column("v", justify="right", no_wrap=True)
+    table.add_column("recorded (UTC)", no_wrap=True)
+    table.add_column("by", overflow="fold")
+    table.add_column("changed", ratio=2, overflow="fold")
+    table.add_column("reason", ratio=2, overflow="fold")
+    previous = None
+    for v in detail.versions:
+        if previous is None:
+            changed = "as added"
+        else:
+            changes = []
+            if v.title != previous.title:
+                changes.append(f"title: {v.title}")
+            if v.criteria != previous.criteria:
+                changes.append(f"criteria: {v.criteria}")
+            if v.deadline != previous.deadline:
+                changes.append(f"deadline: {previous.deadline} -> {v.deadline}")
+            changed = "\n".join(changes)
+        table.add_row(str(v.version), minute_text(v.recorded_at), v.author, changed, v.reason or "")
+        previous = v
+    return table
 
 
 def due_view(due: DueQuestions, *, yardstick: Yardstick | None = None) -> RenderableType:

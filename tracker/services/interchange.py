@@ -13,7 +13,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from fractions import Fraction
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, TypeVar
 
 from tracker.config import sqlite_path
 from tracker.domain import fields
@@ -28,6 +28,7 @@ from tracker.domain.foreign import (
     read_foreign,
 )
 from tracker.domain.interchange import (
+    ClarificationRecord,
     ForecastRecord,
     LedgerRecord,
     QuestionRecord,
@@ -35,6 +36,7 @@ from tracker.domain.interchange import (
     ResolutionRecord,
     RetractionRecord,
     SourceRecord,
+    clarification_line,
     forecast_line,
     is_reserved_outcome,
     ledger_line,
@@ -55,13 +57,16 @@ from tracker.domain.model import (
     option_key,
 )
 from tracker.domain.probability import GRID, regrid, stored_units
+from tracker.domain.versions import QuestionVersion, version_at, versions_in_force
 from tracker.errors import ConflictError, InputError, TrackerError
+from tracker.services.clarifications import new_version
 from tracker.services.integrity import RecordCheck, require_intact
 from tracker.services.sources import content_hash
 from tracker.services.workspace import unit_of_work
 from tracker.storage import ledger as store
 from tracker.storage.database import Session
 
+_T = TypeVar("_T")
 #: Forecasts are written in batches of this many rows.
 BATCH = 5_000
 #: The largest file (or input on stdin) an import reads: 1 GiB, some three million forecasts.
@@ -170,13 +175,21 @@ def export_lines(
         session, only or ExportFilter(), checked=checked, allow_broken_chain=allow_broken_chain
     )
     keys = {q.id: q.key for q in questions}
+    clarifications: dict[int, list[QuestionVersion]] = {}
+    for version in store.all_question_versions(session):
+        clarifications.setdefault(version.question_id, []).append(version)
     yardstick = store.chosen_yardstick(session)
     if yardstick is not None:
         yield ledger_line(yardstick)
     for source in sources:
         yield source_line(source)
     for question in questions:
-        yield question_line(question)
+        # The question line holds version 1 (the question as added); each clarification
+        # follows it, in order, so that an import rebuilds the same trail.
+        later = clarifications.get(question.id, [])
+        yield question_line(_as_added(session, question) if later else question)
+        for version in later:
+            yield clarification_line(version, question.key)
     for forecast in forecasts:
         yield forecast_line(forecast, keys[forecast.question_id])
     # After every forecast (each names its forecast, exported above), before the resolutions
@@ -186,6 +199,15 @@ def export_lines(
         yield retraction_line(forecast, keys[forecast.question_id])
     for resolution in resolutions:
         yield resolution_line(resolution, keys[resolution.question_id])
+
+
+def _as_added(session: Session, question: Question) -> Question:
+    """`question` with the title, criteria and deadline of version 1, as it was added (every
+    read gives the latest version's)."""
+    if question.version == 1:
+        return question
+    first = store.question_versions(session, [question.id])[question.id][0]
+    return replace(question, title=first.title, criteria=first.criteria, deadline=first.deadline)
 
 
 CSV_HEADER = (
@@ -289,11 +311,19 @@ class ImportResult:
     resolutions: int = 0
     unchanged: int = 0
     unscorable: int = 0
+    clarifications: int = 0
     retractions: int = 0
 
     @property
     def added(self) -> int:
-        return self.sources + self.questions + self.forecasts + self.resolutions + self.retractions
+        return (
+            self.sources
+            + self.questions
+            + self.clarifications
+            + self.forecasts
+            + self.resolutions
+            + self.retractions
+        )
 
 
 #: Reports how an import is going: (stage, done, total).
@@ -341,6 +371,14 @@ def _iso(moment: datetime) -> str:
     return moment.isoformat()
 
 
+def _line_result(record: Record, check: Callable[[], _T]) -> _T:
+    """The result of `check`, its InputError naming the record's line."""
+    try:
+        return check()
+    except InputError as exc:
+        raise InputError(f"line {record.line}: {exc}") from None
+
+
 def _line(record: Record, check: Callable[[], None]) -> None:
     """Run a rule of tracker.domain.fields on `record`; its InputError names the line."""
     try:
@@ -372,6 +410,7 @@ class _Importer:
         self.counts = {
             "sources": 0,
             "questions": 0,
+            "clarifications": 0,
             "forecasts": 0,
             "resolutions": 0,
             "retractions": 0,
@@ -379,6 +418,11 @@ class _Importer:
         # Retractions already in the database that a line of this file matched (two alike
         # lines match two retractions, as identical forecasts do).
         self.claimed_retractions: set[int] = set()
+        # Each question's versions so far (tracker clarify): as stored, then as this import
+        # adds them, by the question's id.
+        self.versions: dict[int, list[QuestionVersion]] = {}
+        # The keys each question is held under in `questions` (a clarification updates them).
+        self.keys_of: dict[int, set[str]] = {}
         self.unchanged = 0
         self.stored: dict[int, _Stored] = {}
         self.seen: dict[tuple[str, str], int] = {}
@@ -433,6 +477,8 @@ class _Importer:
             store.insert_forecast_rows(self.session, self.pending)
         elif self.run == "resolution":
             store.insert_resolutions(self.session, self.pending)
+        elif self.run == "clarification":
+            store.insert_question_versions(self.session, self.pending)
         self.run, self.pending, self.pending_tags = None, [], []
 
     def _add(self, run: str, row: dict[str, object], tags: tuple[str, ...] = ()) -> None:
@@ -446,6 +492,7 @@ class _Importer:
 
     def _remember(self, key: str, question: Question, *, created: bool) -> None:
         self.questions[key] = question
+        self.keys_of.setdefault(question.id, set()).add(key)
         if created:
             self.stored[question.id] = _Stored(Counter(), [])
 
@@ -605,13 +652,14 @@ class _Importer:
                         self.session, title=record.title, opened_on=record.opened_on
                     )
                     if q.id not in self.claimed
-                    and _same_question(q, record)
+                    and _same_question(_as_added(self.session, q), record)
                     and (record.created_at is None or q.created_at == record.created_at)
                 ),
                 None,
             )
         if existing is not None:
-            if not _same_question(existing, record):
+            # The question line is version 1; later versions follow as clarification lines.
+            if not _same_question(_as_added(self.session, existing), record):
                 raise InputError(
                     f"line {record.line}: question {record.key!r} exists as {existing.ref} "
                     "with a different title, options, dates, criteria or blindness."
@@ -663,8 +711,89 @@ class _Importer:
             blind=record.blind,
         )
         self._remember(record.key, created, created=True)
+        self.versions[number] = [
+            QuestionVersion(
+                question_id=number,
+                version=1,
+                title=record.title,
+                criteria=record.criteria,
+                deadline=record.deadline,
+                author=created_by,
+                recorded_at=created_at,
+            )
+        ]
         self.claimed.add(created.id)
         self.counts["questions"] += 1
+
+    def _versions(self, question: Question) -> list[QuestionVersion]:
+        """The question's versions: as stored (read once), then those this import added."""
+        found = self.versions.get(question.id)
+        if found is None:
+            found = self.versions[question.id] = store.question_versions(
+                self.session, [question.id]
+            )[question.id]
+        return found
+
+    def clarification(self, record: ClarificationRecord) -> None:
+        """A version of a question: the one already there (unchanged), or the next one, under
+        the rules of `tracker clarify`."""
+        question = self._question(record.question, record.line)
+        versions = self._versions(question)
+        if record.version <= len(versions):
+            stored = versions[record.version - 1]
+            if (stored.title, stored.criteria, stored.deadline, stored.reason) != (
+                record.title,
+                record.criteria,
+                record.deadline,
+                record.reason,
+            ):
+                raise InputError(
+                    f"line {record.line}: version {record.version} of {record.question!r} "
+                    "differs from the one in the database; clarify it again with the next "
+                    "version instead."
+                )
+            self.unchanged += 1
+            return
+        if record.version != len(versions) + 1:
+            raise InputError(
+                f"line {record.line}: the versions of {record.question!r} must be consecutive: "
+                f"the next is version {len(versions) + 1}, not {record.version}."
+            )
+        self._recorded(record, record.recorded_at, "'recorded_at'")
+        closing = self._closing(record, question)
+        if closing is not None:
+            raise ConflictError(
+                f"line {record.line}: question {record.question!r} was already resolved when "
+                f"this clarification was recorded (the resolution was recorded "
+                f"{closing.at.isoformat()}); a resolved question is not clarified."
+            )
+        version, _changed, _read = _line_result(
+            record,
+            lambda: new_version(
+                question,
+                versions,
+                reason=record.reason,
+                author=record.author or self.importer,
+                now=record.recorded_at or self.now,
+                title=record.title,
+                criteria=record.criteria,
+                deadline=record.deadline,
+            ),
+        )
+        if self.run != "clarification":
+            self.flush()  # the question it clarifies is written first
+        self._add("clarification", store.version_values(version))
+        versions.append(version)
+        current = replace(
+            question,
+            title=version.title,
+            criteria=version.criteria,
+            deadline=version.deadline,
+            version=version.version,
+        )
+        for key in self.keys_of.get(question.id, ()):
+            self.questions[key] = current
+        self.counts["clarifications"] += 1
 
     def _question(self, key: str, line: int) -> Question:
         if key in self.questions:
@@ -706,7 +835,9 @@ class _Importer:
             )
         return by_option
 
-    def _closing(self, record: ForecastRecord, question: Question) -> Stamp | None:
+    def _closing(
+        self, record: ForecastRecord | ClarificationRecord, question: Question
+    ) -> Stamp | None:
         """The first resolution recorded before the forecast was (fields.came_before)."""
         return self._resolved_before(record.question, question, record.recorded_at)
 
@@ -758,6 +889,7 @@ class _Importer:
                 f"{closing.at.isoformat()}); forecasts on it are closed."
             )
         recorded_at = record.recorded_at or self.now
+        version = self._forecast_version(record, question)
         self._forecast_recorded(question.id, recorded_at, record.forecaster)
         forecaster = self.forecasters.get(record.forecaster)
         if forecaster is None:
@@ -775,6 +907,7 @@ class _Importer:
                 "probabilities": dumped,
                 "rationale": record.rationale,
                 "input_text": record.input_text,
+                "question_version": store.stored_version(version),
             },
         )
         self.counts["forecasts"] += 1
@@ -877,6 +1010,21 @@ class _Importer:
             recorded_at=recorded_at,
         )
         self.counts["retractions"] += 1
+
+    def _forecast_version(self, record: ForecastRecord, question: Question) -> int:
+        """The version of the question a forecast was made under, as `tracker forecast`
+        records it (the version in force when it was made); a given one must be that."""
+        versions = self._versions(question)
+        found = version_at(versions, record.made_at)
+        if record.question_version is None:
+            return found
+        if record.question_version not in versions_in_force(versions, record.made_at):
+            raise InputError(
+                f"line {record.line}: this forecast was made under version {found} of "
+                f"{record.question!r} (the one in force at {record.made_at.isoformat()}), not "
+                f"version {record.question_version}."
+            )
+        return record.question_version
 
     def resolution(self, record: ResolutionRecord) -> None:
         question = self._question(record.question, record.line)
@@ -1000,6 +1148,8 @@ def import_records(
             importer_state.source(record)
         elif isinstance(record, QuestionRecord):
             importer_state.question(record)
+        elif isinstance(record, ClarificationRecord):
+            importer_state.clarification(record)
         elif isinstance(record, ForecastRecord):
             importer_state.forecast(record)
         elif isinstance(record, RetractionRecord):

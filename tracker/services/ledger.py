@@ -33,6 +33,7 @@ from tracker.domain.model import (
     validate_slug,
 )
 from tracker.domain.probability import Distribution, parse_distribution
+from tracker.domain.versions import version_at
 from tracker.domain.views import DueQuestions, Overview, QuestionDetail, QuestionSummary
 from tracker.domain.yardsticks import ICD_203, Yardstick
 from tracker.errors import ConflictError, InputError, NotFoundError
@@ -283,6 +284,8 @@ def _record(
     own = [f for f in history if f.forecaster == forecaster]
     previous = standing_forecasts([f for f in own if f.made_at <= made_at]).get(forecaster)
     superseded_by = standing_forecasts([f for f in own if f.made_at > made_at]).get(forecaster)
+    # The version of the question in force when the judgement was made (tracker clarify).
+    versions = store.question_versions(session, [question.id])[question.id]
     forecast = store.insert_forecast(
         session,
         question_id=question.id,
@@ -292,6 +295,7 @@ def _record(
         probabilities=distribution.probabilities,
         rationale=fields.clean(rationale, fields.RATIONALE),
         input_text=fields.clean(" ".join(tokens), fields.INPUT),
+        question_version=version_at(versions, made_at),
     )
     return RecordedForecast(
         question=question,
@@ -566,6 +570,7 @@ def show_question(
         resolutions=resolutions,
         yardstick=ledger_yardstick(session),
         hidden=hidden,
+        versions=store.question_versions(session, [found.id])[found.id],
     )
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 
 from tracker.domain.blind import EVERYONE, Viewer
@@ -46,6 +46,7 @@ from tracker.domain.scoring import (
     calibration_arrays,
     calibration_of,
 )
+from tracker.domain.versions import criteria_changed_after
 from tracker.errors import InputError
 from tracker.services.integrity import RecordCheck, require_intact
 from tracker.services.scoring import (
@@ -296,6 +297,58 @@ def _reviewed_questions(
         )
     reviewed.sort(key=lambda q: (q.occurred_on, q.number))
     return reviewed
+
+
+def _with_versions(
+    session: Session, reviewed: list[ReviewedQuestion], *, as_of: datetime
+) -> list[ReviewedQuestion]:
+    """The reviewed questions with their clarifications (tracker clarify): the version in
+    force, whether the criteria changed after forecasts were made, and per forecaster the
+    versions its forecasts (made by `as_of`) were made under."""
+    clarified = _clarified(session, [q.number for q in reviewed], as_of=as_of)
+    return [
+        q
+        if q.number not in clarified
+        else replace(
+            q,
+            version=clarified[q.number][0],
+            criteria_changed=clarified[q.number][1],
+            versions_seen=clarified[q.number][2],
+        )
+        for q in reviewed
+    ]
+
+
+def _clarified(
+    session: Session, numbers: Sequence[int], *, as_of: datetime
+) -> dict[int, tuple[int, bool, dict[str, tuple[int, ...]]]]:
+    """For each clarified question among `numbers`: the version in force, whether its
+    criteria changed after forecasts (made by `as_of`) were made, and per forecaster the
+    versions those forecasts were made under."""
+    versions = store.question_versions(session, numbers)
+    clarified = [n for n in numbers if len(versions[n]) > 1]
+    found = {}
+    for number, forecasts in store.forecasts_for(session, clarified).items():
+        made = [f for f in forecasts if f.made_at <= as_of]
+        seen: dict[str, set[int]] = {}
+        for f in made:
+            seen.setdefault(f.forecaster, set()).add(f.question_version)
+        found[number] = (
+            len(versions[number]),
+            criteria_changed_after(versions[number], [f.question_version for f in made]),
+            {name: tuple(sorted(v)) for name, v in sorted(seen.items())},
+        )
+    return found
+
+
+def _criteria_changed(
+    session: Session, keys: dict[str, int], scores: Sequence[QuestionScore], *, as_of: datetime
+) -> tuple[str, ...]:
+    """The keys of the scored questions whose criteria changed after forecasts were made."""
+    scored = sorted({keys[s.question] for s in scores if s.question in keys})
+    changed = _clarified(session, scored, as_of=as_of)
+    by_number = {number: key for key, number in keys.items()}
+    return tuple(by_number[n] for n in scored if n in changed and changed[n][1])
 
 
 def _source_key(record: _Record, number: int) -> str | None:
@@ -624,13 +677,17 @@ def build_review(
             "stale_after_days": stale_after_days,
         },
         headline=_headline(current, previous, forecaster=forecaster),
-        questions=_reviewed_questions(
-            current,
-            record=record,
-            period=period,
-            forecaster=forecaster,
-            keys=keys,
-            titles=titles,
+        questions=_with_versions(
+            session,
+            _reviewed_questions(
+                current,
+                record=record,
+                period=period,
+                forecaster=forecaster,
+                keys=keys,
+                titles=titles,
+            ),
+            as_of=as_of,
         ),
         misses=biggest_misses(shown, current.resolved),
         calls=best_calls(shown, current.resolved),
@@ -770,6 +827,7 @@ def build_retro(
         record_head=str(chain.head),
         record_findings=tuple(f.message for f in chain.findings),
         as_of_rule=report.as_of_rule,
+        criteria_changed=_criteria_changed(session, keys, report.questions, as_of=as_of),
     )
     progress("Writing up", 1, 1)
     return retro

@@ -24,6 +24,7 @@ from tracker.domain.model import (
     Source,
     forecast_order,
 )
+from tracker.domain.versions import QuestionVersion
 from tracker.errors import ConflictError, NotFoundError
 from tracker.storage.chain import (
     chain_rows,
@@ -37,6 +38,7 @@ from tracker.storage.tables import FORECAST as F
 from tracker.storage.tables import FORECASTER as P
 from tracker.storage.tables import QUESTION as Q
 from tracker.storage.tables import QUESTION_TAG as T
+from tracker.storage.tables import QUESTION_VERSION as V
 from tracker.storage.tables import RESOLUTION as R
 from tracker.storage.tables import RETRACTION as RT
 from tracker.storage.tables import SOURCE as S
@@ -282,10 +284,43 @@ def question_counts_by_source(session: Session) -> dict[int, int]:
 # --- questions ---------------------------------------------------------------------------------
 
 
-def _question_select() -> sa.Select[tuple[object, ...]]:
-    return sa.select(Q, S.c.slug.label("source_slug"), S.c.title.label("source_title")).outerjoin(
-        S, S.c.id == Q.c.source_id
+# --- the current version of each question (tracker clarify; tracker/domain/versions.py) -----
+#: Each clarified question's latest version number, and that version's row: every read of a
+#: question's title, criteria and deadline goes through `_CURRENT_*` (version 1, the question
+#: row as added, when it was never clarified).
+_LATEST = (
+    sa.select(V.c.question_id, sa.func.max(V.c.version).label("version"))
+    .group_by(V.c.question_id)
+    .subquery("latest_version")
+)
+_CURRENT = V.alias("current_version")
+_CURRENT_TITLE = sa.func.coalesce(_CURRENT.c.title, Q.c.title)
+_CURRENT_CRITERIA = sa.func.coalesce(_CURRENT.c.criteria, Q.c.criteria)
+_CURRENT_DEADLINE = sa.func.coalesce(_CURRENT.c.deadline, Q.c.deadline, type_=sa.Date())
+_ORIGINAL = frozenset({"title", "criteria", "deadline"})
+
+
+def _with_current_version(selectable: Any) -> Any:
+    """`selectable` (the question table, or a join starting from it) joined to each
+    question's current version."""
+    return selectable.outerjoin(_LATEST, _LATEST.c.question_id == Q.c.id).outerjoin(
+        _CURRENT,
+        sa.and_(_CURRENT.c.question_id == Q.c.id, _CURRENT.c.version == _LATEST.c.version),
     )
+
+
+def _question_select() -> sa.Select[tuple[object, ...]]:
+    """Questions as every command reads them: the current version's title, criteria and
+    deadline, the version's number, and the source's slug and title."""
+    return sa.select(
+        *(c for c in Q.c if c.name not in _ORIGINAL),
+        _CURRENT_TITLE.label("title"),
+        _CURRENT_CRITERIA.label("criteria"),
+        _CURRENT_DEADLINE.label("deadline"),
+        sa.func.coalesce(_LATEST.c.version, 1).label("version"),
+        S.c.slug.label("source_slug"),
+        S.c.title.label("source_title"),
+    ).select_from(_with_current_version(Q.outerjoin(S, S.c.id == Q.c.source_id)))
 
 
 def _questions(session: Session, rows: Sequence[sa.Row[tuple[object, ...]]]) -> list[Question]:
@@ -327,6 +362,7 @@ def _questions(session: Session, rows: Sequence[sa.Row[tuple[object, ...]]]) -> 
                 deadline_phrase=m["deadline_phrase"],
                 hedge_phrase=m["hedge_phrase"],
                 blind=bool(m["blind"]),
+                version=int(m["version"]),
             )
         )
     return result
@@ -505,11 +541,11 @@ def _matching(flt: QuestionFilter) -> sa.Select[tuple[object, ...]]:
     elif flt.state == "resolved":
         query = query.where(resolved)
     if flt.state == "overdue" and flt.today is not None:
-        query = query.where(Q.c.deadline < flt.today)
+        query = query.where(flt.today > _CURRENT_DEADLINE)
     if flt.due_by is not None:
-        query = query.where(~resolved, Q.c.deadline <= flt.due_by)
+        query = query.where(~resolved, flt.due_by >= _CURRENT_DEADLINE)
         if flt.today is not None:
-            query = query.where(Q.c.deadline >= flt.today)
+            query = query.where(flt.today <= _CURRENT_DEADLINE)
     if flt.tag is not None:
         query = query.where(
             sa.exists().where(T.c.question_id == Q.c.id, T.c.tag == flt.tag.lower())
@@ -534,7 +570,7 @@ def select_questions(
     session: Session, flt: QuestionFilter, *, limit: int | None = None
 ) -> list[Question]:
     """Questions matching `flt`, by deadline then number (the first `limit` of them)."""
-    query = _matching(flt).order_by(Q.c.deadline, Q.c.id)
+    query = _matching(flt).order_by(_CURRENT_DEADLINE, Q.c.id)
     if limit is not None:
         query = query.limit(limit)
     return _questions(session, session.execute(query).all())
@@ -570,6 +606,7 @@ def _forecast(row: sa.Row[tuple[object, ...]]) -> Forecast:
         rationale=m["rationale"],
         input_text=m["input_text"],
         retraction=retraction,
+        question_version=m["question_version"] or 1,
     )
 
 
@@ -639,8 +676,10 @@ def insert_forecast(
     probabilities: dict[str, float],
     rationale: str | None,
     input_text: str | None,
+    question_version: int = 1,
 ) -> Forecast:
-    """Append a forecast (forecasts are never updated) and return it."""
+    """Append a forecast (forecasts are never updated) and return it. `question_version`:
+    the version of the question it was made under (stored as NULL for version 1)."""
     who = forecaster_id(session, forecaster, now=recorded_at)
     new_id = _insert(
         session,
@@ -653,6 +692,7 @@ def insert_forecast(
             "probabilities": dump_probabilities(probabilities),
             "rationale": rationale,
             "input_text": input_text,
+            "question_version": stored_version(question_version),
         },
     )
     return Forecast(
@@ -664,7 +704,13 @@ def insert_forecast(
         probabilities=dict(probabilities),
         rationale=rationale,
         input_text=input_text,
+        question_version=question_version,
     )
+
+
+def stored_version(version: int) -> int | None:
+    """A forecast's question version as stored: NULL for version 1 (see migration 0009)."""
+    return None if version == 1 else version
 
 
 def forecasts_for(session: Session, question_ids: Sequence[int]) -> dict[int, list[Forecast]]:
@@ -1223,16 +1269,21 @@ def questions_for_scoring(
     session: Session, *, tag: str | None, source: int | str | None
 ) -> list[QuestionTuple]:
     """The questions `score` may use, as plain tuples (tags and sources only filter here)."""
-    query = sa.select(
-        Q.c.id,
-        Q.c.slug,
-        Q.c.title,
-        Q.c.kind,
-        Q.c.options,
-        Q.c.deadline,
-        Q.c.opened_on,
-        Q.c.created_at,
-    ).order_by(Q.c.id)
+    # The current version's title and deadline (the deadline closes the scoring window).
+    query = (
+        sa.select(
+            Q.c.id,
+            Q.c.slug,
+            _CURRENT_TITLE,
+            Q.c.kind,
+            Q.c.options,
+            _CURRENT_DEADLINE,
+            Q.c.opened_on,
+            Q.c.created_at,
+        )
+        .select_from(_with_current_version(Q))
+        .order_by(Q.c.id)
+    )
     if tag is not None:
         query = query.where(sa.exists().where(T.c.question_id == Q.c.id, T.c.tag == tag))
     if source is not None:
@@ -1339,3 +1390,97 @@ def question_keys(session: Session) -> tuple[set[str], set[tuple[str, date]]]:
         else:
             unnamed.add((str(title), opened_on))
     return slugs, unnamed
+
+
+# --- versions (tracker clarify) ----------------------------------------------------------------
+
+
+def _version(row: Any) -> QuestionVersion:
+    m = row._mapping
+    return QuestionVersion(
+        question_id=m["question_id"],
+        version=m["version"],
+        title=m["title"],
+        criteria=m["criteria"],
+        deadline=m["deadline"],
+        author=m["author"],
+        recorded_at=m["recorded_at"],
+        reason=m["reason"],
+    )
+
+
+def question_versions(
+    session: Session, question_ids: Sequence[int]
+) -> dict[int, list[QuestionVersion]]:
+    """Every version of these questions, in order: version 1 (the question as added, its
+    author and time the question's) first, then each clarification."""
+    result: dict[int, list[QuestionVersion]] = {i: [] for i in question_ids}
+    for start in range(0, len(question_ids), 500):
+        chunk = list(question_ids[start : start + 500])
+        for row in session.execute(
+            sa.select(
+                Q.c.id, Q.c.title, Q.c.criteria, Q.c.deadline, Q.c.created_by, Q.c.created_at
+            ).where(Q.c.id.in_(chunk))
+        ):
+            result[row[0]].append(
+                QuestionVersion(
+                    question_id=row[0],
+                    version=1,
+                    title=row[1],
+                    criteria=row[2],
+                    deadline=row[3],
+                    author=row[4],
+                    recorded_at=row[5],
+                )
+            )
+        rows = session.execute(
+            sa.select(V).where(V.c.question_id.in_(chunk)).order_by(V.c.question_id, V.c.version)
+        ).all()
+        for row in rows:
+            version = _version(row)
+            result[version.question_id].append(version)
+    return result
+
+
+def all_question_versions(session: Session) -> list[QuestionVersion]:
+    """Every clarification (version 2 and later) of every question, by question and version."""
+    rows = session.execute(sa.select(V).order_by(V.c.question_id, V.c.version)).all()
+    return [_version(r) for r in rows]
+
+
+def insert_question_version(session: Session, version: QuestionVersion) -> QuestionVersion:
+    """Append a version of a question (version 2 or later), as an event of the chain.
+
+    Raises ConflictError when someone else clarified the question at the same moment (the
+    unique version number refuses the second).
+    """
+    try:
+        with session.begin_nested():
+            _insert(session, V, version_values(version))
+    except sa.exc.IntegrityError as exc:
+        raise ConflictError(
+            f"Question #{version.question_id} was clarified by someone else just now; "
+            f"see it with: tracker show {version.question_id}"
+        ) from exc
+    return version
+
+
+def version_values(version: QuestionVersion) -> dict[str, object]:
+    """The row of a version, by column name (without its id and chain columns)."""
+    return {
+        "question_id": version.question_id,
+        "version": version.version,
+        "title": version.title,
+        "criteria": version.criteria,
+        "deadline": version.deadline,
+        "reason": version.reason,
+        "author": version.author,
+        "recorded_at": version.recorded_at,
+    }
+
+
+def insert_question_versions(session: Session, rows: Sequence[dict[str, object]]) -> None:
+    """Append many versions (each row as `version_values` gives it), as events of the chain
+    in order (the bulk path of imports)."""
+    chain_rows(session, V, rows)
+    insert_rows(session, V, rows)

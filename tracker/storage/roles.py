@@ -68,6 +68,8 @@ GRANT INSERT ON source, forecaster, source_forecaster, yardstick_choice, questio
     forecast TO {analyst};
 -- analyst: retract their own latest forecast (a trigger checks it is theirs: migration 0010).
 GRANT INSERT ON retraction TO {analyst};
+-- analyst: clarify questions (the database lets only a question's author or a resolver).
+GRANT INSERT ON question_version TO {analyst};
 GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {analyst};
 -- everyone notes how far they verified the chain (their documents then check only what
 -- came after); a trigger signs each note with its author, and each trusts only their own.
@@ -109,6 +111,7 @@ EXPECTED = {
         ("source_forecaster", "INSERT"),
         ("yardstick_choice", "INSERT"),
         ("retraction", "INSERT"),
+        ("question_version", "INSERT"),
     ),
     "resolver": (("resolution", "INSERT"),),
 }

@@ -220,6 +220,34 @@ class Forecast(SQLModel, table=True):
     input_text: str | None = _text("input_text")
     chain_seq: int | None = _chain_seq()
     chain_hash: str | None = _chain_hash()
+    # The version of the question it was made under (migration 0009); None: version 1, the
+    # question as added (so the rows written before clarifications existed hash as they did).
+    question_version: int | None = _column("question_version", sa.Integer())
+
+
+class QuestionVersion(SQLModel, table=True):
+    """A clarification: the question's title, criteria and deadline from now on, with why and
+    by whom (version 2, 3, ...; version 1 is the question as added). An event of the chain;
+    the question row itself is never edited."""
+
+    model_config = _DEFERRED
+
+    __tablename__ = "question_version"
+    __table_args__ = (
+        sa.UniqueConstraint("question_id", "version", name="uq_question_version_number"),
+    )
+
+    id: int | None = _id()
+    question_id: int = _reference("question_id", "question.id", required=True, index=True)
+    version: int = _column("version", sa.Integer(), nullable=False)
+    title: str = _text("title", required=True)
+    criteria: str = _text("criteria", required=True)
+    deadline: date = _column("deadline", sa.Date(), nullable=False)
+    reason: str = _text("reason", required=True)
+    author: str = _text("author", required=True)
+    recorded_at: datetime = _moment("recorded_at")
+    chain_seq: int | None = _chain_seq()
+    chain_hash: str | None = _chain_hash()
 
 
 class Resolution(SQLModel, table=True):
@@ -314,5 +342,6 @@ QUESTION_TAG = METADATA.tables[QuestionTag.__tablename__]
 FORECAST = METADATA.tables[Forecast.__tablename__]
 RESOLUTION = METADATA.tables[Resolution.__tablename__]
 RETRACTION = METADATA.tables[Retraction.__tablename__]
+QUESTION_VERSION = METADATA.tables[QuestionVersion.__tablename__]
 CHAIN_CHECKPOINT = METADATA.tables[ChainCheckpoint.__tablename__]
 LEDGER_SETTING = METADATA.tables[LedgerSetting.__tablename__]

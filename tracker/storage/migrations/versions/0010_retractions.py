@@ -1,7 +1,7 @@
 """A forecaster may retract a forecast as a mistake, as an event of the chain.
 
 Revision ID: 0010
-Revises: 0008
+Revises: 0009
 
 `retraction`: one row per retracted forecast (`forecast_id` is unique: a forecast is retracted at
 most once), with the forecaster's reason, who recorded it and when. The forecast stays in the
@@ -21,7 +21,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0010"
-down_revision = "0008"
+down_revision = "0009"
 branch_labels = None
 depends_on = None
 
@@ -36,6 +36,7 @@ SET search_path = {path} AS $$
         UNION ALL SELECT max(chain_seq) FROM source_forecaster
         UNION ALL SELECT max(chain_seq) FROM yardstick_choice
         UNION ALL SELECT max(chain_seq) FROM question
+        UNION ALL SELECT max(chain_seq) FROM question_version
         UNION ALL SELECT max(chain_seq) FROM forecast
         UNION ALL SELECT max(chain_seq) FROM resolution
         UNION ALL SELECT max(chain_seq) FROM retraction
