@@ -1186,3 +1186,26 @@ def question_keys(session: Session) -> tuple[set[str], set[tuple[str, date]]]:
         else:
             unnamed.add((str(title), opened_on))
     return slugs, unnamed
+
+
+def forecaster_tags(session: Session) -> dict[str, tuple[str, ...]]:
+    """Everyone who has made a forecast, with their tags: the tags of the questions they have
+    forecast (sorted; empty when none of those questions has a tag)."""
+    query = (
+        sa.select(P.c.name, T.c.tag)
+        .select_from(F)
+        .join(P, P.c.id == F.c.forecaster_id)
+        .outerjoin(T, T.c.question_id == F.c.question_id)
+        .distinct()
+    )
+    found: dict[str, set[str]] = {}
+    for name, tag in session.execute(query):
+        tags = found.setdefault(str(name), set())
+        if tag is not None:
+            tags.add(str(tag))
+    return {name: tuple(sorted(tags)) for name, tags in sorted(found.items())}
+
+
+def question_creators(session: Session) -> set[str]:
+    """Everyone who has added a question."""
+    return {str(n) for n in session.execute(sa.select(Q.c.created_by).distinct()).scalars()}
