@@ -284,7 +284,10 @@ class MailServer:
         return self.host, self.port
 
 
-_SMTP_FORMS = "smtp://user:password@host:port, smtps://... for TLS, or smtp://...?starttls=1"
+_SMTP_FORMS = (
+    "smtp://HOST:PORT (with USER:PASSWORD@ before the host for a server that wants a login), "
+    "smtps://... for TLS, or smtp://...?starttls=1"
+)
 _YES, _NO = ("1", "true", "yes", "on"), ("0", "false", "no", "off")
 
 

@@ -47,17 +47,17 @@ def _deadline_text(item: Item) -> str:
     return f"deadline {item.question.deadline} ({when})"
 
 
-def _details(item: Item) -> str:
+def _details(item: Item) -> list[str]:
     parts = [_deadline_text(item)]
     if item.own is not None:
-        age = "" if item.own_age_days is None else f", {_days(item.own_age_days)} old"
+        age = "" if item.own_age_days is None else f" ({_days(item.own_age_days)} old)"
         parts.append(
             f"your forecast {_own_text(item.question, item.own)} "
             f"on {item.own.made_at.astimezone(UTC):%Y-%m-%d}{age}"
         )
     elif item.need is Need.NOT_FORECAST and item.question.tags:
         parts.append("tags " + ", ".join(_line(t) for t in item.question.tags))
-    return "; ".join(parts)
+    return parts
 
 
 def _item_lines(item: Item) -> list[str]:
@@ -72,7 +72,8 @@ def _item_lines(item: Item) -> list[str]:
         break_long_words=False,
         break_on_hyphens=False,
     )
-    lines += textwrap.wrap(_details(item), WIDTH, initial_indent="     ", subsequent_indent="     ")
+    for detail in _details(item):
+        lines += textwrap.wrap(detail, WIDTH, initial_indent="     ", subsequent_indent="       ")
     return lines
 
 
