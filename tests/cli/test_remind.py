@@ -71,7 +71,7 @@ ani: 2 questions need you, as of 2021-12-10.
 Deadlines by 2021-12-24 (--within 14d)
   #1 Nakhichevan road/rail agreement
      deadline 2021-12-20 (in 10 days)
-     your forecast 70% on 2021-11-29 (11 days old)
+     your forecast of 2021-11-29 (11 days old): 70%
 
 Open in your tags (caucasus), not yet forecast by you
   #3 Peace treaty initialled
@@ -83,7 +83,7 @@ lena: 2 questions need you, as of 2021-12-10.
 Deadlines by 2021-12-24 (--within 14d)
   #1 Nakhichevan road/rail agreement
      deadline 2021-12-20 (in 10 days)
-     your forecast 20% on 2021-11-29 (11 days old)
+     your forecast of 2021-11-29 (11 days old): 20%
 
 Open in your tags (caucasus), not yet forecast by you
   #2 Border demarcation mechanism set up
@@ -95,7 +95,7 @@ tom: 1 question needs you, as of 2021-12-10.
 Past the deadline and not resolved: to resolve
   #4 Gas price above 100 EUR/MWh
      deadline 2021-12-05 (5 days ago)
-     your forecast 55% on 2021-11-29 (11 days old)
+     your forecast of 2021-11-29 (11 days old): 55%
   Who can resolve: anyone who can write this ledger (tracker resolve 4 OUTCOME
   --evidence URL).
 """

@@ -22,7 +22,9 @@ AS_OF = datetime(2022, 3, 1, 9, 0, tzinfo=UTC)
 OPENED = datetime(2022, 1, 1, 10, 0, tzinfo=UTC)
 
 
-def _question(number: int, deadline: date, *, tags: tuple[str, ...] = (), by: str = "ani") -> Question:
+def _question(
+    number: int, deadline: date, *, tags: tuple[str, ...] = (), by: str = "ani"
+) -> Question:
     return Question(
         id=number,
         slug=None,
@@ -184,5 +186,5 @@ def test_address_entries_name_their_line() -> None:
         origin="book line {line}",
     )
     assert book == {"ani": "a2@example.org", "tom": "tom@example.org"}
-    with pytest.raises(InputError, match="^book line 2: write NAME=ADDRESS"):
+    with pytest.raises(InputError, match=r"^book line 2: write NAME=ADDRESS"):
         parse_address_entries(["ani=ani@example.org", "tom"], origin="book line {line}")

@@ -83,8 +83,16 @@ def test_email_title_and_name_cannot_make_headers() -> None:
         "tracker: 1 question needs you (ani\\nBcc: victim@example.org, 2022-03-01)"
     )
     assert sorted(parsed.keys()) == sorted(
-        ["From", "To", "Subject", "Date", "Auto-Submitted", "Content-Type",
-         "Content-Transfer-Encoding", "MIME-Version"]
+        [
+            "From",
+            "To",
+            "Subject",
+            "Date",
+            "Auto-Submitted",
+            "Content-Type",
+            "Content-Transfer-Encoding",
+            "MIME-Version",
+        ]
     )
     body = parsed.get_content()
     assert "60%" in body and "\x1b" not in body

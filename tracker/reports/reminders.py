@@ -52,8 +52,8 @@ def _details(item: Item) -> list[str]:
     if item.own is not None:
         age = "" if item.own_age_days is None else f" ({_days(item.own_age_days)} old)"
         parts.append(
-            f"your forecast {_own_text(item.question, item.own)} "
-            f"on {item.own.made_at.astimezone(UTC):%Y-%m-%d}{age}"
+            f"your forecast of {item.own.made_at.astimezone(UTC):%Y-%m-%d}{age}: "
+            f"{_own_text(item.question, item.own)}"
         )
     elif item.need is Need.NOT_FORECAST and item.question.tags:
         parts.append("tags " + ", ".join(_line(t) for t in item.question.tags))
