@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 
+from tests.cli.test_fuzz import DATES, assert_clear
 from tests.conftest import Run
 
 Tracker = Callable[..., Run]
@@ -276,6 +277,28 @@ def test_past_deadline_questions_say_who_can_resolve(ledger: Tracker) -> None:
 def test_bad_input_is_one_line_and_exit_1(ledger: Tracker, args: list[str], message: str) -> None:
     result = ledger("remind", *args, env=LATER)
     assert (result.exit_code, result.stdout, result.stderr) == (1, "", message + "\n")
+
+
+@pytest.mark.parametrize(
+    "value",
+    [*DATES, "-1", "0", str(2**63), "36501d", "1e9d", "100y", "+9000y"],
+)
+@pytest.mark.parametrize("option", ["--within", "--stale-after"])
+def test_odd_spans_get_a_clear_answer(ledger: Tracker, option: str, value: str) -> None:
+    assert_clear(ledger("remind", option, value, env=LATER))
+
+
+@pytest.mark.parametrize("clock", ["1900-01-01T00:00:00+00:00", "2999-12-31T23:59:59+14:00"])
+def test_a_clock_at_the_ends_of_its_years_still_reminds(ledger: Tracker, clock: str) -> None:
+    for option in ("--within", "--stale-after"):
+        _ok(
+            ledger(
+                "remind",
+                option,
+                "100y" if option == "--within" else "50%",
+                env={"TRACKER_NOW": clock},
+            )
+        )
 
 
 # --- iCalendar ---------------------------------------------------------------------------------

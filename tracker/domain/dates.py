@@ -359,12 +359,13 @@ _DURATION_FORMS = "14d, 2w, 3m, 1y, '14 days' or a number of days"
 _DURATION_WORDS = re.compile(r"^(\d+)\s*(day|week|month|year)s?$")
 
 
-def parse_duration(text: str, *, what: str = "a span of time") -> Duration:
-    """Read a span of time the way a relative deadline (`+3m`) is written, without its `+`:
-    `14d`, `2w`, `3m`, `1y` (with or without the `+`), `14 days`, `2 weeks`, or a bare number
-    of days. Raises InputError naming `what` for anything else, and for a span beyond a
-    century (36,500 days), which no look-ahead or age needs.
-    """
+#: The longest span of each unit: a century, which no look-ahead or age needs more than.
+_LONGEST = {"day": 36_500, "week": 5_214, "month": 1_200, "year": 100}
+
+
+def read_duration(text: str, *, what: str = "a span of time") -> Duration | None:
+    """`parse_duration`, but None when `text` is no form of a span at all (so that the caller
+    may read it another way, e.g. as a date). Raises InputError for a span beyond a century."""
     phrase = " ".join(text.strip().lower().split()).removeprefix("+").strip()
     count: int | None = None
     unit = "day"
@@ -375,9 +376,21 @@ def parse_duration(text: str, *, what: str = "a span of time") -> Duration:
     elif match := _DURATION_WORDS.match(phrase):
         count, unit = int(match[1]), match[2]
     if count is None:
+        return None
+    if count > _LONGEST[unit]:
+        shown = text.strip() if len(text.strip()) <= 40 else text.strip()[:40] + "..."
+        raise InputError(f"{what} '{shown}' is longer than a century: give a shorter span.")
+    return Duration(count=count, unit=unit)
+
+
+def parse_duration(text: str, *, what: str = "a span of time") -> Duration:
+    """Read a span of time the way a relative deadline (`+3m`) is written, without its `+`:
+    `14d`, `2w`, `3m`, `1y` (with or without the `+`), `14 days`, `2 weeks`, or a bare number
+    of days. Raises InputError naming `what` for anything else, and for a span beyond a
+    century (36,500 days, 100 years), which no look-ahead or age needs.
+    """
+    found = read_duration(text, what=what)
+    if found is None:
         shown = text.strip() if len(text.strip()) <= 40 else text.strip()[:40] + "..."
         raise InputError(f"Cannot read '{shown}' as {what}: use {_DURATION_FORMS}.")
-    days_per = {"day": 1, "week": 7, "month": 31, "year": 366}[unit]
-    if count * days_per > 36_500:
-        raise InputError(f"'{text.strip()}' is longer than a century: give a shorter {what}.")
-    return Duration(count=count, unit=unit)
+    return found

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from enum import StrEnum
 
-from tracker.domain.dates import Duration, parse_date, parse_duration
+from tracker.domain.dates import Duration, parse_date, read_duration
 from tracker.domain.model import Forecast, Question, standing_forecasts
 from tracker.errors import InputError
 
@@ -67,13 +67,13 @@ def parse_stale_after(text: str) -> StaleRule:
                 "and at most 100%."
             )
         return StaleRule(text=stripped, share=percent / 100)
-    try:
-        return StaleRule(text=stripped, age=parse_duration(stripped, what="--stale-after"))
-    except InputError:
+    age = read_duration(stripped, what="--stale-after")
+    if age is None:
         raise InputError(
             f"Cannot read '{stripped}' as --stale-after: give an age (30d, 6w, 2m) or a share "
             "of the question's life (25%)."
-        ) from None
+        )
+    return StaleRule(text=stripped, age=age)
 
 
 @dataclass(frozen=True)
@@ -89,9 +89,10 @@ def parse_within(text: str, *, today: date) -> Window:
     (`2022-06-30`, `end of month`: see `parse_date`). Raises InputError for anything else or
     a date before `today`."""
     stripped = text.strip()
-    try:
-        until = parse_duration(stripped, what="--within").after(today)
-    except InputError:
+    span = read_duration(stripped, what="--within")
+    if span is not None:
+        until = span.after(today)
+    else:
         try:
             until = parse_date(stripped, today=today).value
         except InputError:
