@@ -15,6 +15,7 @@ from tracker.domain.reminders import (
     parse_stale_after,
     parse_within,
     question_revision,
+    standing_by_question,
 )
 from tracker.errors import InputError
 
@@ -126,7 +127,7 @@ def test_digest_sorts_each_question_under_its_first_need() -> None:
     digest = digest_for(
         "ani",
         unresolved=questions,
-        forecasts=forecasts,
+        standing=standing_by_question(forecasts),
         tags=("eu",),
         as_of=AS_OF,
         window=within,
@@ -156,7 +157,7 @@ def test_a_digest_holds_only_the_forecasters_own_forecasts() -> None:
     digest = digest_for(
         "ani",
         unresolved=[question],
-        forecasts=forecasts,
+        standing=standing_by_question(forecasts),
         tags=(),
         as_of=AS_OF,
         window=parse_within("14d", today=AS_OF.date()),

@@ -9,7 +9,7 @@ on blind questions or any other.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from enum import StrEnum
@@ -147,16 +147,11 @@ class Reminders:
     unresolved: tuple[Question, ...] = field(default_factory=tuple)
 
 
-def forecaster_tags(
-    forecasts: Iterable[Forecast], tags_by_question: Mapping[int, Sequence[str]]
-) -> dict[str, tuple[str, ...]]:
-    """Each forecaster's tags: the tags of every question they have forecast, sorted."""
-    found: dict[str, set[str]] = {}
-    for forecast in forecasts:
-        found.setdefault(forecast.forecaster, set()).update(
-            tags_by_question.get(forecast.question_id, ())
-        )
-    return {name: tuple(sorted(tags)) for name, tags in found.items()}
+def standing_by_question(
+    forecasts: Mapping[int, Sequence[Forecast]],
+) -> dict[int, dict[str, Forecast]]:
+    """Each question's standing forecast of each forecaster (`standing_forecasts`)."""
+    return {number: standing_forecasts(list(found)) for number, found in forecasts.items()}
 
 
 def _need(
@@ -179,7 +174,7 @@ def _need(
         return Need.DUE_SOON
     if own is not None:
         return Need.STALE if own.made_at < stale.cutoff(question, as_of) else None
-    if not created and tags.intersection(question.tags):
+    if tags.intersection(question.tags):
         return Need.NOT_FORECAST
     return None
 
@@ -188,27 +183,27 @@ def digest_for(
     forecaster: str,
     *,
     unresolved: Sequence[Question],
-    forecasts: Mapping[int, Sequence[Forecast]],
+    standing: Mapping[int, Mapping[str, Forecast]],
     tags: Sequence[str],
     as_of: datetime,
     window: Window,
     stale: StaleRule,
 ) -> Digest:
-    """What needs `forecaster` among the `unresolved` questions (with every forecast on each,
-    by question number) as of `as_of`:
+    """What needs `forecaster` among the `unresolved` questions as of `as_of`, given the
+    standing forecasts on each (by question number, then forecaster: `standing_by_question`):
 
     - past its deadline: a question they forecast or created, to be resolved;
     - due soon: the deadline falls within `window` (a question they forecast or created);
     - stale: their standing forecast was made before the `stale` cutoff (not past or due soon);
-    - not forecast: open, with one of their `tags`, and neither forecast nor created by them.
+    - not forecast: open, with one of their `tags`, and not forecast by them.
 
     Only the forecaster's own standing forecast is kept on an item: never anyone else's.
     """
     mine = frozenset(tags)
     items: list[Item] = []
     for question in sorted(unresolved, key=lambda q: (q.deadline, q.id)):
-        own_history = [f for f in forecasts.get(question.id, ()) if f.forecaster == forecaster]
-        own = standing_forecasts(own_history).get(forecaster)
+        # Only the forecaster's own standing forecast is read: nobody else's reaches a digest.
+        own = standing.get(question.id, {}).get(forecaster)
         need = _need(
             question,
             own,

@@ -23,6 +23,7 @@ from tracker.domain.reminders import (
     parse_stale_after,
     parse_within,
     question_revision,
+    standing_by_question,
 )
 from tracker.errors import InputError, NotFoundError, OutputError
 from tracker.storage import ledger as store
@@ -74,12 +75,14 @@ def build_reminders(
     stale = parse_stale_after(stale_after)
     people = _people(session, forecaster)
     unresolved = store.select_questions(session, store.QuestionFilter(state="open"))
-    forecasts = store.forecasts_for(session, [q.id for q in unresolved])
+    # Each forecaster's latest forecasts only (the candidates for standing forecast).
+    candidates = store.standing_for(session, [q.id for q in unresolved])
+    standing = standing_by_question({number: latest for number, (latest, _) in candidates.items()})
     digests = tuple(
         digest_for(
             name,
             unresolved=unresolved,
-            forecasts=forecasts,
+            standing=standing,
             tags=tags,
             as_of=as_of,
             window=window,
