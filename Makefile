@@ -25,6 +25,9 @@ demo: $(STAMP)
 	@echo "== what needs attention: tracker --db forecasts.db due =="
 	@TRACKER_NOW=$(DEMO_NOW) $(BIN)/tracker --db forecasts.db due
 	@echo
+	@echo "== a reminder: tracker --db forecasts.db remind --for ani --within 3w =="
+	@TRACKER_NOW=$(DEMO_NOW) $(BIN)/tracker --db forecasts.db remind --for ani --within 3w
+	@echo
 	@echo "== who was right: tracker --db forecasts.db score (conventions in docs/scoring.md) =="
 	@TRACKER_NOW=$(DEMO_NOW) $(BIN)/tracker --db forecasts.db score
 	@echo

@@ -70,6 +70,7 @@ BASES: dict[str, list[str]] = {
     "list": ["list"],
     "show": ["show", "{question}"],
     "due": ["due"],
+    "remind": ["remind"],
     "overview": ["overview"],
     "score": ["score"],
     "report": ["report"],

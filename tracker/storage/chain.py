@@ -527,3 +527,16 @@ def file_problems(session: Session, *, most: int = 20) -> list[str]:
     rows = session.connection().exec_driver_sql(f"PRAGMA integrity_check({int(most)})").all()
     found = [str(row[0]) for row in rows]
     return [] if found == ["ok"] else found
+
+
+def first_event_hash(session: Session) -> str | None:
+    """The hash of the event in the first place of the chain: it never changes once written,
+    so it names this ledger (and a copy of it); None while the record is empty."""
+    for kind in KINDS:
+        table = sa.table(kind, sa.column("chain_seq"), sa.column("chain_hash"))
+        found = session.execute(
+            sa.select(table.c.chain_hash).where(table.c.chain_seq == 1)
+        ).scalar()
+        if found is not None:
+            return str(found)
+    return None

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
@@ -1484,3 +1484,31 @@ def insert_question_versions(session: Session, rows: Sequence[dict[str, object]]
     in order (the bulk path of imports)."""
     chain_rows(session, V, rows)
     insert_rows(session, V, rows)
+
+
+def forecaster_tags(
+    session: Session, *, without: Collection[int] = ()
+) -> dict[str, tuple[str, ...]]:
+    """Everyone who has made a forecast, with their tags: the tags of the questions they have
+    forecast (sorted; empty when none of those questions has a tag), leaving out the
+    forecasts on the questions `without` (e.g. blind questions hidden from the reader)."""
+    query = (
+        sa.select(P.c.name, T.c.tag)
+        .select_from(F)
+        .join(P, P.c.id == F.c.forecaster_id)
+        .outerjoin(T, T.c.question_id == F.c.question_id)
+        .distinct()
+    )
+    if without:
+        query = query.where(F.c.question_id.not_in(list(without)))
+    found: dict[str, set[str]] = {}
+    for name, tag in session.execute(query):
+        tags = found.setdefault(str(name), set())
+        if tag is not None:
+            tags.add(str(tag))
+    return {name: tuple(sorted(tags)) for name, tags in sorted(found.items())}
+
+
+def question_creators(session: Session) -> set[str]:
+    """Everyone who has added a question."""
+    return {str(n) for n in session.execute(sa.select(Q.c.created_by).distinct()).scalars()}
