@@ -22,8 +22,14 @@ demo: $(STAMP)
 	@echo "== one question in full: tracker --db forecasts.db show border-demarcation-mechanism =="
 	@TRACKER_NOW=$(DEMO_NOW) $(BIN)/tracker --db forecasts.db show border-demarcation-mechanism
 	@echo
+	@echo "== a clarified question (criteria sharpened in January, with the reason; each forecast shows the version it saw): tracker --db forecasts.db show released-detainees-count =="
+	@TRACKER_NOW=$(DEMO_NOW) $(BIN)/tracker --db forecasts.db show released-detainees-count
+	@echo
 	@echo "== what needs attention: tracker --db forecasts.db due =="
 	@TRACKER_NOW=$(DEMO_NOW) $(BIN)/tracker --db forecasts.db due
+	@echo
+	@echo "== a reminder: tracker --db forecasts.db remind --for ani --within 3w =="
+	@TRACKER_NOW=$(DEMO_NOW) $(BIN)/tracker --db forecasts.db remind --for ani --within 3w
 	@echo
 	@echo "== who was right: tracker --db forecasts.db score (conventions in docs/scoring.md) =="
 	@TRACKER_NOW=$(DEMO_NOW) $(BIN)/tracker --db forecasts.db score

@@ -23,6 +23,7 @@ HEAVY = (
     "alembic",
     "yaml",
     "pypdf",
+    "icalendar",
 )
 
 # Which tracker packages each layer may import (config and errors are leaves anyone may use).
@@ -39,7 +40,8 @@ THIRD_PARTY = {
     "domain": {"dateutil", "numpy", "yaml"},
     "storage": {"sqlalchemy", "sqlmodel", "alembic"},
     # markupsafe is Jinja2's own escaping library (Markup left jinja2 in 3.1).
-    "reports": {"rich", "jinja2", "markupsafe", "matplotlib", "numpy", "yaml"},
+    # icalendar writes the deadlines calendar (reports/calendar.py, tracker remind --ics).
+    "reports": {"rich", "jinja2", "markupsafe", "matplotlib", "numpy", "yaml", "icalendar"},
     "extract": {"dateutil", "pypdf"},
     "services": set(),
     "cli": {"typer", "rich"},

@@ -6,6 +6,7 @@ import getpass
 import os
 import re
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -260,3 +261,72 @@ def current_time(environ: Mapping[str, str]) -> datetime:
 def environment() -> Mapping[str, str]:
     """Return the process environment (the one place that reads it)."""
     return os.environ
+
+
+# --- e-mail (tracker remind --email) ---------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MailServer:
+    """Where reminders are sent from: an SMTP server read from `TRACKER_SMTP_URL`."""
+
+    host: str
+    port: int
+    tls: bool  # smtps://: TLS from the first byte
+    starttls: bool  # smtp://...?starttls=1: upgrade the plain connection
+    user: str | None
+    password: str | None
+    shown: str  # the URL with its password hidden, for messages
+
+    @property
+    def address(self) -> tuple[str, int]:
+        """(host, port)."""
+        return self.host, self.port
+
+
+_SMTP_FORMS = (
+    "smtp://HOST:PORT (with USER:PASSWORD@ before the host for a server that wants a login), "
+    "smtps://... for TLS, or smtp://...?starttls=1"
+)
+_YES, _NO = ("1", "true", "yes", "on"), ("0", "false", "no", "off")
+
+
+def mail_server(environ: Mapping[str, str]) -> MailServer:
+    """The SMTP server of `TRACKER_SMTP_URL`: `smtp://[user[:password]@]host[:port]` (port 25
+    by default), `smtps://` for TLS (port 465), `?starttls=1` to upgrade a plain connection
+    (usually port 587). The user and password are percent-decoded; the password is remembered
+    so that no message shows it. Raises InputError when the URL is missing or malformed."""
+    from urllib.parse import parse_qsl, unquote, urlsplit
+
+    url = (environ.get("TRACKER_SMTP_URL") or "").strip()
+    if not url:
+        raise InputError(
+            f"--email needs TRACKER_SMTP_URL: set it to {_SMTP_FORMS} (see docs/cli.md)."
+        )
+    remember_secrets(url)
+    shown = redact_url(url)
+    problem = f"TRACKER_SMTP_URL={shown} is not an SMTP URL: write {_SMTP_FORMS}"
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError:
+        raise InputError(f"{problem} (its port is not a number from 1 to 65535).") from None
+    scheme = parts.scheme.lower()
+    if scheme not in ("smtp", "smtps") or not parts.hostname or parts.path not in ("", "/"):
+        raise InputError(f"{problem}.")
+    starttls = False
+    for name, value in parse_qsl(parts.query, keep_blank_values=True):
+        if name != "starttls" or value.lower() not in _YES + _NO:
+            raise InputError(f"{problem} (the only setting it takes is starttls=1 or starttls=0).")
+        starttls = value.lower() in _YES
+    if starttls and scheme == "smtps":
+        raise InputError(f"{problem} (smtps:// is TLS already: drop starttls=1).")
+    return MailServer(
+        host=parts.hostname,
+        port=port or (465 if scheme == "smtps" else 25),
+        tls=scheme == "smtps",
+        starttls=starttls,
+        user=unquote(parts.username) if parts.username else None,
+        password=unquote(parts.password) if parts.password is not None else None,
+        shown=shown,
+    )

@@ -368,3 +368,118 @@ def test_sqlite_refuses_a_row_replaced_or_a_tag_added_to_the_past(ledger: str, s
         connection.exec_driver_sql(sql)
     engine.dispose()
     assert verify(url=ledger, now=AFTER_EXAMPLE).intact
+
+
+@pytest.fixture
+def retracted(ledger: str) -> str:
+    """The example with an open question on which ani's 7% is retracted, and tom's forecast
+    after it (so that the retraction is not the last event)."""
+    from tracker.services.ledger import add_question, record_forecast
+    from tracker.services.retractions import retract_forecast
+
+    with unit_of_work(ledger, write=True, now=AFTER_EXAMPLE) as session:
+        add_question(
+            session=session,
+            title="Open",
+            criteria="C",
+            deadline="2022-12-31",
+            slug="open",
+            created_by="ani",
+            now=AFTER_EXAMPLE,
+            forecast=["7%"],
+        )
+    with unit_of_work(ledger, write=True, now=AFTER_EXAMPLE) as session:
+        retract_forecast(
+            session=session, question="open", reason="slip", forecaster="ani", now=AFTER_EXAMPLE
+        )
+    with unit_of_work(ledger, write=True, now=AFTER_EXAMPLE) as session:
+        record_forecast(
+            session=session,
+            question="open",
+            probability=["50%"],
+            forecaster="tom",
+            now=AFTER_EXAMPLE,
+        )
+    return ledger
+
+
+def test_a_retraction_joins_the_chain(retracted: str) -> None:
+    result = verify(url=retracted, now=AFTER_EXAMPLE)
+    assert result.intact and result.events == _count(retracted)
+    with unit_of_work(retracted, write=False, now=AFTER_EXAMPLE) as session:
+        seq = session.execute(sa.text("SELECT chain_seq FROM retraction")).scalar_one()
+    assert seq < result.head.seq
+
+
+@pytest.mark.parametrize(
+    ("sql", "what", "kind"),
+    [
+        ("UPDATE retraction SET reason = 'never mind'", "changed", "retraction"),
+        ("UPDATE retraction SET forecast_id = 1", "changed", "retraction"),
+        ("UPDATE retraction SET recorded_at = '2022-06-14 12:00:00'", "changed", "retraction"),
+        ("DELETE FROM retraction", "removed", None),
+    ],
+)
+def test_a_retraction_tampered_with_or_deleted_is_found(
+    retracted: str, raw: Callable[[str], None], sql: str, what: str, kind: str | None
+) -> None:
+    raw(sql)
+    result = verify(url=retracted, now=AFTER_EXAMPLE)
+    assert not result.intact
+    assert [(f.what, f.kind) for f in result.findings] == [(what, kind)]
+
+
+def test_a_clarification_is_an_event_and_an_edit_of_it_is_named(
+    ledger: str, raw: Callable[[str], None]
+) -> None:
+    from tracker.services.clarifications import clarify_question
+
+    with unit_of_work(ledger, write=True, now=AFTER_EXAMPLE) as session:
+        question = session.execute(
+            sa.text(
+                "SELECT min(q.id) FROM question q WHERE NOT EXISTS "
+                "(SELECT 1 FROM resolution r WHERE r.question_id = q.id)"
+            )
+        ).scalar()
+        clarify_question(
+            session=session,
+            question=str(question),
+            reason="sharper",
+            author="ani",
+            now=AFTER_EXAMPLE,
+            criteria="Something sharper.",
+        )
+    result = verify(url=ledger, now=AFTER_EXAMPLE)
+    assert result.intact and result.events == 67
+    raw("UPDATE question_version SET criteria = 'Something easier.' WHERE id = 1")
+    result = verify(url=ledger, now=AFTER_EXAMPLE)
+    assert [(f.what, f.kind, f.row_id) for f in result.findings] == [
+        ("changed", "question_version", 1)
+    ]
+
+
+def test_the_bundled_example_still_verifies_after_the_upgrade_to_versions(
+    tmp_path: Path,
+) -> None:
+    """The forecasts recorded before a forecast had a question version hash as they did."""
+    import shutil
+
+    from tests.conftest import REPO
+
+    copy = tmp_path / "forecasts.db"
+    shutil.copyfile(REPO / "forecasts.db", copy)
+    url = f"sqlite:///{copy}"
+    assert verify(url=url, now=AFTER_EXAMPLE).intact  # opening it upgrades it
+    engine = sa.create_engine(url)
+    with engine.connect() as connection:
+        assert connection.exec_driver_sql("SELECT version_num FROM alembic_version").scalar() == (
+            "0009"
+        )
+        assert (
+            connection.exec_driver_sql(
+                "SELECT count(*) FROM forecast WHERE question_version IS NOT NULL"
+            ).scalar()
+            == 0
+        )
+    engine.dispose()
+    assert verify(url=url, now=AFTER_EXAMPLE).intact

@@ -316,7 +316,7 @@ def test_every_row_takes_the_next_place_in_the_chain(team: dict[str, str]) -> No
         with pytest.raises(sa.exc.DBAPIError, match=r"tamper-evident chain|must take place"):
             _sql(team["owner"], insert.format(seq=seq, digest=digest))
     with pytest.raises(sa.exc.DBAPIError, match="cannot be truncated"):
-        _sql(team["owner"], "TRUNCATE forecast, resolution")
+        _sql(team["owner"], "TRUNCATE forecast, resolution, retraction")
 
 
 def test_a_temporary_table_cannot_stand_in_for_the_forecasters(team: dict[str, str]) -> None:
@@ -525,3 +525,76 @@ def test_roles_applied_before_the_yardsticks_read_them_after_the_upgrade(
     key = json.loads(tracker("--db", team["owner"], "source", "list", "--json").stdout)[-1]["id"]
     chosen = tracker("--db", team["analyst"], "source", "yardstick", key, "phia")
     assert chosen.exit_code == 0, chosen.stderr
+
+
+def test_an_analyst_retracts_their_own_latest_forecast(
+    team: dict[str, str], tracker: Tracker
+) -> None:
+    _open_question(tracker, team)
+    assert tracker("--db", team["analyst"], "forecast", "q", "60%").exit_code == 0
+    assert tracker("--db", team["analyst"], "forecast", "q", "7%").exit_code == 0
+    done = tracker("--db", team["analyst"], "retract", "q", "--reason", "typed 7% for 70%")
+    assert done.exit_code == 0, done.stderr
+    shown = json.loads(tracker("--db", team["reviewer"], "show", "q", "--json").stdout)
+    retracted = [f for f in shown["forecasts"] if f["retraction"]]
+    assert [f["probabilities"]["yes"] for f in retracted] == [0.07]
+    assert retracted[0]["retraction"]["recorded_by"] == team["analyst_name"]
+    assert tracker("--db", team["reviewer"], "db", "verify").exit_code == 0
+
+
+def test_an_analyst_cannot_retract_another_analysts_forecast(
+    team: dict[str, str], tracker: Tracker
+) -> None:
+    _open_question(tracker, team)
+    assert tracker("--db", team["other"], "forecast", "q", "70%").exit_code == 0
+    forged = tracker(
+        "--db", team["analyst"], "retract", "q", "--reason", "x", "--as", team["other_name"]
+    )
+    assert forged.exit_code == 1
+    assert forged.stderr.startswith(
+        "error: Not allowed: on this team database a retraction is recorded by your database "
+        f"user {team['analyst_name']}, not by {team['other_name']}"
+    )
+    assert len(forged.stderr.splitlines()) == 1
+    shown = json.loads(tracker("--db", team["reviewer"], "show", "q", "--json").stdout)
+    assert [f["retraction"] for f in shown["forecasts"]] == [None]
+
+
+def test_the_database_holds_an_analyst_to_the_rules_of_retraction(
+    team: dict[str, str], tracker: Tracker
+) -> None:
+    """Through tracker's own storage code, past the command's checks: someone else's forecast,
+    an earlier forecast of one's own, a reviewer, and one's latest on a resolved question."""
+    from tracker.errors import NotAllowedError
+    from tracker.services.workspace import unit_of_work
+    from tracker.storage import ledger as store
+
+    _open_question(tracker, team)
+    for who in ("other", "analyst", "analyst"):
+        assert tracker("--db", team[who], "forecast", "q", "70%").exit_code == 0
+    with unit_of_work(team["owner"], write=False, now=datetime.now(UTC)) as session:
+        question = store.get_question(session, "q")
+        theirs, earlier, latest = sorted(
+            f.id for f in store.forecasts_for(session, [question.id])[question.id]
+        )
+
+    def retract(who: str, forecast_id: int, message: str) -> None:
+        now = datetime.now(UTC)
+        with (
+            pytest.raises(NotAllowedError, match=message),
+            unit_of_work(team[who], write=True, now=now) as session,
+        ):
+            store.insert_retraction(
+                session,
+                forecast_id=forecast_id,
+                reason="x",
+                recorded_by=team[who + "_name"],
+                recorded_at=now,
+            )
+
+    retract("analyst", theirs, "retract only your own forecasts")
+    retract("analyst", earlier, "only your latest forecast")
+    retract("reviewer", latest, "your database role may not add to this record")
+    resolved = tracker("--db", team["resolver"], "resolve", "q", "yes", "--on", _today())
+    assert resolved.exit_code == 0, resolved.stderr
+    retract("analyst", latest, "is resolved: its forecasts can no longer be retracted")

@@ -147,14 +147,20 @@ def root(
     console.route_library_notes()
 
 
+from tracker.cli import clarify as _clarify  # noqa: E402
 from tracker.cli import db as _db  # noqa: E402
 from tracker.cli import interchange as _interchange  # noqa: E402
 from tracker.cli import questions as _questions  # noqa: E402
+from tracker.cli import remind as _remind  # noqa: E402
+from tracker.cli import retract as _retract  # noqa: E402
 from tracker.cli import review as _review  # noqa: E402
 from tracker.cli import score as _score  # noqa: E402
 from tracker.cli import source as _source  # noqa: E402
 
 _questions.register(app)
+_retract.register(app)
+_clarify.register(app)
+_remind.register(app)
 _score.register(app)
 _review.register(app)
 _interchange.register(app)

@@ -27,6 +27,16 @@ class Settings:
     def who(self, as_name: str | None) -> str:
         return forecaster_name(as_name, environment(), self.url)
 
+    def viewer(self, as_name: str | None) -> str | None:
+        """Who reads, for blind questions: the acting person as `who` finds them, or None when
+        there is no name to be had (then blind questions show nobody's forecasts)."""
+        from tracker.errors import InputError
+
+        try:
+            return self.who(as_name)
+        except InputError:
+            return None
+
 
 def settings(ctx: typer.Context) -> Settings:
     """The settings of this invocation (set by the root callback)."""

@@ -236,6 +236,7 @@ def verify(
                 ],
                 "pinned": None if result.pinned is None else str(result.pinned),
                 "pinned_holds": result.pinned_ok,
+                "sealed": result.sealed,
             }
         )
     else:
@@ -249,6 +250,12 @@ def verify(
         if result.intact:
             pinned = "" if result.pinned is None else f"; it holds the published head {head}"
             console.say(f"Chain intact: {result.events} events, head {result.head}{pinned}.")
+    if result.sealed:
+        console.note(
+            f"note: {result.sealed} of the events are forecasts on blind questions hidden from "
+            "you: the chain runs on through their places and hashes, but their content was not "
+            "checked. Verify as the owner of the tables or a reviewer to check everything."
+        )
     if not result.intact:
         count = len(result.findings) + (result.pinned_ok is False)
         raise DatabaseError(

@@ -9,7 +9,7 @@ import typer
 
 from tracker.cli import console
 from tracker.cli.context import settings
-from tracker.cli.questions import AS_HELP
+from tracker.cli.questions import AS_HELP, VIEW_AS_HELP
 
 
 def export(
@@ -33,6 +33,7 @@ def export(
         "--allow-broken-chain",
         help="Export even a record changed behind tracker's back (to carry it into a new ledger).",
     ),
+    as_name: str | None = typer.Option(None, "--as", help=VIEW_AS_HELP),
 ) -> None:
     """Export the record as JSON Lines (lossless) or CSV (one row per forecast, for spreadsheets).
 
@@ -42,6 +43,7 @@ def export(
     from tracker.errors import InputError
     from tracker.services.integrity import require_intact
     from tracker.services.interchange import export_csv_rows, export_filter, export_lines
+    from tracker.services.ledger import hidden_from, reader
     from tracker.services.workspace import unit_of_work
 
     if fmt not in ("jsonl", "csv"):
@@ -60,7 +62,9 @@ def export(
             tag=tag,
             forecaster=forecaster,
             source=source,
+            viewer=reader(session, s.viewer(as_name)),
         )
+        hidden = hidden_from(session, only.viewer)
         checked = require_intact(session, allow_broken=allow_broken_chain)
         warn_if_broken(tuple(f.message for f in checked.findings))
         if fmt == "jsonl":
@@ -82,6 +86,12 @@ def export(
                 rows += 1
             text = buffer.getvalue()
             count = f"{rows} forecasts"
+    if hidden:
+        console.note(
+            "note: the forecasts on blind questions you have not forecast yet "
+            f"({', '.join(f'#{n}' for n in hidden)}) are left out (docs/team.md): they appear "
+            "once you have forecast, or the question is resolved."
+        )
     if out is None:
         # JSON Lines with \u escapes for what a terminal would obey (lossless); CSV as it is,
         # made visible at a terminal.
@@ -134,8 +144,10 @@ def import_(
             for number, noun in (
                 *(((result.sources, "source"),) if sources else ()),
                 (result.questions, "question"),
+                *(((result.clarifications, "clarification"),) if result.clarifications else ()),
                 (result.forecasts, "forecast"),
                 (result.resolutions, "resolution"),
+                *(((result.retractions, "retraction"),) if result.retractions else ()),
             )
         )
 

@@ -8,6 +8,10 @@ from tracker.cli import console
 from tracker.cli.context import settings
 
 AS_HELP = "Act as this forecaster. Default: $TRACKER_USER, else your login name."
+VIEW_AS_HELP = (
+    "Read as this forecaster (blind questions show others' forecasts only to those who have "
+    "forecast). Default: $TRACKER_USER, else your login name."
+)
 PAGE = 50  # questions a terminal shows at once
 DUE_PAGE = 20  # of each of due's two lists, so that both fit on one screen
 JSON_HELP = "Write JSON to stdout instead of a table."
@@ -45,6 +49,12 @@ def add(
         None, "--forecast", "-p", help="Your first forecast: 65%, likely, 'tri=55 fold=45'."
     ),
     rationale: str | None = typer.Option(None, "--rationale", "-r", help="Why, for the forecast."),
+    blind: bool = typer.Option(
+        False,
+        "--blind",
+        help="A blind question: each forecaster sees others' forecasts only once they have made "
+        "their own (or it is resolved).",
+    ),
     as_name: str | None = typer.Option(None, "--as", help=AS_HELP),
     as_json: bool = typer.Option(False, "--json", help=JSON_HELP),
 ) -> None:
@@ -76,6 +86,7 @@ def add(
             notes=notes,
             forecast=forecast.split() if forecast else (),
             rationale=rationale,
+            blind=blind,
         )
     q = added.question
     if as_json:
@@ -90,6 +101,10 @@ def add(
         console.emit_json(data)
     else:
         console.say(f"Added {q.ref} {q.title}; deadline {added.deadline_read}.")
+        if q.blind:
+            console.say(
+                "  Blind: each forecaster sees others' forecasts once they have made their own."
+            )
         if added.backfilled:
             console.say(f"  Backfilled history: opened {q.opened_on}.")
         if added.forecast is not None:
@@ -249,6 +264,7 @@ def list_(
         None, "--limit", "-n", help="Show at most N (terminal default 50; JSON: all)."
     ),
     show_all: bool = typer.Option(False, "--all", help="Show every matching question."),
+    as_name: str | None = typer.Option(None, "--as", help=VIEW_AS_HELP),
     as_json: bool = typer.Option(False, "--json", help=JSON_HELP),
 ) -> None:
     """List questions with their status, standing forecasts and outcome.
@@ -273,11 +289,13 @@ def list_(
     # A terminal shows a page (a team's ledger has thousands of open questions); JSON is whole.
     shown = None if show_all else (limit if limit is not None else None if as_json else PAGE)
     total: list[int] = []
+    from tracker.services.ledger import reader
     from tracker.services.yardsticks import ledger_yardstick
 
     with unit_of_work(s.url, write=False, now=now) as session:
         yardstick = ledger_yardstick(session)
         summaries = list_questions(
+            viewer=reader(session, s.viewer(as_name)),
             session=session,
             today=now.date(),
             state=chosen[0] if chosen else None,
@@ -308,19 +326,26 @@ def list_(
 def show(
     ctx: typer.Context,
     question: str = typer.Argument(..., help="The question: #12, 12 or its slug."),
+    as_name: str | None = typer.Option(None, "--as", help=VIEW_AS_HELP),
     as_json: bool = typer.Option(False, "--json", help=JSON_HELP),
 ) -> None:
     """Show a question: criteria, quote, forecasts and how they moved, resolution trail.
 
     Example: tracker show 12
     """
-    from tracker.services.ledger import show_question
+    from tracker.services.ledger import reader, show_question
     from tracker.services.workspace import unit_of_work
 
     s = settings(ctx)
     now = s.now()
     with unit_of_work(s.url, write=False, now=now) as session:
-        detail = show_question(session=session, question=question, today=now.date(), now=now)
+        detail = show_question(
+            session=session,
+            question=question,
+            today=now.date(),
+            now=now,
+            viewer=reader(session, s.viewer(as_name)),
+        )
     if as_json:
         from tracker.reports.ledger_json import detail_json
 
@@ -337,13 +362,14 @@ def due(
     show_all: bool = typer.Option(
         False, "--all", help="Show every question (the terminal shows 50 of each list)."
     ),
+    as_name: str | None = typer.Option(None, "--as", help=VIEW_AS_HELP),
     as_json: bool = typer.Option(False, "--json", help=JSON_HELP),
 ) -> None:
     """Show overdue questions and deadlines in the coming days.
 
     Example: tracker due --within 14
     """
-    from tracker.services.ledger import due_questions
+    from tracker.services.ledger import due_questions, reader
     from tracker.services.workspace import unit_of_work
     from tracker.services.yardsticks import ledger_yardstick
 
@@ -356,6 +382,7 @@ def due(
             today=now.date(),
             within_days=within,
             limit=None if show_all or as_json else DUE_PAGE,
+            viewer=reader(session, s.viewer(as_name)),
         )
     if as_json:
         from tracker.reports.ledger_json import due_json
@@ -379,6 +406,7 @@ def due(
 
 def overview(
     ctx: typer.Context,
+    as_name: str | None = typer.Option(None, "--as", help=VIEW_AS_HELP),
     as_json: bool = typer.Option(False, "--json", help=JSON_HELP),
 ) -> None:
     """Show the whole ledger at a glance: sources, forecasters, questions, outcomes.
@@ -386,6 +414,7 @@ def overview(
     Example: tracker --db forecasts.db overview
     """
     from tracker.services.ledger import overview as build_overview
+    from tracker.services.ledger import reader
     from tracker.services.workspace import unit_of_work
     from tracker.services.yardsticks import ledger_yardstick
 
@@ -393,7 +422,9 @@ def overview(
     now = s.now()
     with unit_of_work(s.url, write=False, now=now) as session:
         yardstick = ledger_yardstick(session)
-        view = build_overview(session=session, today=now.date())
+        view = build_overview(
+            session=session, today=now.date(), viewer=reader(session, s.viewer(as_name))
+        )
     if as_json:
         from tracker.reports.ledger_json import overview_json
 

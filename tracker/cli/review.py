@@ -9,6 +9,7 @@ import typer
 
 from tracker.cli import console
 from tracker.cli.context import settings
+from tracker.cli.questions import VIEW_AS_HELP
 from tracker.cli.score import AS_RECORDED_HELP
 
 FORMATS = ("terminal", "md", "html", "json")
@@ -132,6 +133,7 @@ def report(
     fmt: str | None = typer.Option(None, "--format", help=FORMAT_HELP),
     out: Path | None = typer.Option(None, "--out", "-o", help=OUT_HELP),
     allow_broken_chain: bool = typer.Option(False, "--allow-broken-chain", help=BROKEN_HELP),
+    as_name: str | None = typer.Option(None, "--as", help=VIEW_AS_HELP),
 ) -> None:
     """Write the periodic accuracy review: headline, questions, misses, calibration, follow-up.
 
@@ -157,6 +159,8 @@ def report(
         stale_after_days=stale_days,
         due_within_days=due_within,
         allow_broken_chain=allow_broken_chain,
+        reader_name=as_name,
+        lists_open=True,
     )
 
 
@@ -213,10 +217,14 @@ def _build_and_deliver(
     as_of: str | None,
     fmt: str | None,
     out: Path | None,
+    reader_name: str | None = None,
+    lists_open: bool = False,
     **options: Any,
 ) -> None:
     """Build a review or retrospective over the chosen period, as of --as-of, and write it in
-    its format, with a progress bar on a terminal after a second."""
+    its format, with a progress bar on a terminal after a second. `lists_open`: the document
+    lists open questions, so it is built for its reader (`reader_name`, --as), for whom blind
+    questions hide others' forecasts (tracker/domain/blind.py)."""
     from tracker.services.review import choose_period
     from tracker.services.scoring import as_of_moment
     from tracker.services.workspace import unit_of_work
@@ -229,6 +237,10 @@ def _build_and_deliver(
     progress = console.DelayedProgress()
     try:
         with unit_of_work(s.url, write=False, now=now) as session:
+            if lists_open:
+                from tracker.services.ledger import reader
+
+                options["viewer"] = reader(session, s.viewer(reader_name))
             data = build(
                 session=session, as_of=moment, period=chosen_period, progress=progress, **options
             )

@@ -1,8 +1,9 @@
 """The tamper-evident chain: every recorded event hashes its content and the previous hash.
 
 An event is one row of the record: a source, a forecaster, a question (with its tags), a
-forecast or a resolution. Each carries its place in the chain (`seq`, 1, 2, 3, ... with no gaps)
-and `hash = sha256(version, seq, previous hash, table, canonical content)`. Editing, removing or
+clarification of a question, a forecast or a resolution. Each carries its place in the chain
+(`seq`, 1, 2, 3, ... with no gaps) and
+`hash = sha256(version, seq, previous hash, table, canonical content)`. Editing, removing or
 splicing in a row behind tracker's back breaks the chain at that row, and `verify` says which.
 Someone who recomputes every later hash can only be caught against a head published earlier
 (reviews print it): that is what pinning the record means.
@@ -64,6 +65,7 @@ CONTENT: Mapping[str, tuple[str, ...]] = {
         "quote_end",
         "deadline_phrase",
         "hedge_phrase",
+        "blind",
     ),
     "forecast": (
         "id",
@@ -74,6 +76,20 @@ CONTENT: Mapping[str, tuple[str, ...]] = {
         "probabilities",
         "rationale",
         "input_text",
+        "question_version",
+    ),
+    # A clarification of a question (`tracker clarify`): its title, criteria and deadline from
+    # then on. Version 1 is the question as added; these rows are versions 2, 3, ...
+    "question_version": (
+        "id",
+        "question_id",
+        "version",
+        "title",
+        "criteria",
+        "deadline",
+        "reason",
+        "author",
+        "recorded_at",
     ),
     "resolution": (
         "id",
@@ -86,8 +102,14 @@ CONTENT: Mapping[str, tuple[str, ...]] = {
         "recorded_at",
         "amends_id",
     ),
+    # A forecast marked as a mistake by its forecaster: left out of every score from then on.
+    "retraction": ("id", "forecast_id", "reason", "recorded_by", "recorded_at"),
 }
 KINDS = tuple(CONTENT)
+#: Columns added after the chain was built, hashed only where they are set: a row that does
+#: not set one (every row recorded before the column existed) keeps the canonical text, and so
+#: the hash, it always had. A flag is set when true (`blind`: revision 0011).
+HASHED_WHEN_SET: Mapping[str, frozenset[str]] = {"question": frozenset({"blind"})}
 #: Columns of the record that are not hashed as they stand, each with why that is harmless.
 #: A test lists every column of every table and fails on one that is neither in CONTENT nor
 #: here, so a new column that changes a score or an attribution cannot slip past the chain.
@@ -120,6 +142,9 @@ UNHASHED: Mapping[str, Mapping[str, str]] = {
 }
 _MOMENTS = frozenset({"added_at", "created_at", "made_at", "recorded_at", "named_at", "chosen_at"})
 _DAYS = frozenset({"published_on", "deadline", "opened_on", "occurred_on"})
+#: Columns added after rows were already chained: left out of the content while they are null,
+#: so those rows hash exactly as before (a forecast's version is null for version 1).
+_OMITTED_WHEN_NULL: Mapping[str, frozenset[str]] = {"forecast": frozenset({"question_version"})}
 
 
 def _moment(value: object) -> str:
@@ -154,14 +179,24 @@ def canonical(kind: str, row: Mapping[str, object], tags: Iterable[str] = ()) ->
     """The content of one event as canonical JSON, the same whichever database it came from.
 
     Keys sorted, no spaces; times are UTC with microseconds, days ISO-8601; a missing column
-    counts as null. A question's tags are part of it, sorted.
+    counts as null, except a column of `HASHED_WHEN_SET` (a flag, left out unless it is set)
+    or of `_OMITTED_WHEN_NULL` (left out when null), so old rows hash as before. A question's
+    tags are part of it, sorted.
     """
     content: dict[str, object] = {}
+    flags = HASHED_WHEN_SET.get(kind, frozenset())
+    optional = _OMITTED_WHEN_NULL.get(kind, frozenset())
     for name in _KEYS[kind]:
         if name == "tags":
             content[name] = sorted(set(tags))
             continue
         value = row.get(name)
+        if name in flags:
+            if value:  # SQLite hands a flag back as 1
+                content[name] = True
+            continue
+        if value is None and name in optional:
+            continue
         if value is not None:
             if name in _MOMENTS:
                 value = _moment(value)
@@ -209,13 +244,18 @@ def parse_head(text: str) -> Head:
 
 @dataclass(frozen=True)
 class Event:
-    """One chained row as stored: where it claims to sit, its hash, and its content."""
+    """One chained row as stored: where it claims to sit, its hash, and its content.
+
+    `content` is None for a sealed event: a row the reader may not see (on PostgreSQL, a
+    forecast on a blind question hidden from an analyst by row-level security), known only by
+    its place and stored hash. The chain runs on through it, but its content is not checked.
+    """
 
     kind: str
     row_id: int
     seq: int | None
     hash: str | None
-    content: str
+    content: str | None
 
 
 @dataclass(frozen=True)
@@ -238,6 +278,8 @@ class Verification:
     findings: list[Finding] = field(default_factory=list)
     pinned: Head | None = None
     pinned_ok: bool | None = None
+    # Sealed events (see `Event`): their place and hash were taken as stored, unchecked.
+    sealed: int = 0
 
     @property
     def intact(self) -> bool:
@@ -289,10 +331,13 @@ def verify(
         if seq > expected:
             note(_removed(expected, seq - 1))
             linked = False
+        result.sealed += sum(1 for e in claimants if e.content is None)
         follows = [
             e
             for e in claimants
-            if linked and e.hash is not None and link(previous, seq, e.kind, e.content) == e.hash
+            if linked
+            and e.hash is not None
+            and (e.content is None or link(previous, seq, e.kind, e.content) == e.hash)
         ]
         genuine = follows[0] if follows else claimants[0]
         for other in claimants:

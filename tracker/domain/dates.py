@@ -330,3 +330,67 @@ def parse_moment(text: str, *, now: datetime) -> datetime:
     moment = datetime.combine(parsed.value, MOMENT_TIME)
     # "today" before noon UTC means now, not a moment still to come.
     return current if parsed.value == current.date() and moment > current else moment
+
+
+@dataclass(frozen=True)
+class Duration:
+    """A span of calendar time as analysts write it: `14d`, `2w`, `3m`, `1y`."""
+
+    count: int
+    unit: str  # day, week, month or year
+
+    @property
+    def text(self) -> str:
+        """The span in words: `14 days`, `1 month`."""
+        return f"{self.count} {self.unit}{'' if self.count == 1 else 's'}"
+
+    def after(self, day: date) -> date:
+        """The day this span after `day` (a month after 31 January is 28 or 29 February)."""
+        later: date = day + relativedelta(**{f"{self.unit}s": self.count})
+        return later
+
+    def before(self, moment: datetime) -> datetime:
+        """The moment this span before `moment`."""
+        earlier: datetime = moment - relativedelta(**{f"{self.unit}s": self.count})
+        return earlier
+
+
+_DURATION_FORMS = "14d, 2w, 3m, 1y, '14 days' or a number of days"
+_DURATION_WORDS = re.compile(r"^(\d+)\s*(day|week|month|year)s?$")
+
+
+#: The longest span of each unit: a century, which no look-ahead or age needs more than.
+_LONGEST = {"day": 36_500, "week": 5_214, "month": 1_200, "year": 100}
+
+
+def read_duration(text: str, *, what: str = "a span of time") -> Duration | None:
+    """`parse_duration`, but None when `text` is no form of a span at all (so that the caller
+    may read it another way, e.g. as a date). Raises InputError for a span beyond a century."""
+    phrase = " ".join(text.strip().lower().split()).removeprefix("+").strip()
+    count: int | None = None
+    unit = "day"
+    if phrase.isdigit():
+        count = int(phrase)
+    elif match := _RELATIVE_SHORT.match("+" + phrase.replace(" ", "")):
+        count, unit = int(match[1]), _UNITS[match[2]]
+    elif match := _DURATION_WORDS.match(phrase):
+        count, unit = int(match[1]), match[2]
+    if count is None:
+        return None
+    if count > _LONGEST[unit]:
+        shown = text.strip() if len(text.strip()) <= 40 else text.strip()[:40] + "..."
+        raise InputError(f"{what} '{shown}' is longer than a century: give a shorter span.")
+    return Duration(count=count, unit=unit)
+
+
+def parse_duration(text: str, *, what: str = "a span of time") -> Duration:
+    """Read a span of time the way a relative deadline (`+3m`) is written, without its `+`:
+    `14d`, `2w`, `3m`, `1y` (with or without the `+`), `14 days`, `2 weeks`, or a bare number
+    of days. Raises InputError naming `what` for anything else, and for a span beyond a
+    century (36,500 days, 100 years), which no look-ahead or age needs.
+    """
+    found = read_duration(text, what=what)
+    if found is None:
+        shown = text.strip() if len(text.strip()) <= 40 else text.strip()[:40] + "..."
+        raise InputError(f"Cannot read '{shown}' as {what}: use {_DURATION_FORMS}.")
+    return found

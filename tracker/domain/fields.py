@@ -68,6 +68,7 @@ QUOTE = Rule("quote", 20_000, one_line=False, verbatim=True)
 PHRASE = Rule("phrase", 20_000, one_line=False)  # the report's words for a deadline or a hedge
 INPUT = Rule("typed input", 20_000, one_line=False)
 REPORT = Rule("report text", 10_000_000, one_line=False, verbatim=True)
+REASON = Rule("reason", 1_000, one_line=True)  # why a forecast is retracted
 
 #: Every rule, for docs and tests.
 LIMITS: tuple[Rule, ...] = (
@@ -85,6 +86,7 @@ LIMITS: tuple[Rule, ...] = (
     PHRASE,
     INPUT,
     REPORT,
+    REASON,
 )
 
 # --- characters -----------------------------------------------------------------------------------

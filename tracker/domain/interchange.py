@@ -24,6 +24,7 @@ from tracker.domain.model import (
     validate_slug,
 )
 from tracker.domain.probability import SUM_TOLERANCE
+from tracker.domain.versions import QuestionVersion, check_reason
 from tracker.domain.yardsticks import get_yardstick
 from tracker.errors import InputError
 
@@ -146,6 +147,7 @@ class QuestionRecord:
     created_by: str | None
     created_at: datetime | None
     provenance: Provenance = field(default_factory=Provenance)
+    blind: bool = False
 
 
 @dataclass(frozen=True)
@@ -158,6 +160,24 @@ class ForecastRecord:
     probabilities: dict[str, float | Decimal | Fraction]  # as given; put on the grid on import
     rationale: str | None
     input_text: str | None
+    # The version of the question it was made under (tracker clarify); None: not given, read
+    # as the version in force when it was made.
+    question_version: int | None = None
+
+
+@dataclass(frozen=True)
+class ClarificationRecord:
+    """A version (2, 3, ...) of a question: its title, criteria and deadline from then on."""
+
+    line: int
+    question: str
+    version: int
+    title: str
+    criteria: str
+    deadline: date
+    reason: str
+    author: str | None
+    recorded_at: datetime | None
 
 
 @dataclass(frozen=True)
@@ -172,7 +192,27 @@ class ResolutionRecord:
     amends: bool
 
 
-Record = LedgerRecord | SourceRecord | QuestionRecord | ForecastRecord | ResolutionRecord
+@dataclass(frozen=True)
+class RetractionRecord:
+    """A forecast retracted by its forecaster. `forecast` names the forecast as its own line
+    does (question, forecaster, made_at, probabilities, rationale; recorded_at when given)."""
+
+    line: int
+    forecast: ForecastRecord
+    reason: str
+    recorded_by: str | None
+    recorded_at: datetime | None
+
+
+Record = (
+    LedgerRecord
+    | SourceRecord
+    | QuestionRecord
+    | ClarificationRecord
+    | ForecastRecord
+    | ResolutionRecord
+    | RetractionRecord
+)
 
 
 class _Fields:
@@ -364,6 +404,9 @@ def _question(f: _Fields) -> QuestionRecord:
     quote = f.text("quote", fields.QUOTE)
     if quote is not None and source is None:
         raise f.fail("a 'quote' needs the question's 'source'.")
+    blind = f.data.get("blind", False)
+    if not isinstance(blind, bool):
+        raise f.fail("'blind' must be true or false.")
     return QuestionRecord(
         line=f.line,
         key=key,
@@ -382,6 +425,7 @@ def _question(f: _Fields) -> QuestionRecord:
         created_by=f.name("created_by"),
         created_at=f.moment("created_at"),
         provenance=_provenance(f),
+        blind=blind,
     )
 
 
@@ -434,6 +478,29 @@ def _forecast(f: _Fields) -> ForecastRecord:
         probabilities=_probabilities(f),
         rationale=f.text("rationale", fields.RATIONALE),
         input_text=f.text("input", fields.INPUT),
+        question_version=f.integer("question_version"),
+    )
+
+
+def _clarification(f: _Fields) -> ClarificationRecord:
+    version = f.integer("version")
+    if version is None or version < 2:
+        raise f.fail(
+            "'version' must be a whole number from 2 (version 1 is the question line itself)."
+        )
+    deadline = f.day("deadline", required=True)
+    assert deadline is not None
+    reason = f.data.get("reason")
+    return ClarificationRecord(
+        line=f.line,
+        question=f.key("question"),
+        version=version,
+        title=f.required("title", fields.TITLE),
+        criteria=f.required("criteria", fields.CRITERIA).strip(),
+        deadline=deadline,
+        reason=f.checked(lambda: check_reason(reason if isinstance(reason, str) else None)),
+        author=f.name("author"),
+        recorded_at=f.moment("recorded_at"),
     )
 
 
@@ -455,12 +522,30 @@ def _resolution(f: _Fields) -> ResolutionRecord:
     )
 
 
+def _retraction(f: _Fields) -> RetractionRecord:
+    forecast = f.data.get("forecast")
+    if not isinstance(forecast, dict):
+        raise f.fail(
+            "'forecast' must be the object of the forecast retracted, as its forecast line "
+            "gives it (question, forecaster, made_at, probabilities, ...)."
+        )
+    return RetractionRecord(
+        line=f.line,
+        forecast=_forecast(_Fields(f.line, forecast)),
+        reason=f.required("reason", fields.REASON),
+        recorded_by=f.name("recorded_by"),
+        recorded_at=f.moment("recorded_at"),
+    )
+
+
 _PARSERS: dict[str, Callable[[_Fields], Record]] = {
     "ledger": _ledger,
     "source": _source,
     "question": _question,
+    "clarification": _clarification,
     "forecast": _forecast,
     "resolution": _resolution,
+    "retraction": _retraction,
 }
 
 
@@ -481,7 +566,8 @@ def parse_line(line_number: int, line: str) -> Record | None:
     parser = _PARSERS.get(kind) if isinstance(kind, str) else None
     if parser is None:
         raise InputError(
-            f"line {line_number}: 'type' must be ledger, source, question, forecast or resolution."
+            f"line {line_number}: 'type' must be ledger, source, question, clarification, "
+            "forecast, resolution or retraction."
         )
     return parser(_Fields(line_number, data))
 
@@ -531,44 +617,84 @@ def source_line(source: Source) -> str:
 
 
 def question_line(question: Question) -> str:
-    """The interchange line of a question."""
+    """The interchange line of a question (`blind` only on a blind question, so that the
+    lines of other questions are as they always were)."""
+    data: dict[str, Any] = {
+        "type": "question",
+        "id": question.key,
+        "number": question.id,
+        "title": question.title,
+        "kind": question.kind.value,
+        "options": list(question.options),
+        "deadline": question.deadline.isoformat(),
+        "opened_on": question.opened_on.isoformat(),
+        "criteria": question.criteria,
+        "tags": list(question.tags),
+        "source": question.source_key,
+        "quote": question.quote,
+        "quote_start": question.quote_start,
+        "quote_end": question.quote_end,
+        "deadline_phrase": question.deadline_phrase,
+        "hedge_phrase": question.hedge_phrase,
+        "notes": question.notes,
+        "created_by": question.created_by,
+        "created_at": _iso(question.created_at),
+    }
+    if question.blind:
+        data["blind"] = True
+    return _dumps(data)
+
+
+def _forecast_fields(forecast: Forecast, question_key: str) -> dict[str, Any]:
+    fields: dict[str, Any] = {
+        "question": question_key,
+        "forecaster": forecast.forecaster,
+        "made_at": _iso(forecast.made_at),
+        "recorded_at": _iso(forecast.recorded_at),
+        "probabilities": forecast.probabilities,
+        "rationale": forecast.rationale,
+        "input": forecast.input_text,
+    }
+    if forecast.question_version != 1:
+        fields["question_version"] = forecast.question_version
+    return fields
+
+
+def forecast_line(forecast: Forecast, question_key: str) -> str:
+    """The interchange line of a forecast (`question_version` only when it is not 1, so a
+    ledger without clarifications exports as before)."""
+    return _dumps({"type": "forecast", **_forecast_fields(forecast, question_key)})
+
+
+def retraction_line(forecast: Forecast, question_key: str) -> str:
+    """The interchange line of a forecast's retraction: the forecast as its own line gives it
+    (so that the line names it unambiguously), then the retraction's reason, author and time."""
+    retraction = forecast.retraction
+    assert retraction is not None
     return _dumps(
         {
-            "type": "question",
-            "id": question.key,
-            "number": question.id,
-            "title": question.title,
-            "kind": question.kind.value,
-            "options": list(question.options),
-            "deadline": question.deadline.isoformat(),
-            "opened_on": question.opened_on.isoformat(),
-            "criteria": question.criteria,
-            "tags": list(question.tags),
-            "source": question.source_key,
-            "quote": question.quote,
-            "quote_start": question.quote_start,
-            "quote_end": question.quote_end,
-            "deadline_phrase": question.deadline_phrase,
-            "hedge_phrase": question.hedge_phrase,
-            "notes": question.notes,
-            "created_by": question.created_by,
-            "created_at": _iso(question.created_at),
+            "type": "retraction",
+            "forecast": _forecast_fields(forecast, question_key),
+            "reason": retraction.reason,
+            "recorded_by": retraction.recorded_by,
+            "recorded_at": _iso(retraction.recorded_at),
         }
     )
 
 
-def forecast_line(forecast: Forecast, question_key: str) -> str:
-    """The interchange line of a forecast."""
+def clarification_line(version: QuestionVersion, question_key: str) -> str:
+    """The interchange line of a clarification: version 2 or later of a question."""
     return _dumps(
         {
-            "type": "forecast",
+            "type": "clarification",
             "question": question_key,
-            "forecaster": forecast.forecaster,
-            "made_at": _iso(forecast.made_at),
-            "recorded_at": _iso(forecast.recorded_at),
-            "probabilities": forecast.probabilities,
-            "rationale": forecast.rationale,
-            "input": forecast.input_text,
+            "version": version.version,
+            "title": version.title,
+            "criteria": version.criteria,
+            "deadline": version.deadline.isoformat(),
+            "reason": version.reason,
+            "author": version.author,
+            "recorded_at": _iso(version.recorded_at),
         }
     )
 

@@ -79,6 +79,23 @@ class Resolution:
 
 
 @dataclass(frozen=True)
+class Retraction:
+    """A forecast marked as a mistake by its forecaster: it stays in the record and is shown,
+    but it is left out of every score and aggregate (the forecaster's earlier one stands)."""
+
+    id: int
+    forecast_id: int
+    reason: str
+    recorded_by: str
+    recorded_at: datetime
+
+
+#: How long after recording a forecast its forecaster may still retract it (later, a new
+#: forecast is the honest correction: a retraction must not erase a call after the news).
+RETRACTION_WINDOW = timedelta(hours=24)
+
+
+@dataclass(frozen=True)
 class Forecast:
     """One judgement: a probability per option, never changed after it is recorded."""
 
@@ -90,6 +107,10 @@ class Forecast:
     probabilities: dict[str, float]
     rationale: str | None = None
     input_text: str | None = None
+    # Set when the forecaster retracted it (it then never stands and is never scored).
+    retraction: Retraction | None = None
+    #: The version of the question it was made under (tracker/domain/versions.py).
+    question_version: int = 1
 
     @property
     def backfilled(self) -> bool:
@@ -141,6 +162,12 @@ class Question:
     quote_end: int | None = None
     deadline_phrase: str | None = None
     hedge_phrase: str | None = None
+    # A blind question: a forecaster sees nobody else's forecasts on it (nor the team's
+    # aggregates) until they have made their own, or it is resolved (tracker/domain/blind.py).
+    blind: bool = False
+    #: The current version (tracker/domain/versions.py): title, criteria and deadline above
+    #: are this version's; 1 until the question is clarified.
+    version: int = 1
 
     @property
     def provenance(self) -> Provenance:
@@ -338,8 +365,10 @@ def forecast_order(forecast: Forecast) -> ForecastOrder:
 
 
 def standing_forecasts(forecasts: list[Forecast]) -> dict[str, Forecast]:
-    """The standing forecast of each forecaster (the last by `forecast_order`), by name."""
+    """The standing forecast of each forecaster (the last by `forecast_order`), by name. A
+    retracted forecast never stands: the forecaster's earlier one stands again."""
     latest: dict[str, Forecast] = {}
     for forecast in sorted(forecasts, key=forecast_order):
-        latest[forecast.forecaster] = forecast
+        if forecast.retraction is None:
+            latest[forecast.forecaster] = forecast
     return latest

@@ -1099,6 +1099,12 @@ class ReviewedQuestion:
     evidence: str | None
     scores: list[QuestionScore]  # members, then reports, then team aggregates
     source: str | None = None
+    # Clarifications (tracker clarify): the version in force, whether the criteria changed
+    # after forecasts were made, and the versions each forecaster's forecasts were made under
+    # (filled only for a clarified question).
+    version: int = 1
+    criteria_changed: bool = False
+    versions_seen: dict[str, tuple[int, ...]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -1133,8 +1139,10 @@ class OpenQuestion:
     title: str
     deadline: date
     last_forecast_on: date | None
-    forecasters: int
-    forecasts: int
+    # None when `hidden`: a blind question whose forecasts the reader may not see yet.
+    forecasters: int | None
+    forecasts: int | None
+    hidden: bool = False
 
 
 @dataclass(frozen=True)
@@ -1224,3 +1232,6 @@ class Retro:
     brief: list[str] = field(default_factory=list)
     #: Each analyst's (and report's) over/underconfidence, never averaged across them.
     overconfidence: list[Overconfidence] = field(default_factory=list)
+    #: The scored questions whose criteria changed after forecasts were made on them (tracker
+    #: clarify), by key.
+    criteria_changed: tuple[str, ...] = ()

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from tracker.domain.model import Forecast, Question, QuestionStatus, Resolution, Source
+from tracker.domain.versions import QuestionVersion
 from tracker.domain.yardsticks import Yardstick
 
 if TYPE_CHECKING:  # numpy behind it: not loaded for list, due or overview
@@ -21,6 +22,9 @@ class QuestionSummary:
     resolution: Resolution | None
     standing: dict[str, Forecast]
     forecast_count: int
+    # A blind question whose forecasts are hidden from the reader (tracker/domain/blind.py):
+    # `standing` is then empty and `forecast_count` 0, and the renderers say why.
+    hidden: bool = False
 
 
 @dataclass(frozen=True)
@@ -36,6 +40,10 @@ class QuestionDetail:
     yardstick: Yardstick | None = None
     # How the question moved: each forecaster's standing forecast over time.
     history: QuestionHistory | None = None
+    # A blind question whose forecasts are hidden from the reader: `forecasts` is then empty.
+    hidden: bool = False
+    # Every version of the question, version 1 (as added) first (tracker clarify).
+    versions: list[QuestionVersion] = field(default_factory=list)
 
     @property
     def resolution(self) -> Resolution | None:

@@ -20,6 +20,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup
 
 from tracker.domain import noise, rounding
+from tracker.domain.blind import HIDDEN_NOTE
 from tracker.domain.fields import minute_text
 from tracker.domain.history import HistorySection
 from tracker.domain.review import Headline, Retro, Review
@@ -132,6 +133,7 @@ def _environment(*, markdown: bool) -> Environment:
     )
     env.globals["team_names"] = TEAM_NAMES
     env.globals["noise_min"] = noise.MIN_QUESTIONS
+    env.globals["hidden_note"] = HIDDEN_NOTE
     return env
 
 

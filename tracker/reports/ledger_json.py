@@ -5,7 +5,9 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from typing import Any
 
-from tracker.domain.model import Forecast, Question, Resolution, Source
+from tracker.domain.blind import HIDDEN_NOTE
+from tracker.domain.model import Forecast, Question, Resolution, Retraction, Source
+from tracker.domain.versions import QuestionVersion
 from tracker.domain.views import (
     DueQuestions,
     Overview,
@@ -50,6 +52,8 @@ def question_json(question: Question) -> JSONObject:
         "notes": question.notes,
         "created_by": question.created_by,
         "created_at": _moment(question.created_at),
+        "blind": question.blind,
+        "version": question.version,
     }
 
 
@@ -68,10 +72,23 @@ def forecast_json(
         "rationale": forecast.rationale,
         "input": forecast.input_text,
         "backfilled": forecast.backfilled,
+        # Retracted by its forecaster: shown, never scored (null when it stands as recorded).
+        "retraction": None if forecast.retraction is None else retraction_json(forecast.retraction),
+        "question_version": forecast.question_version,
     }
     if yardstick is not None and question is not None:
         data["words"] = forecast_words(question, forecast.probabilities, yardstick)
     return data
+
+
+def retraction_json(retraction: Retraction) -> JSONObject:
+    """Why and when a forecast was retracted, and by whom."""
+    return {
+        "id": retraction.id,
+        "reason": retraction.reason,
+        "recorded_by": retraction.recorded_by,
+        "recorded_at": _moment(retraction.recorded_at),
+    }
 
 
 def resolution_json(resolution: Resolution) -> JSONObject:
@@ -109,13 +126,20 @@ def source_json(source: Source) -> JSONObject:
     return data
 
 
+def _hidden(data: JSONObject, hidden: bool) -> None:
+    """Whether the forecasts on a blind question are hidden from the reader, and why."""
+    data["forecasts_hidden"] = hidden
+    data["hidden_note"] = HIDDEN_NOTE if hidden else None
+
+
 def summary_json(summary: QuestionSummary, *, yardstick: Yardstick | None = None) -> JSONObject:
     """A question with its status, outcome and each forecaster's standing forecast (with the
     words of `yardstick`, if given)."""
     data = question_json(summary.question)
     data["status"] = summary.status.value
     data["resolution"] = resolution_json(summary.resolution) if summary.resolution else None
-    data["forecast_count"] = summary.forecast_count
+    _hidden(data, summary.hidden)
+    data["forecast_count"] = None if summary.hidden else summary.forecast_count
     data["standing"] = {
         name: forecast_json(f, question=summary.question, yardstick=yardstick)
         for name, f in sorted(summary.standing.items())
@@ -128,6 +152,7 @@ def detail_json(detail: QuestionDetail) -> JSONObject:
     data = question_json(detail.question)
     data["status"] = detail.status.value
     data["source"] = source_json(detail.source) if detail.source else None
+    _hidden(data, detail.hidden)
     data["forecasts"] = [
         forecast_json(f, question=detail.question, yardstick=detail.yardstick)
         for f in detail.forecasts
@@ -137,7 +162,22 @@ def detail_json(detail: QuestionDetail) -> JSONObject:
         from tracker.reports.history_text import history_json
 
         data["history"] = history_json(detail.history)
+    data["versions"] = [version_json(v) for v in detail.versions]
     return data
+
+
+def version_json(version: QuestionVersion) -> JSONObject:
+    """One version of a question (tracker clarify): its title, criteria and deadline, who set
+    them when, and why (null for version 1, the question as added)."""
+    return {
+        "version": version.version,
+        "title": version.title,
+        "criteria": version.criteria,
+        "deadline": _day(version.deadline),
+        "reason": version.reason,
+        "author": version.author,
+        "recorded_at": _moment(version.recorded_at),
+    }
 
 
 def due_json(due: DueQuestions, *, yardstick: Yardstick | None = None) -> JSONObject:

@@ -161,6 +161,9 @@ def reviewed_question_json(q: ReviewedQuestion, titles: dict[str, str]) -> dict[
         "evidence": q.evidence,
         "source": q.source,
         "scores": [_score(s, titles) for s in q.scores],
+        "version": q.version,
+        "criteria_changed": q.criteria_changed,
+        "versions_seen": {name: list(v) for name, v in q.versions_seen.items()},
     }
 
 
@@ -253,6 +256,7 @@ def retro_json(retro: Retro) -> dict[str, Any]:
         "forecasters": [_retro_row(r, outsiders) for r in retro.rows],
         "team_verdict": plain(retro.verdict),
         "disagreements": [_disagreement(d, retro.titles) for d in retro.disagreements],
+        "criteria_changed": list(retro.criteria_changed),
         "by_quarter": [_quarter(q) for q in retro.quarters],
         "overconfidence": [overconfidence_json(o) for o in retro.overconfidence],
         "prompts": retro.prompts,

@@ -10,6 +10,7 @@ from rich.rule import Rule
 from rich.table import Table
 from rich.text import Text
 
+from tracker.domain.blind import HIDDEN_NOTE
 from tracker.domain.fields import minute_text
 from tracker.domain.review import Estimate, Headline, OpenQuestion, Overconfidence, Retro, Review
 from tracker.domain.scoring import TEAM_NAMES, AsOfNote, Calibration, calibration_verdict
@@ -110,6 +111,9 @@ def _open_table(items: list[OpenQuestion], empty: str) -> RenderableType:
         return Text(empty, style="dim")
     table = _table("question", "deadline", "last forecast", "people", numeric=(3,))
     for q in items[:TERMINAL_ROWS]:
+        if q.hidden:  # a blind question the reader has not forecast: nothing of it is shown
+            table.add_row(f"#{q.number} {q.title}", q.deadline.isoformat(), HIDDEN_NOTE, "hidden")
+            continue
         table.add_row(
             f"#{q.number} {q.title}",
             q.deadline.isoformat(),
@@ -176,6 +180,9 @@ def review_view(review: Review) -> RenderableType:
         if q.evidence:
             line.append(f" · evidence: {visible(q.evidence)}", style="dim")
         parts.append(line)
+        if q.version > 1:
+            changed = "; the criteria changed after forecasts were made" * q.criteria_changed
+            parts.append(Text(f"clarified: version {q.version} in force{changed}", style="yellow"))
         if not q.scores:
             parts.append(Text(f"not scored: {q.status}", style="dim"))
             continue
@@ -184,6 +191,8 @@ def review_view(review: Review) -> RenderableType:
         )
         for s in q.scores:
             name = s.forecaster + (" (report)" if s.forecaster in r.report_forecasters else "")
+            if s.forecaster in q.versions_seen:  # the versions its forecasts were made under
+                name += " (v" + ", v".join(map(str, q.versions_seen[s.forecaster])) + ")"
             table.add_row(
                 Text(visible(name), style="italic dim" if s.forecaster in TEAM_NAMES else ""),
                 _percent(s.final_probabilities[s.outcome]),
@@ -371,6 +380,14 @@ def retro_view(retro: Retro) -> RenderableType:
     )
     parts.append(Text(_OVERCONFIDENCE_NOTE, style="dim"))
 
+    if r.criteria_changed:
+        parts.append(
+            Text(
+                "Criteria changed after forecasts were made: "
+                + "; ".join(visible(r.titles.get(key, key)) for key in r.criteria_changed),
+                style="yellow",
+            )
+        )
     parts.append(_heading("Where the team disagreed most"))
     if r.disagreements:
         table = _table("question", "range", "outcome", "closest", numeric=())

@@ -16,6 +16,7 @@ if TYPE_CHECKING:  # the importers' types: not loaded for every command
     from tracker.domain.foreign import Problem
     from tracker.domain.probability import Distribution
 
+from tracker.domain.blind import HIDDEN_NOTE, HIDDEN_WHY
 from tracker.domain.fields import minute_text
 from tracker.domain.model import (
     BINARY_OPTIONS,
@@ -82,6 +83,8 @@ def _title(question: Question) -> Text:
     extra = [question.slug] if question.slug else []
     if question.kind is not QuestionKind.BINARY:
         extra.append(f"{KIND_LABEL[question.kind]}, {len(question.options)} options")
+    if question.blind:
+        extra.append("blind")
     if extra:
         text.append("\n" + visible(" · ".join(extra)), style="dim")
     return text
@@ -101,6 +104,8 @@ def with_words(number: str, words: str | None) -> str:
 
 
 def _standing(summary: QuestionSummary, yardstick: Yardstick | None) -> str:
+    if summary.hidden:
+        return HIDDEN_NOTE
     if not summary.standing:
         return "-"
     q = summary.question
@@ -193,17 +198,26 @@ def _forecast_rows(detail: QuestionDetail) -> Table:
     if words:
         table.add_column("in words", ratio=1, min_width=12, overflow="fold")
     table.add_column("rationale", ratio=3, overflow="fold")
+    clarified = len(detail.versions) > 1
     for f in detail.forecasts:
         made = minute_text(f.made_at)
         if f.backfilled:
             made += f"\nbackfilled {f.recorded_at:%Y-%m-%d}"
+        rationale = f.rationale or ""
+        if f.retraction is not None:  # shown, never scored: said in words, not only by style
+            made += f"\nretracted {f.retraction.recorded_at:%Y-%m-%d}"
+            note = f"RETRACTED by {f.retraction.recorded_by}: {f.retraction.reason}"
+            rationale = note + (f"\n{rationale}" if rationale else "")
+        if clarified:  # which version of the question it answered
+            made += f"\nversion {f.question_version}"
         if option_columns:
             cells = [format_percent(f.probabilities[o]) for o in option_columns]
         else:
             cells = [probabilities_text(q, f.probabilities)]
             if words:
                 cells.append(forecast_words(q, f.probabilities, detail.yardstick) or "")
-        table.add_row(made, f.forecaster, *cells, f.rationale or "")
+        style = "dim" if f.retraction is not None else None
+        table.add_row(made, f.forecaster, *cells, rationale, style=style)
     return table
 
 
@@ -264,11 +278,19 @@ def question_view(detail: QuestionDetail) -> RenderableType:
     if q.notes:
         facts.add_row("notes", q.notes)
     facts.add_row("added", f"{q.created_at:%Y-%m-%d} by {q.created_by}")
+    if q.blind:
+        facts.add_row(
+            "blind",
+            "yes: forecasters see others' forecasts once they have made their own, or once "
+            "it is resolved",
+        )
     # The title goes inside the panel: a panel's own title line would cut a long one off.
     heading = Text(f"{visible(q.ref)} ", style="bold")
     heading.append(visible(q.title), style="bold")
     parts: list[RenderableType] = [Panel(Group(heading, Text(""), facts), title_align="left")]
-    if detail.forecasts:
+    if detail.hidden:
+        parts.append(Text(f"{HIDDEN_WHY} Add yours: tracker forecast {q.id} 65%", style="yellow"))
+    elif detail.forecasts:
         parts.append(_forecast_rows(detail))
     else:
         parts.append(Text(f"No forecasts yet. Add one: tracker forecast {q.id} 65%", style="dim"))
@@ -276,9 +298,37 @@ def question_view(detail: QuestionDetail) -> RenderableType:
         from tracker.reports.history_terminal import HistoryView
 
         parts.append(HistoryView(detail.history))
+    if len(detail.versions) > 1:
+        parts.insert(1, _version_rows(detail))
     if detail.resolutions:
         parts.append(_resolution_rows(detail.resolutions))
     return Group(*parts)
+
+
+def _version_rows(detail: QuestionDetail) -> Table:
+    """The question's versions (tracker clarify): what each changed, by whom, when, why."""
+    table = Table(title="Versions (clarifications; the latest is in force)", title_justify="left")
+    table.add_column("v", justify="right", no_wrap=True)
+    table.add_column("recorded (UTC)", no_wrap=True)
+    table.add_column("by", overflow="fold")
+    table.add_column("changed", ratio=2, overflow="fold")
+    table.add_column("reason", ratio=2, overflow="fold")
+    previous = None
+    for v in detail.versions:
+        if previous is None:
+            changed = "as added"
+        else:
+            changes = []
+            if v.title != previous.title:
+                changes.append(f"title: {v.title}")
+            if v.criteria != previous.criteria:
+                changes.append(f"criteria: {v.criteria}")
+            if v.deadline != previous.deadline:
+                changes.append(f"deadline: {previous.deadline} -> {v.deadline}")
+            changed = "\n".join(changes)
+        table.add_row(str(v.version), minute_text(v.recorded_at), v.author, changed, v.reason or "")
+        previous = v
+    return table
 
 
 def due_view(due: DueQuestions, *, yardstick: Yardstick | None = None) -> RenderableType:

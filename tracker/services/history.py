@@ -69,7 +69,8 @@ def document_histories(
     more, those with the most forecasts (`counts`, by key). `report_of`: each question's
     source's forecaster. `forecaster`: draw only that forecaster's line and the reports' (the
     team median still pools everyone). `clarifications`: by question number, when its wording
-    was clarified (none yet: question versions are not recorded). `limit`: by default
+    was clarified (by default read from the record, up to the moment of `rule`). Retracted
+    forecasts are not drawn. `limit`: by default
     HISTORY_CHART_LIMIT."""
     limit = HISTORY_CHART_LIMIT if limit is None else limit
     if len(items) > limit:
@@ -79,6 +80,19 @@ def document_histories(
         chosen = list(items)
     by_number = {row[0]: row for row in questions}
     forecasts = store.forecasts_for(session, [item.number for item in chosen])
+    if clarifications is None:  # when each question's wording was clarified (tracker clarify)
+        versions = store.question_versions(session, [item.number for item in chosen])
+        clarifications = {
+            number: [v.recorded_at for v in found[1:] if v.recorded_at <= rule.moment]
+            for number, found in versions.items()
+        }
+
+    def stood(f: Forecast) -> bool:
+        # A retracted forecast never stood (tracker retract); as recorded, a retraction counts
+        # from when it was recorded.
+        undone = f.retraction
+        return undone is None or (rule.as_recorded and undone.recorded_at > rule.moment)
+
     kinds = {k.value: k for k in QuestionKind}
     histories = []
     for item in chosen:
@@ -91,7 +105,9 @@ def document_histories(
             options=tuple(json.loads(options_json)),
             opened_on=opened_on,
             deadline=deadline,
-            forecasts=counts_in_view(forecasts[item.number], rule, live_only=live_only),
+            forecasts=counts_in_view(
+                [f for f in forecasts[item.number] if stood(f)], rule, live_only=live_only
+            ),
             resolution=item.settled,
             as_of=rule.moment,
             report_forecaster=report_of.get(item.number),

@@ -106,7 +106,7 @@ def _still_holds(session: Session, place: Head) -> bool:
     """The event at a verified place is as it was: its content (a question's tags included)
     still links on from the hash stored before it to the hash verified there."""
     event = event_at(session, place.seq)
-    if event is None or event.hash != place.hash:
+    if event is None or event.hash != place.hash or event.content is None:
         return False
     previous = GENESIS if place.seq == 1 else stored_hash(session, place.seq - 1)
     return previous is not None and link(previous, place.seq, event.kind, event.content) == (

@@ -8,15 +8,16 @@ import re
 import sys
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from decimal import Decimal
 from fractions import Fraction
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, TypeVar
 
 from tracker.config import sqlite_path
 from tracker.domain import fields
+from tracker.domain.blind import EVERYONE, Viewer
 from tracker.domain.fields import Stamp, came_before
 from tracker.domain.foreign import (
     Converted,
@@ -27,21 +28,26 @@ from tracker.domain.foreign import (
     read_foreign,
 )
 from tracker.domain.interchange import (
+    ClarificationRecord,
     ForecastRecord,
     LedgerRecord,
     QuestionRecord,
     Record,
     ResolutionRecord,
+    RetractionRecord,
     SourceRecord,
+    clarification_line,
     forecast_line,
     is_reserved_outcome,
     ledger_line,
     parse_line,
     question_line,
     resolution_line,
+    retraction_line,
     source_line,
 )
 from tracker.domain.model import (
+    RETRACTION_WINDOW,
     Forecast,
     OutcomeStatus,
     Question,
@@ -51,13 +57,16 @@ from tracker.domain.model import (
     option_key,
 )
 from tracker.domain.probability import GRID, regrid, stored_units
+from tracker.domain.versions import QuestionVersion, version_at, versions_in_force
 from tracker.errors import ConflictError, InputError, TrackerError
+from tracker.services.clarifications import new_version
 from tracker.services.integrity import RecordCheck, require_intact
 from tracker.services.sources import content_hash
 from tracker.services.workspace import unit_of_work
 from tracker.storage import ledger as store
 from tracker.storage.database import Session
 
+_T = TypeVar("_T")
 #: Forecasts are written in batches of this many rows.
 BATCH = 5_000
 #: The largest file (or input on stdin) an import reads: 1 GiB, some three million forecasts.
@@ -74,10 +83,17 @@ class ExportFilter:
     tag: str | None = None
     forecaster: str | None = None
     source: str | None = None
+    # Who reads: forecasts on blind questions hidden from them are left out.
+    viewer: Viewer = EVERYONE
 
     @property
     def narrows_forecasts(self) -> bool:
         return self.since is not None or self.forecaster is not None
+
+    @property
+    def everything(self) -> bool:
+        """Nothing is selected out (whoever reads)."""
+        return replace(self, viewer=EVERYONE) == ExportFilter()
 
 
 def export_filter(
@@ -88,14 +104,16 @@ def export_filter(
     tag: str | None = None,
     forecaster: str | None = None,
     source: str | None = None,
+    viewer: Viewer = EVERYONE,
 ) -> ExportFilter:
-    """Read and check export filters. Raises InputError, NotFoundError."""
+    """Read and check export filters (`viewer`: who reads, for blind questions). Raises
+    InputError, NotFoundError."""
     from tracker.domain.dates import parse_date
     from tracker.domain.model import parse_source_ref
 
     if source is not None:
         source = store.get_source(session, parse_source_ref(source)).key
-    if forecaster is not None and forecaster not in store.forecaster_names(session):
+    if forecaster is not None and forecaster not in store.visible_forecaster_names(session, viewer):
         raise InputError(f"No forecaster {forecaster!r}. See who has forecast: tracker list")
     first = parse_date(since, today=today, past=True).value if since else None
     if first is not None and first > today:
@@ -105,6 +123,7 @@ def export_filter(
         tag=tag.strip().lower() if tag else None,
         forecaster=forecaster,
         source=source,
+        viewer=viewer,
     )
 
 
@@ -120,10 +139,12 @@ def _selected(
         and (flt.source is None or q.source_key == flt.source)
     ]
     wanted = {q.id for q in questions}
+    hidden = store.hidden_questions(session, flt.viewer)
     forecasts = [
         f
         for f in store.all_forecasts(session)
         if f.question_id in wanted
+        and f.question_id not in hidden
         and (flt.forecaster is None or f.forecaster == flt.forecaster)
         and (flt.since is None or f.made_at.date() >= flt.since)
     ]
@@ -133,9 +154,8 @@ def _selected(
         wanted = kept
     resolutions = [r for r in store.all_resolutions(session) if r.question_id in wanted]
     used = {q.source_key for q in questions}
-    everything = flt == ExportFilter()
     sources = [
-        s for s in store.list_sources(session, with_text=True) if everything or s.key in used
+        s for s in store.list_sources(session, with_text=True) if flt.everything or s.key in used
     ]
     return sources, questions, forecasts, resolutions
 
@@ -155,17 +175,39 @@ def export_lines(
         session, only or ExportFilter(), checked=checked, allow_broken_chain=allow_broken_chain
     )
     keys = {q.id: q.key for q in questions}
+    clarifications: dict[int, list[QuestionVersion]] = {}
+    for version in store.all_question_versions(session):
+        clarifications.setdefault(version.question_id, []).append(version)
     yardstick = store.chosen_yardstick(session)
     if yardstick is not None:
         yield ledger_line(yardstick)
     for source in sources:
         yield source_line(source)
     for question in questions:
-        yield question_line(question)
+        # The question line holds version 1 (the question as added); each clarification
+        # follows it, in order, so that an import rebuilds the same trail.
+        later = clarifications.get(question.id, [])
+        yield question_line(_as_added(session, question) if later else question)
+        for version in later:
+            yield clarification_line(version, question.key)
     for forecast in forecasts:
         yield forecast_line(forecast, keys[forecast.question_id])
+    # After every forecast (each names its forecast, exported above), before the resolutions
+    # (a retraction is recorded before its question is resolved), in the order recorded.
+    retracted = [f for f in forecasts if f.retraction is not None]
+    for forecast in sorted(retracted, key=lambda f: f.retraction.id if f.retraction else 0):
+        yield retraction_line(forecast, keys[forecast.question_id])
     for resolution in resolutions:
         yield resolution_line(resolution, keys[resolution.question_id])
+
+
+def _as_added(session: Session, question: Question) -> Question:
+    """`question` with the title, criteria and deadline of version 1, as it was added (every
+    read gives the latest version's)."""
+    if question.version == 1:
+        return question
+    first = store.question_versions(session, [question.id])[question.id][0]
+    return replace(question, title=first.title, criteria=first.criteria, deadline=first.deadline)
 
 
 CSV_HEADER = (
@@ -224,6 +266,7 @@ def export_csv_rows(
         score: float | None = None
         if (
             r is not None
+            and f.retraction is None  # retracted: shown, never scored
             and r.status is OutcomeStatus.OPTION
             and r.outcome in q.options
             and f.made_at.date() <= min(r.occurred_on, q.deadline)
@@ -268,10 +311,19 @@ class ImportResult:
     resolutions: int = 0
     unchanged: int = 0
     unscorable: int = 0
+    clarifications: int = 0
+    retractions: int = 0
 
     @property
     def added(self) -> int:
-        return self.sources + self.questions + self.forecasts + self.resolutions
+        return (
+            self.sources
+            + self.questions
+            + self.clarifications
+            + self.forecasts
+            + self.resolutions
+            + self.retractions
+        )
 
 
 #: Reports how an import is going: (stage, done, total).
@@ -303,6 +355,7 @@ def _same_question(existing: Question, record: QuestionRecord) -> bool:
         existing.deadline,
         existing.opened_on,
         existing.criteria,
+        existing.blind,
     ) == (
         record.title,
         record.kind,
@@ -310,7 +363,20 @@ def _same_question(existing: Question, record: QuestionRecord) -> bool:
         record.deadline,
         record.opened_on,
         record.criteria,
+        record.blind,
     )
+
+
+def _iso(moment: datetime) -> str:
+    return moment.isoformat()
+
+
+def _line_result(record: Record, check: Callable[[], _T]) -> _T:
+    """The result of `check`, its InputError naming the record's line."""
+    try:
+        return check()
+    except InputError as exc:
+        raise InputError(f"line {record.line}: {exc}") from None
 
 
 def _line(record: Record, check: Callable[[], None]) -> None:
@@ -341,7 +407,22 @@ class _Importer:
         self.now = now
         self.sources: dict[str, int] = {}
         self.questions: dict[str, Question] = {}
-        self.counts = {"sources": 0, "questions": 0, "forecasts": 0, "resolutions": 0}
+        self.counts = {
+            "sources": 0,
+            "questions": 0,
+            "clarifications": 0,
+            "forecasts": 0,
+            "resolutions": 0,
+            "retractions": 0,
+        }
+        # Retractions already in the database that a line of this file matched (two alike
+        # lines match two retractions, as identical forecasts do).
+        self.claimed_retractions: set[int] = set()
+        # Each question's versions so far (tracker clarify): as stored, then as this import
+        # adds them, by the question's id.
+        self.versions: dict[int, list[QuestionVersion]] = {}
+        # The keys each question is held under in `questions` (a clarification updates them).
+        self.keys_of: dict[int, set[str]] = {}
         self.unchanged = 0
         self.stored: dict[int, _Stored] = {}
         self.seen: dict[tuple[str, str], int] = {}
@@ -396,6 +477,8 @@ class _Importer:
             store.insert_forecast_rows(self.session, self.pending)
         elif self.run == "resolution":
             store.insert_resolutions(self.session, self.pending)
+        elif self.run == "clarification":
+            store.insert_question_versions(self.session, self.pending)
         self.run, self.pending, self.pending_tags = None, [], []
 
     def _add(self, run: str, row: dict[str, object], tags: tuple[str, ...] = ()) -> None:
@@ -409,6 +492,7 @@ class _Importer:
 
     def _remember(self, key: str, question: Question, *, created: bool) -> None:
         self.questions[key] = question
+        self.keys_of.setdefault(question.id, set()).add(key)
         if created:
             self.stored[question.id] = _Stored(Counter(), [])
 
@@ -568,16 +652,17 @@ class _Importer:
                         self.session, title=record.title, opened_on=record.opened_on
                     )
                     if q.id not in self.claimed
-                    and _same_question(q, record)
+                    and _same_question(_as_added(self.session, q), record)
                     and (record.created_at is None or q.created_at == record.created_at)
                 ),
                 None,
             )
         if existing is not None:
-            if not _same_question(existing, record):
+            # The question line is version 1; later versions follow as clarification lines.
+            if not _same_question(_as_added(self.session, existing), record):
                 raise InputError(
                     f"line {record.line}: question {record.key!r} exists as {existing.ref} "
-                    "with a different title, options, dates or criteria."
+                    "with a different title, options, dates, criteria or blindness."
                 )
             self._remember(record.key, existing, created=False)
             self.claimed.add(existing.id)
@@ -605,6 +690,8 @@ class _Importer:
             "created_by": created_by,
             **record.provenance.as_columns(),
         }
+        # The chain hashes the flag only when it is set (tracker/domain/chain.py).
+        row["blind"] = record.blind
         self._add("question", row, tags)
         created = Question(
             id=number,
@@ -621,10 +708,92 @@ class _Importer:
             notes=record.notes,
             tags=tags,
             **record.provenance.as_columns(),  # type: ignore[arg-type]
+            blind=record.blind,
         )
         self._remember(record.key, created, created=True)
+        self.versions[number] = [
+            QuestionVersion(
+                question_id=number,
+                version=1,
+                title=record.title,
+                criteria=record.criteria,
+                deadline=record.deadline,
+                author=created_by,
+                recorded_at=created_at,
+            )
+        ]
         self.claimed.add(created.id)
         self.counts["questions"] += 1
+
+    def _versions(self, question: Question) -> list[QuestionVersion]:
+        """The question's versions: as stored (read once), then those this import added."""
+        found = self.versions.get(question.id)
+        if found is None:
+            found = self.versions[question.id] = store.question_versions(
+                self.session, [question.id]
+            )[question.id]
+        return found
+
+    def clarification(self, record: ClarificationRecord) -> None:
+        """A version of a question: the one already there (unchanged), or the next one, under
+        the rules of `tracker clarify`."""
+        question = self._question(record.question, record.line)
+        versions = self._versions(question)
+        if record.version <= len(versions):
+            stored = versions[record.version - 1]
+            if (stored.title, stored.criteria, stored.deadline, stored.reason) != (
+                record.title,
+                record.criteria,
+                record.deadline,
+                record.reason,
+            ):
+                raise InputError(
+                    f"line {record.line}: version {record.version} of {record.question!r} "
+                    "differs from the one in the database; clarify it again with the next "
+                    "version instead."
+                )
+            self.unchanged += 1
+            return
+        if record.version != len(versions) + 1:
+            raise InputError(
+                f"line {record.line}: the versions of {record.question!r} must be consecutive: "
+                f"the next is version {len(versions) + 1}, not {record.version}."
+            )
+        self._recorded(record, record.recorded_at, "'recorded_at'")
+        closing = self._closing(record, question)
+        if closing is not None:
+            raise ConflictError(
+                f"line {record.line}: question {record.question!r} was already resolved when "
+                f"this clarification was recorded (the resolution was recorded "
+                f"{closing.at.isoformat()}); a resolved question is not clarified."
+            )
+        version, _changed, _read = _line_result(
+            record,
+            lambda: new_version(
+                question,
+                versions,
+                reason=record.reason,
+                author=record.author or self.importer,
+                now=record.recorded_at or self.now,
+                title=record.title,
+                criteria=record.criteria,
+                deadline=record.deadline,
+            ),
+        )
+        if self.run != "clarification":
+            self.flush()  # the question it clarifies is written first
+        self._add("clarification", store.version_values(version))
+        versions.append(version)
+        current = replace(
+            question,
+            title=version.title,
+            criteria=version.criteria,
+            deadline=version.deadline,
+            version=version.version,
+        )
+        for key in self.keys_of.get(question.id, ()):
+            self.questions[key] = current
+        self.counts["clarifications"] += 1
 
     def _question(self, key: str, line: int) -> Question:
         if key in self.questions:
@@ -666,20 +835,29 @@ class _Importer:
             )
         return by_option
 
-    def _closing(self, record: ForecastRecord, question: Question) -> Stamp | None:
+    def _closing(
+        self, record: ForecastRecord | ClarificationRecord, question: Question
+    ) -> Stamp | None:
         """The first resolution recorded before the forecast was (fields.came_before)."""
+        return self._resolved_before(record.question, question, record.recorded_at)
+
+    def _resolved_before(
+        self, key: str, question: Question, recorded_at: datetime | None
+    ) -> Stamp | None:
+        """The first resolution of `question` (named `key` in the file) recorded before a
+        record of this line recorded at `recorded_at` (None: now) was."""
         resolutions = self.resolution_stamps.get(question.id)
         if resolutions is None:
             stored = [Stamp(r.recorded_at, None) for r in self._stored(question).resolutions]
             in_file = [
                 stamp
-                for key in {record.question, question.key, str(question.id)}
-                for stamp in self.file_resolutions.get(key, [])
+                for name in {key, question.key, str(question.id)}
+                for stamp in self.file_resolutions.get(name, [])
             ]
             resolutions = self.resolution_stamps[question.id] = stored + in_file
         if not resolutions:
             return None
-        forecast = self._stamp(record.recorded_at, self.place)
+        forecast = self._stamp(recorded_at, self.place)
         earlier = [r for r in resolutions if came_before(r, forecast)]
         return min(earlier, key=lambda r: r.at) if earlier else None
 
@@ -711,6 +889,7 @@ class _Importer:
                 f"{closing.at.isoformat()}); forecasts on it are closed."
             )
         recorded_at = record.recorded_at or self.now
+        version = self._forecast_version(record, question)
         self._forecast_recorded(question.id, recorded_at, record.forecaster)
         forecaster = self.forecasters.get(record.forecaster)
         if forecaster is None:
@@ -728,6 +907,7 @@ class _Importer:
                 "probabilities": dumped,
                 "rationale": record.rationale,
                 "input_text": record.input_text,
+                "question_version": store.stored_version(version),
             },
         )
         self.counts["forecasts"] += 1
@@ -736,6 +916,115 @@ class _Importer:
         close = min(question.deadline, self.outcome_days.get(record.question, question.deadline))
         if record.made_at.date() > close:
             self.unscorable += 1
+
+    def retraction(self, record: RetractionRecord) -> None:
+        """A forecast retracted by its forecaster, by the rules of `tracker retract`
+        (services/retractions.py): added even when its forecast line was already there."""
+        ref = record.forecast
+        question = self._question(ref.question, record.line)
+        dumped = store.dump_probabilities(self._options(ref, question))
+        self._stored(question)
+        self.flush()  # the forecasts of the lines before it take their numbers
+        history = store.forecasts_for(self.session, [question.id])[question.id]
+        identity = (ref.forecaster, ref.made_at, dumped, ref.rationale)
+        candidates = sorted(
+            (
+                f
+                for f in history
+                if (
+                    f.forecaster,
+                    f.made_at,
+                    store.dump_probabilities(regrid(f.probabilities)),
+                    f.rationale,
+                )
+                == identity
+            ),
+            key=lambda f: (ref.recorded_at not in (None, f.recorded_at), f.recorded_at, f.id),
+        )
+        where = f"line {record.line}: "
+        named = f"the forecast by {ref.forecaster} on {ref.question!r} made at {_iso(ref.made_at)}"
+        recorded_by = record.recorded_by or ref.forecaster
+        if recorded_by != ref.forecaster:
+            raise InputError(
+                f"{where}{named} may be retracted only by {ref.forecaster}, not by "
+                f"{recorded_by}: a forecaster retracts only their own forecasts."
+            )
+        for f in candidates:
+            done = f.retraction
+            if (
+                done is not None
+                and done.id not in self.claimed_retractions
+                and (done.reason, done.recorded_by) == (record.reason, recorded_by)
+                and record.recorded_at in (None, done.recorded_at)
+            ):
+                self.claimed_retractions.add(done.id)
+                self.unchanged += 1
+                return
+        target = next((f for f in candidates if f.retraction is None), None)
+        if target is None:
+            if candidates:
+                raise ConflictError(
+                    f"{where}{named} is retracted already: a forecast is retracted once "
+                    "(retracting twice is refused)."
+                )
+            raise InputError(
+                f"{where}there is no {named[4:]} with these probabilities and rationale to "
+                "retract; put its forecast line first."
+            )
+        self._recorded(record, record.recorded_at, "'recorded_at'")
+        recorded_at = record.recorded_at or self.now
+        closing = self._resolved_before(ref.question, question, record.recorded_at)
+        if closing is not None:
+            raise ConflictError(
+                f"{where}question {ref.question!r} was resolved at {closing.at.isoformat()} "
+                "before the retraction; once a question is resolved its forecasts are scored "
+                "as recorded."
+            )
+        if recorded_at < target.recorded_at:
+            raise InputError(
+                f"{where}the retraction is recorded at {recorded_at.isoformat()}, before its "
+                f"forecast was recorded ({target.recorded_at.isoformat()})."
+            )
+        if recorded_at - target.recorded_at > RETRACTION_WINDOW:
+            raise ConflictError(
+                f"{where}the retraction is recorded at {recorded_at.isoformat()}, more than 24 "
+                f"hours after its forecast ({target.recorded_at.isoformat()}); after that a new "
+                "forecast is the correction."
+            )
+        later = [
+            f
+            for f in history
+            if f.forecaster == ref.forecaster and target.recorded_at < f.recorded_at <= recorded_at
+        ]
+        if later:
+            raise ConflictError(
+                f"{where}{ref.forecaster} recorded a later forecast on {ref.question!r} (at "
+                f"{later[0].recorded_at.isoformat()}) before the retraction: only one's latest "
+                "forecast can be retracted."
+            )
+        store.insert_retraction(
+            self.session,
+            forecast_id=target.id,
+            reason=record.reason,
+            recorded_by=recorded_by,
+            recorded_at=recorded_at,
+        )
+        self.counts["retractions"] += 1
+
+    def _forecast_version(self, record: ForecastRecord, question: Question) -> int:
+        """The version of the question a forecast was made under, as `tracker forecast`
+        records it (the version in force when it was made); a given one must be that."""
+        versions = self._versions(question)
+        found = version_at(versions, record.made_at)
+        if record.question_version is None:
+            return found
+        if record.question_version not in versions_in_force(versions, record.made_at):
+            raise InputError(
+                f"line {record.line}: this forecast was made under version {found} of "
+                f"{record.question!r} (the one in force at {record.made_at.isoformat()}), not "
+                f"version {record.question_version}."
+            )
+        return record.question_version
 
     def resolution(self, record: ResolutionRecord) -> None:
         question = self._question(record.question, record.line)
@@ -859,8 +1148,12 @@ def import_records(
             importer_state.source(record)
         elif isinstance(record, QuestionRecord):
             importer_state.question(record)
+        elif isinstance(record, ClarificationRecord):
+            importer_state.clarification(record)
         elif isinstance(record, ForecastRecord):
             importer_state.forecast(record)
+        elif isinstance(record, RetractionRecord):
+            importer_state.retraction(record)
         else:
             importer_state.resolution(record)
     importer_state.flush()

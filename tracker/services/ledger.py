@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
 from tracker.domain import fields
+from tracker.domain.blind import EVERYONE, Viewer
 from tracker.domain.criteria import deadline_disagreement
 from tracker.domain.dates import ParsedDate, parse_date, parse_moment
 from tracker.domain.fields import CLOCK_TOLERANCE as CLOCK_TOLERANCE  # re-exported
@@ -32,6 +33,7 @@ from tracker.domain.model import (
     validate_slug,
 )
 from tracker.domain.probability import Distribution, parse_distribution
+from tracker.domain.versions import version_at
 from tracker.domain.views import DueQuestions, Overview, QuestionDetail, QuestionSummary
 from tracker.domain.yardsticks import ICD_203, Yardstick
 from tracker.errors import ConflictError, InputError, NotFoundError
@@ -137,8 +139,11 @@ def add_question(
     forecast: Sequence[str] = (),
     rationale: str | None = None,
     provenance: Provenance | None = None,
+    blind: bool = False,
 ) -> AddedQuestion:
     """Add a question, optionally with the creator's first forecast (`forecast` tokens).
+    `blind`: a forecaster sees nobody else's forecasts on it until they have made their own,
+    or it is resolved (tracker/domain/blind.py).
 
     Raises InputError for an empty title or criteria, a bad kind, options, slug or date, a
     deadline before the opening date, or a past deadline on a question opened today (only
@@ -191,6 +196,7 @@ def add_question(
         created_at=now,
         created_by=created_by,
         provenance=provenance,
+        blind=blind,
     )
     recorded = None
     if forecast:
@@ -278,6 +284,8 @@ def _record(
     own = [f for f in history if f.forecaster == forecaster]
     previous = standing_forecasts([f for f in own if f.made_at <= made_at]).get(forecaster)
     superseded_by = standing_forecasts([f for f in own if f.made_at > made_at]).get(forecaster)
+    # The version of the question in force when the judgement was made (tracker clarify).
+    versions = store.question_versions(session, [question.id])[question.id]
     forecast = store.insert_forecast(
         session,
         question_id=question.id,
@@ -287,6 +295,7 @@ def _record(
         probabilities=distribution.probabilities,
         rationale=fields.clean(rationale, fields.RATIONALE),
         input_text=fields.clean(" ".join(tokens), fields.INPUT),
+        question_version=version_at(versions, made_at),
     )
     return RecordedForecast(
         question=question,
@@ -447,21 +456,38 @@ def resolve_question(
 # --- read ----------------------------------------------------------------------------------------
 
 
+def reader(session: Session, name: str | None) -> Viewer:
+    """Who reads, for the blind rule (tracker/domain/blind.py): `name` is the acting person
+    (`--as` > TRACKER_USER > the database user > the login name; None if there is none). On
+    PostgreSQL the database says whether its user is bound by the rule at all."""
+    return Viewer(name, sees_all=store.sees_all(session))
+
+
+def hidden_from(session: Session, viewer: Viewer) -> list[int]:
+    """The numbers of the blind questions whose forecasts are hidden from `viewer`."""
+    return sorted(store.hidden_questions(session, viewer))
+
+
 def summaries_of(
-    session: Session, questions: list[Question], *, today: date
+    session: Session, questions: list[Question], *, today: date, viewer: Viewer = EVERYONE
 ) -> list[QuestionSummary]:
-    """Where each question stands as of `today`: status, resolution, standing forecasts."""
-    return _summaries(session, questions, today)
+    """Where each question stands as of `today`: status, resolution, standing forecasts (none,
+    and `hidden`, on a blind question whose forecasts `viewer` may not see yet)."""
+    return _summaries(session, questions, today, viewer)
 
 
-def _summaries(session: Session, questions: list[Question], today: date) -> list[QuestionSummary]:
+def _summaries(
+    session: Session, questions: list[Question], today: date, viewer: Viewer = EVERYONE
+) -> list[QuestionSummary]:
     ids = [q.id for q in questions]
-    standing = store.standing_for(session, ids)
+    blind = [q.id for q in questions if q.blind]
+    hidden = store.hidden_questions(session, viewer, blind) if blind else set()
+    standing = store.standing_for(session, [i for i in ids if i not in hidden])
     resolutions = store.resolutions_for(session, ids)
     result = []
     for q in questions:
         current = resolutions[q.id][-1] if resolutions[q.id] else None
-        latest, count = standing[q.id]
+        latest, count = standing.get(q.id, ([], 0))
         result.append(
             QuestionSummary(
                 question=q,
@@ -469,6 +495,7 @@ def _summaries(session: Session, questions: list[Question], today: date) -> list
                 resolution=current,
                 standing=standing_forecasts(latest),
                 forecast_count=count,
+                hidden=q.id in hidden,
             )
         )
     return result
@@ -485,8 +512,10 @@ def list_questions(
     forecaster: str | None = None,
     limit: int | None = None,
     counted: list[int] | None = None,
+    viewer: Viewer = EVERYONE,
 ) -> list[QuestionSummary]:
-    """Questions with their status and standing forecasts, by deadline.
+    """Questions with their status and standing forecasts, by deadline, as `viewer` may see
+    them (blind questions: tracker/domain/blind.py).
 
     `state`: None (all), `open`, `resolved` or `overdue`; `due_within_days`: open questions whose
     deadline falls from today to today + N days. With `limit`, only the first `limit` are read
@@ -502,7 +531,7 @@ def list_questions(
         raise InputError(f"--due-within takes a number of days from 0 to {MAX_DAYS}.")
     if source:
         store.get_source(session, parse_source_ref(source))
-    if forecaster is not None and forecaster not in store.forecaster_names(session):
+    if forecaster is not None and forecaster not in store.visible_forecaster_names(session, viewer):
         raise NotFoundError(f"No forecaster {forecaster!r} has forecast yet.")
     flt = store.QuestionFilter(
         state=state,
@@ -511,6 +540,7 @@ def list_questions(
         tag=tag.strip().lower() if tag else None,
         source=parse_source_ref(source) if source else None,
         forecaster=forecaster,
+        viewer=viewer,
     )
     matching = store.select_questions(session, flt, limit=limit)
     if counted is not None:
@@ -518,14 +548,20 @@ def list_questions(
         if limit is not None and total == limit:  # there may be more than the page
             total = store.count_questions(session, flt)
         counted.append(total)
-    return _summaries(session, matching, today)
+    return _summaries(session, matching, today, viewer)
 
 
 def show_question(
-    *, session: Session, question: str, today: date, now: datetime | None = None
+    *,
+    session: Session,
+    question: str,
+    today: date,
+    now: datetime | None = None,
+    viewer: Viewer = EVERYONE,
 ) -> QuestionDetail:
-    """Everything about one question, with how it moved up to `now` (default: the end of
-    `today`). Raises NotFoundError."""
+    """Everything about one question as `viewer` may see it (no forecasts, and `hidden`, on a
+    blind question they have not forecast yet), with how it moved up to `now` (default: the
+    end of `today`). Raises NotFoundError."""
     # Here, not at the top: the team median needs numpy, which add and forecast do not.
     from tracker.domain.history import question_history
 
@@ -534,7 +570,9 @@ def show_question(
     source = None
     if found.source_key is not None:
         source = store.get_source(session, parse_source_ref(found.source_key))
-    forecasts = store.forecasts_for(session, [found.id])[found.id]
+    hidden = found.blind and found.id in store.hidden_questions(session, viewer, [found.id])
+    forecasts = [] if hidden else store.forecasts_for(session, [found.id])[found.id]
+    versions = store.question_versions(session, [found.id])[found.id]
     moment = now if now is not None else datetime.combine(today, time.max, UTC)
     return QuestionDetail(
         question=found,
@@ -543,6 +581,8 @@ def show_question(
         forecasts=forecasts,
         resolutions=resolutions,
         yardstick=ledger_yardstick(session),
+        hidden=hidden,
+        versions=versions,
         history=question_history(
             key=found.key,
             number=found.id,
@@ -551,27 +591,40 @@ def show_question(
             options=found.options,
             opened_on=found.opened_on,
             deadline=found.deadline,
-            forecasts=[f for f in forecasts if f.made_at <= moment],
+            # A retracted forecast never stood (tracker retract): it is not drawn.
+            forecasts=[f for f in forecasts if f.made_at <= moment and f.retraction is None],
             resolution=resolutions[-1] if resolutions else None,
             as_of=moment,
             report_forecaster=source.forecaster if source is not None else None,
             outsiders=store.source_forecasters(session),
+            clarifications=[v.recorded_at for v in versions[1:] if v.recorded_at <= moment],
         ),
     )
 
 
 def due_questions(
-    *, session: Session, today: date, within_days: int = 30, limit: int | None = None
+    *,
+    session: Session,
+    today: date,
+    within_days: int = 30,
+    limit: int | None = None,
+    viewer: Viewer = EVERYONE,
 ) -> DueQuestions:
     """Overdue questions and open questions due within `within_days` days of `today` (with
-    `limit`, at most that many of each, the earliest deadlines first; the totals are counted)."""
+    `limit`, at most that many of each, the earliest deadlines first; the totals are counted),
+    as `viewer` may see them."""
     if not 0 <= within_days <= MAX_DAYS:
         raise InputError(f"--within takes a number of days from 0 to {MAX_DAYS}.")
     overdue_total: list[int] = []
     upcoming_total: list[int] = []
     return DueQuestions(
         overdue=list_questions(
-            session=session, today=today, state="overdue", limit=limit, counted=overdue_total
+            session=session,
+            today=today,
+            state="overdue",
+            limit=limit,
+            counted=overdue_total,
+            viewer=viewer,
         ),
         upcoming=list_questions(
             session=session,
@@ -579,6 +632,7 @@ def due_questions(
             due_within_days=within_days,
             limit=limit,
             counted=upcoming_total,
+            viewer=viewer,
         ),
         within_days=within_days,
         overdue_total=overdue_total[0],
@@ -586,10 +640,12 @@ def due_questions(
     )
 
 
-def overview(*, session: Session, today: date) -> Overview:
-    """Every question with its status, plus the sources and forecasters on record."""
+def overview(*, session: Session, today: date, viewer: Viewer = EVERYONE) -> Overview:
+    """Every question with its status, plus the sources and forecasters on record, as
+    `viewer` may see them (a forecaster seen only on blind questions hidden from the viewer
+    is not named)."""
     return Overview(
-        questions=list_questions(session=session, today=today),
+        questions=list_questions(session=session, today=today, viewer=viewer),
         sources=store.list_sources(session),
-        forecasters=store.forecaster_names(session),
+        forecasters=store.visible_forecaster_names(session, viewer),
     )

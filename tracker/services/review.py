@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 
 from tracker.domain import noise, units
+from tracker.domain.blind import EVERYONE, Viewer
 from tracker.domain.brief import retro_brief, review_brief
 from tracker.domain.history import HistorySection, Settlement
 from tracker.domain.model import OutcomeStatus, QuestionKind, Resolution, Source, parse_source_ref
@@ -53,6 +54,7 @@ from tracker.domain.scoring import (
     calibration_arrays,
     calibration_of,
 )
+from tracker.domain.versions import criteria_changed_after
 from tracker.errors import InputError
 from tracker.services.history import HistoryItem, document_histories, report_forecasters_of
 from tracker.services.integrity import RecordCheck, require_intact
@@ -153,8 +155,8 @@ def _score(
     return report
 
 
-def _check_forecaster(session: Session, forecaster: str | None) -> None:
-    if forecaster is not None and forecaster not in store.forecaster_names(session):
+def _check_forecaster(session: Session, forecaster: str | None, viewer: Viewer = EVERYONE) -> None:
+    if forecaster is not None and forecaster not in store.visible_forecaster_names(session, viewer):
         raise InputError(f"No forecaster {forecaster!r}. See who has forecast: tracker list")
 
 
@@ -331,6 +333,58 @@ def _reviewed_questions(
     return reviewed
 
 
+def _with_versions(
+    session: Session, reviewed: list[ReviewedQuestion], *, as_of: datetime
+) -> list[ReviewedQuestion]:
+    """The reviewed questions with their clarifications (tracker clarify): the version in
+    force, whether the criteria changed after forecasts were made, and per forecaster the
+    versions its forecasts (made by `as_of`) were made under."""
+    clarified = _clarified(session, [q.number for q in reviewed], as_of=as_of)
+    return [
+        q
+        if q.number not in clarified
+        else replace(
+            q,
+            version=clarified[q.number][0],
+            criteria_changed=clarified[q.number][1],
+            versions_seen=clarified[q.number][2],
+        )
+        for q in reviewed
+    ]
+
+
+def _clarified(
+    session: Session, numbers: Sequence[int], *, as_of: datetime
+) -> dict[int, tuple[int, bool, dict[str, tuple[int, ...]]]]:
+    """For each clarified question among `numbers`: the version in force, whether its
+    criteria changed after forecasts (made by `as_of`) were made, and per forecaster the
+    versions those forecasts were made under."""
+    versions = store.question_versions(session, numbers)
+    clarified = [n for n in numbers if len(versions[n]) > 1]
+    found = {}
+    for number, forecasts in store.forecasts_for(session, clarified).items():
+        made = [f for f in forecasts if f.made_at <= as_of]
+        seen: dict[str, set[int]] = {}
+        for f in made:
+            seen.setdefault(f.forecaster, set()).add(f.question_version)
+        found[number] = (
+            len(versions[number]),
+            criteria_changed_after(versions[number], [f.question_version for f in made]),
+            {name: tuple(sorted(v)) for name, v in sorted(seen.items())},
+        )
+    return found
+
+
+def _criteria_changed(
+    session: Session, keys: dict[str, int], scores: Sequence[QuestionScore], *, as_of: datetime
+) -> tuple[str, ...]:
+    """The keys of the scored questions whose criteria changed after forecasts were made."""
+    scored = sorted({keys[s.question] for s in scores if s.question in keys})
+    changed = _clarified(session, scored, as_of=as_of)
+    by_number = {number: key for key, number in keys.items()}
+    return tuple(by_number[n] for n in scored if n in changed and changed[n][1])
+
+
 def _source_key(record: _Record, number: int) -> str | None:
     found = record.sources.get(record.question_sources.get(number, -1))
     return found.key if found else None
@@ -499,9 +553,12 @@ def _follow_up(
     due_within_days: int,
     stale_after_days: int,
     outsiders: frozenset[str],
+    viewer: Viewer = EVERYONE,
 ) -> tuple[FollowUp, AsOfNote]:
     """The follow-up lists, and what the as-of rule counted in them (open questions that claim
-    an opening day by the moment, and their forecasts, recorded after it)."""
+    an opening day by the moment, and their forecasts, recorded after it). A blind question
+    whose forecasts `viewer` may not see is listed when overdue or due soon, marked hidden and
+    without its figures, and never as stale or single-forecaster (that would tell)."""
     rule = record.rule
     today = rule.day
     open_rows = [
@@ -509,9 +566,10 @@ def _follow_up(
     ]
     # Open by claimed time (the same either way): where the note counts.
     claimed_open = [r for r in rows if r[0] not in record.claimed and rule.claims(r[6])]
+    hidden = store.hidden_questions(session, viewer)
     activity = store.question_activity(
         session,
-        question_ids=sorted({r[0] for r in open_rows} | {r[0] for r in claimed_open}),
+        question_ids=sorted(({r[0] for r in open_rows} | {r[0] for r in claimed_open}) - hidden),
         as_of=rule.moment,
         as_recorded=rule.as_recorded,
         people_excluding=outsiders,
@@ -532,14 +590,17 @@ def _follow_up(
             title=title,
             deadline=deadline,
             last_forecast_on=last.date() if last is not None else None,
-            forecasters=people,
-            forecasts=count,
+            forecasters=None if number in hidden else people,
+            forecasts=None if number in hidden else count,
+            hidden=number in hidden,
         )
         if deadline < today:
             overdue.append(item)
             continue
         if deadline <= today + timedelta(days=due_within_days):
             due_soon.append(item)
+        if item.hidden:
+            continue
         if last is None or (today - last.date()).days > stale_after_days:
             stale.append(item)
         if people == 1:
@@ -566,6 +627,7 @@ def build_review(
     due_within_days: int = DUE_WITHIN_DAYS,
     progress: Progress = _quiet,
     allow_broken_chain: bool = False,
+    viewer: Viewer = EVERYONE,
 ) -> Review:
     """The periodic accuracy review of the outcomes in `period`, as the record stood at `as_of`
     (records counted by the time they claim; with `as_recorded`, only what was recorded by then).
@@ -573,14 +635,15 @@ def build_review(
     `forecaster` narrows what is shown to one forecaster (and the team aggregates beside);
     everyone still counts in relative scores and aggregates. Raises InputError, and
     TamperedRecordError for a record changed behind tracker's back (unless
-    `allow_broken_chain`: the review then carries the findings).
+    `allow_broken_chain`: the review then carries the findings). `viewer`: who reads, for the
+    open blind questions of the follow-up (tracker/domain/blind.py).
     """
     for name, days in (("--stale-days", stale_after_days), ("--due-within", due_within_days)):
         if not 1 <= days <= MAX_FOLLOW_UP_DAYS:
             raise InputError(
                 f"{name} {days}: give a number of days from 1 to {MAX_FOLLOW_UP_DAYS}."
             )
-    _check_forecaster(session, forecaster)
+    _check_forecaster(session, forecaster, viewer)
     if period.first is not None and period.first > as_of.date():
         raise InputError(f"The period {period.label} starts after --as-of {as_of:%Y-%m-%d}.")
     chain = require_intact(session, allow_broken=allow_broken_chain)
@@ -632,6 +695,7 @@ def build_review(
         due_within_days=due_within_days,
         stale_after_days=stale_after_days,
         outsiders=outsiders,
+        viewer=viewer,
     )
     # The periods do not overlap, nor open questions with resolved ones: the counts add up.
     note = current.as_of_rule + follow_up_note
@@ -694,7 +758,7 @@ def build_review(
             "stale_after_days": stale_after_days,
         },
         headline=figures,
-        questions=reviewed,
+        questions=_with_versions(session, reviewed, as_of=as_of),
         misses=misses,
         calls=calls,
         calibration=calibration_of(*calibration_arrays(pooled)),
@@ -864,6 +928,7 @@ def build_retro(
         ),
         brief=brief,
         overconfidence=leaning,
+        criteria_changed=_criteria_changed(session, keys, report.questions, as_of=as_of),
     )
     progress("Writing up", 1, 1)
     return retro

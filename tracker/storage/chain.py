@@ -45,12 +45,53 @@ _HEAD_SQL = " UNION ALL ".join(
 
 
 def read_head(session: Session) -> Head:
-    """The event in the last place of the chain (place 0 with the genesis hash when empty)."""
-    rows = session.connection().exec_driver_sql(_HEAD_SQL).all()
+    """The event in the last place of the chain (place 0 with the genesis hash when empty),
+    whether or not the reader may see it (a forecast on a blind question: `hidden_events`)."""
+    rows = [tuple(r) for r in session.connection().exec_driver_sql(_HEAD_SQL).all()]
+    seen = max((int(r[0]) for r in rows), default=0)
+    rows += [(e.seq, e.hash) for e in hidden_events(session, after=seen) if e.seq is not None]
     if not rows:
         return GENESIS_HEAD
-    seq, digest = max(rows, key=lambda r: int(r[0]))
-    return Head(int(seq), str(digest))
+    seq, digest = max(rows, key=lambda r: int(str(r[0])))
+    return Head(int(str(seq)), str(digest))
+
+
+def hidden_events(session: Session, *, after: int) -> list[Event]:
+    """The rows of the record placed after `after` (or given no place) that the connected
+    user may not see, as sealed events (place and hash, no content: tracker/domain/chain.py).
+    On PostgreSQL: forecasts on blind questions hidden by row-level security (migration
+    0011), given by a function that reads them as the owner. None on SQLite, and none for a
+    user the rule does not bind."""
+    if is_sqlite(session) or not _has_hidden_events(session):
+        return []
+    rows = session.execute(
+        sa.text("SELECT kind, id, seq, hash FROM tracker_hidden_events(:after) ORDER BY seq, id"),
+        {"after": int(after)},
+    ).all()
+    return [
+        Event(
+            kind=str(kind),
+            row_id=int(row_id),
+            seq=None if seq is None else int(seq),
+            hash=None if digest is None else str(digest),
+            content=None,
+        )
+        for kind, row_id, seq, digest in rows
+    ]
+
+
+def _has_hidden_events(session: Session) -> bool:
+    """Whether the schema has tracker_hidden_events() (revision 0011 on; an older database
+    is read by `db upgrade` and `db status` too)."""
+    found = session.info.get("hidden_events")
+    if found is None:
+        found = bool(
+            session.execute(
+                sa.text("SELECT to_regprocedure('tracker_hidden_events(bigint)') IS NOT NULL")
+            ).scalar()
+        )
+        session.info["hidden_events"] = found
+    return bool(found)
 
 
 def lock_head(session: Session) -> Head:
@@ -291,12 +332,17 @@ def chained_events(
     """Every chained row of the record after place `after`, in chain order (streamed); `tags`:
     each question's (`ledger.question_tags`), part of its content."""
     where = "chain_seq IS NOT NULL" if after == 0 else f"chain_seq > {int(after)}"
-    return merge([_events(session, kind, where, tags) for kind in KINDS])
+    sealed = iter([e for e in hidden_events(session, after=after) if e.seq is not None])
+    return merge([*(_events(session, kind, where, tags) for kind in KINDS), sealed])
 
 
 def unchained_events(session: Session, tags: Mapping[int, Iterable[str]]) -> list[Event]:
-    """Rows with no place in the chain (`tags` as for `chained_events`)."""
-    return [e for kind in KINDS for e in _events(session, kind, "chain_seq IS NULL", tags)]
+    """Rows with no place in the chain (`tags` as for `chained_events`), those hidden from
+    the reader included (sealed)."""
+    return [
+        *(e for kind in KINDS for e in _events(session, kind, "chain_seq IS NULL", tags)),
+        *(e for e in hidden_events(session, after=0) if e.seq is None),
+    ]
 
 
 # --- checking the chain cheaply ----------------------------------------------------------------
@@ -323,6 +369,11 @@ def census(session: Session) -> Census:
         rows += int(found[0])
         placed += int(found[1])
         last = max(last, int(found[2] or 0))
+    for event in hidden_events(session, after=0):  # rows the reader may not see count too
+        rows += 1
+        if event.seq is not None:
+            placed += 1
+            last = max(last, event.seq)
     return Census(rows, placed, last)
 
 
@@ -476,3 +527,16 @@ def file_problems(session: Session, *, most: int = 20) -> list[str]:
     rows = session.connection().exec_driver_sql(f"PRAGMA integrity_check({int(most)})").all()
     found = [str(row[0]) for row in rows]
     return [] if found == ["ok"] else found
+
+
+def first_event_hash(session: Session) -> str | None:
+    """The hash of the event in the first place of the chain: it never changes once written,
+    so it names this ledger (and a copy of it); None while the record is empty."""
+    for kind in KINDS:
+        table = sa.table(kind, sa.column("chain_seq"), sa.column("chain_hash"))
+        found = session.execute(
+            sa.select(table.c.chain_hash).where(table.c.chain_seq == 1)
+        ).scalar()
+        if found is not None:
+            return str(found)
+    return None

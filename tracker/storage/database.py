@@ -29,7 +29,19 @@ from tracker.storage.sqlite import Access
 
 #: Every schema revision this version of tracker knows, oldest first. The last is the current one.
 #: A test checks this against the Alembic scripts, so a migration cannot be forgotten here.
-REVISIONS: tuple[str, ...] = ("0001", "0002", "0003", "0004", "0005", "0006", "0007", "0008")
+REVISIONS: tuple[str, ...] = (
+    "0001",
+    "0002",
+    "0003",
+    "0004",
+    "0005",
+    "0006",
+    "0007",
+    "0008",
+    "0009",
+    "0010",
+    "0011",
+)
 HEAD = REVISIONS[-1]
 MIGRATIONS = Path(__file__).with_name("migrations")
 log = logging.getLogger("tracker")

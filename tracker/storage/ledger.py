@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
@@ -11,6 +11,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from tracker.domain.blind import Viewer
 from tracker.domain.model import (
     BACKFILL_THRESHOLD,
     Forecast,
@@ -19,9 +20,11 @@ from tracker.domain.model import (
     Question,
     QuestionKind,
     Resolution,
+    Retraction,
     Source,
     forecast_order,
 )
+from tracker.domain.versions import QuestionVersion
 from tracker.errors import ConflictError, NotFoundError
 from tracker.storage.chain import (
     chain_rows,
@@ -35,7 +38,9 @@ from tracker.storage.tables import FORECAST as F
 from tracker.storage.tables import FORECASTER as P
 from tracker.storage.tables import QUESTION as Q
 from tracker.storage.tables import QUESTION_TAG as T
+from tracker.storage.tables import QUESTION_VERSION as V
 from tracker.storage.tables import RESOLUTION as R
+from tracker.storage.tables import RETRACTION as RT
 from tracker.storage.tables import SOURCE as S
 from tracker.storage.tables import SOURCE_FORECASTER as N
 from tracker.storage.tables import YARDSTICK_CHOICE as Y
@@ -279,10 +284,43 @@ def question_counts_by_source(session: Session) -> dict[int, int]:
 # --- questions ---------------------------------------------------------------------------------
 
 
-def _question_select() -> sa.Select[tuple[object, ...]]:
-    return sa.select(Q, S.c.slug.label("source_slug"), S.c.title.label("source_title")).outerjoin(
-        S, S.c.id == Q.c.source_id
+# --- the current version of each question (tracker clarify; tracker/domain/versions.py) -----
+#: Each clarified question's latest version number, and that version's row: every read of a
+#: question's title, criteria and deadline goes through `_CURRENT_*` (version 1, the question
+#: row as added, when it was never clarified).
+_LATEST = (
+    sa.select(V.c.question_id, sa.func.max(V.c.version).label("version"))
+    .group_by(V.c.question_id)
+    .subquery("latest_version")
+)
+_CURRENT = V.alias("current_version")
+_CURRENT_TITLE = sa.func.coalesce(_CURRENT.c.title, Q.c.title)
+_CURRENT_CRITERIA = sa.func.coalesce(_CURRENT.c.criteria, Q.c.criteria)
+_CURRENT_DEADLINE = sa.func.coalesce(_CURRENT.c.deadline, Q.c.deadline, type_=sa.Date())
+_ORIGINAL = frozenset({"title", "criteria", "deadline"})
+
+
+def _with_current_version(selectable: Any) -> Any:
+    """`selectable` (the question table, or a join starting from it) joined to each
+    question's current version."""
+    return selectable.outerjoin(_LATEST, _LATEST.c.question_id == Q.c.id).outerjoin(
+        _CURRENT,
+        sa.and_(_CURRENT.c.question_id == Q.c.id, _CURRENT.c.version == _LATEST.c.version),
     )
+
+
+def _question_select() -> sa.Select[tuple[object, ...]]:
+    """Questions as every command reads them: the current version's title, criteria and
+    deadline, the version's number, and the source's slug and title."""
+    return sa.select(
+        *(c for c in Q.c if c.name not in _ORIGINAL),
+        _CURRENT_TITLE.label("title"),
+        _CURRENT_CRITERIA.label("criteria"),
+        _CURRENT_DEADLINE.label("deadline"),
+        sa.func.coalesce(_LATEST.c.version, 1).label("version"),
+        S.c.slug.label("source_slug"),
+        S.c.title.label("source_title"),
+    ).select_from(_with_current_version(Q.outerjoin(S, S.c.id == Q.c.source_id)))
 
 
 def _questions(session: Session, rows: Sequence[sa.Row[tuple[object, ...]]]) -> list[Question]:
@@ -323,6 +361,8 @@ def _questions(session: Session, rows: Sequence[sa.Row[tuple[object, ...]]]) -> 
                 quote_end=m["quote_end"],
                 deadline_phrase=m["deadline_phrase"],
                 hedge_phrase=m["hedge_phrase"],
+                blind=bool(m["blind"]),
+                version=int(m["version"]),
             )
         )
     return result
@@ -346,9 +386,11 @@ def insert_question(
     created_by: str,
     number: int | None = None,
     provenance: Provenance | None = None,
+    blind: bool = False,
 ) -> Question:
     """Insert a question with its tags and return it. `number` keeps an imported id if free;
-    `provenance` holds a quote's offsets and the report's words for the deadline and hedge."""
+    `provenance` holds a quote's offsets and the report's words for the deadline and hedge;
+    `blind` makes others' forecasts hidden from a forecaster until they have forecast."""
     if slug is not None and session.execute(sa.select(Q.c.id).where(Q.c.slug == slug)).first():
         raise ConflictError(f"A question with slug {slug!r} exists already; choose another slug.")
     values: dict[str, object] = {
@@ -367,6 +409,7 @@ def insert_question(
     }
     if provenance is not None:
         values.update(provenance.as_columns())
+    values["blind"] = blind  # the chain hashes it only when it is set (domain/chain.py)
     if _id_is_free(session, Q, number):
         values["id"] = number
     unique_tags = sorted(set(tags))
@@ -425,6 +468,69 @@ class QuestionFilter:
     tag: str | None = None
     source: int | str | None = None
     forecaster: str | None = None
+    # Who reads: `forecaster` then matches only questions whose forecasts the viewer may see.
+    viewer: Viewer | None = None
+
+
+def hidden_clause(viewer: Viewer) -> sa.ColumnElement[bool]:
+    """A condition on `question` rows: their forecasts are hidden from `viewer` (blind, not
+    resolved, and no forecast of the viewer's on it; tracker/domain/blind.py)."""
+    if viewer.sees_all:
+        return sa.false()
+    own = sa.exists().where(
+        F.c.question_id == Q.c.id,
+        F.c.forecaster_id.in_(sa.select(P.c.id).where(P.c.name == viewer.name)),
+    )
+    resolved = sa.exists().where(R.c.question_id == Q.c.id)
+    hidden = sa.and_(Q.c.blind, ~resolved)
+    return hidden if viewer.name is None else sa.and_(hidden, ~own)
+
+
+def any_blind(session: Session) -> bool:
+    """Whether the ledger has a blind question at all (most have none: nothing to hide)."""
+    return session.execute(sa.select(Q.c.id).where(Q.c.blind).limit(1)).first() is not None
+
+
+def hidden_questions(
+    session: Session, viewer: Viewer, question_ids: Sequence[int] | None = None
+) -> set[int]:
+    """The questions (of `question_ids`; None: all) whose forecasts are hidden from `viewer`."""
+    if viewer.sees_all or not any_blind(session):
+        return set()
+    found: set[int] = set()
+    ids = None if question_ids is None else list(question_ids)
+    chunks = [None] if ids is None else [ids[i : i + 500] for i in range(0, len(ids), 500)]
+    for chunk in chunks:
+        query = sa.select(Q.c.id).where(Q.c.blind, hidden_clause(viewer))
+        if chunk is not None:
+            query = query.where(Q.c.id.in_(chunk))
+        found.update(int(i) for i in session.execute(query).scalars())
+    return found
+
+
+def visible_forecaster_names(session: Session, viewer: Viewer) -> list[str]:
+    """`forecaster_names` as `viewer` may know them: those with a forecast the viewer may see,
+    the forecasters that speak for reports (named on their sources), and the viewer. A name
+    seen only on blind questions hidden from the viewer would tell who has forecast there
+    (and on PostgreSQL row-level security hides those forecasts from the viewer anyway)."""
+    if viewer.sees_all or not any_blind(session):
+        return forecaster_names(session)
+    hidden = sa.select(Q.c.id).where(Q.c.blind, hidden_clause(viewer))
+    seen = sa.select(F.c.forecaster_id).where(F.c.question_id.not_in(hidden)).distinct()
+    speakers = sa.select(N.c.forecaster_id)
+    query = sa.select(P.c.name).where(
+        sa.or_(P.c.id.in_(seen), P.c.id.in_(speakers), P.c.name == (viewer.name or ""))
+    )
+    return sorted(str(n) for n in session.execute(query).scalars())
+
+
+def sees_all(session: Session) -> bool:
+    """Whether the connected database user is not bound by the blind rule: on PostgreSQL the
+    owner of the tables and anyone who may not record forecasts (reviewers), as the row-level
+    security of migration 0011 has it; on SQLite nobody (the rule is a courtesy there)."""
+    if is_sqlite(session):
+        return False
+    return bool(session.execute(sa.text("SELECT tracker_sees_all()")).scalar())
 
 
 def _matching(flt: QuestionFilter) -> sa.Select[tuple[object, ...]]:
@@ -435,11 +541,11 @@ def _matching(flt: QuestionFilter) -> sa.Select[tuple[object, ...]]:
     elif flt.state == "resolved":
         query = query.where(resolved)
     if flt.state == "overdue" and flt.today is not None:
-        query = query.where(Q.c.deadline < flt.today)
+        query = query.where(flt.today > _CURRENT_DEADLINE)
     if flt.due_by is not None:
-        query = query.where(~resolved, Q.c.deadline <= flt.due_by)
+        query = query.where(~resolved, flt.due_by >= _CURRENT_DEADLINE)
         if flt.today is not None:
-            query = query.where(Q.c.deadline >= flt.today)
+            query = query.where(flt.today <= _CURRENT_DEADLINE)
     if flt.tag is not None:
         query = query.where(
             sa.exists().where(T.c.question_id == Q.c.id, T.c.tag == flt.tag.lower())
@@ -455,6 +561,8 @@ def _matching(flt: QuestionFilter) -> sa.Select[tuple[object, ...]]:
                 P.c.name == flt.forecaster,
             )
         )
+        if flt.viewer is not None and flt.forecaster != flt.viewer.name:
+            query = query.where(~hidden_clause(flt.viewer))
     return query
 
 
@@ -462,7 +570,7 @@ def select_questions(
     session: Session, flt: QuestionFilter, *, limit: int | None = None
 ) -> list[Question]:
     """Questions matching `flt`, by deadline then number (the first `limit` of them)."""
-    query = _matching(flt).order_by(Q.c.deadline, Q.c.id)
+    query = _matching(flt).order_by(_CURRENT_DEADLINE, Q.c.id)
     if limit is not None:
         query = query.limit(limit)
     return _questions(session, session.execute(query).all())
@@ -479,6 +587,15 @@ def count_questions(session: Session, flt: QuestionFilter) -> int:
 
 def _forecast(row: sa.Row[tuple[object, ...]]) -> Forecast:
     m = row._mapping
+    retraction = None
+    if m.get("retraction_id") is not None:
+        retraction = Retraction(
+            id=m["retraction_id"],
+            forecast_id=m["id"],
+            reason=m["retraction_reason"],
+            recorded_by=m["retraction_by"],
+            recorded_at=m["retraction_at"],
+        )
     return Forecast(
         id=m["id"],
         question_id=m["question_id"],
@@ -488,11 +605,65 @@ def _forecast(row: sa.Row[tuple[object, ...]]) -> Forecast:
         probabilities=json.loads(m["probabilities"]),
         rationale=m["rationale"],
         input_text=m["input_text"],
+        retraction=retraction,
+        question_version=m["question_version"] or 1,
     )
 
 
 def _forecast_select() -> sa.Select[tuple[object, ...]]:
-    return sa.select(F, P.c.name.label("forecaster")).join(P, P.c.id == F.c.forecaster_id)
+    """Forecasts with their forecaster's name and their retraction, if any (shown, not scored)."""
+    return sa.select(
+        F,
+        P.c.name.label("forecaster"),
+        RT.c.id.label("retraction_id"),
+        RT.c.reason.label("retraction_reason"),
+        RT.c.recorded_by.label("retraction_by"),
+        RT.c.recorded_at.label("retraction_at"),
+    ).select_from(F.join(P, P.c.id == F.c.forecaster_id).outerjoin(RT, RT.c.forecast_id == F.c.id))
+
+
+# --- retractions (a forecast marked as a mistake: shown, never scored) -------------------------
+
+
+def _not_retracted(*, recorded_by: datetime | None = None) -> sa.ColumnElement[bool]:
+    """A condition on forecast rows: not retracted (as the record stood at `recorded_by`, None:
+    now). Every read for scores, aggregates and standing forecasts applies it."""
+    retracted = sa.select(RT.c.forecast_id)
+    if recorded_by is not None:
+        retracted = retracted.where(RT.c.recorded_at <= recorded_by)
+    return F.c.id.not_in(retracted)
+
+
+def retracted_ids(session: Session, *, recorded_by: datetime | None = None) -> frozenset[int]:
+    """The numbers of the retracted forecasts (as the record stood at `recorded_by`, None: now):
+    few, so scoring reads them once and leaves those forecasts out as it streams."""
+    query = sa.select(RT.c.forecast_id)
+    if recorded_by is not None:
+        query = query.where(RT.c.recorded_at <= recorded_by)
+    return frozenset(int(i) for i in session.execute(query).scalars())
+
+
+def insert_retraction(
+    session: Session, *, forecast_id: int, reason: str, recorded_by: str, recorded_at: datetime
+) -> Retraction:
+    """Append a retraction of forecast `forecast_id`, as an event of the chain.
+
+    Raises ConflictError when the forecast is retracted already (someone was quicker).
+    """
+    values: dict[str, object] = {
+        "forecast_id": forecast_id,
+        "reason": reason,
+        "recorded_by": recorded_by,
+        "recorded_at": recorded_at,
+    }
+    try:
+        with session.begin_nested():
+            new_id = _insert(session, RT, values)
+    except sa.exc.IntegrityError as exc:
+        raise ConflictError(
+            f"Forecast #{forecast_id} is retracted already; a forecast is retracted once."
+        ) from exc
+    return Retraction(new_id, forecast_id, reason, recorded_by, recorded_at)
 
 
 def insert_forecast(
@@ -505,8 +676,10 @@ def insert_forecast(
     probabilities: dict[str, float],
     rationale: str | None,
     input_text: str | None,
+    question_version: int = 1,
 ) -> Forecast:
-    """Append a forecast (forecasts are never updated) and return it."""
+    """Append a forecast (forecasts are never updated) and return it. `question_version`:
+    the version of the question it was made under (stored as NULL for version 1)."""
     who = forecaster_id(session, forecaster, now=recorded_at)
     new_id = _insert(
         session,
@@ -519,6 +692,7 @@ def insert_forecast(
             "probabilities": dump_probabilities(probabilities),
             "rationale": rationale,
             "input_text": input_text,
+            "question_version": stored_version(question_version),
         },
     )
     return Forecast(
@@ -530,7 +704,13 @@ def insert_forecast(
         probabilities=dict(probabilities),
         rationale=rationale,
         input_text=input_text,
+        question_version=question_version,
     )
+
+
+def stored_version(version: int) -> int | None:
+    """A forecast's question version as stored: NULL for version 1 (see migration 0009)."""
+    return None if version == 1 else version
 
 
 def forecasts_for(session: Session, question_ids: Sequence[int]) -> dict[int, list[Forecast]]:
@@ -563,6 +743,7 @@ def standing_for(
     forecaster's forecasts with the latest made_at and, among those, the latest recorded_at
     (usually one); `standing_forecasts` picks among ties by content, in Python."""
     result: dict[int, tuple[list[Forecast], int]] = {i: ([], 0) for i in question_ids}
+    # Retracted forecasts are neither candidates nor counted (they are shown by `show`).
     for start in range(0, len(question_ids), 500):
         chunk = list(question_ids[start : start + 500])
         ranked = (
@@ -578,7 +759,7 @@ def standing_for(
                 sa.func.count().over(partition_by=F.c.question_id).label("forecasts"),
             )
             .join(P, P.c.id == F.c.forecaster_id)
-            .where(F.c.question_id.in_(chunk))
+            .where(F.c.question_id.in_(chunk), _not_retracted())
             .subquery()
         )
         rows = session.execute(
@@ -857,7 +1038,9 @@ def stream_forecasts(
     made by `as_of` but recorded after it: in the first list, or left out of it as recorded
     (a question whose forecasts were all left out is yielded with an empty list); with
     `live_only`, counted by claimed time, a backfilled one is not counted there (scoring leaves
-    it out and counts it as backfilled). Memory stays
+    it out and counts it as backfilled). A retracted forecast is left out altogether (as
+    recorded: one retracted by `as_of`; counted by claimed time, a retraction corrects the
+    past too, as an amended resolution does). Memory stays
     flat: rows are streamed and only one question's forecasts are held at a time.
 
     The order is `forecast_order`'s, never the order the rows were written in: the index gives
@@ -870,10 +1053,11 @@ def stream_forecasts(
         return
     wanted = set(question_ids) if question_ids is not None else None
     sqlite = is_sqlite(session)
+    retracted = retracted_ids(session, recorded_by=as_of if as_recorded else None)
     rows = (
-        _rows_sqlite(session, question_ids, as_of, as_recorded)
+        _rows_sqlite(session, question_ids, as_of, as_recorded, retracted)
         if sqlite
-        else _rows_sqlalchemy(session, question_ids, as_of, as_recorded)
+        else _rows_sqlalchemy(session, question_ids, as_of, as_recorded, retracted)
     )
     # Times compare as the driver gives them: naive UTC text on SQLite, datetimes elsewhere.
     limit: Any = None
@@ -937,9 +1121,15 @@ def _rows_sqlalchemy(
     question_ids: Sequence[int] | None,
     as_of: datetime | None,
     as_recorded: bool,
+    retracted: frozenset[int],
 ) -> Iterator[_Row]:
     query = sa.select(
-        F.c.question_id, F.c.forecaster_id, F.c.made_at, F.c.recorded_at, F.c.probabilities
+        F.c.question_id,
+        F.c.forecaster_id,
+        F.c.made_at,
+        F.c.recorded_at,
+        F.c.probabilities,
+        F.c.id,
     ).order_by(F.c.question_id, F.c.made_at, F.c.id)  # the index order: no sort
     if as_of is not None:
         made = F.c.made_at <= as_of
@@ -947,9 +1137,11 @@ def _rows_sqlalchemy(
         query = query.where(sa.or_(made, F.c.recorded_at <= as_of) if as_recorded else made)
     if question_ids is not None and len(question_ids) <= 900:
         query = query.where(F.c.question_id.in_(list(question_ids)))
-    for question_id, forecaster, made_at, recorded_at, probabilities in session.execute(
+    for question_id, forecaster, made_at, recorded_at, probabilities, number in session.execute(
         query.execution_options(yield_per=10_000)
     ):
+        if retracted and number in retracted:
+            continue
         backfilled = recorded_at - made_at > BACKFILL_THRESHOLD
         day = made_at.astimezone(UTC).date()
         yield question_id, forecaster, made_at, recorded_at, day, backfilled, probabilities
@@ -960,6 +1152,7 @@ def _rows_sqlite(
     question_ids: Sequence[int] | None,
     as_of: datetime | None,
     as_recorded: bool,
+    retracted: frozenset[int],
 ) -> Iterator[_Row]:
     """The SQLite path, on the driver's own cursor: SQLAlchemy's per-row result handling cost
     as much as SQLite's own reading on a million rows. Times are stored as naive UTC text
@@ -978,15 +1171,17 @@ def _rows_sqlite(
         conditions.append(f"question_id IN ({', '.join('?' * len(question_ids))})")
         parameters.extend(question_ids)
     sql = (
-        "SELECT question_id, forecaster_id, made_at, recorded_at, probabilities FROM forecast"
+        "SELECT question_id, forecaster_id, made_at, recorded_at, probabilities, id FROM forecast"
         + (" WHERE " + " AND ".join(conditions) if conditions else "")
         + " ORDER BY question_id, made_at, id"
     )
     parse = datetime.fromisoformat
     days: dict[str, date] = {}
-    for question_id, forecaster, made_at, recorded_at, probabilities in _driver_rows(
+    for question_id, forecaster, made_at, recorded_at, probabilities, number in _driver_rows(
         session, sql, parameters
     ):
+        if retracted and number in retracted:
+            continue  # a retracted forecast is never scored (the earlier one stands again)
         made_on = made_at[:10]
         day = days.get(made_on)
         if day is None:
@@ -1074,16 +1269,21 @@ def questions_for_scoring(
     session: Session, *, tag: str | None, source: int | str | None
 ) -> list[QuestionTuple]:
     """The questions `score` may use, as plain tuples (tags and sources only filter here)."""
-    query = sa.select(
-        Q.c.id,
-        Q.c.slug,
-        Q.c.title,
-        Q.c.kind,
-        Q.c.options,
-        Q.c.deadline,
-        Q.c.opened_on,
-        Q.c.created_at,
-    ).order_by(Q.c.id)
+    # The current version's title and deadline (the deadline closes the scoring window).
+    query = (
+        sa.select(
+            Q.c.id,
+            Q.c.slug,
+            _CURRENT_TITLE,
+            Q.c.kind,
+            Q.c.options,
+            _CURRENT_DEADLINE,
+            Q.c.opened_on,
+            Q.c.created_at,
+        )
+        .select_from(_with_current_version(Q))
+        .order_by(Q.c.id)
+    )
     if tag is not None:
         query = query.where(sa.exists().where(T.c.question_id == Q.c.id, T.c.tag == tag))
     if source is not None:
@@ -1128,7 +1328,7 @@ def question_activity(
     """When each question was last forecast and by how many forecasters (not counting
     `people_excluding`, e.g. reports), counting the forecasts made by `as_of` (with
     `as_recorded`: those recorded by then), and how many of those made by then were recorded
-    after it (questions without either are absent)."""
+    after it (questions without either are absent). Retracted forecasts are not counted."""
     excluded = sa.select(P.c.id).where(P.c.name.in_(sorted(people_excluding)))
     counted = F.c.recorded_at <= as_of if as_recorded else F.c.made_at <= as_of
     later = sa.and_(F.c.made_at <= as_of, F.c.recorded_at > as_of)
@@ -1147,7 +1347,11 @@ def question_activity(
                 sa.func.count(sa.case((counted, F.c.id), else_=None)),
                 sa.func.count(sa.case((later, F.c.id), else_=None)),
             )
-            .where(F.c.question_id.in_(chunk), sa.or_(counted, later))
+            .where(
+                F.c.question_id.in_(chunk),
+                sa.or_(counted, later),
+                _not_retracted(recorded_by=as_of if as_recorded else None),
+            )
             .group_by(F.c.question_id)
         )
         for question_id, last, people, forecasts, recorded_later in session.execute(query):
@@ -1186,3 +1390,125 @@ def question_keys(session: Session) -> tuple[set[str], set[tuple[str, date]]]:
         else:
             unnamed.add((str(title), opened_on))
     return slugs, unnamed
+
+
+# --- versions (tracker clarify) ----------------------------------------------------------------
+
+
+def _version(row: Any) -> QuestionVersion:
+    m = row._mapping
+    return QuestionVersion(
+        question_id=m["question_id"],
+        version=m["version"],
+        title=m["title"],
+        criteria=m["criteria"],
+        deadline=m["deadline"],
+        author=m["author"],
+        recorded_at=m["recorded_at"],
+        reason=m["reason"],
+    )
+
+
+def question_versions(
+    session: Session, question_ids: Sequence[int]
+) -> dict[int, list[QuestionVersion]]:
+    """Every version of these questions, in order: version 1 (the question as added, its
+    author and time the question's) first, then each clarification."""
+    result: dict[int, list[QuestionVersion]] = {i: [] for i in question_ids}
+    for start in range(0, len(question_ids), 500):
+        chunk = list(question_ids[start : start + 500])
+        for row in session.execute(
+            sa.select(
+                Q.c.id, Q.c.title, Q.c.criteria, Q.c.deadline, Q.c.created_by, Q.c.created_at
+            ).where(Q.c.id.in_(chunk))
+        ):
+            result[row[0]].append(
+                QuestionVersion(
+                    question_id=row[0],
+                    version=1,
+                    title=row[1],
+                    criteria=row[2],
+                    deadline=row[3],
+                    author=row[4],
+                    recorded_at=row[5],
+                )
+            )
+        rows = session.execute(
+            sa.select(V).where(V.c.question_id.in_(chunk)).order_by(V.c.question_id, V.c.version)
+        ).all()
+        for row in rows:
+            version = _version(row)
+            result[version.question_id].append(version)
+    return result
+
+
+def all_question_versions(session: Session) -> list[QuestionVersion]:
+    """Every clarification (version 2 and later) of every question, by question and version."""
+    rows = session.execute(sa.select(V).order_by(V.c.question_id, V.c.version)).all()
+    return [_version(r) for r in rows]
+
+
+def insert_question_version(session: Session, version: QuestionVersion) -> QuestionVersion:
+    """Append a version of a question (version 2 or later), as an event of the chain.
+
+    Raises ConflictError when someone else clarified the question at the same moment (the
+    unique version number refuses the second).
+    """
+    try:
+        with session.begin_nested():
+            _insert(session, V, version_values(version))
+    except sa.exc.IntegrityError as exc:
+        raise ConflictError(
+            f"Question #{version.question_id} was clarified by someone else just now; "
+            f"see it with: tracker show {version.question_id}"
+        ) from exc
+    return version
+
+
+def version_values(version: QuestionVersion) -> dict[str, object]:
+    """The row of a version, by column name (without its id and chain columns)."""
+    return {
+        "question_id": version.question_id,
+        "version": version.version,
+        "title": version.title,
+        "criteria": version.criteria,
+        "deadline": version.deadline,
+        "reason": version.reason,
+        "author": version.author,
+        "recorded_at": version.recorded_at,
+    }
+
+
+def insert_question_versions(session: Session, rows: Sequence[dict[str, object]]) -> None:
+    """Append many versions (each row as `version_values` gives it), as events of the chain
+    in order (the bulk path of imports)."""
+    chain_rows(session, V, rows)
+    insert_rows(session, V, rows)
+
+
+def forecaster_tags(
+    session: Session, *, without: Collection[int] = ()
+) -> dict[str, tuple[str, ...]]:
+    """Everyone who has made a forecast, with their tags: the tags of the questions they have
+    forecast (sorted; empty when none of those questions has a tag), leaving out the
+    forecasts on the questions `without` (e.g. blind questions hidden from the reader)."""
+    query = (
+        sa.select(P.c.name, T.c.tag)
+        .select_from(F)
+        .join(P, P.c.id == F.c.forecaster_id)
+        .outerjoin(T, T.c.question_id == F.c.question_id)
+        .distinct()
+    )
+    if without:
+        query = query.where(F.c.question_id.not_in(list(without)))
+    found: dict[str, set[str]] = {}
+    for name, tag in session.execute(query):
+        tags = found.setdefault(str(name), set())
+        if tag is not None:
+            tags.add(str(tag))
+    return {name: tuple(sorted(tags)) for name, tags in sorted(found.items())}
+
+
+def question_creators(session: Session) -> set[str]:
+    """Everyone who has added a question."""
+    return {str(n) for n in session.execute(sa.select(Q.c.created_by).distinct()).scalars()}

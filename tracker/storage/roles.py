@@ -66,6 +66,10 @@ GRANT SELECT ON ALL TABLES IN SCHEMA public TO {reviewer};
 -- analyst: sources, questions and their own forecasts; never UPDATE or DELETE history.
 GRANT INSERT ON source, forecaster, source_forecaster, yardstick_choice, question, question_tag,
     forecast TO {analyst};
+-- analyst: retract their own latest forecast (a trigger checks it is theirs: migration 0010).
+GRANT INSERT ON retraction TO {analyst};
+-- analyst: clarify questions (the database lets only a question's author or a resolver).
+GRANT INSERT ON question_version TO {analyst};
 GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {analyst};
 -- everyone notes how far they verified the chain (their documents then check only what
 -- came after); a trigger signs each note with its author, and each trusts only their own.
@@ -106,6 +110,8 @@ EXPECTED = {
         ("question", "INSERT"),
         ("source_forecaster", "INSERT"),
         ("yardstick_choice", "INSERT"),
+        ("retraction", "INSERT"),
+        ("question_version", "INSERT"),
     ),
     "resolver": (("resolution", "INSERT"),),
 }

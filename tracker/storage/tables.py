@@ -173,6 +173,8 @@ class Question(SQLModel, table=True):
     quote_end: int | None = _column("quote_end", sa.Integer())
     deadline_phrase: str | None = _text("deadline_phrase")
     hedge_phrase: str | None = _text("hedge_phrase")
+    # Others' forecasts are hidden from a forecaster until they have forecast (migration 0011).
+    blind: bool = _column("blind", sa.Boolean(), nullable=False, server_default=sa.false())
     chain_seq: int | None = _chain_seq()
     chain_hash: str | None = _chain_hash()
 
@@ -218,6 +220,34 @@ class Forecast(SQLModel, table=True):
     input_text: str | None = _text("input_text")
     chain_seq: int | None = _chain_seq()
     chain_hash: str | None = _chain_hash()
+    # The version of the question it was made under (migration 0009); None: version 1, the
+    # question as added (so the rows written before clarifications existed hash as they did).
+    question_version: int | None = _column("question_version", sa.Integer())
+
+
+class QuestionVersion(SQLModel, table=True):
+    """A clarification: the question's title, criteria and deadline from now on, with why and
+    by whom (version 2, 3, ...; version 1 is the question as added). An event of the chain;
+    the question row itself is never edited."""
+
+    model_config = _DEFERRED
+
+    __tablename__ = "question_version"
+    __table_args__ = (
+        sa.UniqueConstraint("question_id", "version", name="uq_question_version_number"),
+    )
+
+    id: int | None = _id()
+    question_id: int = _reference("question_id", "question.id", required=True, index=True)
+    version: int = _column("version", sa.Integer(), nullable=False)
+    title: str = _text("title", required=True)
+    criteria: str = _text("criteria", required=True)
+    deadline: date = _column("deadline", sa.Date(), nullable=False)
+    reason: str = _text("reason", required=True)
+    author: str = _text("author", required=True)
+    recorded_at: datetime = _moment("recorded_at")
+    chain_seq: int | None = _chain_seq()
+    chain_hash: str | None = _chain_hash()
 
 
 class Resolution(SQLModel, table=True):
@@ -248,6 +278,23 @@ class Resolution(SQLModel, table=True):
     resolved_by: str = _text("resolved_by", required=True)
     recorded_at: datetime = _moment("recorded_at")
     amends_id: int | None = _reference("amends_id", "resolution.id", required=False, unique=True)
+    chain_seq: int | None = _chain_seq()
+    chain_hash: str | None = _chain_hash()
+
+
+class Retraction(SQLModel, table=True):
+    """A forecast marked as a mistake by its forecaster (migration 0010): an event of the chain;
+    the forecast stays in the record, and is left out of every score and aggregate."""
+
+    model_config = _DEFERRED
+
+    __tablename__ = "retraction"
+
+    id: int | None = _id()
+    forecast_id: int = _reference("forecast_id", "forecast.id", required=True, unique=True)
+    reason: str = _text("reason", required=True)
+    recorded_by: str = _text("recorded_by", required=True)
+    recorded_at: datetime = _moment("recorded_at")
     chain_seq: int | None = _chain_seq()
     chain_hash: str | None = _chain_hash()
 
@@ -294,5 +341,7 @@ QUESTION = METADATA.tables[Question.__tablename__]
 QUESTION_TAG = METADATA.tables[QuestionTag.__tablename__]
 FORECAST = METADATA.tables[Forecast.__tablename__]
 RESOLUTION = METADATA.tables[Resolution.__tablename__]
+RETRACTION = METADATA.tables[Retraction.__tablename__]
+QUESTION_VERSION = METADATA.tables[QuestionVersion.__tablename__]
 CHAIN_CHECKPOINT = METADATA.tables[ChainCheckpoint.__tablename__]
 LEDGER_SETTING = METADATA.tables[LedgerSetting.__tablename__]
