@@ -381,11 +381,12 @@ def test_export_out_writes_the_file(tracker: Tracker, tmp_path: Path) -> None:
 def test_import_reports_counts_and_second_import_adds_nothing(tracker: Tracker) -> None:
     first = tracker("import", str(EXAMPLE), env=AFTER_EXAMPLE_ENV)
     assert first.stdout.strip() == (
-        "Added 1 source, 6 questions, 49 forecasts, 5 resolutions; 0 already there."
+        "Added 1 source, 6 questions, 1 clarification, 49 forecasts, 5 resolutions; "
+        "0 already there."
     )
     second = tracker("import", str(EXAMPLE), env=AFTER_EXAMPLE_ENV)
     assert second.stdout.strip() == (
-        "Added 0 sources, 0 questions, 0 forecasts, 0 resolutions; 61 already there."
+        "Added 0 sources, 0 questions, 0 forecasts, 0 resolutions; 62 already there."
     )
 
 

@@ -20,9 +20,9 @@ def test_verify_says_the_chain_holds(tracker: Tracker) -> None:
     _example(tracker)
     result = tracker("db", "verify")
     assert result.exit_code == 0
-    assert result.stdout.startswith("Chain intact: 66 events, head 66:")
+    assert result.stdout.startswith("Chain intact: 67 events, head 67:")
     data = json.loads(tracker("db", "verify", "--json").stdout)
-    assert data["intact"] is True and data["events"] == 66 and data["findings"] == []
+    assert data["intact"] is True and data["events"] == 67 and data["findings"] == []
     pinned = tracker("db", "verify", "--head", data["head"][:40])
     assert pinned.exit_code == 0
     assert "it holds the published head" in pinned.stdout
@@ -38,10 +38,10 @@ def test_verify_names_each_edit_and_exits_1(tracker: Tracker, isolated_database:
     result = tracker("db", "verify", "--head", head)
     assert result.exit_code == 1
     assert result.stdout.splitlines() == [
-        "changed: event 63, resolution #2, was changed after it was recorded (its content no "
+        "changed: event 64, resolution #2, was changed after it was recorded (its content no "
         "longer matches its hash).",
         f"pinned: the record no longer holds the published head {head}: it was rewritten at or "
-        "before event 66.",
+        "before event 67.",
     ]
     assert result.stderr == (
         "error: The record was changed behind tracker's back: 2 findings (listed above).\n"

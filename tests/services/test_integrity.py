@@ -60,7 +60,7 @@ def _checkpoints(url: str) -> list[int]:
 
 
 def test_an_import_into_a_new_ledger_leaves_it_verified(ledger: str) -> None:
-    assert _checkpoints(ledger) == [66]
+    assert _checkpoints(ledger) == [67]
     check = _check(ledger)
     assert check.intact and check.recomputed == 0 and not check.whole
     assert check.head == verify(url=ledger, now=AFTER_EXAMPLE).head
@@ -83,24 +83,24 @@ def _sql(url: str, statement: str) -> None:
 
 
 def test_only_what_came_after_the_checkpoint_is_recomputed(ledger: str) -> None:
-    # As if the last check had been at event 60 (the checkpoint is a cache, not the record).
+    # As if the last check had been at event 61 (the checkpoint is a cache, not the record).
     _sql(
         ledger,
         "INSERT INTO chain_checkpoint (seq, hash, guards, verified_at, verified_by, tags) "
-        "SELECT 60, chain_hash, (SELECT guards FROM chain_checkpoint WHERE seq = 66), "
-        "CURRENT_TIMESTAMP, (SELECT verified_by FROM chain_checkpoint WHERE seq = 66), "
-        "(SELECT tags FROM chain_checkpoint WHERE seq = 66) FROM forecast WHERE chain_seq = 60",
+        "SELECT 61, chain_hash, (SELECT guards FROM chain_checkpoint WHERE seq = 67), "
+        "CURRENT_TIMESTAMP, (SELECT verified_by FROM chain_checkpoint WHERE seq = 67), "
+        "(SELECT tags FROM chain_checkpoint WHERE seq = 67) FROM forecast WHERE chain_seq = 61",
     )
-    _sql(ledger, "DELETE FROM chain_checkpoint WHERE seq = 66")
+    _sql(ledger, "DELETE FROM chain_checkpoint WHERE seq = 67")
     check = _check(ledger)
     assert check.intact and not check.whole and check.recomputed == 6
-    assert _checkpoints(ledger) == [60, 66]
+    assert _checkpoints(ledger) == [61, 67]
 
 
 def test_without_a_checkpoint_everything_is_recomputed_once(ledger: str) -> None:
     _sql(ledger, "DELETE FROM chain_checkpoint")
     first = _check(ledger)
-    assert first.intact and first.whole and first.recomputed == 66
+    assert first.intact and first.whole and first.recomputed == 67
     second = _check(ledger)
     assert not second.whole and second.recomputed == 0
 
@@ -108,7 +108,7 @@ def test_without_a_checkpoint_everything_is_recomputed_once(ledger: str) -> None
 def test_a_changed_guard_makes_the_check_recompute_everything(ledger: str, raw: Callable) -> None:
     raw("SELECT 1")  # the guards are taken out of the way (and on SQLite, not put back)
     check = _check(ledger)
-    assert check.intact and check.whole and check.recomputed == 66
+    assert check.intact and check.whole and check.recomputed == 67
 
 
 @pytest.mark.parametrize(
@@ -116,7 +116,7 @@ def test_a_changed_guard_makes_the_check_recompute_everything(ledger: str, raw: 
     [
         ("UPDATE forecast SET rationale = 'edited' WHERE id = 3", "changed"),
         ("DELETE FROM forecast WHERE id = 9", "removed"),
-        ("DELETE FROM resolution WHERE chain_seq = 66", "head"),
+        ("DELETE FROM resolution WHERE chain_seq = 67", "head"),
     ],
 )
 def test_an_edit_behind_trackers_back_is_found_by_the_check(
@@ -147,7 +147,7 @@ def test_no_document_is_built_from_a_changed_record(
     assert result.exit_code == 1
     assert result.stdout == ""
     assert result.stderr.startswith(
-        "error: The record was changed behind tracker's back (event 15, forecast #3, was "
+        "error: The record was changed behind tracker's back (event 16, forecast #3, was "
         "changed after it was recorded"
     )
     assert len(result.stderr.splitlines()) == 1
@@ -164,7 +164,7 @@ def test_allow_broken_chain_builds_it_and_says_so(
     assert scored.stderr.startswith("error: The record was changed behind tracker's back (1 ")
     data = json.loads(scored.stdout)
     assert data["record_findings"] == [
-        "event 15, forecast #3, was changed after it was recorded (its content no longer "
+        "event 16, forecast #3, was changed after it was recorded (its content no longer "
         "matches its hash)."
     ]
     review = tracker(
@@ -182,7 +182,7 @@ def test_allow_broken_chain_builds_it_and_says_so(
             )  # fmt: skip
             assert shown.exit_code == 0, shown.stderr
             assert warning in " ".join(shown.stdout.split()), (fmt, command)
-            assert "event 15, forecast #3, was changed" in shown.stdout.replace("\\", "")
+            assert "event 16, forecast #3, was changed" in shown.stdout.replace("\\", "")
 
 
 def test_the_head_a_document_prints_is_the_recomputed_one(ledger: str, tracker: Tracker) -> None:
@@ -207,7 +207,7 @@ def test_an_edit_of_the_verified_event_with_every_guard_put_back_is_found(ledger
             "SELECT sql FROM sqlite_master WHERE name = 'resolution_no_update'"
         ).scalar()
         connection.exec_driver_sql("DROP TRIGGER resolution_no_update")
-        connection.exec_driver_sql("UPDATE resolution SET evidence = 'forged' WHERE chain_seq = 66")
+        connection.exec_driver_sql("UPDATE resolution SET evidence = 'forged' WHERE chain_seq = 67")
         connection.exec_driver_sql(trigger)
         connection.exec_driver_sql(f"PRAGMA schema_version = {version}")
     engine.dispose()

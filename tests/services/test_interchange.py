@@ -233,25 +233,25 @@ def test_an_empty_file_is_refused_and_creates_nothing(
             "line 2: The 'opened_on' 2098-01-01 had not begun anywhere when it was recorded",
         ),
         (
-            7,
+            8,
             {"made_at": "2030-01-01T00:00:00+00:00"},
-            "line 8: The forecast was recorded (2021-11-29T11:00:00+00:00) before it was made "
+            "line 9: The forecast was recorded (2021-11-29T11:00:00+00:00) before it was made "
             "(2030-01-01T00:00:00+00:00).",
         ),
         (
-            7,
+            8,
             {"made_at": "2030-01-01T00:00:00+00:00", "recorded_at": None},
-            "line 8: The forecast time 2030-01-01T00:00:00+00:00 is in the future.",
+            "line 9: The forecast time 2030-01-01T00:00:00+00:00 is in the future.",
         ),
         (
-            7,
+            8,
             {"recorded_at": "2030-01-01T00:00:00+00:00"},
-            "line 8: The 'recorded_at' 2030-01-01T00:00:00+00:00 is in the future.",
+            "line 9: The 'recorded_at' 2030-01-01T00:00:00+00:00 is in the future.",
         ),
         (
-            60,
+            61,
             {"occurred_on": "2099-01-01"},
-            "line 61: The 'occurred_on' 2099-01-01 had not begun anywhere when it was recorded",
+            "line 62: The 'occurred_on' 2099-01-01 had not begun anywhere when it was recorded",
         ),
         (1, {"number": 10**30}, "line 2: 'number' must be a whole number from 1 to"),
         (2, {"id": "nakhichevan-road-rail"}, "line 3: question id 'nakhichevan-road-rail' appears"),
