@@ -67,6 +67,7 @@ BASES: dict[str, list[str]] = {
     "forecast": ["forecast", "{question}", "{probability}"],
     "resolve": ["resolve", "{question}", "yes"],
     "retract": ["retract", "{question}", "--reason", "slip"],
+    "clarify": ["clarify", "{question}", "--criteria", "Sharper.", "--reason", "clearer"],
     "list": ["list"],
     "show": ["show", "{question}"],
     "due": ["due"],
