@@ -156,7 +156,7 @@ def test_import_stopped_half_way_leaves_the_database_as_it_was(
     # (the last instant of a long transaction), that attempt proves nothing: try again.
     # Ctrl-C is acted on once the process runs again: frozen inside its final COMMIT, it
     # finishes that first and exits 0, which proves nothing either: try again.
-    for attempt in range(4):
+    for attempt in range(8):
         database = tmp_path / f"attempt{attempt}.db"
         assert run("--db", str(database), "add", "Existing", "-c", "C", "-d", "+1m").returncode == 0
         process = subprocess.Popen(
@@ -176,7 +176,7 @@ def test_import_stopped_half_way_leaves_the_database_as_it_was(
         process.send_signal(signal.SIGCONT)
         process.wait()
     else:
-        pytest.fail("the import could not be stopped inside its transaction, four times")
+        pytest.fail("the import could not be stopped inside its transaction, eight times")
     assert process.returncode == status
     assert _committed(database) == (1, 0)  # and nothing of it is in the database
     done = run("--db", str(database), "db", "verify")

@@ -26,7 +26,6 @@ DATABASES = ("forecasts", "forecasts_restored")
 LOGINS = ("alice", "rita", "vera", "tracker_owner")
 GROUPS = ("forecasts_reviewer", "forecasts_analyst", "forecasts_resolver")
 #: What differs from run to run: dates (and so the hashes of the chain).
-# What differs from run to run: days, times of day (the guide runs on the real clock), hashes.
 VARIES = re.compile(r"\d{4}-\d{2}-\d{2}( \d{2}:\d{2})?|[0-9a-f]{64}")
 
 
